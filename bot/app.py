@@ -1,0 +1,182 @@
+"""Wiring and lifecycle: config, database, router, services, scheduler, hot reload."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import AppConfig, ConfigError, ConfigProblem, load_config
+from bot.context import Context
+from bot.events import Event
+from bot.router import CommandInfo, Route, Router
+from bot.sender import Sender
+from bot.services import ReloadAware, Services, Startable, Stoppable
+from handlers.members import MemberCache
+from scheduler.service import SchedulerService
+from storage import migrate
+from storage.db import create_engine, session_factory
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger("groupops.app")
+
+
+class ConfigWatcher:
+    """Notices a changed config file by content, not by timestamps alone."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._digest = self._read_digest()
+
+    def _read_digest(self) -> str | None:
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    def changed(self) -> bool:
+        digest = self._read_digest()
+        if digest is None or digest == self._digest:
+            return False
+        self._digest = digest
+        return True
+
+
+class App:
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        sender: Sender,
+        clock: Clock,
+        db_url: str | None = None,
+        routes: list[Route[Any]] | None = None,
+    ) -> None:
+        from handlers import ROUTES
+
+        self.config = config
+        self.sender = sender
+        self.clock = clock
+        self.db_url = db_url or config.storage_url
+        self.engine = create_engine(self.db_url)
+        self.uow = UnitOfWorkFactory(session_factory(self.engine))
+        self.router = Router(routes if routes is not None else ROUTES)
+        self.services = Services()
+        self.scheduler = SchedulerService(clock)
+        self.services.add(self.scheduler)
+        self.services.add(MemberCache())
+        self.watcher = ConfigWatcher(config.path) if config.path else None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self, *, migrate_db: bool = True) -> None:
+        from handlers import SERVICE_FACTORIES, ServiceDeps
+
+        if migrate_db:
+            await migrate.upgrade(self.engine)
+        async with self.uow() as uow:
+            self.router.paused = await uow.group_state.paused_groups()
+        deps = ServiceDeps(
+            config=self.config,
+            uow=self.uow,
+            clock=self.clock,
+            sender=self.sender,
+            scheduler=self.scheduler,
+            context_for=self.context,
+        )
+        for factory in SERVICE_FACTORIES:
+            self.services.add(factory(deps))
+        for service in self.services.all():
+            if isinstance(service, Startable):
+                await service.start_service()
+
+    async def close(self) -> None:
+        for service in reversed(self.services.all()):
+            if isinstance(service, Stoppable):
+                try:
+                    await service.stop_service()
+                except Exception:
+                    log.exception("stopping %s failed", type(service).__name__)
+        await self.scheduler.stop()
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> App:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- events ---------------------------------------------------------------------------
+
+    def context(self, group_id: str) -> Context:
+        config = self.config
+        return Context(
+            sender=self.sender,
+            clock=self.clock,
+            uow=self.uow,
+            config=config,
+            group=config.group(group_id),
+            services=self.services,
+            controls=self,
+        )
+
+    async def handle(self, event: Event) -> list[str]:
+        """Route one event. Returns the names of the routes that ran."""
+        return await self.router.dispatch(event, self.context(event.group_id))
+
+    # --- controls used by admin commands ------------------------------------------------------
+
+    def commands(self) -> list[CommandInfo]:
+        return self.router.commands()
+
+    async def set_paused(self, group_id: str, paused: bool, by: str) -> None:
+        async with self.uow() as uow:
+            await uow.group_state.set_paused(group_id, paused, by, self.clock.now())
+        if paused:
+            self.router.paused.add(group_id)
+        else:
+            self.router.paused.discard(group_id)
+
+    async def reload_config(self) -> list[ConfigProblem]:
+        """Validate the config file again and swap it in; on problems keep the old one."""
+        if self.config.path is None:
+            return []
+        try:
+            new = load_config(self.config.path)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error("config reload rejected, keeping the old config: %s", problem)
+            return exc.problems
+        await self.apply_config(new)
+        return []
+
+    async def apply_config(self, new: AppConfig) -> None:
+        if new.storage_url != self.config.storage_url:
+            log.warning("storage.url changed; it takes effect after a restart")
+        self.config = new
+        for service in self.services.all():
+            if isinstance(service, ReloadAware):
+                try:
+                    await service.on_config(new)
+                except Exception:
+                    log.exception("%s failed to apply the new config", type(service).__name__)
+        log.info("config reloaded from %s", new.path)
+
+    async def check_config_file(self) -> list[ConfigProblem] | None:
+        """Reload when the file changed. None when it did not change."""
+        if self.watcher is None or not self.watcher.changed():
+            return None
+        return await self.reload_config()
+
+    async def watch_config(self, interval_s: float | None = None) -> None:
+        """Poll the config file for changes (runs for the life of `groupops run`)."""
+        while True:
+            await asyncio.sleep(interval_s or self.config.root.reload_interval_s)
+            try:
+                await self.check_config_file()
+            except Exception:
+                log.exception("config watch failed")

@@ -1,0 +1,168 @@
+"""`groupops bench`: a realistic message mix through the real router, handlers and SQLite."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.config import AppConfig, ConfigError, load_config, parse_config
+from bot.events import Message
+from bot.sender import RecordingSender
+from handlers.checkin import checkin_content
+from storage.models import Checkin
+
+CHATTER = [
+    "今天的选题我想写家乡的老街，大家觉得从哪个角度切入好？",
+    "标题改了三遍还是不满意，求帮忙看看",
+    "哈哈哈哈",
+    "早上好呀各位",
+    "这篇稿子的开头太平了，可以先抛出一个冲突",
+    "有人知道附近哪家火锅好吃吗",
+    "谢谢老师！",
+    "打卡规则是什么？",
+    "请问分享会几点开始？",
+    "投稿被拒了，编辑说结构太散",
+    "收到",
+    "👍👍👍",
+    "公众号排版大家用什么编辑器",
+    "今天卡文了，一个字都写不出来",
+]
+COMMANDS = ["/我的", "/排行", "/help", "/积分 @{other}"]
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    messages: int
+    msgs_per_s: float
+    p50_ms: float
+    p99_ms: float
+    peak_rss_mb: float
+    checkins_expected: int
+    checkins_stored: int
+    replies: int
+
+
+def make_messages(
+    n: int, groups: int, members: int, start: datetime, seed: int = 7
+) -> list[Message]:
+    """n messages in time order over several days; each member checks in at most daily."""
+    rng = random.Random(seed)
+    per_day = max(1, n // 3)
+    step = timedelta(seconds=86_400 / per_day)
+    out: list[Message] = []
+    at = start
+    for i in range(n):
+        g = rng.randrange(groups)
+        m = rng.randrange(members)
+        roll = rng.random()
+        # The mix: 20% check-in attempts (some repeats), 6% commands, 1% make-up cards, and
+        # the rest chatter, questions and greetings, as in a lively group.
+        if roll < 0.20:
+            text = rng.choice(["打卡", "打卡 1200字", "签到", "#打卡 今天写了一篇散文 800字"])
+        elif roll < 0.26:
+            text = rng.choice(COMMANDS).format(other=f"u{rng.randrange(members)}")
+        elif roll < 0.27:
+            text = f"补卡 {(at - timedelta(days=1)):%m-%d}"
+        else:
+            text = rng.choice(CHATTER)
+        mentions = tuple(w[1:] for w in text.split() if w.startswith("@"))
+        out.append(
+            Message(
+                group_id=f"g{g}",
+                sender_id=f"u{m}",
+                message_id=f"b{i}",
+                text=text,
+                time=at,
+                mentions=mentions,
+                sender_name=f"成员{m}",
+            )
+        )
+        at += step
+    return out
+
+
+async def run_bench(
+    config: AppConfig, messages: int, groups: int, members: int, db_path: str
+) -> BenchResult:
+    tz = ZoneInfo(config.timezone)
+    start = datetime(2026, 11, 2, 0, 0, tzinfo=tz)
+    events = make_messages(messages, groups, members, start)
+    clock = FakeClock(start)
+    sender = RecordingSender(clock)
+    app = App(config, sender=sender, clock=clock, db_url=f"sqlite+aiosqlite:///{db_path}")
+    await app.start()
+    latencies: list[float] = []
+    try:
+        began = time.perf_counter()
+        for event in events:
+            clock.set(event.time)
+            t0 = time.perf_counter()
+            await app.handle(event)
+            latencies.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - began
+        async with app.uow() as uow:
+            rows = await uow.session.execute(
+                select(Checkin.group_id, Checkin.member_id, Checkin.day)
+            )
+            stored = {(r[0], r[1], r[2]) for r in rows}
+    finally:
+        await app.close()
+    latencies.sort()
+    expected = {
+        (e.group_id, e.sender_id, e.time.astimezone(tz).date())
+        for e in events
+        if checkin_content(e.text, config.group(e.group_id).checkin.keywords) is not None
+    }
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return BenchResult(
+        messages=len(events),
+        msgs_per_s=round(len(events) / elapsed, 1),
+        p50_ms=round(statistics.median(latencies) * 1000, 3),
+        p99_ms=round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 3),
+        peak_rss_mb=round(rss, 1),
+        checkins_expected=len(expected),
+        checkins_stored=len(expected & stored),
+        replies=len(sender.sent),
+    )
+
+
+def run_bench_cli(args: argparse.Namespace) -> int:
+    path = Path(getattr(args, "config", "") or "config.yaml")
+    try:
+        config = load_config(path) if path.exists() else parse_config("{}")
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="groupops-bench-") as tmp:
+        db = args.keep_db or os.path.join(tmp, "bench.db")
+        result = asyncio.run(run_bench(config, args.messages, args.groups, args.members, db))
+    if not args.json:
+        print(
+            f"{result.messages} messages over {args.groups} groups: {result.replies} replies, "
+            f"check-ins stored {result.checkins_stored} of {result.checkins_expected} expected"
+        )
+    summary = {
+        "messages": result.messages,
+        "msgs_per_s": result.msgs_per_s,
+        "p50_ms": result.p50_ms,
+        "p99_ms": result.p99_ms,
+        "peak_rss_mb": result.peak_rss_mb,
+    }
+    print(json.dumps(summary))
+    return 0 if result.checkins_stored >= result.checkins_expected else 1

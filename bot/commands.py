@@ -1,0 +1,84 @@
+"""Slash-command routes: parsing, admin checks by user id, usage hints in Chinese."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.context import Context
+from bot.events import Message
+from bot.router import STOP, CommandInfo, Flow, Route
+
+_MENTION_TOKEN = re.compile(r"@\S+[\u2005\s]?")
+REFUSAL = "抱歉，这个命令只有管理员可以使用。"
+
+
+class UsageError(Exception):
+    """Raised by a command handler when the arguments are malformed."""
+
+    def __init__(self, hint: str = "") -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    name: str  # the alias the member typed
+    args: str  # the rest of the text, @mentions removed, whitespace trimmed
+    mentions: tuple[str, ...]
+    message: Message
+
+    @property
+    def words(self) -> list[str]:
+        return self.args.split()
+
+
+def split_command(text: str) -> tuple[str, str]:
+    stripped = text.strip().replace("／", "/")
+    head, _, rest = stripped.partition(" ")
+    if "\u3000" in head:  # full-width space
+        head, _, more = head.partition("\u3000")
+        rest = f"{more} {rest}".strip()
+    return head, rest.strip()
+
+
+def parse_call(message: Message) -> CommandCall:
+    name, rest = split_command(message.text)
+    args = " ".join(_MENTION_TOKEN.sub(" ", rest).split())
+    return CommandCall(name=name, args=args, mentions=message.mentions, message=message)
+
+
+CommandHandler = Callable[[CommandCall, Context], Awaitable[None]]
+
+
+def command(
+    name: str,
+    names: tuple[str, ...],
+    handler: CommandHandler,
+    *,
+    usage: str,
+    summary: str,
+    admin_only: bool = False,
+    runs_when_paused: bool = False,
+) -> Route[Message]:
+    """A route for `/name args`. Non-admins are refused politely; UsageError replies with usage."""
+    lowered = frozenset(n.lower() for n in names)
+
+    def match(message: Message) -> bool:
+        head, _ = split_command(message.text)
+        return head.lower() in lowered
+
+    async def handle(message: Message, ctx: Context) -> Flow:
+        if admin_only and not ctx.is_admin(message.sender_id):
+            await ctx.reply(message, REFUSAL)
+            return STOP
+        try:
+            await handler(parse_call(message), ctx)
+        except UsageError as exc:
+            hint = f"{exc.hint}\n" if exc.hint else ""
+            await ctx.reply(message, f"{hint}用法：{usage}")
+        return STOP
+
+    info = CommandInfo(names=names, usage=usage, summary=summary, admin_only=admin_only)
+    return Route(name, Message, match, handle, command=info, runs_when_paused=runs_when_paused)

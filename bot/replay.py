@@ -1,0 +1,191 @@
+"""`groupops replay`: drive the real bot from a transcript in virtual time.
+
+    2026-11-21T08:00:00 GROUP USER: text       a message (local time in the group's timezone)
+    2026-11-21T08:00:00 GROUP USER#MSGID: text  the same with an explicit message id
+    2026-11-21T08:00:00 GROUP +USER             USER joins; -USER leaves
+    # comment, and blank lines, are ignored
+
+`@user` in a text mentions that user id. Scheduled jobs due between two lines run, in time
+order, before the later line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.config import AppConfig
+from bot.events import Event, MemberJoined, MemberLeft, Message, OutgoingMessage
+
+_LINE = re.compile(
+    r"^(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)\s+(?P<group>\S+)\s+"
+    r"(?:(?P<sign>[+-])(?P<member>[^\s:]+)\s*$"
+    r"|(?P<user>[^\s:#]+)(?:#(?P<msgid>[^\s:]+))?[:：]\s?(?P<text>.*)$)"
+)
+_MENTION = re.compile(r"@([^\s@，,。:：!！?？]+)")
+
+
+class TranscriptError(ValueError):
+    def __init__(self, line_no: int, message: str) -> None:
+        super().__init__(f"line {line_no}: {message}")
+        self.line_no = line_no
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    line_no: int
+    event: Event
+
+
+def parse_transcript(text: str, config: AppConfig) -> list[TranscriptLine]:
+    out: list[TranscriptLine] = []
+    bot_ids = {config.root.bot.user_id, config.root.bot.name}
+    last: datetime | None = None
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        found = _LINE.match(line)
+        if found is None:
+            raise TranscriptError(
+                line_no, f"not a transcript line: {raw!r} (expected 'TIME GROUP USER: text')"
+            )
+        group = found["group"]
+        try:
+            naive = datetime.fromisoformat(found["ts"].replace(" ", "T"))
+        except ValueError as exc:
+            raise TranscriptError(line_no, f"bad time {found['ts']!r}: {exc}") from None
+        when = naive.replace(tzinfo=config.group(group).tz)
+        if last is not None and when < last:
+            raise TranscriptError(line_no, "time goes backwards")
+        last = when
+        event: Event
+        if found["sign"]:
+            member = found["member"]
+            if found["sign"] == "+":
+                event = MemberJoined(group, member, when, event_id=f"L{line_no}")
+            else:
+                event = MemberLeft(group, member, when, event_id=f"L{line_no}")
+        else:
+            text_ = found["text"]
+            named = _MENTION.findall(text_)
+            event = Message(
+                group_id=group,
+                sender_id=found["user"],
+                message_id=found["msgid"] or f"L{line_no}",
+                text=text_,
+                time=when,
+                mentions=tuple(dict.fromkeys(n for n in named if n not in bot_ids)),
+                mentions_bot=any(n in bot_ids for n in named),
+                sender_name=found["user"],
+            )
+        out.append(TranscriptLine(line_no, event))
+    return out
+
+
+class ReplaySender:
+    """Records what the bot says at the virtual time, and streams it to a callback."""
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        config: Callable[[], AppConfig],
+        emit: Callable[[OutgoingMessage], None] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.config = config
+        self.emit = emit
+        self.sent: list[OutgoingMessage] = []
+
+    def _record(self, out: OutgoingMessage) -> None:
+        self.sent.append(out)
+        if self.emit is not None:
+            self.emit(out)
+
+    def _at(self, group_id: str) -> datetime:
+        return self.clock.now().astimezone(self.config().group(group_id).tz)
+
+    async def send_text(self, group_id: str, text: str, mentions: Sequence[str] = ()) -> None:
+        self._record(OutgoingMessage(group_id, text, tuple(mentions), self._at(group_id)))
+
+    async def send_image(self, group_id: str, path: str, caption: str = "") -> None:
+        self._record(OutgoingMessage(group_id, caption, (), self._at(group_id), image_path=path))
+
+
+def format_outgoing(out: OutgoingMessage, as_json: bool) -> str:
+    at = out.at.isoformat() if out.at else None
+    if as_json:
+        record: dict[str, object] = {
+            "at": at,
+            "group": out.group_id,
+            "text": out.text,
+            "mentions": list(out.mentions),
+        }
+        if out.image_path:
+            record["image"] = out.image_path
+        return json.dumps(record, ensure_ascii=False)
+    mention = "".join(f"@{m} " for m in out.mentions)
+    image = f" [图片: {out.image_path}]" if out.image_path else ""
+    stamp = out.at.strftime("%Y-%m-%d %H:%M:%S") if out.at else ""
+    body = (mention + out.text).replace("\n", "\n    ")
+    return f"[{stamp}] {out.group_id} 🤖 {body}{image}"
+
+
+async def run_replay(
+    transcript: str,
+    config: AppConfig,
+    db_url: str,
+    *,
+    emit: Callable[[OutgoingMessage], None] | None = None,
+    until: datetime | None = None,
+    on_app: Callable[[App], None] | None = None,
+) -> list[OutgoingMessage]:
+    """Replay a transcript against a database; returns every message the bot sent."""
+    lines = parse_transcript(transcript, config)
+    start = lines[0].event.time if lines else (until or datetime.now().astimezone())
+    clock = FakeClock(start - timedelta(seconds=1))
+    holder: list[App] = []
+    sender = ReplaySender(clock, lambda: holder[0].config, emit)
+    app = App(config, sender=sender, clock=clock, db_url=db_url)
+    holder.append(app)
+    await app.start()
+    if on_app is not None:
+        on_app(app)
+    try:
+        for line in lines:
+            await app.scheduler.run_due(line.event.time, on_fire=clock.set)
+            clock.set(line.event.time)
+            await app.handle(line.event)
+        if until is not None:
+            await app.scheduler.run_due(until, on_fire=clock.set)
+    finally:
+        await app.close()
+    return sender.sent
+
+
+def print_to(stream: TextIO, as_json: bool) -> Callable[[OutgoingMessage], None]:
+    closed = False
+
+    def emit(out: OutgoingMessage) -> None:
+        nonlocal closed
+        if closed:
+            return
+        try:
+            stream.write(format_outgoing(out, as_json) + "\n")
+            stream.flush()
+        except BrokenPipeError:
+            closed = True  # the reader went away (e.g. `| head`); the replay still finishes
+
+    return emit
+
+
+def read_transcript(path: str) -> str:
+    return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")

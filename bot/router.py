@@ -1,0 +1,117 @@
+"""One ordered route list: pure match(), async handler, explicit STOP."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from bot.events import Event, Message, event_key
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+log = logging.getLogger("groupops.router")
+
+
+class Flow(Enum):
+    CONTINUE = "continue"
+    STOP = "stop"
+
+
+STOP = Flow.STOP
+CONTINUE = Flow.CONTINUE
+
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    """What /help shows about a command."""
+
+    names: tuple[str, ...]
+    usage: str
+    summary: str
+    admin_only: bool
+
+
+@dataclass(frozen=True)
+class Route(Generic[E]):
+    name: str
+    event_type: type[E]
+    match: Callable[[E], bool]
+    handler: Callable[[E, Context], Awaitable[Flow]]
+    command: CommandInfo | None = None
+    runs_when_paused: bool = False
+
+
+class SeenEvents:
+    """Bounded memory of delivered event keys: a platform retry is handled once.
+
+    State-changing handlers are idempotent in the database as well (unique keys on
+    check-ins and ledger lines), so a retry after a restart still cannot pay twice.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._capacity = capacity
+
+    def first_time(self, key: str) -> bool:
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self._capacity:
+            self._keys.popitem(last=False)
+        return True
+
+
+class Router:
+    def __init__(self, routes: Sequence[Route[Any]]) -> None:
+        names = [r.name for r in routes]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"duplicate route names: {sorted(duplicates)}")
+        self.routes: tuple[Route[Any], ...] = tuple(routes)
+        self.seen = SeenEvents()
+        self.paused: set[str] = set()
+
+    def commands(self) -> list[CommandInfo]:
+        return [r.command for r in self.routes if r.command is not None]
+
+    async def dispatch(self, event: Event, ctx: Context) -> list[str]:
+        """Run matching routes in order until one returns STOP. Returns the names that ran."""
+        if not self.seen.first_time(event_key(event)):
+            log.info("duplicate delivery dropped: %s", event_key(event))
+            return []
+        ran: list[str] = []
+        paused = event.group_id in self.paused
+        for route in self.routes:
+            if not isinstance(event, route.event_type):
+                continue
+            if paused and not route.runs_when_paused:
+                continue
+            try:
+                if not route.match(event):
+                    continue
+            except Exception:
+                log.exception("route %s: match() raised on %s", route.name, _ident(event))
+                continue
+            ran.append(route.name)
+            try:
+                flow = await route.handler(event, ctx)
+            except Exception:
+                log.exception("route %s: handler raised on %s", route.name, _ident(event))
+                continue
+            if flow is STOP:
+                break
+        return ran
+
+
+def _ident(event: Event) -> str:
+    if isinstance(event, Message):
+        return f"message {event.message_id} in {event.group_id}"
+    return event_key(event)

@@ -1,0 +1,1 @@
+"""Pydantic models for config.yaml, one module per feature."""

@@ -1,0 +1,129 @@
+"""Core admin commands: /help, /reload, /pause, /resume, /积分."""
+
+from __future__ import annotations
+
+import re
+
+from bot.commands import CommandCall, UsageError, command
+from bot.context import Context
+from bot.events import Message
+from bot.router import Route
+
+_DELTA = re.compile(r"^([+-]?\d{1,7})(?:\s*分)?$")
+
+
+async def cmd_help(call: CommandCall, ctx: Context) -> None:
+    admin = ctx.is_admin(call.message.sender_id)
+    lines = ["📖 可用命令："]
+    for info in ctx.controls.commands():
+        if info.admin_only and not admin:
+            continue
+        lines.append(f"{info.usage} — {info.summary}")
+    if not admin:
+        lines.append("打卡 / 签到 — 每日打卡，可附字数，如「打卡 1200字」")
+        lines.append("补卡 MM-DD — 补上最近漏掉的一天")
+    await ctx.reply(call.message, "\n".join(lines))
+
+
+async def cmd_reload(call: CommandCall, ctx: Context) -> None:
+    problems = await ctx.controls.reload_config()
+    if problems:
+        shown = "\n".join(str(p) for p in problems[:5])
+        more = f"\n……共 {len(problems)} 处问题" if len(problems) > 5 else ""
+        await ctx.reply(call.message, f"⚠️ 配置有误，继续使用旧配置：\n{shown}{more}")
+    else:
+        await ctx.reply(call.message, "✅ 配置已重新加载。")
+
+
+async def cmd_pause(call: CommandCall, ctx: Context) -> None:
+    await ctx.controls.set_paused(call.message.group_id, True, call.message.sender_id)
+    await ctx.reply(call.message, "⏸ 机器人已在本群暂停，发送 /resume 恢复。")
+
+
+async def cmd_resume(call: CommandCall, ctx: Context) -> None:
+    await ctx.controls.set_paused(call.message.group_id, False, call.message.sender_id)
+    await ctx.reply(call.message, "▶️ 机器人已在本群恢复工作。")
+
+
+POINTS_USAGE = "/积分 @成员 [+N|-N 理由]"
+
+
+async def cmd_points(call: CommandCall, ctx: Context) -> None:
+    """`/积分 @user` shows a balance; `/积分 @user +N 理由` (admins) adjusts it."""
+    message = call.message
+    if len(call.mentions) != 1:
+        raise UsageError("请 @ 一位成员。")
+    target = call.mentions[0]
+    words = call.words
+    group_id = ctx.group.group_id
+    if not words:
+        async with ctx.uow() as uow:
+            balance = await uow.ledger.balance(group_id, target)
+        await ctx.say(f"该成员当前积分：{balance}", [target])
+        return
+    if not ctx.is_admin(message.sender_id):
+        await ctx.reply(message, "抱歉，只有管理员可以调整积分。")
+        return
+    found = _DELTA.match(words[0])
+    if found is None:
+        raise UsageError("积分变动要写成 +N 或 -N。")
+    delta = int(found.group(1))
+    reason = " ".join(words[1:])
+    if delta == 0:
+        raise UsageError("积分变动不能为 0。")
+    if not reason:
+        raise UsageError("请写明调整理由。")
+    async with ctx.uow() as uow:
+        entry = await uow.ledger.append(
+            group_id=group_id,
+            member_id=target,
+            delta=delta,
+            kind="admin_adjust",
+            reason=reason,
+            at=message.time,
+            actor_id=message.sender_id,
+            idem_key=f"adjust:{group_id}:{message.message_id}",
+        )
+        balance = await uow.ledger.balance(group_id, target)
+    if entry is None:
+        return  # the same command delivered twice
+    sign = "+" if delta > 0 else ""
+    await ctx.say(f"积分调整：{sign}{delta}（{reason}），当前积分 {balance}", [target])
+
+
+ROUTES: list[Route[Message]] = [
+    command("admin.help", ("/help", "/帮助"), cmd_help, usage="/help", summary="查看可用命令"),
+    command(
+        "admin.reload",
+        ("/reload", "/重载"),
+        cmd_reload,
+        usage="/reload",
+        summary="重新加载 config.yaml",
+        admin_only=True,
+    ),
+    command(
+        "admin.pause",
+        ("/pause", "/暂停"),
+        cmd_pause,
+        usage="/pause",
+        summary="让机器人在本群暂停",
+        admin_only=True,
+        runs_when_paused=True,
+    ),
+    command(
+        "admin.resume",
+        ("/resume", "/恢复"),
+        cmd_resume,
+        usage="/resume",
+        summary="让机器人在本群恢复",
+        admin_only=True,
+        runs_when_paused=True,
+    ),
+    command(
+        "admin.points",
+        ("/积分", "/points"),
+        cmd_points,
+        usage=POINTS_USAGE,
+        summary="查看成员积分；管理员可 +N/-N 调整并写明理由",
+    ),
+]

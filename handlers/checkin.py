@@ -1,0 +1,399 @@
+"""Daily check-ins (打卡): streaks from stored dates, make-up cards, points, levels, badges."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.commands import CommandCall, command
+from bot.config import GroupSettings
+from bot.context import Context
+from bot.events import Message
+from bot.router import CONTINUE, STOP, Flow, Route
+from bot.settings.checkin import CheckinSettings
+from handlers.members import remember_member
+from storage.models import Checkin
+from storage.uow import UnitOfWork
+
+_WORDS = re.compile(r"(\d{1,7})\s*字")
+_DATE = re.compile(r"^(?:(?P<y>\d{4})[-/.年])?(?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$")
+_AFTER_KEYWORD = re.compile(r"^(?:$|[\s:：,，!！。.~～#\d])")
+
+
+def _strip_hash(text: str) -> str:
+    return text.strip().lstrip("#＃").strip()
+
+
+def checkin_content(text: str, keywords: list[str]) -> str | None:
+    """The content after a check-in keyword, or None when the text is not a check-in.
+
+    `打卡`, `打卡 1200字`, `#打卡 今天写了散文` are check-ins; `打卡规则是什么？` is not.
+    """
+    body = _strip_hash(text)
+    for keyword in keywords:
+        if body.startswith(keyword):
+            rest = body[len(keyword) :]
+            if not _AFTER_KEYWORD.match(rest):
+                continue
+            rest = rest.strip(" :：,，!！。~～")
+            if rest.endswith(("?", "？")):
+                return None
+            return rest
+    return None
+
+
+def parse_word_count(content: str) -> int | None:
+    found = _WORDS.search(content)
+    return int(found.group(1)) if found else None
+
+
+def streak_bonus(settings: CheckinSettings, streak: int) -> int:
+    reached = [b.points for b in settings.streak_bonus if streak >= b.min_days]
+    return max(reached) if reached else 0
+
+
+def level_for(settings: CheckinSettings, earned: int) -> str:
+    name = ""
+    for level in sorted(settings.levels, key=lambda lv: lv.min_points):
+        if earned >= level.min_points:
+            name = level.name
+    return name
+
+
+def local_day(group: GroupSettings, when: datetime) -> date:
+    return when.astimezone(group.tz).date()
+
+
+def local_midnight(group: GroupSettings, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=group.tz)
+
+
+def member_display(message: Message) -> str:
+    return message.sender_name or message.sender_id
+
+
+@dataclass(frozen=True)
+class Award:
+    """What a check-in or make-up produced, for the reply."""
+
+    streak: int
+    points: int
+    bonus: int
+    balance: int
+    level: str
+    new_level: str | None
+    new_badges: list[str]
+
+
+async def _after_points(
+    uow: UnitOfWork,
+    group: GroupSettings,
+    member_id: str,
+    streak: int,
+    gained: int,
+    at: datetime,
+) -> Award:
+    """Badges for streak milestones and the level change caused by `gained` points."""
+    settings = group.checkin
+    new_badges: list[str] = []
+    reached = [b for b in sorted(settings.badges, key=lambda b: b.days) if streak >= b.days]
+    if reached:
+        owned = await uow.badges.codes(group.group_id, member_id)
+        for badge in reached:
+            code = f"streak{badge.days}"
+            if code not in owned:
+                uow.badges.add(group.group_id, member_id, code, badge.name, at)
+                new_badges.append(badge.name)
+    balance, earned = await uow.ledger.totals(group.group_id, member_id)
+    level = level_for(settings, earned)
+    before = level_for(settings, earned - gained)
+    return Award(
+        streak=streak,
+        points=gained,
+        bonus=0,
+        balance=balance,
+        level=level,
+        new_level=level if level != before else None,
+        new_badges=new_badges,
+    )
+
+
+def _award_lines(award: Award) -> list[str]:
+    lines = []
+    for name in award.new_badges:
+        lines.append(f"🏅 获得新勋章「{name}」！")
+    if award.new_level:
+        lines.append(f"🎉 升级为「{award.new_level}」！")
+    return lines
+
+
+# --- 打卡 -------------------------------------------------------------------------------
+
+
+def looks_like_keyword_line(message: Message) -> bool:
+    """Pure pre-filter; the group's configured keywords are checked in the handler."""
+    text = message.text.lstrip()
+    return 0 < len(text) <= 2000 and not text.startswith(("/", "／"))
+
+
+async def handle_checkin(message: Message, ctx: Context) -> Flow:
+    settings = ctx.group.checkin
+    if not settings.enabled:
+        return CONTINUE
+    content = checkin_content(message.text, settings.keywords)
+    if content is None:
+        return CONTINUE
+    group, member = ctx.group, message.sender_id
+    day = local_day(group, message.time)
+    try:
+        async with ctx.uow() as uow:
+            previous = await uow.checkins.last_day(group.group_id, member, up_to=day)
+            if previous is not None and previous[0] == day:
+                await ctx.reply(
+                    message, f"今天已经打过卡啦（连续打卡 {previous[1]} 天），明天继续加油～"
+                )
+                return STOP
+            yesterday = day - timedelta(1)
+            streak = previous[1] + 1 if previous and previous[0] == yesterday else 1
+            bonus = streak_bonus(settings, streak)
+            points = settings.points + bonus
+            await remember_member(ctx, uow, message)
+            uow.checkins.add(
+                Checkin(
+                    group_id=group.group_id,
+                    member_id=member,
+                    day=day,
+                    checked_at=message.time,
+                    message_id=message.message_id,
+                    content=content[:2000],
+                    word_count=parse_word_count(content),
+                    streak=streak,
+                    points=points,
+                    makeup=False,
+                )
+            )
+            await uow.ledger.append(
+                group_id=group.group_id,
+                member_id=member,
+                delta=points,
+                kind="checkin",
+                reason=f"打卡 {day.isoformat()}",
+                at=message.time,
+                idem_key=f"checkin:{group.group_id}:{member}:{day.isoformat()}",
+                check_key=False,  # the unique check-in row for this day guards it
+            )
+            award = await _after_points(uow, group, member, streak, points, message.time)
+    except IntegrityError:
+        # Another process stored this member's check-in for the day first.
+        await ctx.reply(message, "今天已经打过卡啦，明天继续加油～")
+        return STOP
+    words = parse_word_count(content)
+    head = f"✅ 打卡成功！连续打卡 {streak} 天"
+    if words:
+        head += f"，今日 {words} 字"
+    gained = f"本次 +{points} 分" + (f"（含连续奖励 {bonus} 分）" if bonus else "")
+    lines = [head, f"{gained}，总积分 {award.balance}，等级：{award.level}", *_award_lines(award)]
+    await ctx.reply(message, "\n".join(lines))
+    return STOP
+
+
+# --- 补卡 -------------------------------------------------------------------------------
+
+MAKEUP_USAGE = "补卡 MM-DD，例如：补卡 11-20"
+
+
+def parse_makeup_day(arg: str, today: date) -> date | None:
+    found = _DATE.match(arg.strip())
+    if not found:
+        return None
+    year = int(found["y"]) if found["y"] else today.year
+    try:
+        day = date(year, int(found["m"]), int(found["d"]))
+    except ValueError:
+        return None
+    if not found["y"] and day > today:
+        try:
+            day = day.replace(year=year - 1)
+        except ValueError:
+            return None
+    return day
+
+
+async def _recompute_streaks(uow: UnitOfWork, group_id: str, member_id: str, first: date) -> int:
+    """Recompute stored streaks from `first` on; returns the streak of the latest day."""
+    before = await uow.checkins.from_day(group_id, member_id, first - timedelta(1))
+    rows = [r for r in before if r.day >= first]
+    prev = next((r for r in before if r.day == first - timedelta(1)), None)
+    streak = prev.streak if prev else 0
+    last_day = prev.day if prev else None
+    for row in rows:
+        streak = streak + 1 if last_day is not None and row.day == last_day + timedelta(1) else 1
+        row.streak = streak
+        last_day = row.day
+    return streak
+
+
+async def handle_makeup(message: Message, ctx: Context) -> Flow:
+    settings = ctx.group.checkin
+    if not settings.enabled:
+        return CONTINUE
+    body = _strip_hash(message.text)
+    keyword = next((k for k in settings.makeup_keywords if body.startswith(k)), None)
+    if keyword is None:
+        return CONTINUE
+    arg = body[len(keyword) :].strip()
+    if arg.endswith(("?", "？")) or (arg and not arg[0].isdigit()):
+        return CONTINUE  # "补卡怎么操作？" is a question, not a command
+    group, member = ctx.group, message.sender_id
+    today = local_day(group, message.time)
+    target = parse_makeup_day(arg, today) if arg else None
+    if target is None:
+        await ctx.reply(message, f"用法：{MAKEUP_USAGE}")
+        return STOP
+    if target >= today:
+        await ctx.reply(message, "只能补以前漏掉的日子哦，今天的请直接发送「打卡」。")
+        return STOP
+    if (today - target).days > settings.makeup_window_days:
+        await ctx.reply(message, f"只能补最近 {settings.makeup_window_days} 天内的卡哦。")
+        return STOP
+    month_start = today.replace(day=1)
+    month_start_at = local_midnight(group, month_start)
+    try:
+        async with ctx.uow() as uow:
+            if await uow.checkins.on_day(group.group_id, member, target) is not None:
+                await ctx.reply(message, f"{target:%m-%d} 已经打过卡了，不需要补卡。")
+                return STOP
+            used = await uow.checkins.count_makeups(
+                group.group_id, member, month_start_at, message.time
+            )
+            if used >= settings.makeup_per_month:
+                await ctx.reply(
+                    message, f"本月的 {settings.makeup_per_month} 次补卡机会已经用完啦。"
+                )
+                return STOP
+            await remember_member(ctx, uow, message)
+            points = settings.makeup_points
+            uow.checkins.add(
+                Checkin(
+                    group_id=group.group_id,
+                    member_id=member,
+                    day=target,
+                    checked_at=message.time,
+                    message_id=message.message_id,
+                    content=f"补卡 {target.isoformat()}",
+                    word_count=None,
+                    streak=1,
+                    points=points,
+                    makeup=True,
+                )
+            )
+            await uow.checkins.flush()
+            streak = await _recompute_streaks(uow, group.group_id, member, target)
+            await uow.ledger.append(
+                group_id=group.group_id,
+                member_id=member,
+                delta=points,
+                kind="makeup",
+                reason=f"补卡 {target.isoformat()}",
+                at=message.time,
+                idem_key=f"makeup:{group.group_id}:{member}:{target.isoformat()}",
+            )
+            latest = await uow.checkins.latest(group.group_id, member)
+            live = streak if latest and latest.day >= today - timedelta(1) else 0
+            award = await _after_points(uow, group, member, live, points, message.time)
+    except IntegrityError:
+        await ctx.reply(message, f"{target:%m-%d} 已经打过卡了，不需要补卡。")
+        return STOP
+    left = settings.makeup_per_month - used - 1
+    lines = [
+        f"✅ 补卡成功（{target:%m-%d}）！当前连续打卡 {live} 天",
+        f"本次 +{points} 分，总积分 {award.balance}，本月还剩 {left} 次补卡机会",
+        *_award_lines(award),
+    ]
+    await ctx.reply(message, "\n".join(lines))
+    return STOP
+
+
+# --- /我的 /排行 ---------------------------------------------------------------------------
+
+
+async def current_streak(uow: UnitOfWork, group_id: str, member_id: str, today: date) -> int:
+    latest = await uow.checkins.latest(group_id, member_id)
+    if latest is None or latest.day < today - timedelta(1):
+        return 0
+    return latest.streak
+
+
+async def cmd_me(call: CommandCall, ctx: Context) -> None:
+    message = call.message
+    group, member = ctx.group, message.sender_id
+    today = local_day(group, message.time)
+    async with ctx.uow() as uow:
+        streak = await current_streak(uow, group.group_id, member, today)
+        balance, earned = await uow.ledger.totals(group.group_id, member)
+        days = await uow.checkins.count_days(group.group_id, member)
+        badges = [b.name for b in await uow.badges.of_member(group.group_id, member)]
+        checked_today = await uow.checkins.on_day(group.group_id, member, today) is not None
+    lines = [
+        "📒 我的成长档案",
+        f"连续打卡 {streak} 天（累计 {days} 天）" + ("，今天已打卡" if checked_today else ""),
+        f"总积分 {balance}，等级：{level_for(group.checkin, earned)}",
+        f"勋章：{'、'.join(badges) if badges else '暂无'}",
+    ]
+    await ctx.reply(message, "\n".join(lines))
+
+
+def week_start(group: GroupSettings, when: datetime) -> datetime:
+    local = when.astimezone(group.tz)
+    monday = local.date() - timedelta(days=local.weekday())
+    return local_midnight(group, monday)
+
+
+async def leaderboard_text(ctx: Context, when: datetime) -> str:
+    group = ctx.group
+    size = group.checkin.leaderboard_size
+    async with ctx.uow() as uow:
+        week = await uow.ledger.top(group.group_id, size, since=week_start(group, when))
+        total = await uow.ledger.top(group.group_id, size)
+        names = await uow.members.names(group.group_id, sorted({s.member_id for s in week + total}))
+
+    def block(title: str, rows: list[tuple[str, int]]) -> list[str]:
+        if not rows:
+            return [title, "（暂无数据）"]
+        medals = ["🥇", "🥈", "🥉"]
+        out = [title]
+        for i, (member_id, points) in enumerate(rows):
+            rank = medals[i] if i < 3 else f"{i + 1}."
+            out.append(f"{rank} {names.get(member_id, member_id)} {points} 分")
+        return out
+
+    lines = block("🏆 本周积分榜", [(s.member_id, s.points) for s in week])
+    lines += block("📜 总积分榜", [(s.member_id, s.points) for s in total])
+    return "\n".join(lines)
+
+
+async def cmd_rank(call: CommandCall, ctx: Context) -> None:
+    await ctx.say(await leaderboard_text(ctx, call.message.time))
+
+
+ROUTES: list[Route[Message]] = [
+    Route("checkin.makeup", Message, looks_like_keyword_line, handle_makeup),
+    Route("checkin.checkin", Message, looks_like_keyword_line, handle_checkin),
+    command(
+        "checkin.me",
+        ("/我的", "/me"),
+        cmd_me,
+        usage="/我的",
+        summary="查看我的连续打卡、积分、等级和勋章",
+    ),
+    command(
+        "checkin.rank",
+        ("/排行", "/rank", "/排行榜"),
+        cmd_rank,
+        usage="/排行",
+        summary="本周和总积分排行榜",
+    ),
+]

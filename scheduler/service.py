@@ -1,0 +1,103 @@
+"""Scheduled jobs. The same job code runs live (an asyncio loop on APScheduler triggers)
+and in replay (virtual time: every fire time up to a given moment, in time order)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.base import BaseTrigger
+
+from bot.clock import Clock
+
+log = logging.getLogger("groupops.scheduler")
+
+JobFunc = Callable[[datetime], Awaitable[None]]  # receives its scheduled fire time
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass
+class Job:
+    id: str
+    trigger: BaseTrigger
+    func: JobFunc
+    next_at: datetime | None = field(default=None)
+
+
+class SchedulerService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def jobs(self) -> list[Job]:
+        return list(self._jobs.values())
+
+    def set_job(self, job_id: str, trigger: BaseTrigger, func: JobFunc) -> None:
+        """Add or replace a job; its next fire time is computed from now."""
+        job = Job(job_id, trigger, func)
+        job.next_at = trigger.get_next_fire_time(None, self.clock.now())
+        self._jobs[job_id] = job
+        self._wakeup.set()
+
+    def remove_job(self, job_id: str) -> None:
+        self._jobs.pop(job_id, None)
+        self._wakeup.set()
+
+    def next_fire(self) -> datetime | None:
+        times = [j.next_at for j in self._jobs.values() if j.next_at is not None]
+        return min(times) if times else None
+
+    async def _fire(self, job: Job, at: datetime) -> None:
+        job.next_at = job.trigger.get_next_fire_time(at, at + _TICK)
+        try:
+            await job.func(at)
+        except Exception:
+            log.exception("job %s failed (fire time %s)", job.id, at.isoformat())
+
+    async def run_due(
+        self, until: datetime, on_fire: Callable[[datetime], None] | None = None
+    ) -> int:
+        """Run every job due at or before `until`, earliest first. Returns how many ran.
+
+        `on_fire` is told each fire time first (replay moves its virtual clock there).
+        """
+        ran = 0
+        while True:
+            due = [j for j in self._jobs.values() if j.next_at is not None and j.next_at <= until]
+            if not due:
+                return ran
+            job = min(due, key=lambda j: (j.next_at, j.id))
+            at = job.next_at
+            assert at is not None
+            if on_fire is not None:
+                on_fire(at)
+            await self._fire(job, at)
+            ran += 1
+
+    async def _loop(self) -> None:
+        while True:
+            self._wakeup.clear()
+            await self.run_due(self.clock.now())
+            upcoming = self.next_fire()
+            delay = 3600.0
+            if upcoming is not None:
+                delay = max(0.0, min(delay, (upcoming - self.clock.now()).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="groupops-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

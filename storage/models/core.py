@@ -1,0 +1,88 @@
+"""Foundation tables: check-ins, the points ledger, badges, members, per-group state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+ID = String(128)
+
+
+class Checkin(Base):
+    """One check-in per (group, member, local day)."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("group_id", "member_id", "day"),
+        Index("ix_checkins_group_day", "group_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    member_id: Mapped[str] = mapped_column(ID)
+    day: Mapped[date]
+    checked_at: Mapped[datetime]
+    message_id: Mapped[str | None] = mapped_column(ID)
+    content: Mapped[str] = mapped_column(Text, default="")
+    word_count: Mapped[int | None]
+    streak: Mapped[int]  # derived from stored days; recomputed when a make-up card fills a gap
+    points: Mapped[int]
+    makeup: Mapped[bool] = mapped_column(default=False)
+
+
+class LedgerEntry(Base):
+    """Append-only points ledger: a balance is the sum of a member's lines."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (
+        Index("ix_ledger_group_member", "group_id", "member_id"),
+        Index("ix_ledger_group_created", "group_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    member_id: Mapped[str] = mapped_column(ID)
+    delta: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    actor_id: Mapped[str | None] = mapped_column(ID)
+    created_at: Mapped[datetime]
+    # Makes a grant idempotent: the same source (e.g. a redelivered message) never pays twice.
+    idem_key: Mapped[str | None] = mapped_column(String(191), unique=True)
+
+
+class Badge(Base):
+    __tablename__ = "badges"
+    __table_args__ = (UniqueConstraint("group_id", "member_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[str] = mapped_column(ID)
+    member_id: Mapped[str] = mapped_column(ID)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    earned_at: Mapped[datetime]
+
+
+class Member(Base):
+    """Who has been seen in a group; the display name is for display only."""
+
+    __tablename__ = "members"
+
+    group_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class GroupState(Base):
+    __tablename__ = "group_state"
+
+    group_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    paused: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(ID)

@@ -1,0 +1,1 @@
+"""Repositories: query and add rows inside a unit of work; they never commit."""

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Checkin
+
+
+@dataclass(frozen=True)
+class StreakRow:
+    member_id: str
+    streak: int
+
+
+class CheckinRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def on_day(self, group_id: str, member_id: str, day: date) -> Checkin | None:
+        stmt = select(Checkin).where(
+            Checkin.group_id == group_id, Checkin.member_id == member_id, Checkin.day == day
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def latest(
+        self, group_id: str, member_id: str, up_to: date | None = None
+    ) -> Checkin | None:
+        """A member's most recent check-in (on or before `up_to` when given)."""
+        stmt = select(Checkin).where(Checkin.group_id == group_id, Checkin.member_id == member_id)
+        if up_to is not None:
+            stmt = stmt.where(Checkin.day <= up_to)
+        stmt = stmt.order_by(Checkin.day.desc()).limit(1)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def last_day(self, group_id: str, member_id: str, up_to: date) -> tuple[date, int] | None:
+        """(day, streak) of a member's latest check-in on or before `up_to` (no ORM load)."""
+        stmt = (
+            select(Checkin.day, Checkin.streak)
+            .where(
+                Checkin.group_id == group_id, Checkin.member_id == member_id, Checkin.day <= up_to
+            )
+            .order_by(Checkin.day.desc())
+            .limit(1)
+        )
+        row = (await self.session.execute(stmt)).first()
+        return (row[0], int(row[1])) if row else None
+
+    async def from_day(self, group_id: str, member_id: str, first: date) -> list[Checkin]:
+        """A member's check-ins on or after a day, oldest first."""
+        stmt = (
+            select(Checkin)
+            .where(
+                Checkin.group_id == group_id, Checkin.member_id == member_id, Checkin.day >= first
+            )
+            .order_by(Checkin.day)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    def add(self, checkin: Checkin) -> None:
+        self.session.add(checkin)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def count_makeups(
+        self, group_id: str, member_id: str, since: datetime, until: datetime
+    ) -> int:
+        """Make-up cards used (by when they were used) in [since, until]."""
+        stmt = select(func.count()).where(
+            Checkin.group_id == group_id,
+            Checkin.member_id == member_id,
+            Checkin.makeup.is_(True),
+            Checkin.checked_at >= since,
+            Checkin.checked_at <= until,
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def count_days(self, group_id: str, member_id: str) -> int:
+        stmt = select(func.count()).where(
+            Checkin.group_id == group_id, Checkin.member_id == member_id
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def count_on_day(self, group_id: str, day: date) -> int:
+        stmt = select(func.count()).where(Checkin.group_id == group_id, Checkin.day == day)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def current_streaks(self, group_id: str, today: date, limit: int) -> list[StreakRow]:
+        """Longest live streaks (checked in today or yesterday), longest first."""
+        latest = (
+            select(Checkin.member_id, func.max(Checkin.day).label("last_day"))
+            .where(Checkin.group_id == group_id)
+            .group_by(Checkin.member_id)
+            .subquery()
+        )
+        stmt = (
+            select(Checkin.member_id, Checkin.streak)
+            .join(
+                latest,
+                (latest.c.member_id == Checkin.member_id) & (latest.c.last_day == Checkin.day),
+            )
+            .where(
+                Checkin.group_id == group_id, Checkin.day >= date.fromordinal(today.toordinal() - 1)
+            )
+            .order_by(Checkin.streak.desc(), Checkin.member_id)
+            .limit(limit)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [StreakRow(member_id=r[0], streak=int(r[1])) for r in rows]

@@ -1,0 +1,51 @@
+"""Unit of work: commit on a clean exit, roll back on an exception."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repos.checkins import CheckinRepo
+from storage.repos.ledger import LedgerRepo
+from storage.repos.members import BadgeRepo, GroupStateRepo, MemberRepo
+
+
+class UnitOfWork:
+    """`async with uow_factory() as uow:`; feature repositories are built on `uow.session`."""
+
+    session: AsyncSession
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.checkins = CheckinRepo(self.session)
+        self.ledger = LedgerRepo(self.session)
+        self.members = MemberRepo(self.session)
+        self.badges = BadgeRepo(self.session)
+        self.group_state = GroupStateRepo(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+
+class UnitOfWorkFactory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)

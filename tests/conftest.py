@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import PG_ENV, fresh_pg_database, sqlite_url
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> str:
+    return sqlite_url(tmp_path / "bot.db")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Runs a test on a temporary SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "bot.db")
+        return
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
+    async with fresh_pg_database() as url:
+        yield url
