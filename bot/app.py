@@ -93,6 +93,17 @@ class App:
             if isinstance(service, Startable):
                 await service.start_service()
 
+    def start_live(self) -> None:
+        """Start what only a live bot needs: the scheduler loop and periodic background work.
+
+        Replay and tests do not call this; they drive time explicitly."""
+        from handlers.activity import ActivityLog
+
+        self.scheduler.start()
+        activity = self.services.find(ActivityLog)
+        if activity is not None:
+            activity.start_periodic_flush()
+
     async def close(self) -> None:
         for service in reversed(self.services.all()):
             if isinstance(service, Stoppable):

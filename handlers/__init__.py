@@ -16,13 +16,23 @@ from bot.config import AppConfig
 from bot.context import Context
 from bot.router import Route
 from bot.sender import Sender
-from handlers import admin, checkin
+from handlers import activity, admin, checkin
 from scheduler.service import SchedulerService
 from storage.uow import UnitOfWorkFactory
 
 ROUTES: list[Route[Any]] = [
+    # 1. the activity log sees every event (CONTINUE), even in paused groups
+    *activity.ROUTES,
+    # 2. admin commands (/pause and /resume work while paused)
     *admin.ROUTES,
+    # 3. spam control (issue 5)
+    # 4. check-ins
     *checkin.ROUTES,
+    # 5. rewards: commands, quiz answers, notice replies (issue 4)
+    # 6. rituals and highlights commands (issue 6)
+    # 7. welcome and stats (issue 8)
+    # 8. Q&A (issue 3)
+    # 9. off-topic nudges, last (issue 5)
 ]
 
 
@@ -39,4 +49,6 @@ class ServiceDeps:
 
 
 # Long-lived feature services, built once per App in this order.
-SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = []
+SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
+    lambda deps: activity.ActivityLog(deps.uow),
+]

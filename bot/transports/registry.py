@@ -24,7 +24,7 @@ async def run_transport(config: AppConfig, args: argparse.Namespace) -> int:
     await app.start()
     for line in unsupported_features(config, CAPABILITIES, settings.type):
         log.warning(line)
-    app.scheduler.start()
+    app.start_live()
     watch = asyncio.create_task(app.watch_config(), name="groupops-config-watch")
     try:
         session = ConsoleSession(app, settings.console.group, settings.console.user)

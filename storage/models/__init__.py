@@ -1,6 +1,15 @@
 """SQLAlchemy models, one module per feature; importing this package registers them all."""
 
+from storage.models.activity import ActivityEntry
 from storage.models.base import Base
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
 
-__all__ = ["Badge", "Base", "Checkin", "GroupState", "LedgerEntry", "Member"]
+__all__ = [
+    "ActivityEntry",
+    "Badge",
+    "Base",
+    "Checkin",
+    "GroupState",
+    "LedgerEntry",
+    "Member",
+]

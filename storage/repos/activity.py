@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, distinct, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ActivityEntry
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    messages: int
+    members: int
+
+
+class ActivityRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_many(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            await self.session.execute(insert(ActivityEntry), rows)
+
+    async def active_members(
+        self,
+        group_id: str,
+        since: datetime,
+        until: datetime,
+        kinds: tuple[str, ...] = ("text", "image"),
+    ) -> set[str]:
+        """Members who posted in [since, until)."""
+        stmt = (
+            select(ActivityEntry.member_id)
+            .where(
+                ActivityEntry.group_id == group_id,
+                ActivityEntry.at >= since,
+                ActivityEntry.at < until,
+                ActivityEntry.kind.in_(kinds),
+            )
+            .distinct()
+        )
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def active_on_day(self, group_id: str, day: date) -> set[str]:
+        stmt = (
+            select(ActivityEntry.member_id)
+            .where(
+                ActivityEntry.group_id == group_id,
+                ActivityEntry.day == day,
+                ActivityEntry.kind.in_(("text", "image")),
+            )
+            .distinct()
+        )
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def per_day(self, group_id: str, first: date, last: date) -> list[DayCount]:
+        """Messages and distinct posting members per local day in [first, last]."""
+        stmt = (
+            select(
+                ActivityEntry.day,
+                func.count(ActivityEntry.id),
+                func.count(distinct(ActivityEntry.member_id)),
+            )
+            .where(
+                ActivityEntry.group_id == group_id,
+                ActivityEntry.day >= first,
+                ActivityEntry.day <= last,
+                ActivityEntry.kind.in_(("text", "image")),
+            )
+            .group_by(ActivityEntry.day)
+            .order_by(ActivityEntry.day)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [DayCount(r[0], int(r[1]), int(r[2])) for r in rows]
+
+    async def last_seen(self, group_id: str) -> dict[str, datetime]:
+        """Each member's latest activity of any kind in the group."""
+        stmt = (
+            select(ActivityEntry.member_id, func.max(ActivityEntry.at))
+            .where(ActivityEntry.group_id == group_id)
+            .group_by(ActivityEntry.member_id)
+        )
+        return {r[0]: r[1] for r in (await self.session.execute(stmt)).all()}
+
+    async def prune_before(self, cutoff: datetime) -> int:
+        """Delete log rows older than cutoff (retention); returns how many went."""
+        result = await self.session.execute(delete(ActivityEntry).where(ActivityEntry.at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
