@@ -1,0 +1,48 @@
+"""Test helpers for the transports: a fake deliver and virtual-time sleep for the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.clock import FakeClock
+from bot.transports.outbox import OutboxItem
+
+
+class VirtualSleep:
+    """A `sleep` for the outbox loop: moves a FakeClock instead of waiting."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        self.clock.advance(timedelta(seconds=seconds))
+        await asyncio.sleep(0)
+
+
+class FakeDeliver:
+    """Records what was delivered, and when; `fail` decides per item whether to raise."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.delivered: list[tuple[datetime, OutboxItem]] = []
+        self.attempts: list[OutboxItem] = []
+        self.fail: Callable[[OutboxItem], Exception | None] = lambda _item: None
+        self.arrived = asyncio.Event()
+
+    async def __call__(self, item: OutboxItem) -> None:
+        self.attempts.append(item)
+        error = self.fail(item)
+        if error is not None:
+            raise error
+        self.delivered.append((self.clock.now(), item))
+        self.arrived.set()
+
+    def texts(self) -> list[str]:
+        return [item.text for _, item in self.delivered]
+
+    def ids(self) -> list[str]:
+        return [item.id for _, item in self.delivered]
