@@ -320,23 +320,17 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
 # --- /我的 /排行 ---------------------------------------------------------------------------
 
 
-async def current_streak(uow: UnitOfWork, group_id: str, member_id: str, today: date) -> int:
-    latest = await uow.checkins.latest(group_id, member_id)
-    if latest is None or latest.day < today - timedelta(1):
-        return 0
-    return latest.streak
-
-
 async def cmd_me(call: CommandCall, ctx: Context) -> None:
     message = call.message
     group, member = ctx.group, message.sender_id
     today = local_day(group, message.time)
     async with ctx.uow() as uow:
-        streak = await current_streak(uow, group.group_id, member, today)
+        last = await uow.checkins.last_day(group.group_id, member, up_to=today)
         balance, earned = await uow.ledger.totals(group.group_id, member)
         days = await uow.checkins.count_days(group.group_id, member)
         badges = [b.name for b in await uow.badges.of_member(group.group_id, member)]
-        checked_today = await uow.checkins.on_day(group.group_id, member, today) is not None
+    streak = last[1] if last is not None and last[0] >= today - timedelta(1) else 0
+    checked_today = last is not None and last[0] == today
     lines = [
         "📒 我的成长档案",
         f"连续打卡 {streak} 天（累计 {days} 天）" + ("，今天已打卡" if checked_today else ""),

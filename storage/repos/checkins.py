@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Checkin
@@ -13,6 +13,19 @@ from storage.models import Checkin
 class StreakRow:
     member_id: str
     streak: int
+
+
+# Built once: the hot path skips statement construction and hits the compiled cache.
+_LAST_DAY = (
+    select(Checkin.day, Checkin.streak)
+    .where(
+        Checkin.group_id == bindparam("group_id"),
+        Checkin.member_id == bindparam("member_id"),
+        Checkin.day <= bindparam("up_to", type_=Date),
+    )
+    .order_by(Checkin.day.desc())
+    .limit(1)
+)
 
 
 class CheckinRepo:

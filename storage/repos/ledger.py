@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LedgerEntry
@@ -13,6 +13,15 @@ from storage.models import LedgerEntry
 class Standing:
     member_id: str
     points: int
+
+
+_EARNED = case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)
+# Built once: the hot path skips statement construction and hits the compiled cache.
+_TOTALS = select(
+    func.coalesce(func.sum(LedgerEntry.delta), 0), func.coalesce(func.sum(_EARNED), 0)
+).where(
+    LedgerEntry.group_id == bindparam("group_id"), LedgerEntry.member_id == bindparam("member_id")
+)
 
 
 class LedgerRepo:
@@ -61,11 +70,8 @@ class LedgerRepo:
     async def totals(self, group_id: str, member_id: str) -> tuple[int, int]:
         """(balance, lifetime earned) in one query."""
         await self.session.flush()
-        earned = case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)
-        stmt = select(
-            func.coalesce(func.sum(LedgerEntry.delta), 0), func.coalesce(func.sum(earned), 0)
-        ).where(LedgerEntry.group_id == group_id, LedgerEntry.member_id == member_id)
-        row = (await self.session.execute(stmt)).one()
+        params = {"group_id": group_id, "member_id": member_id}
+        row = (await self.session.execute(_TOTALS, params)).one()
         return int(row[0]), int(row[1])
 
     async def balance(self, group_id: str, member_id: str) -> int:

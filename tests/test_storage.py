@@ -1,0 +1,143 @@
+"""Storage: migrations match the models, the unit of work, and the ledger's guarantees."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from storage import migrate
+from storage.db import create_engine, session_factory
+from storage.models import Base, LedgerEntry
+from storage.uow import UnitOfWorkFactory
+
+NOW = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+
+
+def _diff(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrations_create_exactly_the_models(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        await migrate.upgrade(engine)
+        assert await migrate.current_revisions(engine) == migrate.head_revisions()
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(_diff)
+        assert diff == [], f"models and migrations differ: {diff}"
+        await migrate.upgrade(engine)  # idempotent
+    finally:
+        await engine.dispose()
+
+
+async def test_unit_of_work_rolls_back_on_error_and_commits_on_success(db_url: str) -> None:
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    try:
+        with pytest.raises(RuntimeError):
+            async with uow() as u:
+                await u.ledger.append(
+                    group_id="g", member_id="m", delta=5, kind="t", reason="r", at=NOW
+                )
+                await u.session.flush()
+                raise RuntimeError("handler crashed")
+        async with uow() as u:
+            assert await u.ledger.balance("g", "m") == 0
+            await u.ledger.append(
+                group_id="g", member_id="m", delta=5, kind="t", reason="r", at=NOW
+            )
+        async with uow() as u:
+            assert await u.ledger.balance("g", "m") == 5
+    finally:
+        await engine.dispose()
+
+
+async def test_ledger_idempotency_key_pays_once(db_url: str) -> None:
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    try:
+        async with uow() as u:
+            first = await u.ledger.append(
+                group_id="g", member_id="m", delta=3, kind="t", reason="r", at=NOW, idem_key="k1"
+            )
+            assert first is not None
+        async with uow() as u:
+            again = await u.ledger.append(
+                group_id="g", member_id="m", delta=3, kind="t", reason="r", at=NOW, idem_key="k1"
+            )
+            assert again is None
+        # Even a writer that skips the check is refused by the unique index.
+        with pytest.raises(IntegrityError):
+            async with uow() as u:
+                await u.ledger.append(
+                    group_id="g",
+                    member_id="m",
+                    delta=3,
+                    kind="t",
+                    reason="r",
+                    at=NOW,
+                    idem_key="k1",
+                    check_key=False,
+                )
+        async with uow() as u:
+            lines = list((await u.session.execute(select(LedgerEntry.delta))).scalars())
+            assert lines == [3]
+            assert await u.ledger.totals("g", "m") == (3, 3)
+    finally:
+        await engine.dispose()
+
+
+async def test_datetimes_come_back_timezone_aware_utc(db_url: str) -> None:
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    try:
+        async with uow() as u:
+            await u.ledger.append(
+                group_id="g", member_id="m", delta=1, kind="t", reason="r", at=NOW
+            )
+        async with uow() as u:
+            line = (await u.session.execute(select(LedgerEntry))).scalar_one()
+        assert line.created_at == NOW and line.created_at.tzinfo is not None
+    finally:
+        await engine.dispose()
+
+
+def test_db_upgrade_cli_creates_the_schema(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("storage:\n  url: sqlite:///data/bot.db\n", encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "database at" in done.stdout
+    assert (tmp_path / "data" / "bot.db").exists()  # relative to the config file
+
+
+def test_bench_prints_summary_json_last(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", "--messages", "400", "--groups", "5", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    import json
+
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(summary) == {"messages", "msgs_per_s", "p50_ms", "p99_ms", "peak_rss_mb"}
+    assert summary["messages"] == 400 and summary["msgs_per_s"] > 0
