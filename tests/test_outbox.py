@@ -254,8 +254,7 @@ async def test_disconnect_pauses_and_reconnect_delivers_each_item_once() -> None
     online["up"] = False
     await outbox.send_text("g1", "while-down-1")  # found out by the failed attempt
     await outbox.send_text("g2", "while-down-2")
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await deliver.wait_attempts(2)
     assert not outbox.connected
     attempts_while_down = len(deliver.attempts)
     clock.advance(timedelta(hours=1))  # a long outage: nothing is attempted, nothing expires

@@ -32,14 +32,29 @@ class FakeDeliver:
         self.attempts: list[OutboxItem] = []
         self.fail: Callable[[OutboxItem], Exception | None] = lambda _item: None
         self.arrived = asyncio.Event()
+        self._attempted = asyncio.Event()
 
     async def __call__(self, item: OutboxItem) -> None:
         self.attempts.append(item)
+        self._attempted.set()
         error = self.fail(item)
         if error is not None:
             raise error
         self.delivered.append((self.clock.now(), item))
         self.arrived.set()
+
+    async def wait_attempts(self, count: int, timeout: float = 5.0) -> None:
+        """Wait (bounded) until deliver() has been called `count` times, then let the
+        outbox handle the outcome."""
+
+        async def reached() -> None:
+            while len(self.attempts) < count:
+                self._attempted.clear()
+                await self._attempted.wait()
+
+        await asyncio.wait_for(reached(), timeout)
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     def texts(self) -> list[str]:
         return [item.text for _, item in self.delivered]

@@ -1,8 +1,79 @@
+"""transport: which platform the bot talks to, one sub-section per transport.
+
+Secrets never sit in config.yaml: either write `${VAR}` (substituted at load) or leave the
+value empty and name the environment variable in the `*_env` key (read at start-up).
+The WeCom sections (WecomAibotSettings, WecomCallbackSettings, WecomWebhookSettings) belong
+to the WeCom transports (bot/transports/wecom_*.py), which may add fields to them.
+"""
+
 from __future__ import annotations
 
+import os
 from typing import Literal
 
+from pydantic import Field
+
 from bot.settings.base import Strict
+
+TransportType = Literal["console", "wechaty", "wecom_aibot", "wecom_callback", "wecom_webhook"]
+
+
+class SecretMissing(ValueError):
+    """A secret the chosen transport needs is neither in config.yaml nor in the environment."""
+
+
+def resolve_secret(value: str, env_name: str, what: str) -> str:
+    """The secret: the config value if set (e.g. from ${VAR}), else the named env variable.
+
+    The error names the variable, never a value."""
+    if value:
+        return value
+    found = os.environ.get(env_name, "") if env_name else ""
+    if not found:
+        where = f"set the environment variable {env_name}" if env_name else "set it"
+        raise SecretMissing(f"{what} is not configured: {where} (or write ${{VAR}} in config.yaml)")
+    return found
+
+
+class OutboxSettings(Strict):
+    """How a transport's outbox paces and splits messages (per conversation = per group)."""
+
+    max_text_bytes: int = Field(default=2048, ge=64)
+    per_minute: int | None = Field(default=20, ge=1)
+    per_hour: int | None = Field(default=None, ge=1)
+    overall_per_minute: int | None = Field(default=None, ge=1)
+    retry_base_s: float = Field(default=1.0, gt=0)
+    retry_max_s: float = Field(default=300.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
+    persist: bool = True  # keep undelivered messages in the database across restarts
+
+
+# Each transport's outbox defaults are a subclass, so that overriding one key in config.yaml
+# keeps the transport's other defaults.
+
+
+class WechatyOutboxSettings(OutboxSettings):
+    max_text_bytes: int = Field(default=4000, ge=64)
+    overall_per_minute: int | None = Field(default=60, ge=1)
+
+
+class WecomAibotOutboxSettings(OutboxSettings):
+    """WeCom AI bot: 30 messages a minute and 1000 an hour per conversation."""
+
+    max_text_bytes: int = Field(default=20480, ge=64)
+    per_minute: int | None = Field(default=30, ge=1)
+    per_hour: int | None = Field(default=1000, ge=1)
+
+
+class WecomCallbackOutboxSettings(OutboxSettings):
+    per_minute: int | None = Field(default=30, ge=1)
+    per_hour: int | None = Field(default=1000, ge=1)
+
+
+class WecomWebhookOutboxSettings(OutboxSettings):
+    """Group robot webhook: 20 messages a minute; text up to 2048 bytes."""
+
+    per_minute: int | None = Field(default=20, ge=1)
 
 
 class ConsoleTransportSettings(Strict):
@@ -10,6 +81,66 @@ class ConsoleTransportSettings(Strict):
     user: str = "alice"
 
 
+class WechatyTransportSettings(Strict):
+    """python-wechaty against a puppet service (gRPC, no TLS): personal WeChat or WeCom."""
+
+    endpoint: str = ""  # host:port; empty: read endpoint_env
+    endpoint_env: str = "WECHATY_PUPPET_SERVICE_ENDPOINT"
+    token: str = ""  # empty: read token_env
+    token_env: str = "WECHATY_PUPPET_SERVICE_TOKEN"
+    connect_timeout_s: float = Field(default=20.0, gt=0)
+    reconnect_initial_s: float = Field(default=1.0, gt=0)
+    reconnect_max_s: float = Field(default=60.0, gt=0)
+    outbox: WechatyOutboxSettings = WechatyOutboxSettings()
+
+
+class WecomAibotSettings(Strict):
+    """WeCom AI bot (智能机器人), long-connection (WebSocket) mode."""
+
+    url: str = "wss://openws.work.weixin.qq.com"
+    bot_id: str = ""
+    bot_id_env: str = "WECOM_AIBOT_ID"
+    secret: str = ""
+    secret_env: str = "WECOM_AIBOT_SECRET"
+    heartbeat_s: float = Field(default=30.0, gt=0)
+    reconnect_initial_s: float = Field(default=1.0, gt=0)
+    reconnect_max_s: float = Field(default=60.0, gt=0)
+    # added by the WeCom transports:
+    mention_names: list[str] = []  # the bot's name(s) in WeCom, removed from "@name ..." text
+    ack_timeout_s: float = Field(default=5.0, gt=0)  # wait for WeCom's answer to a request
+    reply_window_s: float = Field(default=300.0, gt=0)  # answer a callback by req_id this long
+    max_auth_failures: int = Field(default=5, ge=1)  # refused subscribes before giving up
+    outbox: WecomAibotOutboxSettings = WecomAibotOutboxSettings()
+
+
+class WecomCallbackSettings(Strict):
+    """WeCom AI bot, callback (HTTP) mode: needs a public URL."""
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=1, le=65535)
+    path: str = "/wecom/callback"
+    token: str = ""
+    token_env: str = "WECOM_CALLBACK_TOKEN"
+    aes_key: str = ""
+    aes_key_env: str = "WECOM_CALLBACK_AES_KEY"
+    receive_id: str = ""  # "" for AI bots; the CorpID for self-built apps
+    max_clock_skew_s: int = Field(default=300, ge=1)
+    outbox: WecomCallbackOutboxSettings = WecomCallbackOutboxSettings()
+
+
+class WecomWebhookSettings(Strict):
+    """WeCom group robot (群机器人) webhook: output only."""
+
+    url: str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+    key: str = ""
+    key_env: str = "WECOM_WEBHOOK_KEY"
+    outbox: WecomWebhookOutboxSettings = WecomWebhookOutboxSettings()
+
+
 class TransportSettings(Strict):
-    type: Literal["console"] = "console"
+    type: TransportType = "console"
     console: ConsoleTransportSettings = ConsoleTransportSettings()
+    wechaty: WechatyTransportSettings = WechatyTransportSettings()
+    wecom_aibot: WecomAibotSettings = WecomAibotSettings()
+    wecom_callback: WecomCallbackSettings = WecomCallbackSettings()
+    wecom_webhook: WecomWebhookSettings = WecomWebhookSettings()

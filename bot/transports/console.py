@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.app import App
+from bot.config import AppConfig
 from bot.events import MemberJoined, MemberLeft, Message
 from bot.transports.base import Capabilities, Visibility
 
@@ -124,3 +125,31 @@ class ConsoleSession:
                     return
             if not await self.feed(line):
                 return
+
+
+class ConsoleTransport:
+    """The console as a Transport: prints replies, reads typed lines until EOF or :quit."""
+
+    name = "console"
+    capabilities = CAPABILITIES
+
+    def __init__(self, group: str, user: str, stdin: TextIO | None = None) -> None:
+        self.group = group
+        self.user = user
+        self.stdin = stdin
+        self._sender = ConsoleSender()
+
+    @property
+    def sender(self) -> ConsoleSender:
+        return self._sender
+
+    async def run(self, app: App) -> None:
+        await ConsoleSession(app, self.group, self.user).run(self.stdin)
+
+    async def close(self) -> None:
+        return None
+
+
+def build(config: AppConfig) -> ConsoleTransport:
+    settings = config.root.transport.console
+    return ConsoleTransport(settings.group, settings.user)

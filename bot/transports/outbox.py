@@ -335,6 +335,7 @@ class Outbox:
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self.sent = 0
         self.failed = 0
         self.retried = 0
@@ -438,14 +439,21 @@ class Outbox:
                     self._push(_Entry(p.item, self._next_seq(), p.attempts, p.not_before))
             if left:
                 log.info("%s: %d message(s) left from the last run", self.name, len(left))
+        self._closing = False
         if self._task is None:
             self._task = asyncio.create_task(self.run(), name=f"{self.name}-outbox")
 
-    async def close(self) -> None:
-        """Stop the loop. Undelivered items stay pending in the store for the next run."""
+    async def close(self, grace_s: float = 5.0) -> None:
+        """Stop the loop between two items (a send in progress gets `grace_s` to finish).
+
+        Undelivered items stay pending in the store for the next run."""
+        self._closing = True
+        self._wake.set()
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=grace_s)
+            if not done:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._persist_new()
@@ -456,7 +464,7 @@ class Outbox:
 
     async def run(self) -> None:
         """The delivery loop (start() runs it as a task)."""
-        while True:
+        while not self._closing:
             self._wake.clear()
             try:
                 await self.deliver_ready()
@@ -506,7 +514,7 @@ class Outbox:
         """Deliver every item that may go out now. Returns the number of attempts made."""
         await self._persist_new()
         attempts = 0
-        while self._connected:
+        while self._connected and not self._closing:
             now = self.clock.now()
             ready = [
                 q[0]
@@ -538,9 +546,9 @@ class Outbox:
             await self._failed_attempt(entry, exc)
             return
         self._count_send(item)
-        self._pop(entry)
         self.sent += 1
-        await self._finish(item.id, "sent", None)
+        await self._finish(item.id, "sent", None)  # stored before join() can return
+        self._pop(entry)
 
     def _count_send(self, item: OutboxItem) -> None:
         now = self.clock.now()
@@ -575,7 +583,6 @@ class Outbox:
                 log.exception("%s: could not record the retry of %s", self.name, entry.item.id)
 
     async def _give_up(self, entry: _Entry, why: str) -> None:
-        self._pop(entry)
         self.failed += 1
         log.error(
             "%s: gave up on %s to %s (%d bytes): %s",
@@ -586,6 +593,7 @@ class Outbox:
             why,
         )
         await self._finish(entry.item.id, "failed", why)
+        self._pop(entry)
 
     def _pop(self, entry: _Entry) -> None:
         queue = self._queues[entry.item.conversation]

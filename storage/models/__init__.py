@@ -3,6 +3,7 @@
 from storage.models.activity import ActivityEntry
 from storage.models.base import Base
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
+from storage.models.outbox import OutboxRow
 
 __all__ = [
     "ActivityEntry",
@@ -12,4 +13,5 @@ __all__ = [
     "GroupState",
     "LedgerEntry",
     "Member",
+    "OutboxRow",
 ]
