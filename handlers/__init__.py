@@ -16,7 +16,7 @@ from bot.config import AppConfig
 from bot.context import Context
 from bot.router import Route
 from bot.sender import Sender
-from handlers import activity, admin, checkin
+from handlers import activity, admin, checkin, rewards
 from scheduler.service import SchedulerService
 from storage.uow import UnitOfWorkFactory
 
@@ -29,6 +29,7 @@ ROUTES: list[Route[Any]] = [
     # 4. check-ins
     *checkin.ROUTES,
     # 5. rewards: commands, quiz answers, notice replies (issue 4)
+    *rewards.ROUTES,
     # 6. rituals and highlights commands (issue 6)
     # 7. welcome and stats (issue 8)
     # 8. Q&A (issue 3)
@@ -51,4 +52,5 @@ class ServiceDeps:
 # Long-lived feature services, built once per App in this order.
 SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
     lambda deps: activity.ActivityLog(deps.uow),
+    rewards.make_service,  # open quizzes and notice red packets, reloaded at start
 ]

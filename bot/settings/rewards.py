@@ -1,7 +1,86 @@
+"""Red-packet style rewards (红包玩法): /红包 grants, quiz rounds, notice red packets, draws."""
+
 from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
 
 from bot.settings.base import Strict
 
 
+class RewardGrantSettings(Strict):
+    """`/红包 @成员 N 理由`: an admin grants points to one member."""
+
+    max_points: int = Field(default=100, ge=1, description="most points in one red packet")
+    # Counted from the ledger (kind "reward") within the group's local day.
+    admin_daily_cap: int = Field(default=300, ge=0, description="points one admin may grant a day")
+    member_daily_cap: int = Field(
+        default=100, ge=0, description="points one member may receive a day"
+    )
+
+
+class QuizQuestion(Strict):
+    """A question in the bank; the first answer is the one revealed."""
+
+    question: str = Field(min_length=1)
+    answers: list[str] = Field(min_length=1)
+    points: int | None = Field(default=None, ge=1)
+
+    @field_validator("answers")
+    @classmethod
+    def _answers_not_blank(cls, answers: list[str]) -> list[str]:
+        if any(not a.strip() for a in answers):
+            raise ValueError("an answer must not be blank")
+        return answers
+
+
+class QuizSettings(Strict):
+    """`/抢答 题目 | 答案 [N分] [限时M分钟]`, or a question from `bank`."""
+
+    points: int = Field(default=20, ge=1)
+    max_points: int = Field(default=200, ge=1)
+    minutes: int = Field(default=10, ge=1, description="default time limit")
+    max_minutes: int = Field(default=1440, ge=1)
+    bank: list[QuizQuestion] = []
+
+    @model_validator(mode="after")
+    def _defaults_within_limits(self) -> QuizSettings:
+        if self.points > self.max_points:
+            raise ValueError("points must not exceed max_points")
+        if self.minutes > self.max_minutes:
+            raise ValueError("minutes must not exceed max_minutes")
+        return self
+
+
+class NoticeSettings(Strict):
+    """`/通知 内容 [前N名] [M分]`: the first N members replying a keyword get M points."""
+
+    keywords: list[str] = Field(default=["收到"], min_length=1)
+    places: int = Field(default=10, ge=1)
+    max_places: int = Field(default=200, ge=1)
+    points: int = Field(default=5, ge=1)
+    max_points: int = Field(default=50, ge=1)
+    minutes: int = Field(default=60, ge=1, description="the notice red packet closes after this")
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords_not_blank(cls, keywords: list[str]) -> list[str]:
+        if any(not k.strip() for k in keywords):
+            raise ValueError("a keyword must not be blank")
+        return keywords
+
+
+class DrawSettings(Strict):
+    """`/抽奖 N名 M分`: N members among those who spoke or checked in today."""
+
+    max_winners: int = Field(default=10, ge=1)
+    max_points: int = Field(default=100, ge=1)
+    exclude_admins: bool = True
+
+
 class RewardsSettings(Strict):
     enabled: bool = True
+    reward: RewardGrantSettings = RewardGrantSettings()
+    quiz: QuizSettings = QuizSettings()
+    notice: NoticeSettings = NoticeSettings()
+    draw: DrawSettings = DrawSettings()
+    ledger_lines: int = Field(default=10, ge=1, le=50, description="lines /账本 shows")

@@ -4,6 +4,7 @@ from storage.models.activity import ActivityEntry
 from storage.models.base import Base
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
 from storage.models.outbox import OutboxRow
+from storage.models.rewards import RewardDraw, RewardNotice, RewardNoticeClaim, RewardQuiz
 
 __all__ = [
     "ActivityEntry",
@@ -14,4 +15,8 @@ __all__ = [
     "LedgerEntry",
     "Member",
     "OutboxRow",
+    "RewardDraw",
+    "RewardNotice",
+    "RewardNoticeClaim",
+    "RewardQuiz",
 ]

@@ -1,0 +1,197 @@
+"""In-memory state of the open red-packet games, so ordinary messages cost no database trip.
+
+The database is the source of truth (rows in reward_quizzes / reward_notices). This service
+mirrors the *open* ones per group: it is loaded at start (open games survive a restart),
+updated when a game opens or closes, and schedules each game's deadline job. A message that
+does not match an open game's answer or keyword is dismissed with one dict lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.date import DateTrigger
+
+from bot.clock import Clock
+from bot.context import Context
+from scheduler.service import SchedulerService
+from storage.models import RewardNotice, RewardQuiz
+from storage.repos.rewards import RewardsRepo
+from storage.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from handlers import ServiceDeps
+
+log = logging.getLogger("groupops.rewards")
+
+_LEADING_MENTIONS = re.compile(r"^(?:@\S+\s*)+")
+# After punctuation is stripped, what may follow a notice keyword: 收到了 / 收到啦 / 收到收到.
+_PARTICLES = frozenset("了啦啊呀哦喔哈嗯的滴~")
+
+
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS" and ch not in "+#$%&*=<>"
+
+
+def normalize_answer(text: str) -> str:
+    """Full-width to half-width (NFKC), no spaces, case-folded, no edge punctuation.
+
+    `ＢＥＩ Jing！`, `beijing。` and `@小助手 Beijing` all become `beijing`.
+    """
+    t = unicodedata.normalize("NFKC", text).strip()
+    t = _LEADING_MENTIONS.sub("", t)
+    t = "".join(t.split()).casefold()
+    start, end = 0, len(t)
+    while end > start and _is_punct(t[end - 1]):
+        end -= 1
+    while start < end and _is_punct(t[start]):
+        start += 1
+    return t[start:end]
+
+
+def is_notice_reply(text: str, keywords: Iterable[str]) -> bool:
+    """`收到`, `收到！`, `收到啦`, `收到收到` reply to a notice; `收到了吗，什么时候开始` does not."""
+    body = normalize_answer(text)
+    if not body:
+        return False
+    for keyword in keywords:
+        key = normalize_answer(keyword)
+        if not key or not body.startswith(key):
+            continue
+        rest = body
+        while rest.startswith(key):
+            rest = rest[len(key) :]
+        if all(ch in _PARTICLES or _is_punct(ch) for ch in rest):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class OpenQuiz:
+    id: int
+    group_id: str
+    question: str
+    answers: tuple[str, ...]
+    accepted: frozenset[str]  # normalised answers
+    points: int
+    deadline: datetime
+    created_by: str | None
+
+    @classmethod
+    def from_row(cls, row: RewardQuiz) -> OpenQuiz:
+        answers = tuple(str(a) for a in json.loads(row.answers))
+        return cls(
+            id=row.id,
+            group_id=row.group_id,
+            question=row.question,
+            answers=answers,
+            accepted=frozenset(n for n in (normalize_answer(a) for a in answers) if n),
+            points=row.points,
+            deadline=row.deadline,
+            created_by=row.created_by,
+        )
+
+
+@dataclass(frozen=True)
+class OpenNotice:
+    id: int
+    group_id: str
+    text: str
+    places: int
+    points: int
+    deadline: datetime
+    created_by: str | None
+    claimed: set[str] = field(default_factory=set)  # members known to hold a place
+
+    @classmethod
+    def from_row(cls, row: RewardNotice, claimed: Iterable[str] = ()) -> OpenNotice:
+        return cls(
+            id=row.id,
+            group_id=row.group_id,
+            text=row.text,
+            places=row.places,
+            points=row.points,
+            deadline=row.deadline,
+            created_by=row.created_by,
+            claimed=set(claimed),
+        )
+
+
+DueFunc = Callable[[Context, int, datetime], Awaitable[None]]
+
+
+class RewardsService:
+    """Open quizzes and notices per group (one of each at a time) and their deadline jobs."""
+
+    def __init__(self, deps: ServiceDeps, *, quiz_due: DueFunc, notice_due: DueFunc) -> None:
+        self._uow: UnitOfWorkFactory = deps.uow
+        self._scheduler: SchedulerService = deps.scheduler
+        self._clock: Clock = deps.clock
+        self._context_for = deps.context_for
+        self._quiz_due = quiz_due
+        self._notice_due = notice_due
+        self.quizzes: dict[str, OpenQuiz] = {}
+        self.notices: dict[str, OpenNotice] = {}
+
+    async def start_service(self) -> None:
+        """Reload the games left open by the previous run and re-arm their deadlines."""
+        async with self._uow() as uow:
+            repo = RewardsRepo(uow.session)
+            quizzes = await repo.open_quizzes()
+            notices = [(n, await repo.claimers(n.id)) for n in await repo.open_notices()]
+        for quiz in quizzes:
+            self.track_quiz(OpenQuiz.from_row(quiz))
+        for notice, claimed in notices:
+            self.track_notice(OpenNotice.from_row(notice, claimed))
+        if quizzes or notices:
+            log.info("reloaded %d open quizzes and %d open notices", len(quizzes), len(notices))
+
+    # --- quizzes ---------------------------------------------------------------------------
+
+    def track_quiz(self, quiz: OpenQuiz) -> None:
+        self.quizzes[quiz.group_id] = quiz
+
+        async def due(at: datetime) -> None:
+            await self._quiz_due(self._context_for(quiz.group_id), quiz.id, at)
+
+        self._arm(f"rewards:quiz:{quiz.id}", quiz.deadline, due)
+
+    def forget_quiz(self, group_id: str, quiz_id: int, *, keep_job: bool = False) -> None:
+        """Stop matching a round; keep_job leaves its (idempotent) deadline job armed."""
+        current = self.quizzes.get(group_id)
+        if current is not None and current.id == quiz_id:
+            del self.quizzes[group_id]
+        if not keep_job:
+            self._scheduler.remove_job(f"rewards:quiz:{quiz_id}")
+
+    # --- notices ---------------------------------------------------------------------------
+
+    def track_notice(self, notice: OpenNotice) -> None:
+        self.notices[notice.group_id] = notice
+
+        async def due(at: datetime) -> None:
+            await self._notice_due(self._context_for(notice.group_id), notice.id, at)
+
+        self._arm(f"rewards:notice:{notice.id}", notice.deadline, due)
+
+    def forget_notice(self, group_id: str, notice_id: int, *, keep_job: bool = False) -> None:
+        """Stop matching a notice; keep_job leaves its (idempotent) deadline job armed."""
+        current = self.notices.get(group_id)
+        if current is not None and current.id == notice_id:
+            del self.notices[group_id]
+        if not keep_job:
+            self._scheduler.remove_job(f"rewards:notice:{notice_id}")
+
+    def _arm(
+        self, job_id: str, deadline: datetime, func: Callable[[datetime], Awaitable[None]]
+    ) -> None:
+        # A deadline that passed while the bot was down fires at the next scheduler run.
+        when = max(deadline, self._clock.now())
+        self._scheduler.set_job(job_id, DateTrigger(run_date=when), func)
