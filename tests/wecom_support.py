@@ -88,7 +88,7 @@ class FakeAIBotServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/", self._handle)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -257,3 +257,55 @@ async def started_app(
         yield app
     finally:
         await app.close()
+
+
+class FakeWebhookServer:
+    """The group-robot webhook on http://127.0.0.1:<port>/cgi-bin/webhook/send (always HTTP 200)."""
+
+    def __init__(self, keys: tuple[str, ...] = ("robot-key-1",)) -> None:
+        self.keys = set(keys)
+        self.posts: list[tuple[str, dict[str, Any]]] = []  # (key, body)
+        self.errcodes: list[int] = []  # answers for the next valid posts
+        self.signal = Signal()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/cgi-bin/webhook/send"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/cgi-bin/webhook/send", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        key = request.query.get("key", "")
+        if key not in self.keys:
+            return web.json_response({"errcode": 93000, "errmsg": "invalid webhook url"})
+        body = await request.json()
+        code = self.errcodes.pop(0) if self.errcodes else 0
+        if code == 0:
+            self.posts.append((key, body))
+        self.signal.changed()
+        return web.json_response({"errcode": code, "errmsg": "ok" if code == 0 else "error"})
+
+
+@asynccontextmanager
+async def webhook_server(**kw: Any) -> AsyncIterator[FakeWebhookServer]:
+    server = FakeWebhookServer(**kw)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

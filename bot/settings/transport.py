@@ -134,6 +134,9 @@ class WecomWebhookSettings(Strict):
     url: str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
     key: str = ""
     key_env: str = "WECOM_WEBHOOK_KEY"
+    # added by the WeCom transports: one robot per group, when posting to several groups
+    group_key_envs: dict[str, str] = {}  # group id -> env variable holding that robot's key
+    timeout_s: float = Field(default=10.0, gt=0)
     outbox: WecomWebhookOutboxSettings = WecomWebhookOutboxSettings()
 
 
