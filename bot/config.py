@@ -22,7 +22,7 @@ from bot.settings.checkin import CheckinSettings
 from bot.settings.nudge import NudgeSettings
 from bot.settings.qa import QASettings
 from bot.settings.rewards import RewardsSettings
-from bot.settings.rituals import Ritual
+from bot.settings.rituals import CalendarSettings, HighlightSettings, Ritual, RitualList
 from bot.settings.stats import StatsSettings
 from bot.settings.transport import TransportSettings
 from bot.settings.welcome import WelcomeSettings
@@ -39,7 +39,9 @@ class FeatureSettings(Strict):
     nudge: NudgeSettings = NudgeSettings()
     welcome: WelcomeSettings = WelcomeSettings()
     stats: StatsSettings = StatsSettings()
-    rituals: list[Ritual] = []
+    rituals: RitualList = []
+    calendar: CalendarSettings = CalendarSettings()
+    highlights: HighlightSettings = HighlightSettings()
     quiet_hours: list[str] = Field(default=[], description="local HH:MM-HH:MM ranges")
 
 

@@ -1,8 +1,10 @@
-"""Schedule expressions: 5-field cron, or simple Chinese forms such as 每天 07:30, 每周三 20:00."""
+"""Schedule expressions (5-field cron, or simple Chinese forms such as 每天 07:30, 每周三 20:00)
+and durations (1d, 1h, 30m, 1天, 2小时)."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -10,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 _WEEKDAYS = {"一": "mon", "二": "tue", "三": "wed", "四": "thu", "五": "fri", "六": "sat"}
 _WEEKDAYS.update({"日": "sun", "天": "sun", "七": "sun"})
 _TIME = r"(?P<h>\d{1,2})[:：](?P<m>\d{2})"
-_DAILY = re.compile(rf"^每天\s*{_TIME}$")
+_DAILY = re.compile(rf"^(?:每天|每日)\s*{_TIME}$")
 _WORKDAY = re.compile(rf"^(?:工作日|每个工作日)\s*{_TIME}$")
 _WEEKLY = re.compile(rf"^每(?:周|星期)(?P<days>[一二三四五六日天七、,，]+)\s*{_TIME}$")
 _MONTHLY = re.compile(rf"^每月\s*(?P<dom>\d{{1,2}})\s*[号日]\s*{_TIME}$")
@@ -58,3 +60,63 @@ def parse_schedule(expr: str, timezone: str = "Asia/Shanghai") -> CronTrigger:
         return CronTrigger.from_crontab(text, timezone=tz)
     except ValueError as exc:
         raise ScheduleError(f"bad cron expression {expr!r}: {exc}") from exc
+
+
+# --- durations: "1d", "1h", "30m", "1h30m", "1天", "2小时", "30分钟" ---------------------------
+
+_UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_UNIT_OF = {
+    "day": "d",
+    "days": "d",
+    "天": "d",
+    "hr": "h",
+    "hour": "h",
+    "hours": "h",
+    "小时": "h",
+    "个小时": "h",
+    "min": "m",
+    "mins": "m",
+    "minute": "m",
+    "minutes": "m",
+    "分": "m",
+    "分钟": "m",
+    "sec": "s",
+    "秒": "s",
+}
+_UNITS = sorted([*_UNIT_SECONDS, *_UNIT_OF], key=len, reverse=True)  # longest first
+_DURATION_PART = re.compile(
+    rf"(?P<n>\d+)\s*(?P<unit>{'|'.join(map(re.escape, _UNITS))})", re.IGNORECASE
+)
+
+
+def parse_duration(text: str | int | float | timedelta) -> timedelta:
+    """`1d`, `1h`, `30m`, `1h30m`, `1天`, `2小时`, `30分钟`; a bare number is seconds."""
+    if isinstance(text, timedelta):
+        return text
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return timedelta(seconds=text)
+    if not isinstance(text, str):
+        raise ScheduleError(f"not a duration: {text!r} (use 1d, 1h, 30m, 1天, 2小时, 30分钟)")
+    body = text.strip()
+    total = 0
+    pos = 0
+    for m in _DURATION_PART.finditer(body):
+        if body[pos : m.start()].strip():
+            break
+        unit = m["unit"].lower()
+        total += int(m["n"]) * _UNIT_SECONDS[_UNIT_OF.get(unit, unit)]
+        pos = m.end()
+    if pos == 0 or body[pos:].strip():
+        raise ScheduleError(f"not a duration: {text!r} (use 1d, 1h, 30m, 1天, 2小时, 30分钟)")
+    return timedelta(seconds=total)
+
+
+def describe_duration(delta: timedelta) -> str:
+    """A Chinese reading of a duration: 1天, 2小时, 1小时30分钟."""
+    seconds = int(delta.total_seconds())
+    parts: list[str] = []
+    for unit, size in (("天", 86_400), ("小时", 3_600), ("分钟", 60), ("秒", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0分钟"

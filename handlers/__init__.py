@@ -16,7 +16,7 @@ from bot.config import AppConfig
 from bot.context import Context
 from bot.router import Route
 from bot.sender import Sender
-from handlers import activity, admin, checkin, rewards
+from handlers import activity, admin, checkin, highlights, rewards, rituals
 from scheduler.service import SchedulerService
 from storage.uow import UnitOfWorkFactory
 
@@ -31,6 +31,8 @@ ROUTES: list[Route[Any]] = [
     # 5. rewards: commands, quiz answers, notice replies (issue 4)
     *rewards.ROUTES,
     # 6. rituals and highlights commands (issue 6)
+    *rituals.ROUTES,
+    *highlights.ROUTES,
     # 7. welcome and stats (issue 8)
     # 8. Q&A (issue 3)
     # 9. off-topic nudges, last (issue 5)
@@ -53,4 +55,5 @@ class ServiceDeps:
 SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
     lambda deps: activity.ActivityLog(deps.uow),
     rewards.make_service,  # open quizzes and notice red packets, reloaded at start
+    rituals.ritual_service,
 ]

@@ -8,9 +8,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-
-from apscheduler.triggers.base import BaseTrigger
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot.clock import Clock
 
@@ -20,10 +19,38 @@ JobFunc = Callable[[datetime], Awaitable[None]]  # receives its scheduled fire t
 _TICK = timedelta(microseconds=1)
 
 
+class Trigger(Protocol):
+    """What a job needs of a trigger (APScheduler's triggers are this)."""
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None: ...
+
+
+class ShiftedTrigger:
+    """Fires `shift` after each fire time of `base` (before it when negative): a reminder
+    1 day before a weekly event, a follow-up 2 hours after it. Exact (UTC) durations."""
+
+    def __init__(self, base: Trigger, shift: timedelta) -> None:
+        self.base = base
+        self.shift = shift
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        prev = None if previous_fire_time is None else _utc(previous_fire_time) - self.shift
+        found = self.base.get_next_fire_time(prev, _utc(now) - self.shift)
+        return None if found is None else (_utc(found) + self.shift).astimezone(found.tzinfo)
+
+
+def _utc(when: datetime) -> datetime:
+    return when.astimezone(UTC)
+
+
 @dataclass
 class Job:
     id: str
-    trigger: BaseTrigger
+    trigger: Trigger
     func: JobFunc
     next_at: datetime | None = field(default=None)
 
@@ -38,10 +65,17 @@ class SchedulerService:
     def jobs(self) -> list[Job]:
         return list(self._jobs.values())
 
-    def set_job(self, job_id: str, trigger: BaseTrigger, func: JobFunc) -> None:
-        """Add or replace a job; its next fire time is computed from now."""
+    def set_job(
+        self, job_id: str, trigger: Trigger, func: JobFunc, *, since: datetime | None = None
+    ) -> None:
+        """Add or replace a job; its next fire time is computed from now.
+
+        With `since` (in the past), fire times between `since` and now are due at once, in
+        order: how a job catches up on runs missed while the bot was down (the job decides
+        from its fire time and the clock whether it is still worth running).
+        """
         job = Job(job_id, trigger, func)
-        job.next_at = trigger.get_next_fire_time(None, self.clock.now())
+        job.next_at = trigger.get_next_fire_time(None, since or self.clock.now())
         self._jobs[job_id] = job
         self._wakeup.set()
 
@@ -65,7 +99,8 @@ class SchedulerService:
     ) -> int:
         """Run every job due at or before `until`, earliest first. Returns how many ran.
 
-        `on_fire` is told each fire time first (replay moves its virtual clock there).
+        `on_fire` is told each fire time first (replay moves its virtual clock there); a
+        late fire time (a catch-up) is not told, so a virtual clock never goes backwards.
         """
         ran = 0
         while True:
@@ -75,7 +110,7 @@ class SchedulerService:
             job = min(due, key=lambda j: (j.next_at, j.id))
             at = job.next_at
             assert at is not None
-            if on_fire is not None:
+            if on_fire is not None and at > self.clock.now():
                 on_fire(at)
             await self._fire(job, at)
             ran += 1

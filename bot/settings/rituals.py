@@ -1,10 +1,160 @@
+"""Rituals (scheduled posts), the rotating calendar (today's topic, host of the week) and
+highlights (精华)."""
+
 from __future__ import annotations
 
+import difflib
+import string
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from bot.schedule_expr import describe_duration, parse_duration
 from bot.settings.base import ScheduleExpr, Strict
+
+# Variables a ritual message may use, e.g. "今日话题：{topic}".
+POST_VARIABLES = frozenset(
+    {"title", "date", "weekday", "time", "topic", "host", "leaderboard", "highlights", "group"}
+)
+REMINDER_VARIABLES = POST_VARIABLES | {"countdown"}
+
+
+def template_fields(template: str) -> set[str]:
+    """The variable names used in a template (raises ValueError on a malformed one)."""
+    names: set[str] = set()
+    for _literal, name, _spec, _conv in string.Formatter().parse(template):
+        if name is not None:
+            names.add(name)
+    return names
+
+
+def _template_check(allowed: frozenset[str]) -> AfterValidator:
+    def check(text: str) -> str:
+        try:
+            used = template_fields(text)
+        except ValueError as exc:
+            raise ValueError(f"malformed template ({exc}); write {{{{ and }}}} for braces") from exc
+        unknown = sorted(used - allowed)
+        if unknown:
+            shown = ", ".join("{" + u + "}" for u in unknown)
+            close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+            if close:
+                raise ValueError(f"unknown variable {shown} (did you mean {{{close[0]}}}?)")
+            known = ", ".join("{" + a + "}" for a in sorted(allowed))
+            raise ValueError(f"unknown variable {shown} (allowed: {known})")
+        return text
+
+    return AfterValidator(check)
+
+
+def _positive(delta: timedelta) -> timedelta:
+    if delta <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return delta
+
+
+def _not_negative(delta: timedelta) -> timedelta:
+    if delta < timedelta(0):
+        raise ValueError("must not be negative")
+    return delta
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+PostTemplate = Annotated[str, _template_check(POST_VARIABLES)]
+ReminderTemplate = Annotated[str, _template_check(REMINDER_VARIABLES)]
+RitualId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+
+DEFAULT_REMINDER = "⏰ 预告：「{title}」将在{countdown}开始（{date} {weekday} {time}）"
+
+
+class Reminder(Strict):
+    """A post `before` an event, e.g. 1d and 1h before the Wednesday sharing session."""
+
+    before: PositiveDuration
+    text: ReminderTemplate = DEFAULT_REMINDER
+
+    @property
+    def label(self) -> str:
+        return describe_duration(self.before)
+
+
+class FollowUp(Strict):
+    """A post `after` an event: a recap, or "share what you learned"."""
+
+    after: PositiveDuration
+    text: PostTemplate
+
+
+class DigestOptions(Strict):
+    """What a digest ritual (action: digest) covers."""
+
+    period: Literal["day", "week"] = "week"
+    # current: the day/week containing the post time; previous: the full one before it.
+    of: Literal["current", "previous"] = "current"
+    highlights: int = Field(default=10, ge=0, le=50)
+    streaks: int = Field(default=3, ge=0, le=20)
+    leaderboard: int = Field(default=5, ge=0, le=50)
 
 
 class Ritual(Strict):
-    id: str
-    schedule: ScheduleExpr
-    text: str
+    """One scheduled activity of a group."""
+
+    id: RitualId
+    title: str = ""  # shown in lists and reminders; the id when empty
+    schedule: ScheduleExpr  # cron (0 20 * * 3) or 每天 07:30 / 每周三 20:00 / 每月1号 09:00
+    text: PostTemplate = ""  # the post; a header for quiz and digest rituals
     enabled: bool = True
+    action: Literal["post", "quiz", "digest"] = "post"
+    digest: DigestOptions = DigestOptions()
+    topics: list[str] = []  # this ritual's own rotating topics (else calendar.topics)
+    hosts: list[str] = []  # this ritual's own rotating hosts (else calendar.hosts)
+    reminders: list[Reminder] = []
+    follow_up: FollowUp | None = None
+    # A run missed while the bot was down is posted late within this time, else skipped.
+    grace: Annotated[Duration, AfterValidator(_not_negative)] = timedelta(minutes=30)
+
+    @property
+    def name(self) -> str:
+        return self.title or self.id
+
+    @model_validator(mode="after")
+    def _check(self) -> Ritual:
+        if self.action == "post" and not self.text.strip():
+            raise ValueError("a ritual with action 'post' needs a text")
+        befores = [r.before for r in self.reminders]
+        if len(set(befores)) != len(befores):
+            raise ValueError("two reminders with the same 'before'")
+        return self
+
+
+def _unique_ids(rituals: list[Ritual]) -> list[Ritual]:
+    seen: set[str] = set()
+    for ritual in rituals:
+        if ritual.id in seen:
+            raise ValueError(f"ritual id {ritual.id!r} is used twice")
+        seen.add(ritual.id)
+    return rituals
+
+
+RitualList = Annotated[list[Ritual], AfterValidator(_unique_ids)]
+
+
+class CalendarSettings(Strict):
+    """Rotating lists: today's topic (one per day) and the host of the week (one per week)."""
+
+    topics: list[str] = []
+    hosts: list[str] = []
+    # The day topics[0] is today's topic and the week hosts[0] hosts; any day works.
+    start: date = date(2026, 1, 5)  # a Monday
+
+
+class HighlightSettings(Strict):
+    """精华: saved by admins, proposed by members with the tag."""
+
+    enabled: bool = True
+    tag: str = Field(default="#精华", min_length=1)
+    member_proposals: bool = True
+    list_size: int = Field(default=10, ge=1, le=50)
+    in_posts: int = Field(default=3, ge=1, le=20)  # how many {highlights} shows

@@ -3,8 +3,10 @@
 from storage.models.activity import ActivityEntry
 from storage.models.base import Base
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
+from storage.models.highlights import Highlight
 from storage.models.outbox import OutboxRow
 from storage.models.rewards import RewardDraw, RewardNotice, RewardNoticeClaim, RewardQuiz
+from storage.models.rituals import RitualRun
 
 __all__ = [
     "ActivityEntry",
@@ -12,6 +14,7 @@ __all__ = [
     "Base",
     "Checkin",
     "GroupState",
+    "Highlight",
     "LedgerEntry",
     "Member",
     "OutboxRow",
@@ -19,4 +22,5 @@ __all__ = [
     "RewardNotice",
     "RewardNoticeClaim",
     "RewardQuiz",
+    "RitualRun",
 ]
