@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import AppConfig, ConfigError, load_config
+from bot.payouts import register as register_payouts
 
 DEFAULT_CONFIG = "config.yaml"
 log = logging.getLogger("groupops")
@@ -173,7 +174,7 @@ def _core(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 # Each feature adds its operator commands here, in the order shown by --help.
-REGISTRARS: list[Registrar] = [_core]
+REGISTRARS: list[Registrar] = [_core, register_payouts]
 
 
 def build_parser() -> argparse.ArgumentParser:
