@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bot import cli_qa
 from bot.config import AppConfig, ConfigError, load_config
 from bot.payouts import register as register_payouts
 
@@ -174,7 +175,7 @@ def _core(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 # Each feature adds its operator commands here, in the order shown by --help.
-REGISTRARS: list[Registrar] = [_core, register_payouts]
+REGISTRARS: list[Registrar] = [_core, register_payouts, cli_qa.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ from bot.context import Context
 from bot.router import Route
 from bot.sender import Sender
 from handlers import activity, admin, checkin, highlights, rewards, rituals
+from handlers import qa, qa_service  # issue 3
 from scheduler.service import SchedulerService
 from storage.uow import UnitOfWorkFactory
 
@@ -34,7 +35,8 @@ ROUTES: list[Route[Any]] = [
     *rituals.ROUTES,
     *highlights.ROUTES,
     # 7. welcome and stats (issue 8)
-    # 8. Q&A (issue 3)
+    # 8. Q&A (issue 3): /faq admin commands, then answers to whatever looks like a question
+    *qa.ROUTES,
     # 9. off-topic nudges, last (issue 5)
 ]
 
@@ -53,6 +55,7 @@ class ServiceDeps:
 
 # Long-lived feature services, built once per App in this order.
 SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
+    lambda deps: qa_service.QaService(deps.config, deps.uow),  # issue 3: FAQ index
     lambda deps: activity.ActivityLog(deps.uow),
     rewards.make_service,  # open quizzes and notice red packets, reloaded at start
     rituals.ritual_service,

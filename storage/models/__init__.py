@@ -5,6 +5,7 @@ from storage.models.base import Base
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
 from storage.models.highlights import Highlight
 from storage.models.outbox import OutboxRow
+from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
 from storage.models.rewards import RewardDraw, RewardNotice, RewardNoticeClaim, RewardQuiz
 from storage.models.rituals import RitualRun
 
@@ -13,11 +14,14 @@ __all__ = [
     "Badge",
     "Base",
     "Checkin",
+    "FaqAlias",
+    "FaqEntry",
     "GroupState",
     "Highlight",
     "LedgerEntry",
     "Member",
     "OutboxRow",
+    "QaBacklog",
     "RewardDraw",
     "RewardNotice",
     "RewardNoticeClaim",

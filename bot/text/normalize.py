@@ -1,0 +1,206 @@
+"""Chinese text analysis for Q&A: normalisation, politeness, question intent, canonical terms.
+
+`looks_like_question` is a cheap, pure pre-filter (no tokenizer) used by the route's match;
+`Analyzer` does the real work (jieba plus the lexicon in bot/text/lexicon.py) only for
+messages that passed it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.text.lexicon import EVENT_TERMS, FAMILIES, INTENT_TERMS, POLITE_PREFIXES, SPLITS, STOPWORDS
+
+_MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_WEEKDAY = re.compile(r"(?:星期|礼拜)([一二三四五六日天1-7])")
+_SPACES = re.compile(r"\s+")
+_PUNCT_EDGE = " \t,，.。!！~～、;；:：…-—_=+*#＃@\"'“”‘’()（）[]【】<>《》「」『』|/\\"
+
+# Question marks, or a sentence-final particle that asks.
+_ASKING_END = re.compile(r"[?？]|[吗嘛么呢伐](?:[\s~～。.!！…,，]|$)")
+_ASKING_WORDS = re.compile(
+    r"什么|啥|怎么|怎样|咋|如何|哪|几[点号时个天次位月年岁周期种份人块分]|多少|多久|多长|多大|"
+    r"为何|为什么|为啥|是否|能否|可否|有没有|是不是|能不能|可不可以|可以不|会不会|要不要|"
+    r"行不行|好不好|有无|请问|求问|请教|想问|问一下|问下|不知道|不清楚|不懂|谁"
+)
+# Exclamations shaped like questions: "怎么这么好看", "多么", "哪有".
+_RHETORICAL = re.compile(r"怎么这么|怎么那么|怎么会这么|多么|哪有|谁说|什么鬼|为什么不呢")
+_ASKING_START = re.compile(r"^(?:请问|想问|问一?下|麻烦问|请教|求问|咨询一?下|弱弱.{0,2}问|冒昧问)")
+_LAUGH = re.compile(r"^(?:[哈嘿呵嘻嗯哦噢啊呀哇]+|[\W_]+)$")
+
+_POLITE = sorted(POLITE_PREFIXES, key=len, reverse=True)
+_SURFACE: dict[str, tuple[str, ...]] = {}
+for _canon, _surfaces in FAMILIES.items():
+    for _s in (_canon, *_surfaces):
+        _SURFACE.setdefault(_s.lower(), (_canon,))
+for _s, _parts in SPLITS.items():
+    _SURFACE[_s] = _parts
+
+NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_LATIN = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, lower case, no @mentions or links, 星期三 -> 周三, one space."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _MENTION.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _WEEKDAY.sub(lambda m: "周" + m.group(1).replace("天", "日"), text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_politeness(text: str) -> str:
+    """Drop greetings and polite openings before the actual question ("请问…", "大家好，…")."""
+    changed = True
+    text = text.strip(_PUNCT_EDGE)
+    while changed and text:
+        changed = False
+        for prefix in _POLITE:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix) :].lstrip(_PUNCT_EDGE)
+                changed = True
+                break
+    return text
+
+
+def looks_like_question(text: str) -> bool:
+    """Cheap, pure test: does the text ask something? (No tokenizer: runs on every message.)"""
+    body = normalize(text)
+    if not body or len(body) > 300 or body.startswith("/"):
+        return False
+    if _ASKING_START.match(body):
+        return len(strip_politeness(body)) >= 2
+    body = strip_politeness(body)
+    if len(body) < 2 or _LAUGH.match(body):
+        return False
+    asks = _ASKING_END.search(body) is not None
+    if _RHETORICAL.search(body) and not body.endswith(("?", "？")):
+        return False
+    return asks or _ASKING_WORDS.search(body) is not None
+
+
+def term_prior(term: str) -> float:
+    """How much a term can say about a topic, before corpus statistics."""
+    if term in INTENT_TERMS:
+        return 0.45
+    if term in EVENT_TERMS:
+        return 0.7
+    if NUMBER.match(term):
+        return 0.35
+    if len(term) == 1:
+        return 0.5
+    return 1.0
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str  # normalised, politeness stripped
+    question: bool
+    terms: tuple[str, ...]  # canonical content terms in order (may repeat)
+    surface: str  # content tokens joined (canonical where the lexicon knows them), for n-grams
+
+
+class Analyzer:
+    """jieba plus the lexicon. Build once per process (`shared_analyzer()`); it is read-only."""
+
+    def __init__(self) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tokenizer: Any = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word in _SURFACE:
+            if len(word) > 1:
+                tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0) or 0, 30000))
+        self._tokenizer = tokenizer
+        self._cache: dict[str, Analysis] = {}
+        self._learned: set[str] = set()
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Teach the tokenizer a community's own words (its theme keywords)."""
+        added = False
+        for word in words:
+            word = normalize(word)
+            if len(word) > 1 and word not in self._learned:
+                self._tokenizer.add_word(word, freq=30000)
+                self._learned.add(word)
+                added = True
+        if added:
+            self._cache.clear()
+
+    def tokens(self, text: str) -> list[str]:
+        return [t for t in self._tokenizer.lcut(text, HMM=False) if t.strip()]
+
+    def canonical(self, token: str) -> tuple[str, ...]:
+        """A token's canonical terms; () for stopwords and punctuation."""
+        token = token.strip(_PUNCT_EDGE)
+        if not token:
+            return ()
+        mapped = _SURFACE.get(token)
+        if mapped is not None:
+            return mapped
+        if token in STOPWORDS:
+            return ()
+        if not (NUMBER.match(token) or _LATIN.match(token) or _has_cjk(token)):
+            return ()
+        if len(token) > 1 and token.endswith("费"):  # 报名费, 课时费: a fee of something
+            head = token[:-1]
+            return (*_SURFACE.get(head, (head,)), "费用")
+        return (token,)
+
+    def analyze(self, text: str, *, question: bool | None = None, cache: bool = True) -> Analysis:
+        """Analyse a message; `question` overrides the intent test (FAQ phrasings)."""
+        use_cache = cache and question is None
+        cached = self._cache.get(text) if use_cache else None
+        if cached is not None:
+            return cached
+        body = strip_politeness(normalize(text))
+        terms: list[str] = []
+        for token in self.tokens(body):
+            terms.extend(self.canonical(token))
+        asked = looks_like_question(text) if question is None else question
+        result = Analysis(text=body, question=asked, terms=tuple(terms), surface="".join(terms))
+        if use_cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[text] = result
+        return result
+
+    def terms_of(self, text: str) -> tuple[str, ...]:
+        return self.analyze(text, question=False).terms
+
+    def vocabulary_sample(self, n: int, rng: random.Random) -> list[str]:
+        """n common two-to-four character Chinese words of the dictionary (for benchmarks)."""
+        freq: dict[str, int] = self._tokenizer.FREQ
+        words = sorted(
+            w
+            for w, f in freq.items()
+            if f >= 200 and 2 <= len(w) <= 4 and _has_cjk(w) and w not in _SURFACE
+        )
+        return rng.sample(words, min(n, len(words)))
+
+
+def _has_cjk(token: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in token)
+
+
+_shared: Analyzer | None = None
+_lock = threading.Lock()
+
+
+def shared_analyzer() -> Analyzer:
+    """The process-wide analyzer (loading jieba's dictionary takes about a second, once)."""
+    global _shared
+    if _shared is None:
+        with _lock:
+            if _shared is None:
+                _shared = Analyzer()
+    return _shared

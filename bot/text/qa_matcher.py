@@ -1,0 +1,280 @@
+"""FAQ matching: an inverted index over canonical words and character bigrams.
+
+A query is scored only against the entries its terms point to (term -> postings), so the
+cost follows the query, not the FAQ size. Candidates are then scored exactly, per phrasing
+(the question and each similar phrasing), by three normalised signals:
+
+- query coverage: the IDF-weighted share of the query's terms found in the phrasing (or,
+  at a discount, in the answer): a question about something the entry never mentions
+  scores low, however well its other words match;
+- entry coverage: the share of the phrasing's own key terms that the query contains;
+- character bigram overlap (weighted Dice) of the content, for typos, segmentation
+  differences and words the lexicon does not know.
+
+The bot answers only when the best score clears a threshold and beats the runner-up by a
+margin; both live in QASettings so the eval uses the bot's own configuration.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.settings.qa import QASettings
+from bot.text.normalize import Analysis, Analyzer, term_prior
+
+
+@dataclass(frozen=True)
+class FaqDoc:
+    """One FAQ entry as the matcher sees it."""
+
+    key: str  # the id shown to admins
+    question: str
+    answer: str
+    aliases: tuple[str, ...] = ()
+    scopes: frozenset[str] = frozenset({"*"})  # "*" everywhere; otherwise scope tags
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    threshold: float = 0.35
+    margin: float = 0.05
+    answer_weight: float = 0.6  # a query term found only in the answer counts this much
+    theme_weight: float = 1.0  # theme keywords are hints (tokenizer words), not answers
+    w_query: float = 0.45
+    w_entry: float = 0.25
+    w_chars: float = 0.30
+    candidates: int = 16
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: str
+    score: float
+    phrasing: str  # the question or similar phrasing that matched best
+
+
+@dataclass(frozen=True)
+class Decision:
+    analysis: Analysis
+    best: Hit | None
+    runner_up: Hit | None
+    confident: bool
+
+    @property
+    def answer_key(self) -> str | None:
+        return self.best.key if self.confident and self.best is not None else None
+
+
+@dataclass
+class _View:
+    text: str
+    terms: frozenset[str]
+    bigrams: frozenset[str]
+    own: dict[str, float] = field(default_factory=dict)  # term -> weight, set at build
+    own_total: float = 0.0
+    gram_total: float = 0.0
+
+
+@dataclass
+class _Entry:
+    doc: FaqDoc
+    views: list[_View]
+    answer_terms: frozenset[str]
+
+
+def bigrams(surface: str) -> frozenset[str]:
+    if len(surface) < 2:
+        return frozenset({surface}) if surface else frozenset()
+    return frozenset(surface[i : i + 2] for i in range(len(surface) - 1))
+
+
+def _idf(n: int, df: int) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+@dataclass
+class FaqIndex:
+    """Built once per FAQ change; `match` is read-only and allocation-light."""
+
+    analyzer: Analyzer
+    params: MatchParams = field(default_factory=MatchParams)
+    entries: list[_Entry] = field(default_factory=list)
+    term_postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    gram_postings: dict[str, list[int]] = field(default_factory=dict)
+    term_idf: dict[str, float] = field(default_factory=dict)
+    gram_idf: dict[str, float] = field(default_factory=dict)
+    unseen_idf: float = 1.0
+    unseen_gram_idf: float = 1.0
+
+    @classmethod
+    def build(
+        cls, docs: Iterable[FaqDoc], analyzer: Analyzer, params: MatchParams | None = None
+    ) -> FaqIndex:
+        index = cls(analyzer=analyzer, params=params or MatchParams())
+        for doc in docs:
+            views = []
+            for text in (doc.question, *doc.aliases):
+                a = analyzer.analyze(text, question=True)
+                if a.terms:
+                    views.append(_View(text, frozenset(a.terms), bigrams(a.surface)))
+            if not views:
+                continue
+            answer_terms = frozenset(analyzer.terms_of(doc.answer))
+            index.entries.append(_Entry(doc, views, answer_terms))
+        index._postings()
+        # The index is long-lived and acyclic: keep the cyclic collector from walking its
+        # millions of small objects on every full collection (a multi-ms pause at 10k).
+        gc.freeze()
+        return index
+
+    def _postings(self) -> None:
+        n = max(len(self.entries), 1)
+        term_df: dict[str, int] = {}
+        gram_df: dict[str, int] = {}
+        for i, entry in enumerate(self.entries):
+            in_views = frozenset().union(*(v.terms for v in entry.views))
+            for term in in_views:
+                self.term_postings.setdefault(term, []).append((i, 1.0))
+            for term in entry.answer_terms - in_views:
+                self.term_postings.setdefault(term, []).append((i, self.params.answer_weight))
+            for term in in_views | entry.answer_terms:
+                term_df[term] = term_df.get(term, 0) + 1
+            for gram in frozenset().union(*(v.bigrams for v in entry.views)):
+                self.gram_postings.setdefault(gram, []).append(i)
+                gram_df[gram] = gram_df.get(gram, 0) + 1
+        self.term_idf = {t: _idf(n, df) for t, df in term_df.items()}
+        self.gram_idf = {g: _idf(n, df) for g, df in gram_df.items()}
+        # A word no entry uses is as telling as the rarest one (not more: small FAQs).
+        self.unseen_idf = max(self.term_idf.values(), default=1.0)
+        self.unseen_gram_idf = max(self.gram_idf.values(), default=1.0)
+        # Very common terms still count in the exact score, but do not pick candidates:
+        # their postings are long and their weight small.
+        self.common_df = max(200, n // 20)
+        self.common_terms = frozenset(t for t, df in term_df.items() if df > self.common_df)
+        self.common_grams = frozenset(g for g, df in gram_df.items() if df > self.common_df)
+        for entry in self.entries:
+            for view in entry.views:
+                view.own = self._weights(view.terms, frozenset())
+                view.own_total = sum(view.own.values())
+                view.gram_total = sum(self.gram_idf[g] for g in view.bigrams)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _weights(self, terms: Iterable[str], theme: frozenset[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for term in terms:
+            w = self.term_idf.get(term, self.unseen_idf) * term_prior(term)
+            if term in theme:
+                w *= self.params.theme_weight
+            out[term] = w
+        return out
+
+    def match(
+        self,
+        text: str,
+        *,
+        scopes: frozenset[str] = frozenset({"*"}),
+        theme: frozenset[str] = frozenset(),
+        analysis: Analysis | None = None,
+        threshold: float | None = None,
+        margin: float | None = None,
+    ) -> Decision:
+        """Score `text`; confident when the best clears the threshold and the margin."""
+        a = analysis or self.analyzer.analyze(text)
+        if not a.question or not a.terms or not self.entries:
+            return Decision(a, None, None, False)
+        p = self.params
+        weights = self._weights(a.terms, theme)
+        total = sum(weights.values())
+        qgrams = bigrams(a.surface)
+        gram_w = {g: self.gram_idf.get(g, self.unseen_gram_idf) for g in qgrams}
+        gram_total = sum(gram_w.values())
+
+        rough: dict[int, float] = {}
+        for term, w in weights.items():
+            if term in self.common_terms:
+                continue
+            share = w / total
+            for i, fw in self.term_postings.get(term, ()):
+                rough[i] = rough.get(i, 0.0) + share * fw
+        for gram, w in gram_w.items():
+            if gram in self.common_grams:
+                continue
+            share = w / gram_total
+            for i in self.gram_postings.get(gram, ()):
+                rough[i] = rough.get(i, 0.0) + share
+        if not rough:
+            return Decision(a, None, None, False)
+        ranked = heapq.nlargest(p.candidates * 2, rough, key=rough.__getitem__)
+
+        hits: list[Hit] = []
+        for i in ranked:
+            if len(hits) >= p.candidates:
+                break
+            entry = self.entries[i]
+            if not (entry.doc.scopes & scopes):
+                continue
+            hit = self._score(entry, weights, total, gram_w, gram_total)
+            if hit is not None:
+                hits.append(hit)
+        hits.sort(key=lambda h: h.score, reverse=True)
+        best = hits[0] if hits else None
+        second = hits[1] if len(hits) > 1 else None
+        confident = (
+            best is not None
+            and best.score >= (p.threshold if threshold is None else threshold)
+            and best.score - (second.score if second else 0.0)
+            >= (p.margin if margin is None else margin)
+        )
+        return Decision(a, best, second, confident)
+
+    def _score(
+        self,
+        entry: _Entry,
+        weights: dict[str, float],
+        total: float,
+        gram_w: dict[str, float],
+        gram_total: float,
+    ) -> Hit | None:
+        p = self.params
+        best: Hit | None = None
+        for view in entry.views:
+            got = 0.0
+            anchors = 0.0
+            for term, w in weights.items():
+                if term in view.terms:
+                    got += w
+                    anchors += term_prior(term) >= 1.0
+                elif term in entry.answer_terms:
+                    got += w * p.answer_weight
+                    anchors += term_prior(term) >= 1.0
+            # A topic word must match: intent words alone ("几点", "哪里") are not enough.
+            if anchors < 1.0:
+                continue
+            q_cov = got / total
+            e_cov = sum(w for t, w in view.own.items() if t in weights) / view.own_total
+            shared = sum(w for g, w in gram_w.items() if g in view.bigrams)
+            both = gram_total + view.gram_total
+            chars = 2 * shared / both if both else 0.0
+            score = p.w_query * q_cov + p.w_entry * e_cov + p.w_chars * chars
+            if best is None or score > best.score:
+                best = Hit(entry.doc.key, round(score, 4), view.text)
+        return best
+
+
+def theme_terms(analyzer: Analyzer, keywords: Sequence[str]) -> frozenset[str]:
+    """A group's theme keywords as canonical terms."""
+    out: set[str] = set()
+    for keyword in keywords:
+        out.update(analyzer.terms_of(keyword))
+    return frozenset(out)
+
+
+def params_for(settings: QASettings) -> MatchParams:
+    """The matcher parameters a group's QASettings ask for."""
+    return MatchParams(threshold=settings.threshold, margin=settings.margin)

@@ -1,0 +1,252 @@
+"""Q&A (有问必答): answer known questions, stay silent otherwise, learn from admins.
+
+The free-text route runs only on messages that look like questions (a cheap, pure test);
+the matcher and its index live in QaService (handlers/qa_service.py), in memory.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.commands import CommandCall, UsageError, command
+from bot.context import Context
+from bot.events import Message
+from bot.router import CONTINUE, STOP, Flow, Route
+from bot.text.normalize import looks_like_question
+from handlers.qa_service import Entry, QaService
+from storage.repos.faq import FaqRepo, mark_answered
+
+UNSURE = "这个问题我暂时还答不上来，已经记下来了，管理员会尽快补充答案～"
+FAQ_USAGE = (
+    "/faq | /faq add 问题 | 答案 | /faq del ID | /faq alias ID 新问法 | "
+    "/faq todo | /faq answer N 答案"
+)
+# A backlog question this close to an existing entry becomes its similar phrasing.
+ALIAS_SCORE = 0.6
+_SPLIT = re.compile(r"\s*[|｜]\s*")
+
+
+def service_of(ctx: Context) -> QaService | None:
+    return ctx.services.find(QaService)
+
+
+def wants_answer(message: Message) -> bool:
+    """Pure pre-filter: a question, or anything said to the bot (not a command)."""
+    text = message.text.lstrip()
+    if not text or text.startswith(("/", "／")):
+        return False
+    return message.mentions_bot or looks_like_question(text)
+
+
+async def handle_question(message: Message, ctx: Context) -> Flow:
+    settings = ctx.group.qa
+    service = service_of(ctx)
+    if not settings.enabled or service is None:
+        return CONTINUE
+    decision = service.match(ctx.group, message.text)
+    key = decision.answer_key if decision is not None else None
+    entry = service.entries.get(key) if key is not None else None
+    if entry is not None:
+        earlier = service.answered_recently(
+            message.group_id, entry.key, message.time, settings.cooldown_minutes
+        )
+        if earlier is not None:
+            when = earlier.astimezone(ctx.group.tz)
+            await ctx.reply(
+                message,
+                f"这个问题刚在 {when:%H:%M} 回答过（「{entry.question}」），往上翻翻就能看到哦～",
+            )
+            return STOP
+        service.note_answered(message.group_id, entry.key, message.time)
+        await ctx.reply(message, entry.answer)
+        return STOP
+    asked = (
+        decision.analysis.question if decision is not None else looks_like_question(message.text)
+    )
+    if not asked:
+        return CONTINUE
+    if settings.backlog and (message.mentions_bot or service.worth_logging(ctx.group, decision)):
+        await _log_unanswered(message, ctx, service)
+    if message.mentions_bot and settings.reply_when_unsure:
+        await ctx.reply(message, UNSURE)
+        return STOP
+    return CONTINUE
+
+
+async def _log_unanswered(message: Message, ctx: Context, service: QaService) -> None:
+    question = message.text.strip()
+    if service.is_waiting(message.group_id, question):
+        return  # the same question is already waiting for an admin: no write
+    async with ctx.uow() as uow:
+        await FaqRepo(uow.session).log_unanswered(
+            group_id=message.group_id,
+            message_id=message.message_id,
+            asker_id=message.sender_id,
+            asker_name=message.sender_name,
+            question=question[:2000],
+            at=message.time,
+            mentioned_bot=message.mentions_bot,
+        )
+    service.note_waiting(message.group_id, question)
+
+
+# --- /faq ------------------------------------------------------------------------------
+
+
+def _entry_line(entry: Entry) -> str:
+    extra = f"（另有 {len(entry.aliases)} 种问法）" if entry.aliases else ""
+    return f"[{entry.key}] {entry.question}{extra}"
+
+
+async def faq_list(call: CommandCall, ctx: Context, service: QaService) -> None:
+    entries = service.visible(ctx.group)
+    if not entries:
+        await ctx.reply(call.message, "本群还没有 FAQ。用「/faq add 问题 | 答案」添加一条吧。")
+        return
+    shown = entries[:40]
+    lines = [f"📚 本群 FAQ（共 {len(entries)} 条）：", *(_entry_line(e) for e in shown)]
+    if len(entries) > len(shown):
+        lines.append(f"……还有 {len(entries) - len(shown)} 条，可用 groupops faq export 导出全部")
+    await ctx.reply(call.message, "\n".join(lines))
+
+
+async def faq_add(call: CommandCall, ctx: Context, service: QaService, rest: str) -> None:
+    parts = _SPLIT.split(rest, maxsplit=1)
+    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        raise UsageError("请用竖线分开问题和答案。")
+    question, answer = parts[0].strip(), parts[1].strip()
+    async with ctx.uow() as uow:
+        entry = await FaqRepo(uow.session).add_entry(
+            ctx.group.group_id, question, answer, call.message.sender_id, call.message.time
+        )
+        key = str(entry.id)
+    await service.reload()
+    await ctx.reply(call.message, f"✅ 已添加 FAQ [{key}]：{question}")
+
+
+def _parse_id(word: str) -> int | None:
+    return int(word) if word.isdigit() else None
+
+
+async def faq_del(call: CommandCall, ctx: Context, service: QaService, rest: str) -> None:
+    key = rest.strip()
+    if not key:
+        raise UsageError("请写上要删除的 FAQ 编号。")
+    found = service.entries.get(key)
+    if found is not None and found.source == "config":
+        await ctx.reply(call.message, f"[{key}] 写在 config.yaml 里，请在配置文件中删除。")
+        return
+    entry_id = _parse_id(key)
+    if found is None or entry_id is None or not (found.scopes & service.scopes_for(ctx.group)):
+        await ctx.reply(call.message, f"没有找到编号为 {key} 的 FAQ。")
+        return
+    async with ctx.uow() as uow:
+        await FaqRepo(uow.session).delete_entry(entry_id)
+    await service.reload()
+    await ctx.reply(call.message, f"🗑 已删除 FAQ [{key}]：{found.question}")
+
+
+async def faq_alias(call: CommandCall, ctx: Context, service: QaService, rest: str) -> None:
+    key, _, phrasing = rest.strip().partition(" ")
+    phrasing = phrasing.strip()
+    if not key or not phrasing:
+        raise UsageError("请写上 FAQ 编号和新的问法。")
+    found = service.entries.get(key)
+    if found is None or not (found.scopes & service.scopes_for(ctx.group)):
+        await ctx.reply(call.message, f"没有找到编号为 {key} 的 FAQ。")
+        return
+    async with ctx.uow() as uow:
+        added = await FaqRepo(uow.session).add_alias(
+            key, ctx.group.group_id, phrasing, call.message.sender_id, call.message.time
+        )
+    if not added:
+        await ctx.reply(call.message, "这个问法已经收录过了。")
+        return
+    await service.reload()
+    await ctx.reply(call.message, f"✅ 已为 [{key}] 添加问法：{phrasing}")
+
+
+async def faq_todo(call: CommandCall, ctx: Context, service: QaService) -> None:
+    async with ctx.uow() as uow:
+        items = await FaqRepo(uow.session).open_backlog(ctx.group.group_id, 15)
+    if not items:
+        await ctx.reply(call.message, "🎉 目前没有待回答的问题。")
+        return
+    lines = ["📝 待回答的问题（用「/faq answer 编号 答案」回答）："]
+    for item in items:
+        when = item.asked_at.astimezone(ctx.group.tz)
+        who = item.asker_name or item.asker_id
+        lines.append(f"#{item.id} {item.question} —— {who} {when:%m-%d %H:%M}")
+    await ctx.reply(call.message, "\n".join(lines))
+
+
+async def faq_answer(call: CommandCall, ctx: Context, service: QaService, rest: str) -> None:
+    number, _, answer = rest.strip().partition(" ")
+    number = number.lstrip("#")
+    answer = answer.strip()
+    item_id = _parse_id(number)
+    if item_id is None or not answer:
+        raise UsageError("请写上待回答问题的编号和答案。")
+    message, group = call.message, ctx.group
+    async with ctx.uow() as uow:
+        repo = FaqRepo(uow.session)
+        row = await repo.backlog_item(group.group_id, item_id)
+        if row is None or row.status != "open":
+            await ctx.reply(message, f"没有找到待回答的问题 #{number}（用 /faq todo 查看）。")
+            return
+        question = service.question_key(row.question) or row.question
+        decision = service.match(group, row.question)
+        best = decision.best if decision is not None else None
+        if best is not None and best.score >= max(ALIAS_SCORE, group.qa.threshold):
+            key = best.key
+            await repo.add_alias(key, group.group_id, question, message.sender_id, message.time)
+            learned = f"已作为 FAQ [{key}] 的相似问法收录"
+        else:
+            entry = await repo.add_entry(
+                group.group_id, question, answer, message.sender_id, message.time
+            )
+            key = str(entry.id)
+            learned = f"已收录为 FAQ [{key}]"
+        mark_answered(row, message.sender_id, message.time, key)
+        await repo.close_similar(group.group_id, row.question, message.sender_id, message.time, key)
+        asker = row.asker_id
+    service.forget_waiting(group.group_id, row.question)
+    await service.reload()
+    await ctx.say(f"关于「{row.question}」：{answer}", [asker])
+    await ctx.reply(message, f"✅ 已回复并{learned}。")
+
+
+async def cmd_faq(call: CommandCall, ctx: Context) -> None:
+    service = service_of(ctx)
+    if service is None:
+        await ctx.reply(call.message, "问答功能没有启用。")
+        return
+    sub, _, rest = call.args.partition(" ")
+    sub = sub.lower()
+    if sub in ("", "list", "列表"):
+        await faq_list(call, ctx, service)
+    elif sub in ("add", "添加"):
+        await faq_add(call, ctx, service, rest)
+    elif sub in ("del", "delete", "rm", "删除"):
+        await faq_del(call, ctx, service, rest)
+    elif sub in ("alias", "问法"):
+        await faq_alias(call, ctx, service, rest)
+    elif sub in ("todo", "待答"):
+        await faq_todo(call, ctx, service)
+    elif sub in ("answer", "回答"):
+        await faq_answer(call, ctx, service, rest)
+    else:
+        raise UsageError(f"不认识的子命令：{sub}")
+
+
+ROUTES: list[Route[Message]] = [
+    command(
+        "qa.faq",
+        ("/faq", "/问答"),
+        cmd_faq,
+        usage=FAQ_USAGE,
+        summary="管理 FAQ：列表、添加、删除、相似问法、待回答问题",
+        admin_only=True,
+    ),
+    Route("qa.answer", Message, wants_answer, handle_question),
+]

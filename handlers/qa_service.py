@@ -1,0 +1,274 @@
+"""The FAQ knowledge base: config and database entries, the matcher index, cooldowns.
+
+Built once at start and rebuilt on a config change (ReloadAware) or when admins change
+entries; never per message. Per-message work is in memory: matching, the cooldown check
+and the "already in the backlog" check.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.config import AppConfig, GroupSettings
+from bot.settings.qa import FaqItem, QASettings
+from bot.text.lexicon import FAMILIES, INTENT_TERMS
+from bot.text.normalize import Analyzer, normalize, shared_analyzer, strip_politeness
+from bot.text.qa_matcher import Decision, FaqDoc, FaqIndex, MatchParams, theme_terms
+from storage.repos.faq import FaqRepo
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger("groupops.qa")
+
+ANY = "*"
+# Community-operations words: a question using one is worth logging for the admins.
+COMMUNITY_TERMS = frozenset(FAMILIES) - INTENT_TERMS
+
+
+class FaqFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An FAQ entry as admins see it."""
+
+    key: str  # config id, or the database id as a string
+    question: str
+    answer: str
+    aliases: tuple[str, ...]
+    scopes: frozenset[str]
+    source: str  # "config" | "db"
+    group_id: str | None = None  # database entries: the group it was added in
+
+
+def read_faq_file(path: Path) -> list[FaqItem]:
+    """Entries from a YAML (a list, or a mapping with `faq:`) or CSV file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise FaqFileError(f"{path}: cannot read: {exc}") from exc
+    rows: list[Any]
+    if path.suffix.lower() == ".csv":
+        rows = []
+        for row in csv.DictReader(io.StringIO(text)):
+            similar = [s.strip() for s in (row.get("similar") or "").split("|") if s.strip()]
+            groups = [g.strip() for g in (row.get("groups") or "").split("|") if g.strip()]
+            rows.append({**row, "similar": similar, "groups": groups})
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise FaqFileError(f"{path}: invalid YAML: {exc}") from exc
+        if isinstance(data, dict):
+            data = data.get("faq")
+        rows = data if isinstance(data, list) else []
+    items = []
+    for n, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise FaqFileError(f"{path}: entry {n}: expected id, question, answer")
+        clean = {
+            k: v
+            for k, v in row.items()
+            if k in {"id", "question", "answer", "similar", "aliases", "groups"}
+            and v not in (None, "")
+        }
+        try:
+            items.append(FaqItem.model_validate(clean))
+        except ValidationError as exc:
+            raise FaqFileError(f"{path}: entry {n}: {exc.errors()[0]['msg']}") from exc
+    return items
+
+
+def config_items(settings: QASettings, base: Path | None) -> list[FaqItem]:
+    items = list(settings.faq)
+    if settings.faq_file:
+        path = Path(settings.faq_file)
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        items += read_faq_file(path)
+    return items
+
+
+class QaService:
+    """Everything Q&A keeps in memory. Registered through handlers.SERVICE_FACTORIES."""
+
+    def __init__(
+        self, config: AppConfig, uow: UnitOfWorkFactory, *, build_index: bool = True
+    ) -> None:
+        self.config = config
+        self.uow = uow
+        self.build_index = build_index
+        self.entries: dict[str, Entry] = {}
+        self.index: FaqIndex | None = None
+        self._analyzer: Analyzer | None = None
+        self._scopes: dict[str, frozenset[str]] = {}
+        self._themes: dict[str, frozenset[str]] = {}
+        self._answered: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+        self._waiting: set[tuple[str, str]] = set()  # (group, question) open in the backlog
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start_service(self) -> None:
+        await self.reload()
+
+    async def on_config(self, config: AppConfig) -> None:
+        self.config = config
+        await self.reload()
+
+    @property
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            self._analyzer = shared_analyzer()
+        return self._analyzer
+
+    async def reload(self) -> None:
+        """Rebuild the entries and the index from config and database (admin changes too)."""
+        entries = self._config_entries()
+        async with self.uow() as uow:
+            repo = FaqRepo(uow.session)
+            rows = await repo.entries()
+            aliases = await repo.aliases()
+            waiting = await repo.open_questions()
+        for row in rows:
+            key = str(row.id)
+            scopes = frozenset({ANY} if row.group_id is None else {f"g:{row.group_id}"})
+            entries[key] = Entry(key, row.question, row.answer, (), scopes, "db", row.group_id)
+        for alias in aliases:
+            found = entries.get(alias.entry_key)
+            if found is not None and alias.text not in found.aliases:
+                entries[alias.entry_key] = Entry(
+                    found.key,
+                    found.question,
+                    found.answer,
+                    (*found.aliases, alias.text),
+                    found.scopes,
+                    found.source,
+                    found.group_id,
+                )
+        self.entries = entries
+        self._waiting = {(g, self.question_key(q)) for g, q in waiting}
+        self._scopes.clear()
+        self._themes.clear()
+        if not entries or not self.build_index:
+            self.index = None
+            return
+        analyzer = self.analyzer
+        keywords = list(self.config.root.defaults.theme.keywords)
+        for group in self.config.groups.values():
+            keywords += group.theme.keywords
+        analyzer.learn(keywords)
+        docs = [FaqDoc(e.key, e.question, e.answer, e.aliases, e.scopes) for e in entries.values()]
+        self.index = FaqIndex.build(docs, analyzer, MatchParams())
+        log.info("FAQ index built: %d entries", len(self.index))
+
+    def _config_entries(self) -> dict[str, Entry]:
+        out: dict[str, Entry] = {}
+        base = self.config.path.parent if self.config.path else None
+        lists: list[tuple[str, QASettings]] = [("defaults", self.config.root.defaults.qa)]
+        for gid, group in self.config.groups.items():
+            if self._list_source(group) != "defaults":
+                lists.append((gid, group.qa))
+        for source, settings in lists:
+            try:
+                items = config_items(settings, base)
+            except FaqFileError as exc:
+                log.error("FAQ file skipped: %s", exc)
+                items = list(settings.faq)
+            for item in items:
+                scopes = frozenset(f"g:{g}" for g in item.groups) or frozenset({f"cfg:{source}"})
+                if item.id in out and source != "defaults":
+                    log.warning("FAQ id %r of group %s shadows another entry", item.id, source)
+                out[item.id] = Entry(
+                    item.id, item.question, item.answer, tuple(item.similar), scopes, "config"
+                )
+        return out
+
+    def _list_source(self, group: GroupSettings) -> str:
+        d = self.config.root.defaults.qa
+        same = group.qa.faq == d.faq and group.qa.faq_file == d.faq_file
+        return "defaults" if same else group.group_id
+
+    # --- matching -------------------------------------------------------------------------
+
+    def scopes_for(self, group: GroupSettings) -> frozenset[str]:
+        found = self._scopes.get(group.group_id)
+        if found is None:
+            found = frozenset({ANY, f"g:{group.group_id}", f"cfg:{self._list_source(group)}"})
+            self._scopes[group.group_id] = found
+        return found
+
+    def theme_for(self, group: GroupSettings) -> frozenset[str]:
+        found = self._themes.get(group.group_id)
+        if found is None:
+            found = theme_terms(self.analyzer, group.theme.keywords)
+            self._themes[group.group_id] = found
+        return found
+
+    def match(self, group: GroupSettings, text: str) -> Decision | None:
+        """The matcher's decision with the group's thresholds; None without any FAQ."""
+        if self.index is None:
+            return None
+        settings = group.qa
+        return self.index.match(
+            text,
+            scopes=self.scopes_for(group),
+            theme=self.theme_for(group),
+            threshold=settings.threshold,
+            margin=settings.margin,
+        )
+
+    def visible(self, group: GroupSettings) -> list[Entry]:
+        scopes = self.scopes_for(group)
+        return [e for e in self.entries.values() if e.scopes & scopes]
+
+    def worth_logging(self, group: GroupSettings, decision: Decision | None) -> bool:
+        """Is an unanswered question about the community (not "anyone for lunch?")?"""
+        if decision is None:
+            return True
+        if decision.best is not None:
+            return True
+        terms = set(decision.analysis.terms)
+        return bool(terms & COMMUNITY_TERMS or terms & self.theme_for(group))
+
+    # --- cooldown -------------------------------------------------------------------------
+
+    def answered_recently(
+        self, group_id: str, key: str, now: datetime, window_minutes: float
+    ) -> datetime | None:
+        last = self._answered.get((group_id, key))
+        if last is None or window_minutes <= 0:
+            return None
+        return last if now - last < timedelta(minutes=window_minutes) else None
+
+    def note_answered(self, group_id: str, key: str, at: datetime) -> None:
+        self._answered[(group_id, key)] = at
+        self._answered.move_to_end((group_id, key))
+        if len(self._answered) > 100_000:
+            self._answered.popitem(last=False)
+
+    # --- backlog memory -------------------------------------------------------------------
+
+    @staticmethod
+    def question_key(text: str) -> str:
+        return strip_politeness(normalize(text)).rstrip("?？!！。.~～ ")
+
+    def is_waiting(self, group_id: str, question: str) -> bool:
+        return (group_id, self.question_key(question)) in self._waiting
+
+    def note_waiting(self, group_id: str, question: str) -> None:
+        if len(self._waiting) > 100_000:
+            self._waiting.clear()
+        self._waiting.add((group_id, self.question_key(question)))
+
+    def forget_waiting(self, group_id: str, question: str) -> None:
+        self._waiting.discard((group_id, self.question_key(question)))

@@ -1,0 +1,200 @@
+"""FAQ entries, similar phrasings and the unanswered-question backlog (issue 3).
+
+Other features may use:
+- ``FaqRepo(uow.session).add_entry(group_id, question, answer, created_by, at)``: store an
+  FAQ entry (``group_id`` None: every group). The caller should then ask the Q&A service to
+  reload (``handlers.qa_service.QaService.reload``) so the matcher learns it.
+- ``FaqRepo(uow.session).open_backlog(group_id, limit)``: the most recent questions the bot
+  could not answer in a group, newest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
+
+
+@dataclass(frozen=True)
+class BacklogItem:
+    id: int
+    group_id: str
+    asker_id: str
+    asker_name: str
+    question: str
+    asked_at: datetime
+    mentioned_bot: bool
+
+
+def _item(row: QaBacklog) -> BacklogItem:
+    return BacklogItem(
+        id=row.id,
+        group_id=row.group_id,
+        asker_id=row.asker_id,
+        asker_name=row.asker_name,
+        question=row.question,
+        asked_at=row.asked_at,
+        mentioned_bot=row.mentioned_bot,
+    )
+
+
+class FaqRepo:
+    """Repositories never commit: use inside `async with ctx.uow() as uow`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- entries --------------------------------------------------------------------------
+
+    async def add_entry(
+        self,
+        group_id: str | None,
+        question: str,
+        answer: str,
+        created_by: str | None,
+        at: datetime,
+    ) -> FaqEntry:
+        """Store an entry and return it with its id assigned."""
+        entry = FaqEntry(
+            group_id=group_id,
+            question=question.strip(),
+            answer=answer.strip(),
+            created_by=created_by,
+            created_at=at,
+        )
+        self.session.add(entry)
+        await self.session.flush()
+        return entry
+
+    async def entries(self) -> list[FaqEntry]:
+        stmt = select(FaqEntry).order_by(FaqEntry.id)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def entry(self, entry_id: int) -> FaqEntry | None:
+        return await self.session.get(FaqEntry, entry_id)
+
+    async def find_entry(self, group_id: str | None, question: str) -> FaqEntry | None:
+        stmt = select(FaqEntry).where(
+            FaqEntry.question == question.strip(),
+            FaqEntry.group_id.is_(None) if group_id is None else FaqEntry.group_id == group_id,
+        )
+        return (await self.session.execute(stmt.limit(1))).scalar_one_or_none()
+
+    async def delete_entry(self, entry_id: int) -> bool:
+        entry = await self.session.get(FaqEntry, entry_id)
+        if entry is None:
+            return False
+        await self.session.delete(entry)
+        await self.session.execute(delete(FaqAlias).where(FaqAlias.entry_key == str(entry_id)))
+        return True
+
+    # --- similar phrasings ----------------------------------------------------------------
+
+    async def aliases(self) -> list[FaqAlias]:
+        stmt = select(FaqAlias).order_by(FaqAlias.id)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def add_alias(
+        self,
+        entry_key: str,
+        group_id: str | None,
+        text: str,
+        created_by: str | None,
+        at: datetime,
+    ) -> bool:
+        """Add a phrasing; False when the entry already has it."""
+        text = text.strip()
+        stmt = select(FaqAlias.id).where(
+            FaqAlias.entry_key == entry_key,
+            FaqAlias.text == text,
+            FaqAlias.group_id.is_(None) if group_id is None else FaqAlias.group_id == group_id,
+        )
+        if (await self.session.execute(stmt.limit(1))).first() is not None:
+            return False
+        self.session.add(
+            FaqAlias(
+                entry_key=entry_key,
+                group_id=group_id,
+                text=text[:500],
+                created_by=created_by,
+                created_at=at,
+            )
+        )
+        return True
+
+    # --- backlog --------------------------------------------------------------------------
+
+    async def log_unanswered(
+        self,
+        *,
+        group_id: str,
+        message_id: str,
+        asker_id: str,
+        asker_name: str,
+        question: str,
+        at: datetime,
+        mentioned_bot: bool = False,
+    ) -> bool:
+        """Record an unanswered question once per message; False when already recorded."""
+        stmt = select(QaBacklog.id).where(
+            QaBacklog.group_id == group_id, QaBacklog.message_id == message_id
+        )
+        if (await self.session.execute(stmt.limit(1))).first() is not None:
+            return False
+        self.session.add(
+            QaBacklog(
+                group_id=group_id,
+                message_id=message_id,
+                asker_id=asker_id,
+                asker_name=asker_name[:128],
+                question=question,
+                asked_at=at,
+                mentioned_bot=mentioned_bot,
+                status="open",
+            )
+        )
+        return True
+
+    async def open_backlog(self, group_id: str, limit: int = 20) -> list[BacklogItem]:
+        """The most recent unanswered questions of a group, newest first."""
+        stmt = (
+            select(QaBacklog)
+            .where(QaBacklog.group_id == group_id, QaBacklog.status == "open")
+            .order_by(QaBacklog.asked_at.desc(), QaBacklog.id.desc())
+            .limit(limit)
+        )
+        return [_item(r) for r in (await self.session.execute(stmt)).scalars()]
+
+    async def open_questions(self) -> list[tuple[str, str]]:
+        """(group_id, question) of every open item: what is already waiting for an answer."""
+        stmt = select(QaBacklog.group_id, QaBacklog.question).where(QaBacklog.status == "open")
+        return [(r[0], r[1]) for r in (await self.session.execute(stmt)).all()]
+
+    async def backlog_item(self, group_id: str, item_id: int) -> QaBacklog | None:
+        row = await self.session.get(QaBacklog, item_id)
+        return row if row is not None and row.group_id == group_id else None
+
+    async def close_similar(
+        self, group_id: str, question: str, by: str, at: datetime, entry_key: str
+    ) -> int:
+        """Mark every open item of a group with exactly this question answered."""
+        stmt = select(QaBacklog).where(
+            QaBacklog.group_id == group_id,
+            QaBacklog.status == "open",
+            QaBacklog.question == question,
+        )
+        rows = list((await self.session.execute(stmt)).scalars())
+        for row in rows:
+            mark_answered(row, by, at, entry_key)
+        return len(rows)
+
+
+def mark_answered(row: QaBacklog, by: str, at: datetime, entry_key: str) -> None:
+    row.status = "answered"
+    row.answered_by = by
+    row.answered_at = at
+    row.entry_key = entry_key
