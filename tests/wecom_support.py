@@ -8,6 +8,7 @@ Nothing here is a mock: the transports under test open real connections to these
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import AsyncIterator, Callable
@@ -26,7 +27,7 @@ _ids = itertools.count(1)
 
 
 class Signal:
-    """Wait until a condition over server state holds (bounded; woken on every change)."""
+    """Wait until a condition holds (bounded by WAIT_S; woken on every server change)."""
 
     def __init__(self) -> None:
         self._changed = asyncio.Event()
@@ -46,16 +47,17 @@ class Signal:
             self._changed.clear()
             if predicate():
                 return
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                continue
+            # woken by server events; also re-checked every 20 ms for conditions on the bot's
+            # side (e.g. its outbox pausing), which do not signal the server
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.02))
 
 
 @dataclass
 class _Conn:
     ws: web.WebSocketResponse
     n: int
+    request: web.Request
     subscribed: bool = False
     frames: list[dict[str, Any]] = field(default_factory=list)
 
@@ -149,9 +151,12 @@ class FakeAIBotServer:
         await self.current.ws.send_str(text)
 
     async def drop(self) -> None:
-        """Close the live connection from the server side (a network drop, as seen by the bot)."""
+        """Cut the live connection without a close frame (a network drop, as the bot sees it)."""
         conn = self.current
-        await conn.ws.close(code=1011, message=b"server going away")
+        transport = conn.request.transport
+        assert transport is not None
+        transport.close()
+        await self.signal.until(lambda: conn.ws.closed, "the dropped connection is gone")
 
     # --- the protocol ---------------------------------------------------------------------
 
@@ -163,7 +168,7 @@ class FakeAIBotServer:
         await self.gate.wait()
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        conn = _Conn(ws, len(self.conns) + 1)
+        conn = _Conn(ws, len(self.conns) + 1, request)
         self.conns.append(conn)
         self.signal.changed()
         try:

@@ -125,6 +125,12 @@ class WecomCallbackSettings(Strict):
     aes_key_env: str = "WECOM_CALLBACK_AES_KEY"
     receive_id: str = ""  # "" for AI bots; the CorpID for self-built apps
     max_clock_skew_s: int = Field(default=300, ge=1)
+    # added by the WeCom transports:
+    mention_names: list[str] = []  # the bot's name(s) in WeCom, removed from "@name ..." text
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)  # larger POSTs get HTTP 413
+    reply_wait_s: float = Field(default=2.0, ge=0)  # WeCom waits 5 s for the passive reply
+    refresh_wait_s: float = Field(default=1.0, ge=0)  # per stream-refresh callback
+    response_url_ttl_s: float = Field(default=3600.0, gt=0)  # proactive answers via response_url
     outbox: WecomCallbackOutboxSettings = WecomCallbackOutboxSettings()
 
 

@@ -631,18 +631,24 @@ class WeComAIBotTransport:
             raise PermanentSendError(f"aibot_send_msg to {item.conversation}: {exc}") from exc
 
 
-def to_message(body: dict[str, Any], bot_names: tuple[str, ...], now: datetime) -> Message | None:
-    """A bot Message from a callback body, or None (logged) when it is not one we serve."""
+def to_message(
+    body: dict[str, Any],
+    bot_names: tuple[str, ...],
+    now: datetime,
+    logger: logging.Logger = log,
+) -> Message | None:
+    """A bot Message from a callback body (both AI bot modes), or None (logged) when it is
+    not one we serve."""
     msgid = str(body.get("msgid"))
     sender = body.get("from")
     userid = sender.get("userid") if isinstance(sender, dict) else None
     if not isinstance(userid, str) or not userid:
-        log.warning("WeCom AI bot: message %s without from.userid ignored", msgid)
+        logger.warning("WeCom: message %s without from.userid ignored", msgid)
         return None
     chattype = body.get("chattype")
     if chattype != "group":
-        log.info(
-            "WeCom AI bot: %s-chat message %s from %s ignored (groupops serves group chats)",
+        logger.info(
+            "WeCom: %s-chat message %s from %s ignored (groupops serves group chats)",
             chattype,
             msgid,
             userid,
@@ -650,12 +656,12 @@ def to_message(body: dict[str, Any], bot_names: tuple[str, ...], now: datetime) 
         return None
     chatid = body.get("chatid")
     if not isinstance(chatid, str) or not chatid:
-        log.warning("WeCom AI bot: group message %s without chatid ignored", msgid)
+        logger.warning("WeCom: group message %s without chatid ignored", msgid)
         return None
     content = _text_of(body)
     if content is None:
-        log.info(
-            "WeCom AI bot: unsupported message type %r (message %s in %s) ignored",
+        logger.info(
+            "WeCom: unsupported message type %r (message %s in %s) ignored",
             body.get("msgtype"),
             msgid,
             chatid,
