@@ -119,3 +119,19 @@ def test_outbox_section_becomes_a_policy() -> None:
     assert policy.per_conversation == (RateLimit(30, 60), RateLimit(500, 3600))
     default = outbox_policy(config.root.transport.wecom_webhook.outbox)
     assert default.per_conversation == (RateLimit(20, 60),)
+
+
+def test_the_commented_wechaty_section_of_config_yaml_is_valid_and_current() -> None:
+    from pathlib import Path
+
+    from bot.settings.transport import WechatyTransportSettings
+
+    lines = (Path(__file__).parent.parent / "config.yaml").read_text(encoding="utf-8").splitlines()
+    start = lines.index("  # wechaty:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("  # "):
+            break
+        block.append(line[:2] + line[4:])
+    config = parse_config("transport:\n  type: wechaty\n" + "\n".join(block) + "\n")
+    assert config.root.transport.wechaty == WechatyTransportSettings()  # documents the defaults

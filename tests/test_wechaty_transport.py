@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -151,8 +152,9 @@ async def server() -> AsyncIterator[FakePuppetServer]:
 
 
 async def test_room_message_in_and_reply_out_with_mention_ids(
-    server: FakePuppetServer, sqlite_db: str
+    server: FakePuppetServer, sqlite_db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="groupops.wechaty")
     async with connected(server, sqlite_db) as bot:
         assert bot.transport.self_id == "bot-self"
         mid = server.puppet.room_text(
@@ -182,6 +184,7 @@ async def test_room_message_in_and_reply_out_with_mention_ids(
         server.puppet.room_text("room1", "bob", "打卡", timestamp=MS + 1000)
         events = await bot.seen.wait(2)
         assert [e.sender_id for e in events if isinstance(e, Message)] == ["alice", "bob"]
+    assert caplog.text.count('room room1 ("写作群") is not listed under groups') == 1
 
 
 async def test_member_joining_and_leaving_become_events_with_stable_ids(
@@ -393,3 +396,33 @@ def test_fake_puppet_exposes_the_rpcs_the_client_needs() -> None:
     names = {path.rsplit("/", 1)[1] for path in FakePuppet().__mapping__()}
     assert {"Start", "Stop", "Event", "ContactPayload", "MessagePayload", "RoomPayload"} <= names
     assert {"RoomMemberPayload", "MessageSendText", "Ding"} <= names
+
+
+async def test_groupops_run_wires_the_wechaty_transport_end_to_end(
+    server: FakePuppetServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("GO_TEST_ENDPOINT", server.endpoint)
+    monkeypatch.setenv("GO_TEST_TOKEN", TOKEN)
+    config = parse_config(
+        f"storage: {{url: 'sqlite:///{tmp_path}/bot.db'}}\n"
+        "transport:\n  type: wechaty\n  wechaty:\n"
+        "    endpoint_env: GO_TEST_ENDPOINT\n    token_env: GO_TEST_TOKEN\n"
+    )
+    run = asyncio.create_task(run_transport(config, argparse.Namespace()))
+    try:
+        await asyncio.wait_for(server.puppet.stream_opened.wait(), TIMEOUT)
+
+        # the stream carries the login first, then a member checks in and gets a reply
+        server.puppet.room_text("room1", "alice", "打卡")
+        await wait_sent(server, 1)
+        assert server.state.sent[0].mention_ids == ["alice"]
+    finally:
+        run.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+    assert "transport wechaty: sees every group message; joins yes" in caplog.text
+    assert "logged in as bot-self" in caplog.text

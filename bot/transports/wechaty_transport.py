@@ -231,6 +231,7 @@ class WechatyTransport:
         self._stopping = False
         self._inbox: asyncio.Queue[tuple[str, tuple[Any, ...]]] = asyncio.Queue()
         self._images_sent: set[str] = set()
+        self._rooms_noted: set[str] = set()
         self._sent_id: str | None = None
         self.reconnects = 0
         self.backoffs: list[float] = []
@@ -458,6 +459,8 @@ class WechatyTransport:
             with contextlib.suppress(Exception):
                 talker_name = msg.talker().name
             event = message_event(msg, self._self_id, now, talker_name, self._bot_names())
+            if event is not None:
+                self._note_room(event.group_id, msg)
             return [event] if event is not None else []
         room, people, actor, date = args
         when = _aware(date, now)
@@ -471,6 +474,22 @@ class WechatyTransport:
         if self._self_id in ids:
             log.warning("wechaty: the bot was removed from room %s", room.room_id)
         return list(leave_events(room.room_id, ids, when, self._self_id))
+
+    def _note_room(self, room_id: str, msg: Any) -> None:
+        """Tell the operator the id of a room the config does not list (once per room)."""
+        if room_id in self._rooms_noted or self._app is None:
+            return
+        self._rooms_noted.add(room_id)
+        if room_id in self._app.config.groups:
+            return
+        topic = ""
+        with contextlib.suppress(Exception):
+            topic = msg.room().payload.topic or ""
+        log.info(
+            'wechaty: room %s ("%s") is not listed under groups: it runs on the defaults',
+            room_id,
+            topic,
+        )
 
     def _bot_names(self) -> list[str]:
         names = [self._self_name]
