@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.settings.base import Strict, ThemeSettings, TimezoneName
+from bot.settings.base import Strict, ThemeSettings, TimeRange, TimezoneName
 from bot.settings.checkin import CheckinSettings
 from bot.settings.nudge import NudgeSettings
 from bot.settings.qa import QASettings
@@ -42,7 +42,8 @@ class FeatureSettings(Strict):
     rituals: RitualList = []
     calendar: CalendarSettings = CalendarSettings()
     highlights: HighlightSettings = HighlightSettings()
-    quiet_hours: list[str] = Field(default=[], description="local HH:MM-HH:MM ranges")
+    # Local "HH:MM-HH:MM" ranges (may wrap midnight) when the bot posts nothing unprompted.
+    quiet_hours: list[TimeRange] = []
 
 
 class DefaultsSettings(FeatureSettings):

@@ -18,6 +18,7 @@ from bot.router import Route
 from bot.sender import Sender
 from handlers import activity, admin, checkin, highlights, rewards, rituals
 from handlers import qa, qa_service  # issue 3
+from handlers import moderation, nudge, spam  # issue 5
 from scheduler.service import SchedulerService
 from storage.uow import UnitOfWorkFactory
 
@@ -26,7 +27,9 @@ ROUTES: list[Route[Any]] = [
     *activity.ROUTES,
     # 2. admin commands (/pause and /resume work while paused)
     *admin.ROUTES,
-    # 3. spam control (issue 5)
+    # 3. spam control (issue 5): /nudge, /白名单, /违规, then every message is classified
+    *nudge.COMMANDS,
+    *spam.ROUTES,
     # 4. check-ins
     *checkin.ROUTES,
     # 5. rewards: commands, quiz answers, notice replies (issue 4)
@@ -38,6 +41,7 @@ ROUTES: list[Route[Any]] = [
     # 8. Q&A (issue 3): /faq admin commands, then answers to whatever looks like a question
     *qa.ROUTES,
     # 9. off-topic nudges, last (issue 5)
+    *nudge.ROUTES,
 ]
 
 
@@ -57,6 +61,7 @@ class ServiceDeps:
 SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
     lambda deps: qa_service.QaService(deps.config, deps.uow),  # issue 3: FAQ index
     lambda deps: activity.ActivityLog(deps.uow),
+    moderation.moderation_service,  # issue 5: classifiers, drift windows, whitelist
     rewards.make_service,  # open quizzes and notice red packets, reloaded at start
     rituals.ritual_service,
 ]

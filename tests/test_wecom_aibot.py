@@ -186,7 +186,11 @@ async def test_group_messages_only_and_unknown_types_are_logged(
         req_id = await run.server.push_text("@小助手 打卡", userid="carol")
         (reply,) = await run.wait_sent("aibot_respond_msg")
         assert reply["headers"]["req_id"] == req_id  # the single chat and the image got none
+        await run.server.push_text("@小助手 打卡", chatid="chat-new", userid="dave")
+        await run.wait_sent("aibot_respond_msg", 2)
     text = caplog.text
+    assert "chat chat-new is not listed under groups:" in text
+    assert "chat chat-1 is not listed" not in text
     assert "single-chat message" in text and "unsupported message type 'image'" in text
     assert "event 'enter_chat' received" in text
 

@@ -1,7 +1,103 @@
+"""Off-topic nudges (歪楼提醒) and ad control (广告治理)."""
+
 from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
 
 from bot.settings.base import Strict
 
+LadderStep = Literal["warn", "notify_admins", "ask_remove"]
+HookKind = Literal["ritual", "highlight", "faq", "theme"]
+
+
+class SpamSettings(Strict):
+    """Ads, 引流, 微商 and scams: warned, then escalated along the ladder."""
+
+    enabled: bool = True
+    # Points a message needs to be judged spam (a contact handle with an id scores 10, a
+    # short link 9, an offer word 3-8; see bot/text/spam.py).
+    threshold: int = Field(default=10, ge=1)
+    # Links to these domains (and their subdomains) are never counted against a message.
+    whitelist_domains: list[str] = []
+    # Extra words that mark an ad in this group (each counts like a contact handle).
+    extra_words: list[str] = []
+    # The n-th violation within `ladder_window_days` takes the n-th step (the last repeats).
+    ladder: list[LadderStep] = Field(default=["warn", "notify_admins", "ask_remove"], min_length=1)
+    ladder_window_days: int = Field(default=30, ge=1, le=3650)
+    evidence_items: int = Field(default=3, ge=1, le=10, description="violations quoted to admins")
+
+    @field_validator("whitelist_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        out = []
+        for domain in value:
+            clean = domain.strip().lower().removeprefix("https://").removeprefix("http://")
+            clean = clean.removeprefix("www.").rstrip("/")
+            if not clean or "/" in clean or " " in clean or "." not in clean:
+                raise ValueError(f"not a domain: {domain!r} (write e.g. mp.weixin.qq.com)")
+            out.append(clean)
+        return out
+
+
+class HookTexts(Strict):
+    """How a nudge offers something on-theme; {text} is the topic, highlight or question."""
+
+    ritual: str = "今天的话题是「{text}」，来聊聊你的看法？"
+    highlight: str = "最近的精华「{text}」还没看的可以去翻翻～"
+    faq: str = "群里还有个问题等大家来答：「{text}」"
+    theme: str = "比如聊聊：{text}"
+
 
 class NudgeSettings(Strict):
+    """Gentle reminders when a conversation drifts off the group's theme."""
+
     enabled: bool = True
+    # The recent window: the last `window_messages` messages within `window_minutes`.
+    window_messages: int = Field(default=10, ge=2, le=200)
+    window_minutes: float = Field(default=15, gt=0)
+    # Nudge when at least `min_off` of the window's messages are off-topic, they are at
+    # least `off_ratio` of the on+off messages (greetings and emoji do not count), and
+    # they come from at least `min_senders` members.
+    min_off: int = Field(default=4, ge=1)
+    off_ratio: float = Field(default=0.6, gt=0, le=1)
+    min_senders: int = Field(default=2, ge=1)
+    cooldown_minutes: float = Field(default=60, ge=0)
+    # Rotated in turn; {theme} is the theme's name. A hook line (below) follows when one
+    # is available.
+    phrasings: list[str] = Field(
+        default=[
+            "大家聊得好热闹😄 小助手悄悄把话题往「{theme}」拉一拉～",
+            "插个话～ 好一会儿没聊「{theme}」啦。",
+            "闲聊也很开心！不过别忘了咱们是「{theme}」哦～",
+            "歪楼警报🚨（小声）回到「{theme}」来坐坐？",
+        ],
+        min_length=1,
+    )
+    # Where an on-theme hook comes from, in order of preference (rotated per nudge).
+    hooks: list[HookKind] = ["ritual", "highlight", "faq", "theme"]
+    hook_texts: HookTexts = HookTexts()
+    # More words that are off-topic in this group (each counts as a clear off-topic word).
+    off_topic_words: list[str] = []
+    spam: SpamSettings = SpamSettings()
+
+    @field_validator("phrasings")
+    @classmethod
+    def _phrasings(cls, value: list[str]) -> list[str]:
+        for text in value:
+            try:
+                text.format(theme="")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"phrasing {text!r}: only {{theme}} may be used") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _hook_texts(self) -> NudgeSettings:
+        for kind in ("ritual", "highlight", "faq", "theme"):
+            text = getattr(self.hook_texts, kind)
+            try:
+                text.format(text="")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"hook_texts.{kind}: only {{text}} may be used") from exc
+        return self

@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -49,6 +49,7 @@ from bot.transports.outbox import (
 from bot.transports.outbox_store import start_outbox
 from bot.transports.wecom_common import (
     EventSink,
+    GroupNotes,
     SeenIds,
     StateListener,
     strip_bot_mention,
@@ -491,6 +492,8 @@ class WeComAIBotTransport:
         self.link = AIBotLink(bot_id, secret, self._on_frame, options, self._on_state)
         self.seen = SeenIds()
         self._on_event: EventSink | None = None
+        self._listed: Callable[[], Collection[str]] = lambda: ()
+        self._groups = GroupNotes("WeCom AI bot", log)
         self._inbox: asyncio.Queue[tuple[Message, str]] = asyncio.Queue()
         self._answering: dict[str, str] = {}  # chatid -> req_id of the message being handled
         self._answered: SeenIds = SeenIds()  # req_ids already used by aibot_respond_msg
@@ -505,6 +508,7 @@ class WeComAIBotTransport:
     async def run(self, app: App) -> None:
         """Run until closed; TransportError when kicked or when credentials are refused."""
         await start_outbox(self.outbox, app, persist=self.settings.outbox.persist)
+        self._listed = lambda: app.config.groups
         await self.run_with(app.handle)
 
     async def run_with(self, on_event: EventSink) -> None:
@@ -560,6 +564,7 @@ class WeComAIBotTransport:
         """Hand messages to the bot one at a time, in arrival order, off the socket reader."""
         while True:
             message, req_id = await self._inbox.get()
+            self._groups.note(message.group_id, self._listed())
             self._answering[message.group_id] = req_id
             try:
                 if self._on_event is not None:

@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import os
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,13 @@ from bot.transports.base import Capabilities, TransportError, Visibility, outbox
 from bot.transports.outbox import Outbox, OutboxItem, PermanentSendError, TransientSendError
 from bot.transports.outbox_store import start_outbox
 from bot.transports.wecom_aibot import MAX_TEXT_BYTES, to_message
-from bot.transports.wecom_common import EventSink, SeenIds, utf8_len, with_mentions
+from bot.transports.wecom_common import (
+    EventSink,
+    GroupNotes,
+    SeenIds,
+    utf8_len,
+    with_mentions,
+)
 from bot.transports.wecom_crypto import DecryptError, SignatureError, WeComCrypto
 
 if TYPE_CHECKING:
@@ -117,6 +124,8 @@ class WeComCallbackTransport:
         self._response_urls: dict[str, tuple[str, float]] = {}  # chatid -> (url, loop time)
         self._inbox: asyncio.Queue[tuple[Message, _Stream]] = asyncio.Queue()
         self._on_event: EventSink | None = None
+        self._listed: Callable[[], Collection[str]] = lambda: ()
+        self._groups = GroupNotes("WeCom callback", log)
         self._runner: web.AppRunner | None = None
         self._dispatcher: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
@@ -135,6 +144,7 @@ class WeComCallbackTransport:
 
     async def run(self, app: App) -> None:
         await start_outbox(self.outbox, app, persist=self.settings.outbox.persist)
+        self._listed = lambda: app.config.groups
         await self.serve(app.handle)
         await self._closed.wait()
 
@@ -336,6 +346,7 @@ class WeComCallbackTransport:
         """Hand messages to the bot one at a time, in arrival order."""
         while True:
             message, stream = await self._inbox.get()
+            self._groups.note(message.group_id, self._listed())
             self._answering[message.group_id] = stream.id
             try:
                 if self._on_event is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 
 from bot.events import Event
 
@@ -69,3 +70,22 @@ def strip_bot_mention(content: str, bot_names: Sequence[str]) -> tuple[str, bool
             text = text[lead.end() :]
             found = True
     return re.sub(r"[ \t\u2005]{2,}", " ", text).strip(" \t\u2005\n"), found
+
+
+class GroupNotes:
+    """Logs once per chat that is not listed under `groups:` (so operators can copy its id)."""
+
+    def __init__(self, transport: str, logger: logging.Logger) -> None:
+        self.transport = transport
+        self.log = logger
+        self._noted: set[str] = set()
+
+    def note(self, group_id: str, listed: Collection[str]) -> None:
+        if group_id in listed or group_id in self._noted:
+            return
+        self._noted.add(group_id)
+        self.log.info(
+            "%s: chat %s is not listed under groups: in config.yaml; it runs on the defaults",
+            self.transport,
+            group_id,
+        )

@@ -4,6 +4,7 @@ from storage.models.activity import ActivityEntry
 from storage.models.base import Base
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
 from storage.models.highlights import Highlight
+from storage.models.moderation import ModerationState, Violation, WhitelistedMember
 from storage.models.outbox import OutboxRow
 from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
 from storage.models.rewards import RewardDraw, RewardNotice, RewardNoticeClaim, RewardQuiz
@@ -20,6 +21,7 @@ __all__ = [
     "Highlight",
     "LedgerEntry",
     "Member",
+    "ModerationState",
     "OutboxRow",
     "QaBacklog",
     "RewardDraw",
@@ -27,4 +29,6 @@ __all__ = [
     "RewardNoticeClaim",
     "RewardQuiz",
     "RitualRun",
+    "Violation",
+    "WhitelistedMember",
 ]

@@ -1,0 +1,339 @@
+"""The message classifier behind off-topic nudges and ad control: on / social / off / spam.
+
+Built once per theme (name, description, keywords, example messages from config.yaml) and
+then pure, in-memory and fast: one normalisation, one leftmost-longest scan of a word table
+(theme terms, the group's own matters, everyday off-topic domains, spam offer words) and a
+few regular expressions. jieba is used only when a classifier is built, to cut the theme's
+description and examples into words.
+
+Decision, in order:
+1. spam  -- the spam rules (bot/text/spam.py) reach their threshold;
+2. social -- the message is only greetings, thanks, acknowledgements, laughter or emoji;
+3. off   -- it clearly belongs to an everyday domain (food, stocks, games...) and carries no
+            theme signal; a domain the theme itself belongs to is switched off;
+4. on    -- everything else (the benefit of the doubt goes to the member).
+
+Every verdict carries its reasons, for the operator's log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.settings.base import ThemeSettings
+from bot.text import spam as spam_rules
+from bot.text.domains import DOMAINS, FILLERS, GENERIC_WORDS, GROUP_MATTERS, SOCIAL_WORDS, words
+from bot.text.spam import SPAM_THRESHOLD, Signal
+
+Label = Literal["on", "social", "off", "spam"]
+LABELS: tuple[Label, ...] = ("on", "social", "off", "spam")
+
+# Theme term weights by source. A theme score of VETO or more keeps a message from being
+# called off-topic, whatever else it mentions.
+W_KEYWORD = 1.0
+W_NAME = 1.0
+W_MATTER = 0.8
+W_DESCRIPTION = 0.6
+W_KEYWORD_PART = 0.5
+W_EXAMPLE = 0.4
+VETO = 0.6
+OFF_MIN = 1.0  # domain points needed to call a message off-topic
+SOCIAL_MAX_CHARS = 16
+SCAN_CHARS = 1000  # longer texts are judged on their beginning
+
+_MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
+_SPACES = re.compile(r"\s+")
+_WECHAT_EMOJI = re.compile(r"\[[^\[\]\s]{1,6}\]")
+_NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff+]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, @mentions dropped, one space."""
+    text = unicodedata.normalize("NFKC", text[:SCAN_CHARS]).lower()
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: Label
+    reasons: tuple[str, ...]
+    spam_points: int = 0
+    off_score: float = 0.0
+    theme_score: float = 0.0
+    signals: tuple[Signal, ...] = field(default=(), repr=False)
+
+    def explain(self) -> str:
+        return "; ".join(self.reasons) if self.reasons else "no signal"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: Literal["theme", "domain", "spam"]
+    key: str  # theme source, domain name or spam category
+    weight: float
+
+
+# --- jieba, only while building ------------------------------------------------------------
+
+_jieba_lock = threading.Lock()
+
+
+def theme_tokens(text: str) -> list[str]:
+    """Words of a theme text (description, example). jieba is loaded on first use."""
+    import jieba
+
+    with _jieba_lock:
+        if not getattr(theme_tokens, "_ready", False):
+            jieba.setLogLevel(logging.WARNING)
+            setattr(theme_tokens, "_ready", True)  # noqa: B010
+        tokens: list[str] = jieba.lcut(normalize(text), HMM=False)
+    return tokens
+
+
+# --- building ------------------------------------------------------------------------------
+
+_SOCIAL = words(SOCIAL_WORDS)
+_FILLER = words(FILLERS)
+_GENERIC = frozenset(words(GENERIC_WORDS))
+_SOCIAL_RE = re.compile(
+    "^(?:"
+    + "|".join(re.escape(w) for w in sorted({*_SOCIAL, *_FILLER}, key=len, reverse=True))
+    + ")+$"
+)
+
+
+def _content_word(token: str) -> bool:
+    token = token.strip()
+    if len(token) < 2 or token in _GENERIC or token in _SOCIAL:
+        return False
+    return bool(_CJK.search(token)) or (token.isalnum() and not token.isdigit())
+
+
+class TopicClassifier:
+    """Classifies one group's messages. Immutable after construction; share it freely."""
+
+    def __init__(
+        self,
+        theme: ThemeSettings,
+        *,
+        off_topic_words: Sequence[str] = (),
+        spam_words: Sequence[str] = (),
+        whitelist_domains: Sequence[str] = (),
+        spam_threshold: int = SPAM_THRESHOLD,
+    ) -> None:
+        self.theme = theme
+        self.whitelist_domains = tuple(
+            d.lower().strip().removeprefix("www.") for d in whitelist_domains
+        )
+        self.spam_threshold = spam_threshold
+        self.theme_terms = self._theme_terms(theme)
+        self.suppressed = self._suppressed_domains(theme)
+        table: dict[str, list[_Entry]] = {}
+
+        def add(word: str, entry: _Entry) -> None:
+            word = unicodedata.normalize("NFKC", word).lower().strip()
+            if word:
+                table.setdefault(word, []).append(entry)
+
+        for domain in DOMAINS:
+            if domain.name in self.suppressed:
+                continue
+            for word in words(domain.strong):
+                add(word, _Entry("domain", domain.name, 1.0))
+            for word in words(domain.weak):
+                add(word, _Entry("domain", domain.name, 0.5))
+        for word in off_topic_words:
+            add(word, _Entry("domain", "configured", 1.0))
+        for category, (_, block) in spam_rules.SPAM_WORDS.items():
+            for word in words(block):
+                add(word, _Entry("spam", category, 0.0))
+        for word in spam_words:
+            add(word, _Entry("spam", "operator", 0.0))
+        for word, (weight, source) in self.theme_terms.items():
+            # a theme word is never evidence of an off-topic domain
+            kept = [e for e in table.get(word, []) if e.kind != "domain"]
+            table[word] = [*kept, _Entry("theme", source, weight)]
+        self._table = {w: tuple(es) for w, es in table.items() if es}
+        lengths: dict[str, set[int]] = {}
+        for word in self._table:
+            lengths.setdefault(word[0], set()).add(len(word))
+        self._lengths = {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}
+        patterns = [
+            (f"d{i}", d.name, p)
+            for i, d in enumerate(DOMAINS)
+            if d.name not in self.suppressed
+            for p in d.patterns
+        ]
+        self._pattern_domain = {}
+        alternatives = []
+        for n, (tag, name, pattern) in enumerate(patterns):
+            group = f"{tag}_{n}"
+            self._pattern_domain[group] = name
+            alternatives.append(f"(?P<{group}>{pattern})")
+        self._domain_re = re.compile("|".join(alternatives)) if alternatives else None
+
+    # -- the theme ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _theme_terms(theme: ThemeSettings) -> dict[str, tuple[float, str]]:
+        terms: dict[str, tuple[float, str]] = {}
+
+        def put(word: str, weight: float, source: str) -> None:
+            word = unicodedata.normalize("NFKC", word).lower().strip()
+            if len(word) < 2 and not _CJK.search(word):
+                return
+            if weight > terms.get(word, (0.0, ""))[0]:
+                terms[word] = (weight, source)
+
+        for word in words(GROUP_MATTERS):
+            put(word, W_MATTER, "matter")
+        for example in theme.examples:
+            for token in theme_tokens(example):
+                if _content_word(token):
+                    put(token, W_EXAMPLE, "example")
+        for token in theme_tokens(theme.description):
+            if _content_word(token):
+                put(token, W_DESCRIPTION, "description")
+        for keyword in theme.keywords:
+            kw = unicodedata.normalize("NFKC", keyword).lower().strip()
+            if len(kw) >= 3 and _CJK.search(kw):
+                for i in range(len(kw) - 1):
+                    part = kw[i : i + 2]
+                    if _content_word(part):
+                        put(part, W_KEYWORD_PART, "keyword")
+        for token in theme_tokens(theme.name):
+            if _content_word(token):
+                put(token, W_NAME, "name")
+        for keyword in theme.keywords:
+            if keyword.strip():
+                put(keyword, W_KEYWORD, "keyword")
+        return terms
+
+    @staticmethod
+    def _suppressed_domains(theme: ThemeSettings) -> frozenset[str]:
+        """Domains the theme itself belongs to: a keyword or the name in the domain, or two
+        of its words in the description and examples."""
+        strong_terms = [
+            unicodedata.normalize("NFKC", k).lower() for k in (*theme.keywords, theme.name)
+        ]
+        loose_text = normalize(" ".join((theme.description, *theme.examples)))
+        out: set[str] = set()
+        for domain in DOMAINS:
+            vocabulary = words(domain.strong) + words(domain.weak)
+            # a keyword that contains a domain word ("健身房" holds "健身"), or equals a weak one
+            if any(
+                len(word) >= 2 and word in term
+                for word in words(domain.strong)
+                for term in strong_terms
+            ) or any(w in strong_terms for w in vocabulary):
+                out.add(domain.name)
+                continue
+            if sum(1 for word in words(domain.strong) if word in loose_text) >= 2:
+                out.add(domain.name)
+        return frozenset(out)
+
+    # -- classifying --------------------------------------------------------------------------
+
+    def scan(self, text: str) -> list[tuple[str, tuple[_Entry, ...]]]:
+        """Leftmost-longest, non-overlapping matches of the word table."""
+        table, lengths = self._table, self._lengths
+        hits: list[tuple[str, tuple[_Entry, ...]]] = []
+        i, n = 0, len(text)
+        while i < n:
+            sizes = lengths.get(text[i])
+            if sizes is not None:
+                for size in sizes:
+                    entries = table.get(text[i : i + size])
+                    if entries is not None:
+                        hits.append((text[i : i + size], entries))
+                        i += size
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return hits
+
+    def is_social(self, text: str) -> bool:
+        body = _NOT_WORD.sub("", _WECHAT_EMOJI.sub("", text))
+        if not body:
+            return bool(text)  # emoji, stickers or punctuation only
+        return len(body) <= SOCIAL_MAX_CHARS and _SOCIAL_RE.match(body) is not None
+
+    def classify(
+        self, raw: str, *, is_image: bool = False, context: Signal | None = None
+    ) -> Verdict:
+        """Label one message. ``context`` is a recent promotional signal from the same sender
+        (an image right after "有需要的加我" is judged with it)."""
+        text = normalize(raw)
+        if not is_image and self.is_social(text):
+            return Verdict("social", ("greeting/thanks/acknowledgement/emoji",))
+        hits = self.scan(text)
+        structural = spam_rules.structural_signals(text, self.whitelist_domains, is_image=is_image)
+        spam_words: dict[str, list[str]] = {}
+        domains: dict[str, dict[str, float]] = {}
+        themes: dict[str, tuple[float, str]] = {}
+        for word, entries in hits:
+            for entry in entries:
+                if entry.kind == "spam":
+                    spam_words.setdefault(entry.key, []).append(word)
+                elif entry.kind == "domain":
+                    domains.setdefault(entry.key, {})[word] = entry.weight
+                else:
+                    themes[word] = (entry.weight, entry.key)
+        if is_image and context is not None:
+            structural.append(Signal("image_after_promo", 10, context.evidence))
+        signals = spam_rules.combine(structural, spam_words)
+        points = spam_rules.total(signals)
+        if points >= self.spam_threshold:
+            reasons = tuple(str(s) for s in sorted(signals, key=lambda s: -s.points))
+            return Verdict("spam", reasons, points, signals=tuple(signals))
+        if is_image:
+            reasons = ("image", *(str(s) for s in signals))
+            return Verdict("social", reasons, points, signals=tuple(signals))
+        if self._domain_re is not None:
+            for found in self._domain_re.finditer(text):
+                group = found.lastgroup
+                if group is not None:
+                    name = self._pattern_domain[group]
+                    domains.setdefault(name, {})[found.group(0)] = 1.0
+        off = sum(sum(ws.values()) for ws in domains.values())
+        theme = sum(w for w, _ in themes.values())
+        theme_reason = (
+            "theme: " + ",".join(f"{w}({src})" for w, (_, src) in themes.items())
+            if themes
+            else "no theme word"
+        )
+        domain_reason = "; ".join(f"{name}: {','.join(ws)}" for name, ws in domains.items())
+        spam_reason = (
+            (f"spam {points}<{self.spam_threshold}: " + ",".join(map(str, signals)))
+            if signals
+            else ""
+        )
+        extra = (spam_reason,) if spam_reason else ()
+        if off >= OFF_MIN and theme < VETO:
+            return Verdict(
+                "off",
+                (f"off-topic {domain_reason}", theme_reason, *extra),
+                points,
+                off,
+                theme,
+                tuple(signals),
+            )
+        if domains:
+            why = (
+                f"on: theme outweighs {domain_reason}"
+                if theme >= VETO
+                else f"on: weak {domain_reason}"
+            )
+            return Verdict("on", (why, theme_reason, *extra), points, off, theme, tuple(signals))
+        return Verdict("on", (theme_reason, *extra), points, off, theme, tuple(signals))

@@ -1,0 +1,235 @@
+"""Lexicon data for the topic classifier: everyday off-topic domains, group glue, group matters.
+
+Nothing here is about one community. A domain is a field of everyday chit-chat (food,
+stocks, games...) that is off-topic for most groups; a group whose theme belongs to a
+domain (a fitness group and "减肥", a photography group and "相机") switches that domain
+off automatically (see ``bot/text/classify.py``).
+
+Rules of the data:
+- ``strong`` words say on their own what a message is about (1 point); ``weak`` words
+  only together with another hit (half a point). Words are matched as substrings of the
+  normalised text (NFKC, lower case), so avoid words that occur inside common unrelated
+  words (single characters, "比赛" which is also a writing contest...).
+- ``patterns`` are regular expressions (1 point) for phrasings a word list cannot catch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str  # English, for logs
+    strong: str  # whitespace-separated words
+    weak: str = ""
+    patterns: tuple[str, ...] = ()
+
+
+DOMAINS: tuple[Domain, ...] = (
+    Domain(
+        "food",
+        strong="""
+        火锅 烧烤 撸串 串串 烤肉 烤鱼 麻辣烫 麻辣香锅 冒菜 螺蛳粉 小龙虾 酸菜鱼 奶茶 喜茶 蜜雪
+        瑞幸 星巴克 外卖 美团外卖 饿了么 夜宵 宵夜 下馆子 探店 美食 好吃 难吃 馋 零食 甜品
+        蛋糕店 自助餐 日料 寿司 炸鸡 汉堡 披萨 烤鸭 饺子馆 面馆 餐厅 饭店 菜谱 做饭 下厨
+        大闸蟹 榴莲 车厘子 海底捞 肯德基 麦当劳 吃撑 干饭 烤串 卤味 早茶 brunch
+        """,
+        weak="午饭 晚饭 午餐 晚餐 早饭 早餐 吃饭 饭菜 食堂 口味 好辣 太辣",
+        patterns=(
+            r"吃(什么|啥|点啥|了什么|了啥)",
+            r"(哪家|哪里|哪儿|什么地方)[^，。,.!?？！]{0,8}(好吃|好喝|便宜|实惠)",
+            r"(去|一起|约)(吃|喝)(饭|火锅|烧烤|串|奶茶|酒)",
+        ),
+    ),
+    Domain(
+        "shopping",
+        strong="""
+        双十一 双11 双十二 双12 618大促 年货节 购物车 剁手 淘宝 天猫 京东 唯品会 拼单 包邮
+        满减 优惠券 凑单 秒杀 抢购 直播间 李佳琦 种草 拔草 囤货 退货 退款申请 快递 清空购物车
+        扫地机器人 扫地机 洗碗机 空气炸锅 衣服 裙子 羽绒服 球鞋 包包 逛街 逛商场 奥特莱斯
+        """,
+        weak="打折 折扣 买了 下单 便宜 划算 值得囤 好物 网购 商场",
+        patterns=(
+            r"买了(什么|啥|个|台|件|双|一堆)",
+            r"(618|双十一|双11|双十二|双12)",
+            r"(值得|值不值得?)(买|入手|囤)",
+            r"(准备|打算|想)(入手|剁手|买)",
+        ),
+    ),
+    Domain(
+        "beauty",
+        strong="""
+        口红 粉底 粉底液 眼影 面膜 防晒霜 香水 护肤品 化妆品 化妆 美甲 美瞳 医美 染发 烫发
+        穿搭 美妆 精华液 素颜
+        """,
+        weak="发型 护肤 皮肤",
+    ),
+    Domain(
+        "finance",
+        strong="""
+        股票 股市 炒股 a股 港股 美股 大盘 基金 涨停 跌停 韭菜 割肉 抄底 加仓 减仓 仓位 满仓
+        空仓 套牢 牛市 熊市 理财 定投 收益率 比特币 币圈 加密货币 虚拟币 期货 房贷 车贷 利率
+        提前还款 首付 房价 买房 楼市 公积金 存款利息 降息 加息 金价 黄金价格 债券
+        """,
+        weak="涨了 跌了 亏了 赚了 亏钱 回本 利息 贷款 上车",
+        patterns=(r"(股票|基金|大盘|指数)[^，。,.]{0,4}(绿|红|跌|涨|崩)", r"又(绿|跌|崩)了"),
+    ),
+    Domain(
+        "games",
+        strong="""
+        开黑 王者 王者荣耀 和平精英 原神 崩坏 星穹铁道 英雄联盟 lol 上分 排位 段位 五排
+        连跪 打游戏 玩游戏 手游 网游 端游 steam switch ps5 塞尔达 黑神话 抽卡 氪金 副本 出金
+        王者段位 蛋仔 金铲铲 游戏本
+        """,
+        weak="游戏 通关 组队",
+        patterns=(r"(一起|来)(打|玩)(游戏|王者|吃鸡)",),
+    ),
+    Domain(
+        "sports",
+        strong="""
+        球赛 足球 篮球 nba cba 世界杯 欧冠 英超 西甲 中超 国足 绝杀 进球 球队 球星 梅西 c罗
+        詹姆斯 库里 奥运会 奥运 亚运 乒乓球 羽毛球 网球 排球 f1 总决赛 季后赛 点球 帽子戏法
+        看球 球迷 主场 客场 湖人 勇士 凯尔特人 皇马 巴萨 曼联 利物浦 阿森纳 拜仁 国米 尤文
+        """,
+        weak="冠军 夺冠 决赛 比分",
+    ),
+    Domain(
+        "pets",
+        strong="""
+        我家狗 我家猫 狗狗 猫咪 小猫 小狗 猫猫 铲屎 遛狗 猫粮 狗粮 猫砂 宠物 拆家 喵星人
+        汪星人 撸猫 养猫 养狗 柯基 柴犬 金毛 哈士奇 泰迪 布偶猫 英短 橘猫 猫主子 掉毛 绝育
+        驱虫 宠物医院
+        """,
+    ),
+    Domain(
+        "celebrity",
+        strong="""
+        明星 吃瓜 大瓜 这个瓜 那个瓜 八卦 塌房 热搜 爱豆 偶像 绯闻 恋情 官宣 娱乐圈 顶流
+        追星 饭圈 出轨 离婚 综艺 选秀 网红 流量明星 狗仔 娱乐新闻
+        """,
+        weak="瓜",
+        patterns=(r"(那个|这个|新的|今天的|大)瓜",),
+    ),
+    Domain(
+        "shows",
+        strong="""
+        追剧 电视剧 古装剧 偶像剧 韩剧 美剧 日剧 短剧 网剧 剧集 番剧 新番 动漫 看电影 影院
+        电影院 票房 上映 首映 豆瓣评分 演唱会 livehouse ktv 唱k 新歌 歌手 专辑 周杰伦 抖音刷
+        刷抖音 刷视频 刷剧 看剧 上头
+        """,
+        weak="电影 剧情 综艺 主演",
+        patterns=(r"(追|看|刷|二刷|补)[^，。,.!?？！]{0,8}(剧|番|综艺)",),
+    ),
+    Domain(
+        "travel",
+        strong="""
+        露营 旅游 旅行 景点 自驾 酒店 机票 高铁票 火车票 民宿 出游 度假 签证 出国玩 爬山
+        徒步 海边 沙滩 古镇 网红景点 动物园 游乐园 迪士尼 环球影城 滑雪 泡温泉 自由行 跟团
+        """,
+        weak="五一 国庆 十一假期 假期 周末 放假 小长假 路线 攻略 机场",
+        patterns=(
+            r"去哪(里|儿)?(玩|旅游|旅行|度假|露营|逛|浪)",
+            r"(周末|假期|国庆|五一|春节|过年)[^，。,.]{0,6}(去哪|去玩|出去玩|旅游|自驾)",
+        ),
+    ),
+    Domain(
+        "parenting",
+        strong="""
+        幼儿园 小学 初中 中考 高考 家长会 学区 早教 奶粉 尿不湿 辅导作业 兴趣班 补习班 培训班
+        带娃 我家娃 宝宝 孩子 二胎 月子 坐月子 产假 育儿 哄睡 辅食 期中考试 期末考试 班主任
+        """,
+        weak="娃 老大 老二 上学 放学 成绩",
+    ),
+    Domain(
+        "fitness",
+        strong="""
+        减肥 瘦身 节食 减重 体重 健身房 私教 瑜伽 普拉提 卡路里 跑步机 增肌 减脂 马拉松
+        """,
+        weak="胖了 瘦了 长胖 饿死了",
+        patterns=(r"(胖|瘦)了\d*(斤|公斤|kg)",),
+    ),
+    Domain(
+        "medical",
+        strong="""
+        感冒 发烧 咳嗽 医院 挂号 体检 生病 看病 吃药 打针 疫苗 牙疼 头疼 胃疼 养生 中医 失眠
+        过敏 住院 手术 甲流 新冠 阳了 牙医 拔牙
+        """,
+    ),
+    Domain(
+        "gadgets",
+        strong="""
+        手机 iphone ipad 苹果手机 华为 小米 荣耀 vivo oppo 安卓 鸿蒙 耳机 平板 笔记本电脑
+        游戏本 显卡 电脑配置 数码 充电宝 手表 智能手表 换机 新机 发布会 续航 屏幕 像素
+        """,
+        weak="配置 内存 电池",
+    ),
+    Domain(
+        "cars",
+        strong="""
+        买车 提车 新能源车 电动车 特斯拉 比亚迪 理想汽车 蔚来 小鹏 油价 加油站 充电桩 驾照
+        驾校 科目二 科目三 堵车 4s店 车险 保养 违章 停车位 油耗
+        """,
+    ),
+    Domain(
+        "work",
+        strong="""
+        加班 通勤 打工人 老板 领导 同事 工资 发工资 年终奖 绩效 辞职 离职 跳槽 裁员 面试
+        找工作 换工作 社保 996 摸鱼 周报 kpi 年会 offer 考公 考编 考研 公务员
+        """,
+        weak="公司 单位 工作 上班 下班",
+    ),
+    Domain(
+        "relationships",
+        strong="""
+        相亲 脱单 对象 男朋友 女朋友 男友 女友 老公 老婆 结婚 婚礼 彩礼 婆婆 丈母娘 恋爱 分手
+        前任 表白 约会 结婚纪念日 七夕 情人节
+        """,
+    ),
+    Domain(
+        "home",
+        strong="""
+        装修 租房 房东 房租 搬家 物业 物业费 家具 家电 小区 邻居 楼上 水电费 电费 水费 燃气费
+        燃气 空调 暖气
+        """,
+    ),
+    Domain(
+        "weather",
+        strong="天气 下雨 暴雨 下雪 降温 台风 雾霾 高温 寒潮 好冷 好热 冻死 热死",
+    ),
+)
+
+
+# Messages that are group glue: greetings, thanks, acknowledgements, laughter, praise.
+# A message made only of these (and FILLERS, punctuation, emoji) is "social".
+SOCIAL_WORDS = """
+收到 好的 好滴 好嘞 好哒 好呀 好吧 嗯嗯 嗯呢 嗯 哦哦 哦 噢 ok okay 好 行 可以 没问题 明白 了解
+知道了 懂了 学到了 学习了 受教了 谢谢 多谢 感谢 谢啦 谢了 谢 thx thanks thank 辛苦 辛苦了 早上好
+早安 早 午安 下午好 晚上好 晚安 大家好 你好 您好 哈喽 hello hi 嗨 欢迎 哈 呵 嘿 嘻 笑死 笑哭
+加油 棒 真棒 太棒了 厉害 牛 牛啊 666 赞 点赞 同意 对 是的 没错 确实 支持 期待 冲 哇 恭喜 祝贺
+生日快乐 新年快乐 节日快乐 快乐 拜拜 再见 回见 安 顶 同问 +1 mark 码住 收藏 在的 来了 到 签到了
+感谢分享 谢谢分享 分享 打call 好看 漂亮 优秀 佩服 比心 抱抱 晚安安 早早早
+"""
+FILLERS = """
+呀 啊 啦 了 哦 噢 哈 哇 呢 嘛 的 哒 咯 哟 吖 各位 大家 老师 教练 同学 新同学 新朋友 朋友们 朋友
+小伙伴 伙伴们 宝子 宝子们 家人们 亲 们 你 您 你们 群主 助教 都 也 超 太 好 真 非常 特别 一下 一起
+我 我们 新人 欢迎欢迎 还 很 超级 啊啊
+"""
+
+# The group's own matters: a message about them is never off-topic, whatever the theme.
+GROUP_MATTERS = """
+打卡 签到 补卡 分享会 积分 会员 群规 群公告 公告 群主 管理员 助教 课程 直播 回放 作业 训练营
+续费 退费 等级 勋章 排行榜 入群 精华
+"""
+
+# Words too generic to say what a theme is about (dropped from theme descriptions/examples).
+GENERIC_WORDS = """
+一个 一些 一起 主题 社群 社区 群 交流 分享 付费 免费 爱好者 大家 我们 你们 他们 自己 这个 那个
+什么 怎么 如何 为什么 可以 需要 时候 今天 昨天 明天 现在 已经 还是 就是 但是 因为 所以 如果
+觉得 感觉 知道 真的 还有 没有 不是 这样 那样 这些 那些 方面 问题 东西 事情 大家好 比较 非常
+特别 有点 一下 成长 提升 学习 帮助 帮忙 看看 好的 以及 相关 内容 包括 为主 进行 平台 小伙伴
+"""
+
+
+def words(block: str) -> list[str]:
+    return [w.lower() for w in block.split()]

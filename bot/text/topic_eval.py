@@ -1,0 +1,186 @@
+"""`groupops eval topics CASES.yaml`: precision and recall of `off` and `spam`.
+
+The file has a ``theme`` (name, description, keywords, examples) and ``cases``, each
+``{text, label}`` with label on|social|off|spam; optional ``is_image: true``. ``on`` and
+``social`` count alike: neither is an error of the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.settings.base import ThemeSettings
+from bot.text.classify import Label, TopicClassifier, Verdict
+
+
+class TopicCase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    label: Label
+    is_image: bool = False
+
+
+class TopicCases(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    theme: ThemeSettings
+    cases: list[TopicCase]
+
+
+class CasesError(ValueError):
+    pass
+
+
+class _Yaml12BoolLoader(yaml.SafeLoader):
+    """A safe loader where only true/false are booleans (YAML 1.2): `label: on` and
+    `label: off` stay strings instead of becoming True/False as in YAML 1.1."""
+
+
+_Yaml12BoolLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12BoolLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def load_cases(path: str | Path) -> TopicCases:
+    try:
+        data: Any = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Yaml12BoolLoader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise CasesError(f"{path}: cannot read: {exc}") from exc
+    try:
+        return TopicCases.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CasesError(f"{path}: {where}: {first['msg']}") from exc
+
+
+@dataclass(frozen=True)
+class Miss:
+    case: TopicCase
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class TopicReport:
+    cases: int
+    off_precision: float
+    off_recall: float
+    spam_precision: float
+    spam_recall: float
+    misses: tuple[Miss, ...]
+
+    def summary(self) -> dict[str, float | int]:
+        return {
+            "cases": self.cases,
+            "off_precision": self.off_precision,
+            "off_recall": self.off_recall,
+            "spam_precision": self.spam_precision,
+            "spam_recall": self.spam_recall,
+        }
+
+    def summary_line(self) -> str:
+        return json.dumps(self.summary())
+
+
+def _bucket(label: Label) -> str:
+    return "on" if label in ("on", "social") else label
+
+
+def _ratio(hit: int, total: int) -> float:
+    # Nothing flagged is no false alarm; nothing to find is nothing missed.
+    return round(hit / total, 4) if total else 1.0
+
+
+def evaluate(data: TopicCases, classifier: TopicClassifier | None = None) -> TopicReport:
+    clf = classifier or TopicClassifier(data.theme)
+    misses: list[Miss] = []
+    counts = {k: {"tp": 0, "fp": 0, "fn": 0} for k in ("off", "spam")}
+    for case in data.cases:
+        verdict = clf.classify(case.text, is_image=case.is_image)
+        want, got = _bucket(case.label), _bucket(verdict.label)
+        for kind, c in counts.items():
+            if got == kind and want == kind:
+                c["tp"] += 1
+            elif got == kind:
+                c["fp"] += 1
+            elif want == kind:
+                c["fn"] += 1
+        if want != got:
+            misses.append(Miss(case, verdict))
+    off, sp = counts["off"], counts["spam"]
+    return TopicReport(
+        cases=len(data.cases),
+        off_precision=_ratio(off["tp"], off["tp"] + off["fp"]),
+        off_recall=_ratio(off["tp"], off["tp"] + off["fn"]),
+        spam_precision=_ratio(sp["tp"], sp["tp"] + sp["fp"]),
+        spam_recall=_ratio(sp["tp"], sp["tp"] + sp["fn"]),
+        misses=tuple(misses),
+    )
+
+
+def format_miss(miss: Miss) -> str:
+    return (
+        f"MISS expected {miss.case.label}, got {miss.verdict.label}: {miss.case.text}"
+        f"  [{miss.verdict.explain()}]"
+    )
+
+
+# --- `groupops eval topics` -------------------------------------------------------------------
+
+
+def register(evals: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = evals.add_parser("topics", help="off-topic and spam classification: precision and recall")
+    p.add_argument("cases", help="YAML with theme and cases (see shared/eval/topics_dev.yaml)")
+    p.add_argument(
+        "--config", default="config.yaml", help="spam and off-topic settings from defaults.nudge"
+    )
+    p.add_argument("--json", action="store_true", help="print only the JSON summary")
+    p.set_defaults(func=cmd_eval_topics)
+
+
+def cmd_eval_topics(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_config
+    from bot.settings.nudge import NudgeSettings
+
+    settings = NudgeSettings()
+    if Path(args.config).exists():
+        try:
+            settings = load_config(args.config).root.defaults.nudge
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    try:
+        data = load_cases(args.cases)
+    except CasesError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    classifier = TopicClassifier(
+        data.theme,
+        off_topic_words=settings.off_topic_words,
+        spam_words=settings.spam.extra_words,
+        whitelist_domains=settings.spam.whitelist_domains,
+        spam_threshold=settings.spam.threshold,
+    )
+    report = evaluate(data, classifier)
+    if not args.json:
+        for miss in report.misses:
+            print(format_miss(miss))
+        print(f"{report.cases} cases: {len(report.misses)} misses")
+    print(report.summary_line())
+    return 0

@@ -1,0 +1,214 @@
+"""Moderation state shared by spam control (handlers/spam.py) and nudges (handlers/nudge.py).
+
+Everything a message needs is in memory: the group's classifier (built once per theme),
+the recent window of labels per group, the whitelist and the /nudge overrides (loaded at
+start, changed by admin commands). The database is touched only when acting: a spam
+violation, a nudge, an admin command.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.config import AppConfig, GroupSettings
+from bot.events import Message
+from bot.text.classify import Label, TopicClassifier, Verdict
+from bot.text.spam import Signal
+from storage.repos.moderation import ModerationRepo
+from storage.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from handlers import ServiceDeps
+
+log = logging.getLogger("groupops.moderation")
+
+PROMO_CONTEXT = timedelta(minutes=10)  # an image this soon after promotional text is judged with it
+PROMO_MIN_POINTS = 5
+_MAX_PROMO = 50_000
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One message in a group's recent window."""
+
+    message_id: str
+    at: datetime
+    sender: str
+    label: Label
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The window at the moment a nudge is due."""
+
+    off: int
+    on: int
+    senders: int
+
+
+class ModerationService:
+    def __init__(self, uow: UnitOfWorkFactory, config: AppConfig) -> None:
+        self._uow = uow
+        self._config = config
+        self._by_group: dict[str, tuple[GroupSettings, TopicClassifier]] = {}
+        self._by_key: dict[str, TopicClassifier] = {}
+        self._windows: dict[str, deque[Seen]] = {}
+        self._promo: dict[tuple[str, str], tuple[datetime, Signal]] = {}
+        self.whitelist: set[tuple[str, str]] = set()
+        self.nudge_override: dict[str, bool] = {}
+        self.last_nudge: dict[str, datetime] = {}
+        self.nudge_count: dict[str, int] = {}
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start_service(self) -> None:
+        self.warm(self._config)
+        async with self._uow() as uow:
+            repo = ModerationRepo(uow.session)
+            self.whitelist = set(await repo.whitelist())
+            for state in await repo.states():
+                if state.nudge_enabled is not None:
+                    self.nudge_override[state.group_id] = state.nudge_enabled
+                if state.last_nudge_at is not None:
+                    self.last_nudge[state.group_id] = state.last_nudge_at
+                self.nudge_count[state.group_id] = state.nudge_count or 0
+
+    async def on_config(self, config: AppConfig) -> None:
+        self._config = config
+        # Classifiers are rebuilt lazily (a theme that did not change is reused by key).
+        self._by_group.clear()
+        for group_id, window in list(self._windows.items()):
+            size = config.group(group_id).nudge.window_messages
+            if window.maxlen != size:
+                self._windows[group_id] = deque(window, maxlen=size)
+
+    def warm(self, config: AppConfig) -> None:
+        """Build the configured groups' classifiers now rather than on a first message."""
+        for group in config.groups.values():
+            self.classifier(group)
+        self.classifier(config.group(""))
+
+    # --- classifying ----------------------------------------------------------------------
+
+    def classifier(self, group: GroupSettings) -> TopicClassifier:
+        cached = self._by_group.get(group.group_id)
+        if cached is not None and cached[0] is group:
+            return cached[1]
+        spam = group.nudge.spam
+        key = "\x00".join(
+            (
+                group.theme.model_dump_json(),
+                ",".join(group.nudge.off_topic_words),
+                ",".join(spam.extra_words),
+                ",".join(spam.whitelist_domains),
+                str(spam.threshold),
+            )
+        )
+        found = self._by_key.get(key)
+        if found is None:
+            found = TopicClassifier(
+                group.theme,
+                off_topic_words=group.nudge.off_topic_words,
+                spam_words=spam.extra_words,
+                whitelist_domains=spam.whitelist_domains,
+                spam_threshold=spam.threshold,
+            )
+            self._by_key[key] = found
+        self._by_group[group.group_id] = (group, found)
+        return found
+
+    def classify(self, group: GroupSettings, message: Message) -> Verdict:
+        context = None
+        if message.is_image:
+            context = self._recent_promo(message.group_id, message.sender_id, message.time)
+        verdict = self.classifier(group).classify(
+            message.text, is_image=message.is_image, context=context
+        )
+        if (
+            not message.is_image
+            and verdict.label != "spam"
+            and verdict.spam_points >= PROMO_MIN_POINTS
+        ):
+            self._remember_promo(message, verdict)
+        return verdict
+
+    def _remember_promo(self, message: Message, verdict: Verdict) -> None:
+        if len(self._promo) >= _MAX_PROMO:
+            self._promo.clear()
+        codes = "+".join(s.code for s in verdict.signals)
+        evidence = f"{excerpt(message.text, 40)}（{codes}）"
+        self._promo[(message.group_id, message.sender_id)] = (
+            message.time,
+            Signal("promo_text", verdict.spam_points, evidence),
+        )
+
+    def _recent_promo(self, group_id: str, sender: str, now: datetime) -> Signal | None:
+        found = self._promo.get((group_id, sender))
+        if found is None or now - found[0] > PROMO_CONTEXT:
+            return None
+        return found[1]
+
+    # --- exemptions and switches -----------------------------------------------------------
+
+    def is_whitelisted(self, group_id: str, member_id: str) -> bool:
+        return (group_id, member_id) in self.whitelist
+
+    def nudge_enabled(self, group: GroupSettings) -> bool:
+        return self.nudge_override.get(group.group_id, group.nudge.enabled)
+
+    # --- the drift window ------------------------------------------------------------------
+
+    def observe(self, group: GroupSettings, message: Message, label: Label) -> None:
+        window = self._windows.get(group.group_id)
+        if window is None:
+            window = deque(maxlen=group.nudge.window_messages)
+            self._windows[group.group_id] = window
+        window.append(Seen(message.message_id, message.time, message.sender_id, label))
+
+    def last_seen(self, group_id: str) -> Seen | None:
+        window = self._windows.get(group_id)
+        return window[-1] if window else None
+
+    def drift(self, group: GroupSettings, now: datetime) -> Drift | None:
+        """The window's counts when it is mostly off-topic per the group's thresholds."""
+        settings = group.nudge
+        window = self._windows.get(group.group_id)
+        if not window:
+            return None
+        since = now - timedelta(minutes=settings.window_minutes)
+        recent = [s for s in window if s.at >= since]
+        off = [s for s in recent if s.label == "off"]
+        on = sum(1 for s in recent if s.label == "on")
+        senders = len({s.sender for s in off})
+        if (
+            len(off) >= settings.min_off
+            and len(off) >= settings.off_ratio * (len(off) + on)
+            and senders >= settings.min_senders
+        ):
+            return Drift(off=len(off), on=on, senders=senders)
+        return None
+
+    def cooling_down(self, group: GroupSettings, now: datetime) -> bool:
+        last = self.last_nudge.get(group.group_id)
+        return last is not None and now - last < timedelta(minutes=group.nudge.cooldown_minutes)
+
+    def nudged(self, group_id: str, at: datetime, count: int) -> None:
+        """After a nudge: start a fresh window, remember the time for the cooldown."""
+        self.last_nudge[group_id] = at
+        self.nudge_count[group_id] = count
+        window = self._windows.get(group_id)
+        if window is not None:
+            window.clear()
+
+
+def excerpt(text: str, size: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
+
+
+def moderation_service(deps: ServiceDeps) -> ModerationService:
+    return ModerationService(deps.uow, deps.config)

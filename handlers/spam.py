@@ -1,0 +1,265 @@
+"""Ad control (广告治理): every message is classified here, in memory; spam is acted on.
+
+The route runs right after the admin commands. It labels each message (spam / off / on /
+social), logs the decision with its reasons (logger ``groupops.moderation``), feeds the
+group's drift window for nudges, and stops a spam message from reaching other features.
+
+A spam message from a member who is neither an admin nor whitelisted is recorded as a
+violation; the member's n-th violation within ``nudge.spam.ladder_window_days`` takes the
+n-th ladder step: warn (mentioning the sender) → notify admins → ask admins to remove the
+member, quoting the evidence. The bot never removes anyone itself.
+
+    /白名单 @成员          whitelist a member (their messages are never treated as spam)
+    /白名单 移除 @成员     take a member off the whitelist
+    /白名单                list the whitelist
+    /违规 @成员            a member's spam record
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.commands import CommandCall, UsageError, command
+from bot.context import Context
+from bot.events import Message
+from bot.router import CONTINUE, STOP, Flow, Route
+from bot.settings.nudge import LadderStep
+from bot.text.classify import Verdict
+from bot.text.spam import REASON_LABELS
+from handlers.moderation import ModerationService, excerpt, log
+from storage.models.moderation import Violation
+from storage.repos.moderation import ModerationRepo
+
+STEP_NAMES: dict[str, str] = {
+    "warn": "提醒",
+    "notify_admins": "通知管理员",
+    "ask_remove": "请求移出",
+}
+
+
+def reason_text(verdict: Verdict) -> str:
+    labels = [
+        REASON_LABELS.get(s.code, s.code) for s in sorted(verdict.signals, key=lambda s: -s.points)
+    ]
+    return "、".join(dict.fromkeys(labels)) or "广告特征"
+
+
+def _is_conversation(message: Message) -> bool:
+    return message.is_image or not message.text.lstrip().startswith(("/", "／"))
+
+
+async def handle_message(message: Message, ctx: Context) -> Flow:
+    moderation = ctx.services.get(ModerationService)
+    group = ctx.group
+    spam_on = group.nudge.spam.enabled
+    nudge_on = moderation.nudge_enabled(group)
+    if not (spam_on or nudge_on) or not _is_conversation(message):
+        return CONTINUE  # a command is not conversation
+    verdict = moderation.classify(group, message)
+    admin = ctx.is_admin(message.sender_id)
+    exempt = admin or moderation.is_whitelisted(group.group_id, message.sender_id)
+    log.info(
+        "%s %s from %s: %s [%s]%s",
+        group.group_id,
+        message.message_id,
+        message.sender_id,
+        verdict.label,
+        verdict.explain(),
+        (" (admin)" if admin else " (whitelisted)") if exempt else "",
+    )
+    if verdict.label == "spam":
+        if spam_on and not exempt:
+            await act_on_spam(message, ctx, verdict)
+            return STOP
+        return CONTINUE  # exempt: not spam, and not counted for or against drift
+    if nudge_on and not admin:
+        moderation.observe(group, message, verdict.label)
+    return CONTINUE
+
+
+def ladder_step(ladder: list[LadderStep], count: int) -> LadderStep:
+    return ladder[min(count, len(ladder)) - 1]
+
+
+async def act_on_spam(message: Message, ctx: Context, verdict: Verdict) -> None:
+    group, settings = ctx.group, ctx.group.nudge.spam
+    reasons = reason_text(verdict)
+    shown = ("[图片] " if message.is_image else "") + excerpt(message.text)
+    since = message.time - timedelta(days=settings.ladder_window_days)
+    try:
+        async with ctx.uow() as uow:
+            repo = ModerationRepo(uow.session)
+            if await repo.has_violation(group.group_id, message.message_id):
+                return  # the same message delivered again after a restart
+            count = await repo.count_violations(group.group_id, message.sender_id, since) + 1
+            step = ladder_step(settings.ladder, count)
+            repo.add_violation(
+                Violation(
+                    group_id=group.group_id,
+                    member_id=message.sender_id,
+                    message_id=message.message_id,
+                    excerpt=shown,
+                    reasons=f"{reasons} | {verdict.explain()}"[:500],
+                    score=verdict.spam_points,
+                    action=step,
+                    created_at=message.time,
+                )
+            )
+            evidence: list[Violation] = []
+            if step == "ask_remove":
+                await uow.session.flush()
+                evidence = await repo.violations(
+                    group.group_id, message.sender_id, settings.evidence_items
+                )
+    except IntegrityError:
+        return  # another bot process recorded this message first
+    log.warning(
+        "%s %s: spam from %s, violation %d, step %s: %s",
+        group.group_id,
+        message.message_id,
+        message.sender_id,
+        count,
+        step,
+        verdict.explain(),
+    )
+    admins = sorted(group.admins)
+    if step == "warn":
+        await ctx.reply(
+            message,
+            f"温馨提示：本群不欢迎广告和引流信息（识别到：{reasons}），请遵守群规～"
+            "多次发布将交由管理员处理，如有误判请联系管理员。",
+        )
+    elif step == "notify_admins":
+        await ctx.say(
+            f"⚠️ 第 {count} 次发现该成员发布疑似广告（识别到：{reasons}），请管理员留意。\n"
+            f"证据：「{shown}」",
+            [message.sender_id, *admins],
+        )
+    else:
+        lines = [
+            f"🚫 该成员已第 {count} 次发布广告，请管理员将其移出本群。",
+            "证据：",
+            *(
+                f"{i}. {v.created_at.astimezone(group.tz):%m-%d %H:%M} 「{v.excerpt}」"
+                for i, v in enumerate(evidence, start=1)
+            ),
+        ]
+        await ctx.say("\n".join(lines), [message.sender_id, *admins])
+
+
+# --- admin commands ---------------------------------------------------------------------
+
+WHITELIST_USAGE = "/白名单 @成员 | /白名单 移除 @成员 | /白名单"
+_REMOVE_WORDS = {"移除", "删除", "取消", "remove", "del", "-"}
+
+
+async def _names(ctx: Context, member_ids: list[str]) -> dict[str, str]:
+    async with ctx.uow() as uow:
+        return await uow.members.names(ctx.group.group_id, member_ids)
+
+
+async def cmd_whitelist(call: CommandCall, ctx: Context) -> None:
+    moderation = ctx.services.get(ModerationService)
+    group_id, message = ctx.group.group_id, call.message
+    words = call.words
+    if not call.mentions:
+        if words:
+            raise UsageError("请 @ 要加入或移出白名单的成员。")
+        members = sorted(m for g, m in moderation.whitelist if g == group_id)
+        if not members:
+            await ctx.reply(message, "本群白名单为空。")
+            return
+        names = await _names(ctx, members)
+        listed = "、".join(names.get(m, m) for m in members)
+        await ctx.reply(message, f"本群白名单（{len(members)} 人）：{listed}")
+        return
+    remove = bool(words) and words[0].lower() in _REMOVE_WORDS
+    if words and not remove:
+        raise UsageError()
+    changed: list[str] = []
+    async with ctx.uow() as uow:
+        repo = ModerationRepo(uow.session)
+        for member in call.mentions:
+            if remove:
+                if await repo.remove_whitelisted(group_id, member):
+                    changed.append(member)
+            elif await repo.add_whitelisted(group_id, member, message.sender_id, message.time):
+                changed.append(member)
+    for member in call.mentions:
+        if remove:
+            moderation.whitelist.discard((group_id, member))
+        else:
+            moderation.whitelist.add((group_id, member))
+    log.info(
+        "%s whitelist %s by %s: %s",
+        group_id,
+        "remove" if remove else "add",
+        message.sender_id,
+        ",".join(call.mentions),
+    )
+    if remove:
+        text = "已移出白名单。" if changed else "该成员本来就不在白名单中。"
+    else:
+        text = "已加入白名单，其消息不再按广告处理。" if changed else "该成员已在白名单中。"
+    await ctx.say(text, list(call.mentions))
+
+
+VIOLATIONS_USAGE = "/违规 @成员"
+
+
+async def cmd_violations(call: CommandCall, ctx: Context) -> None:
+    if len(call.mentions) != 1:
+        raise UsageError("请 @ 一位成员。")
+    target, group = call.mentions[0], ctx.group
+    settings = group.nudge.spam
+    since = call.message.time - timedelta(days=settings.ladder_window_days)
+    async with ctx.uow() as uow:
+        repo = ModerationRepo(uow.session)
+        total = await repo.total_violations(group.group_id, target)
+        recent = await repo.count_violations(group.group_id, target, since)
+        rows = await repo.violations(group.group_id, target, 5)
+        names = await uow.members.names(group.group_id, [target])
+    name = names.get(target, target)
+    whitelisted = ctx.services.get(ModerationService).is_whitelisted(group.group_id, target)
+    if total == 0:
+        extra = "（白名单成员）" if whitelisted else ""
+        await ctx.reply(call.message, f"{name}{extra} 没有违规记录。")
+        return
+    lines = [
+        f"📋 {name} 的违规记录：共 {total} 次，近 {settings.ladder_window_days} 天 {recent} 次"
+        + ("（现为白名单成员）" if whitelisted else "")
+    ]
+    for row in rows:
+        when = row.created_at.astimezone(group.tz)
+        why = row.reasons.split(" | ", 1)[0]
+        lines.append(
+            f"{when:%m-%d %H:%M} {STEP_NAMES.get(row.action, row.action)}（{why}）「{row.excerpt}」"
+        )
+    await ctx.reply(call.message, "\n".join(lines))
+
+
+def _always(_: Message) -> bool:
+    return True
+
+
+ROUTES: list[Route[Message]] = [
+    command(
+        "spam.whitelist",
+        ("/白名单", "/whitelist"),
+        cmd_whitelist,
+        usage=WHITELIST_USAGE,
+        summary="广告白名单：加入、移出或查看",
+        admin_only=True,
+    ),
+    command(
+        "spam.violations",
+        ("/违规", "/violations"),
+        cmd_violations,
+        usage=VIOLATIONS_USAGE,
+        summary="查看成员的广告违规记录",
+        admin_only=True,
+    ),
+    Route("spam.check", Message, _always, handle_message),
+]
