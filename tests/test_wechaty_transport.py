@@ -110,6 +110,8 @@ async def connected(
     *,
     sleep: GateSleep | None = None,
     extra_routes: list[Route[Any]] | None = None,
+    heartbeat_s: float | None = None,
+    heartbeat_sleep: GateSleep | None = None,
 ) -> AsyncIterator[Running]:
     clock = FakeClock(T0)
     seen = Seen()
@@ -120,7 +122,8 @@ async def connected(
         clock=clock,
         sleep=sleep,
         outbox_sleep=VirtualSleep(clock),
-        heartbeat_s=None,
+        heartbeat_s=heartbeat_s,
+        heartbeat_sleep=heartbeat_sleep,
     )
     routes = [*seen.routes(), *(extra_routes or []), *ROUTES]
     app = App(config_from(), sender=transport.sender, clock=clock, db_url=db, routes=routes)
@@ -291,6 +294,32 @@ async def test_reconnect_after_the_server_restarts_delivers_queued_replies_once(
         assert isinstance(event, Message) and event.text == "重连后"
     assert "connection to 127.0.0.1" in caplog.text and "reconnecting in 1.0s" in caplog.text
     assert bot.transport.reconnects == 2
+
+
+async def test_a_silent_connection_is_found_by_the_heartbeat_and_replaced(
+    server: FakePuppetServer, sqlite_db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    beats, backoff = GateSleep(), GateSleep()
+    async with connected(
+        server, sqlite_db, sleep=backoff, heartbeat_s=0.5, heartbeat_sleep=beats
+    ) as bot:
+        await asyncio.wait_for(beats.called.wait(), TIMEOUT)
+        beats.release.set()  # first beat: Ding answered
+        await asyncio.wait_for(server.puppet.dinged.wait(), TIMEOUT)
+        assert bot.transport.outbox.connected
+
+        server.puppet.hang_ding = True  # the service stops answering, the socket stays open
+        server.puppet.dinged.clear()
+        beats.release.set()
+        await asyncio.wait_for(backoff.called.wait(), TIMEOUT)  # Ding timed out (0.5 s)
+        assert not bot.transport.outbox.connected
+        assert "heartbeat failed" in caplog.text
+
+        server.puppet.hang_ding = False
+        bot.transport.logged_in.clear()
+        backoff.release.set()
+        await asyncio.wait_for(bot.transport.logged_in.wait(), TIMEOUT)
+        assert bot.transport.outbox.connected and bot.transport.reconnects == 1
 
 
 async def test_unreachable_endpoint_at_start_up_is_a_clear_error(sqlite_db: str) -> None:

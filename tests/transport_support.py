@@ -43,7 +43,7 @@ class FakeDeliver:
         self.delivered.append((self.clock.now(), item))
         self.arrived.set()
 
-    async def wait_attempts(self, count: int, timeout: float = 5.0) -> None:
+    async def wait_attempts(self, count: int, limit_s: float = 5.0) -> None:
         """Wait (bounded) until deliver() has been called `count` times, then let the
         outbox handle the outcome."""
 
@@ -52,7 +52,7 @@ class FakeDeliver:
                 self._attempted.clear()
                 await self._attempted.wait()
 
-        await asyncio.wait_for(reached(), timeout)
+        await asyncio.wait_for(reached(), limit_s)
         for _ in range(3):
             await asyncio.sleep(0)
 

@@ -68,6 +68,8 @@ class FakePuppet:
         self.got_send = asyncio.Event()
         self._ids = _IDS
         self.fail_sends = 0  # the next N MessageSendText calls fail with UNAVAILABLE
+        self.hang_ding = False  # Ding never answers (a half-open connection)
+        self.dinged = asyncio.Event()
 
     # --- test controls -----------------------------------------------------------------------
 
@@ -157,6 +159,9 @@ class FakePuppet:
     async def ding(self, stream: Stream[pb.DingRequest, pb.DingResponse]) -> None:
         await stream.recv_message()
         self._note(stream, "Ding")
+        self.dinged.set()
+        if self.hang_ding:
+            await asyncio.Event().wait()
         await stream.send_message(pb.DingResponse())
 
     async def event(self, stream: Stream[pb.EventRequest, pb.EventResponse]) -> None:

@@ -199,6 +199,7 @@ class WechatyTransport:
         sleep: Sleep | None = None,
         outbox_sleep: Sleep | None = None,
         heartbeat_s: float | None = 30.0,
+        heartbeat_sleep: Sleep | None = None,
         send_timeout_s: float = 30.0,
     ) -> None:
         self.settings = settings or WechatyTransportSettings()
@@ -211,6 +212,7 @@ class WechatyTransport:
         self.clock: Clock = clock or SystemClock()
         self._sleep: Sleep = sleep or asyncio.sleep
         self.heartbeat_s = heartbeat_s
+        self._heartbeat_sleep: Sleep = heartbeat_sleep or asyncio.sleep
         self.send_timeout_s = send_timeout_s
         self.outbox = Outbox(
             self._deliver,
@@ -387,7 +389,7 @@ class WechatyTransport:
     async def _heartbeat(self, bot: Any) -> None:
         assert self.heartbeat_s
         while True:
-            await asyncio.sleep(self.heartbeat_s)
+            await self._heartbeat_sleep(self.heartbeat_s)
             if not self._logged_in.is_set():
                 continue
             try:
