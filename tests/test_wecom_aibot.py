@@ -400,3 +400,40 @@ async def test_refused_credentials_end_with_a_clear_error_and_no_secret_in_logs(
         assert len(run.server.sent("aibot_subscribe")) == 2  # max_auth_failures
     assert "subscribe rejected" in caplog.text
     assert "wrong-secret-value" not in caplog.text and SECRET not in caplog.text
+
+
+# --- through the registry, as `groupops run` does -----------------------------------------
+
+
+async def test_groupops_run_path_start_up_report_reply_and_exit_code_when_kicked(
+    sqlite_db: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import argparse
+
+    from bot.transports.registry import run_transport
+
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("WECOM_AIBOT_ID", "bot-1")
+    monkeypatch.setenv("WECOM_AIBOT_SECRET", SECRET)
+    async with aibot_server(bot_id="bot-1", secret=SECRET) as server:
+        text = aibot_config(server.url) + f"storage: {{url: '{sqlite_db}'}}\n"
+        config = config_from(text)
+        run = asyncio.create_task(run_transport(config, argparse.Namespace()))
+        await server.signal.until(server.has_live, "subscribed")
+        req_id = await server.push_text("@小助手 打卡")
+        await server.signal.until(lambda: bool(server.sent("aibot_respond_msg")), "reply")
+        assert server.sent("aibot_respond_msg")[0]["headers"]["req_id"] == req_id
+
+        async def ignore(frame: dict[str, Any]) -> None:
+            return None
+
+        other = AIBotLink("bot-1", SECRET, ignore, LinkOptions(url=server.url))
+        other_task = asyncio.create_task(other.run())
+        try:
+            assert await asyncio.wait_for(run, 10) == 2  # a clear stop, exit code 2
+        finally:
+            await other.stop()
+            await other_task
+    assert "transport wecom_aibot: sees only messages that @-mention the bot" in caplog.text
+    assert "cannot work on this transport" in caplog.text  # e.g. off-topic nudges
+    assert SECRET not in caplog.text
