@@ -25,6 +25,21 @@ class QuizQuestion(Strict):
     answers: list[str] = Field(min_length=1)
     points: int | None = Field(default=None, ge=1)
 
+    @field_validator("question", mode="before")
+    @classmethod
+    def _question_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int | float) else value
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _answers_as_text(cls, value: object) -> object:
+        """`answers: [4, 四]` in YAML: a number is an answer too."""
+        if isinstance(value, int | float | str):
+            value = [value]
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int | float) else v for v in value]
+        return value
+
     @field_validator("answers")
     @classmethod
     def _answers_not_blank(cls, answers: list[str]) -> list[str]:
