@@ -15,6 +15,7 @@ from pathlib import Path
 from bot import cli_qa
 from bot.config import AppConfig, ConfigError, load_config
 from bot.payouts import register as register_payouts
+from bot.stats_cli import register as register_stats  # issue 8
 
 DEFAULT_CONFIG = "config.yaml"
 log = logging.getLogger("groupops")
@@ -175,7 +176,7 @@ def _core(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 # Each feature adds its operator commands here, in the order shown by --help.
-REGISTRARS: list[Registrar] = [_core, register_payouts, cli_qa.register]
+REGISTRARS: list[Registrar] = [_core, register_payouts, cli_qa.register, register_stats]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,8 +17,11 @@ from bot.context import Context
 from bot.router import Route
 from bot.sender import Sender
 from handlers import activity, admin, checkin, highlights, rewards, rituals
+from handlers import stats as stats  # issue 8
+from handlers import welcome as welcome  # issue 8
 from handlers import qa, qa_service  # issue 3
 from handlers import moderation, nudge, spam  # issue 5
+from scheduler import health_jobs  # issue 8
 from scheduler.service import SchedulerService
 from storage.uow import UnitOfWorkFactory
 
@@ -38,6 +41,8 @@ ROUTES: list[Route[Any]] = [
     *rituals.ROUTES,
     *highlights.ROUTES,
     # 7. welcome and stats (issue 8)
+    *welcome.ROUTES,
+    *stats.ROUTES,
     # 8. Q&A (issue 3): /faq admin commands, then answers to whatever looks like a question
     *qa.ROUTES,
     # 9. off-topic nudges, last (issue 5)
@@ -64,4 +69,7 @@ SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
     moderation.moderation_service,  # issue 5: classifiers, drift windows, whitelist
     rewards.make_service,  # open quizzes and notice red packets, reloaded at start
     rituals.ritual_service,
+    # issue 8: welcome batches and the newcomer guide; retention and the weekly picture
+    lambda deps: welcome.WelcomeService(deps.scheduler, deps.uow, deps.context_for),
+    lambda deps: health_jobs.HealthJobs(deps.scheduler, deps.uow, deps.context_for, deps.config),
 ]

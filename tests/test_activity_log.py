@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from handlers.activity import ActivityLog
 from storage.models import ActivityEntry
 from storage.repos.activity import ActivityRepo
-from tests.support import at, joined, running_bot
+from tests.support import BASE_CONFIG, at, config_from, joined, running_bot
 
 
 async def test_messages_and_joins_are_logged_without_content(db_url: str) -> None:
@@ -49,7 +49,9 @@ async def test_paused_group_is_still_counted_and_close_flushes(sqlite_db: str) -
 
 
 async def test_prune_removes_only_rows_older_than_cutoff(sqlite_db: str) -> None:
-    async with running_bot(sqlite_db) as bot:
+    # a long retention, so the daily retention job (issue 8) leaves the old row to this test
+    keep = config_from(BASE_CONFIG + "defaults:\n  stats:\n    retention_days: 3650\n")
+    async with running_bot(sqlite_db, keep) as bot:
         await bot.say("old", when=at("2026-08-01 08:00"))
         await bot.say("new", when=at("2026-11-20 08:00"))
         await bot.app.services.get(ActivityLog).flush()

@@ -3,6 +3,7 @@
 from storage.models.activity import ActivityEntry
 from storage.models.base import Base
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
+from storage.models.health import HealthRun, Newcomer
 from storage.models.highlights import Highlight
 from storage.models.moderation import ModerationState, Violation, WhitelistedMember
 from storage.models.outbox import OutboxRow
@@ -18,10 +19,12 @@ __all__ = [
     "FaqAlias",
     "FaqEntry",
     "GroupState",
+    "HealthRun",
     "Highlight",
     "LedgerEntry",
     "Member",
     "ModerationState",
+    "Newcomer",
     "OutboxRow",
     "QaBacklog",
     "RewardDraw",
