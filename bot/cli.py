@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot import cli_qa
+from bot.cli_highlights import register as register_highlights  # issue 6
 from bot.config import AppConfig, ConfigError, load_config
 from bot.payouts import register as register_payouts
 from bot.stats_cli import register as register_stats  # issue 8
@@ -176,7 +177,13 @@ def _core(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 # Each feature adds its operator commands here, in the order shown by --help.
-REGISTRARS: list[Registrar] = [_core, register_payouts, cli_qa.register, register_stats]
+REGISTRARS: list[Registrar] = [
+    _core,
+    register_payouts,
+    cli_qa.register,
+    register_stats,
+    register_highlights,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

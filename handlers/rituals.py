@@ -11,7 +11,6 @@ scheduler/rituals.py; this module renders templates, starts quizzes, posts diges
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from bot.schedule_expr import describe_duration
 from bot.settings.rituals import Ritual, template_fields
 from handlers.checkin import leaderboard_text
 from handlers.highlights import digest_text, latest_text
+from handlers.rewards_quiz import start_quiz_from_bank
 from scheduler.rituals import Occurrence, RitualService, find_ritual, next_event
 from storage.repos.rituals import RitualRunRepo
 
@@ -118,21 +118,6 @@ async def render(
 
 # --- performing an occurrence (called by the scheduler after the run is recorded) ----------
 
-QuizStarter = Callable[[Context, datetime, str], Awaitable[bool]]
-
-
-def quiz_starter() -> QuizStarter | None:
-    """The rewards feature's "start a quiz from the bank" (issue 4), when installed."""
-    try:
-        from handlers.rewards_quiz import start_quiz_from_bank
-    except ImportError:
-        return None
-
-    async def start(ctx: Context, at: datetime, key: str) -> bool:
-        return await start_quiz_from_bank(ctx, at, key=key)
-
-    return start
-
 
 async def perform(ctx: Context, occurrence: Occurrence) -> None:
     ritual = occurrence.ritual
@@ -153,11 +138,9 @@ async def perform(ctx: Context, occurrence: Occurrence) -> None:
     elif ritual.action == "quiz":
         if header:
             await ctx.say(header)
-        start = quiz_starter()
+        # The rewards feature (issue 4) picks the bank question and runs the round.
         key = f"ritual:{ctx.group.group_id}:{ritual.id}:{event_at.isoformat()}"
-        if start is None:
-            log.warning("ritual %s: quizzes need the rewards feature", ritual.id)
-        elif not await start(ctx, event_at, key):
+        if not await start_quiz_from_bank(ctx, event_at, key=key):
             log.warning(
                 "ritual %s in %s: no quiz started (rewards off, empty bank, or a round open)",
                 ritual.id,

@@ -137,14 +137,12 @@ class RitualService:
                 sorted({s.group_id for s in desired.values()}), now
             )
         # Look back from this job's last recorded run; for a job with none (a new reminder,
-        # say) from the latest run of any job (the bot was alive then), within LOOKBACK.
+        # say) from the latest run of any job (the bot was alive then), within LOOKBACK. A
+        # database without any run is a first start: nothing was missed.
         alive = max(lasts.values(), default=None)
         for job_id, spec in desired.items():
-            group = self.config.group(spec.group_id)
-            ritual = find_ritual(group, spec.ritual_id)
-            assert ritual is not None
             last = lasts.get((spec.group_id, spec.ritual_id, spec.run_part), alive)
-            since = max(last + _TICK, now - self.lookback) if last else now - ritual.grace
+            since = max(last + _TICK, now - self.lookback) if last else now
             self._set(job_id, spec, since=min(since, now))
         log.info("scheduled %d ritual jobs in %d groups", len(desired), len(self.config.groups))
 

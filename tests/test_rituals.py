@@ -3,7 +3,9 @@ hot reload, pause, /仪式 commands, templates and digests."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from tests.rituals_support import (
     runs,
     starting,
 )
-from tests.support import at, msg, running_bot
+from tests.support import PG_ENV, at, fresh_pg_database, msg, running_bot
 
 DAYS = [f"11-{d}" for d in range(16, 23)]
 
@@ -307,7 +309,6 @@ groups:
 
 
 async def test_quiz_ritual_starts_a_round_from_the_bank(sqlite_db: str) -> None:
-    pytest.importorskip("handlers.rewards_quiz")
     text = """
 admins: [admin]
 defaults:
@@ -386,3 +387,37 @@ async def test_shifted_trigger_and_catch_up_never_move_the_clock_back() -> None:
     scheduler.set_job("late", base, job, since=at("2026-11-18 00:00"))
     await scheduler.run_due(at("2026-11-18 21:00"), on_fire=clock.set)
     assert fired == [("2026-11-18 20:00", "2026-11-18T21:00")]  # due at once, clock kept
+
+
+async def test_a_first_start_posts_nothing_from_before_it(sqlite_db: str) -> None:
+    config = rituals_config()
+    async with running_bot(sqlite_db, config, at("2026-11-16 07:45")) as bot:
+        await run_until(bot, at("2026-11-16 08:00"))
+        assert bot.sender.sent == []
+
+
+@pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"needs {PG_ENV}")
+async def test_two_bot_processes_on_one_postgresql_database_post_each_run_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="groupops.rituals")
+    config = rituals_config()
+    async with fresh_pg_database() as url:
+        async with app_at(url, config, WEEK_START) as one, app_at(url, config, WEEK_START) as two:
+            step = WEEK_START
+            while step < WEEK_END:
+                step += timedelta(hours=1)
+                # Both processes fire every job at the same moment; one insert wins.
+                await asyncio.gather(run_until(one, step), run_until(two, step))
+            recorded = await runs(one)
+        sent = one.sender.sent + two.sender.sent
+        g1 = sorted(posts(sent, config))
+        ny = posts(sent, config, "ny")
+    assert len(g1) == len(set(g1)) == 12
+    assert starting(sorted(g1), "☀️") == [f"{d} 07:30" for d in DAYS]
+    assert starting(g1, "🎤") == ["11-18 20:00"]
+    assert len(ny) == len(set(ny)) == 7
+    assert len(recorded) == 12 and {r[3] for r in recorded} == {"posted"}
+    # Every run was fired by both processes: the loser of each claim posted nothing.
+    losers = [r for r in caplog.records if "already recorded; not posting" in r.getMessage()]
+    assert len(losers) == 12 + 7
