@@ -23,7 +23,7 @@ from bot.schedule_expr import describe_duration
 from bot.settings.rituals import Ritual, template_fields
 from handlers.checkin import leaderboard_text
 from handlers.highlights import digest_text, latest_text
-from handlers.rewards_quiz import start_quiz_from_bank
+from handlers.rewards import start_quiz_from_bank
 from scheduler.rituals import Occurrence, RitualService, find_ritual, next_event
 from storage.repos.rituals import RitualRunRepo
 
