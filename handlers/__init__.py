@@ -16,11 +16,21 @@ from bot.config import AppConfig
 from bot.context import Context
 from bot.router import Route
 from bot.sender import Sender
-from handlers import activity, admin, checkin, highlights, rewards, rituals
+from handlers import (
+    activity,
+    admin,
+    checkin,
+    highlights,
+    moderation,
+    nudge,
+    qa,
+    qa_service,
+    rewards,
+    rituals,
+    spam,
+)
 from handlers import stats as stats  # issue 8
 from handlers import welcome as welcome  # issue 8
-from handlers import qa, qa_service  # issue 3
-from handlers import moderation, nudge, spam  # issue 5
 from scheduler import health_jobs  # issue 8
 from scheduler.service import SchedulerService
 from storage.uow import UnitOfWorkFactory
