@@ -156,8 +156,9 @@ async def start_quiz_from_bank(ctx: Context, at: datetime, *, key: str | None = 
     """Start a round with the next bank question in `ctx.group`, e.g. from a ritual job.
 
     `at` is the job's fire time; with `key` (default derived from the group and `at`) a
-    retried job starts nothing twice. Returns True when a round started; False when rewards
-    are disabled, the bank is empty, a round is already open, or this key already ran.
+    retried job starts nothing twice. A late (catch-up) fire starts the clock now, so members
+    get the full time limit. Returns True when a round started; False when rewards are
+    disabled, the bank is empty, a round is already open, or this key already ran.
     """
     if not ctx.group.rewards.enabled:
         return False
@@ -167,7 +168,7 @@ async def start_quiz_from_bank(ctx: Context, at: datetime, *, key: str | None = 
     outcome = await start_quiz(
         ctx,
         spec_from_bank(question, ctx.group.rewards.quiz),
-        at=at,
+        at=max(at, ctx.now()),
         start_key=key or f"quiz:{ctx.group.group_id}:job:{at.isoformat()}",
         created_by=None,
         source="job",

@@ -230,3 +230,12 @@ async def test_answer_matching_does_not_touch_the_database_for_other_messages(
             event.remove(bot.app.engine.sync_engine, "before_cursor_execute", count)
         assert [s for s in statements if "reward_" in s or "ledger" in s] == []
         assert "恭喜" in (await bot.push(msg("4", user="bob", when=at("2026-11-21 20:02"))))[0]
+
+
+async def test_a_late_job_gives_members_the_full_time(sqlite_db: str) -> None:
+    async with running_bot(sqlite_db, rewards_config(), start=at("2026-11-21 21:30")) as bot:
+        # a ritual due at 21:00 catches up at 21:30 (the bot was down)
+        assert await start_quiz_from_bank(bot.app.context("g1"), at("2026-11-21 21:00"))
+        (quiz,) = await quizzes(bot.app)
+        assert (quiz.started_at, quiz.deadline) == (at("2026-11-21 21:30"), at("2026-11-21 21:35"))
+        assert "恭喜" in (await bot.push(msg("北京", user="bob", when=at("2026-11-21 21:34"))))[0]
