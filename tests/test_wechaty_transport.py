@@ -258,6 +258,22 @@ async def test_a_send_refused_by_the_service_is_retried_once_more_not_twice(
         assert bot.transport.outbox.retried == 2
 
 
+async def test_an_image_goes_out_as_a_file_then_its_caption(
+    server: FakePuppetServer, sqlite_db: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    card = tmp_path / "card.png"
+    card.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 32)
+    async with connected(server, sqlite_db) as bot:
+        await bot.transport.sender.send_image("room1", str(card), "今日榜单")
+        await bot.transport.sender.send_image("room1", str(tmp_path / "missing.png"), "")
+        await wait_sent(server, 2)
+        await asyncio.wait_for(bot.transport.outbox.join(), TIMEOUT)
+    image, caption = server.state.sent
+    assert image.conversation_id == "room1" and "card.png" in image.filebox
+    assert caption.text == "今日榜单"
+    assert bot.transport.outbox.failed == 1 and "missing.png" in caplog.text
+
+
 # --- supervision --------------------------------------------------------------------------
 
 
