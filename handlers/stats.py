@@ -1,6 +1,6 @@
 """Group health for admins: `/统计 [7天|30天]`, `/潜水`, and the figures behind the weekly
-picture and `groupops stats`. Everything is read from stored data (the activity log,
-check-ins, the ledger, and the Q&A / moderation tables where those features exist).
+picture and `groupops stats`. Everything is read from stored data: the activity log,
+check-ins, the ledger, the Q&A backlog (issue 3) and the moderation records (issue 5).
 
 Definitions (shown to admins as written here):
 - a window of N days is the N local days ending today (today included, so far);
@@ -8,15 +8,20 @@ Definitions (shown to admins as written here):
 - check-in rate = check-ins in the window / (active members x N days): the share of
   member-days with a check-in, among members who were active in the window;
 - longest streaks are live streaks (checked in today or yesterday);
-- points granted are the positive ledger lines in the window, by kind.
+- points granted are the positive ledger lines in the window, by kind;
+- questions are those the bot could not answer itself (the Q&A backlog: answered later by
+  an admin, or still open), asked in the window; the bot's own answers are not stored;
+- spam caught counts moderation violations in the window; the nudge feature keeps only a
+  running count of off-topic nudges, shown as such (all time, with the latest).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.commands import CommandCall, UsageError, command
 from bot.config import GroupSettings
@@ -25,6 +30,7 @@ from bot.router import Route
 from handlers.activity import flushed
 from scheduler.report_chart import WeekData
 from storage.repos.activity import ActivityRepo
+from storage.repos.moderation import ModerationRepo
 from storage.repos.stats import StatsRepo
 from storage.repos.welcome import NewcomerRepo
 from storage.uow import UnitOfWork
@@ -61,14 +67,21 @@ class Streak:
 
 @dataclass(frozen=True)
 class QuestionFigures:
-    answered: int
+    """Questions the bot could not answer itself (the Q&A backlog), asked in the window.
+
+    The bot's own automatic answers are not stored by the Q&A feature, so they are not
+    counted here."""
+
+    logged: int
+    answered: int  # answered later by an admin (/faq answer)
     unanswered: int
 
 
 @dataclass(frozen=True)
 class ModerationFigures:
-    nudges: int
-    spam: int
+    spam: int  # spam messages caught in the window
+    nudges_total: int  # off-topic nudges ever (the nudge feature keeps a count, not a log)
+    last_nudge_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -88,9 +101,9 @@ class GroupStats:
     streaks: list[Streak]
     points_granted: int
     points_by_kind: dict[str, int]
-    questions: QuestionFigures | None = None
-    moderation: ModerationFigures | None = None
-    notes: list[str] = field(default_factory=list)
+    questions: QuestionFigures
+    moderation: ModerationFigures
+    timezone: str
 
     @property
     def checkin_rate(self) -> float | None:
@@ -105,6 +118,8 @@ class GroupStats:
         data["per_day"] = [{**asdict(d), "day": d.day.isoformat()} for d in self.per_day]
         rate = self.checkin_rate
         data["checkin_rate"] = None if rate is None else round(rate, 4)
+        last_nudge = self.moderation.last_nudge_at
+        data["moderation"]["last_nudge_at"] = last_nudge.isoformat() if last_nudge else None
         return data
 
 
@@ -113,16 +128,26 @@ class GroupStats:
 
 async def question_figures(
     uow: UnitOfWork, group_id: str, since: datetime, until: datetime
-) -> QuestionFigures | None:
-    """Questions answered / unanswered from the Q&A feature's tables; None if absent."""
-    return None
+) -> QuestionFigures:
+    """From the Q&A feature's backlog (issue 3)."""
+    counts = await StatsRepo(uow.session).backlog_between(group_id, since, until)
+    answered, unanswered = counts.get("answered", 0), counts.get("open", 0)
+    return QuestionFigures(sum(counts.values()), answered, unanswered)
 
 
 async def moderation_figures(
     uow: UnitOfWork, group_id: str, since: datetime, until: datetime
-) -> ModerationFigures | None:
-    """Off-topic nudges and spam caught from the moderation tables; None if absent."""
-    return None
+) -> ModerationFigures:
+    """From the moderation feature's records (issue 5)."""
+    spam = await StatsRepo(uow.session).spam_between(group_id, since, until)
+    state = next(
+        (s for s in await ModerationRepo(uow.session).states() if s.group_id == group_id), None
+    )
+    return ModerationFigures(
+        spam=spam,
+        nudges_total=state.nudge_count if state is not None else 0,
+        last_nudge_at=state.last_nudge_at if state is not None else None,
+    )
 
 
 # --- collection -------------------------------------------------------------------------
@@ -180,6 +205,7 @@ async def collect_stats(
         points_by_kind=dict(sorted(points.items(), key=lambda kv: (-kv[1], kv[0]))),
         questions=await question_figures(uow, gid, since, until),
         moderation=await moderation_figures(uow, gid, since, until),
+        timezone=group.timezone,
     )
 
 
@@ -191,6 +217,7 @@ def _percent(rate: float | None) -> str:
 
 
 def format_stats(s: GroupStats) -> str:
+    tz = ZoneInfo(s.timezone)
     lines = [f"📊 「{s.group_name}」近 {s.days} 天数据（{s.first:%m-%d} 至 {s.last:%m-%d}）"]
     lines.append("💬 每日消息：")
     for start in range(0, len(s.per_day), 7):
@@ -209,19 +236,18 @@ def format_stats(s: GroupStats) -> str:
         lines.append(f"🔥 最长连续打卡：{shown}")
     else:
         lines.append("🔥 最长连续打卡：暂无")
-    if s.questions is None:
-        lines.append("❓ 问答：暂无数据（问答记录不可用）")
-    else:
-        q = s.questions
-        lines.append(f"❓ 问答：已回答 {q.answered} 个，未回答 {q.unanswered} 个")
-    if s.moderation is None:
-        lines.append("🛡 提醒与拦截：暂无数据（跑题提醒和广告拦截记录不可用）")
-    else:
-        m = s.moderation
-        lines.append(f"🛡 提醒与拦截：跑题提醒 {m.nudges} 次，拦截广告 {m.spam} 条")
+    q = s.questions
+    lines.append(
+        f"❓ 问答：机器人没能自动回答的问题 {q.logged} 个，"
+        f"其中管理员已解答 {q.answered} 个，仍未回答 {q.unanswered} 个"
+    )
+    m = s.moderation
+    last = ""
+    if m.last_nudge_at is not None:
+        last = f"，最近一次 {m.last_nudge_at.astimezone(tz):%m-%d %H:%M}"
+    lines.append(f"🛡 拦截广告 {m.spam} 条；跑题提醒累计 {m.nudges_total} 次（全部时间{last}）")
     detail = "，".join(f"{LEDGER_KINDS.get(k, k)} {v}" for k, v in s.points_by_kind.items())
     lines.append(f"🎁 积分发放 {s.points_granted} 分" + (f"（{detail}）" if detail else ""))
-    lines.extend(s.notes)
     return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ from bot.commands import CommandCall, command
 from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import MemberJoined
+from bot.quiet import in_quiet_hours
 from bot.router import CONTINUE, Flow, Route
 from bot.settings.welcome import WelcomeSettings
 from handlers.activity import flushed
@@ -70,23 +71,6 @@ def guide_text(group: GroupSettings) -> str:
 
 
 # --- quiet hours ------------------------------------------------------------------------
-
-
-def in_quiet_hours(group: GroupSettings, when: datetime) -> bool:
-    """TEMPORARY until bot/quiet.py (issue 5) lands: local HH:MM-HH:MM ranges."""
-    local = when.astimezone(group.tz)
-    minute = local.hour * 60 + local.minute
-    for item in group.features.quiet_hours:
-        start_s, _, end_s = str(item).partition("-")
-        sh, sm = (int(x) for x in start_s.strip().split(":"))
-        eh, em = (int(x) for x in end_s.strip().split(":"))
-        start, end = sh * 60 + sm, eh * 60 + em
-        if start <= end:
-            if start <= minute < end:
-                return True
-        elif minute >= start or minute < end:
-            return True
-    return False
 
 
 def quiet_end(group: GroupSettings, when: datetime) -> datetime | None:

@@ -13,6 +13,9 @@ from bot.cli import main
 from bot.commands import REFUSAL
 from bot.events import MemberLeft
 from bot.replay import run_replay
+from storage.models.moderation import Violation
+from storage.repos.faq import FaqRepo, mark_answered
+from storage.repos.moderation import ModerationRepo
 from tests.health_support import HEALTH_CONFIG, health_config, run_until
 from tests.support import at, joined, running_bot
 
@@ -26,8 +29,8 @@ EXPECTED = """📊 「测试群」近 7 天数据（11-16 至 11-22）
 👥 活跃成员 5 人（新加入 1 人，退群 1 人）
 ✅ 打卡 9 人次（2 人），打卡率 26%（9 ÷ (5 人 × 7 天)）
 🔥 最长连续打卡：alice 7 天
-❓ 问答：暂无数据（问答记录不可用）
-🛡 提醒与拦截：暂无数据（跑题提醒和广告拦截记录不可用）
+❓ 问答：机器人没能自动回答的问题 1 个，其中管理员已解答 0 个，仍未回答 1 个
+🛡 拦截广告 0 条；跑题提醒累计 0 次（全部时间）
 🎁 积分发放 112 分（打卡 87，管理员调整 20，补卡 5）"""
 
 
@@ -100,7 +103,8 @@ def test_stats_cli_prints_the_same_figures(
     assert data["checkin_rate"] == round(3 / (2 * 3), 4)
     assert data["points_granted"] == 10 + 5 + 12 + 15 + 20  # the make-up was used on 11-20
     assert data["streaks"] == [{"member_id": "alice", "name": "alice", "days": 7}]
-    assert data["questions"] is None and data["moderation"] is None
+    assert data["questions"] == {"logged": 0, "answered": 0, "unanswered": 0}
+    assert data["moderation"] == {"spam": 0, "nudges_total": 0, "last_nudge_at": None}
 
 
 def test_report_cli_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,3 +119,46 @@ def test_report_cli_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["report", *common, "--week", "2026-W60", "--out", str(out)]) == 2
     assert "no week 60 in 2026" in capsys.readouterr().err
+
+
+async def test_stats_count_questions_spam_and_nudges_from_their_records(db_url: str) -> None:
+    """The Q&A backlog (issue 3) and the moderation records (issue 5), read in the window."""
+    async with running_bot(db_url, health_config(), at("2026-11-20 09:00")) as bot:
+        async with bot.app.uow() as uow:
+            faq, moderation = FaqRepo(uow.session), ModerationRepo(uow.session)
+            for n, when in enumerate(("2026-11-10 10:00", "2026-11-18 10:00", "2026-11-19 10:00")):
+                await faq.log_unanswered(
+                    group_id="g1",
+                    message_id=f"q{n}",
+                    asker_id="bob",
+                    asker_name="bob",
+                    question=f"问题{n}",
+                    at=at(when),
+                )
+            for n, when in enumerate(("2026-11-01 10:00", "2026-11-17 10:00", "2026-11-20 08:00")):
+                moderation.add_violation(
+                    Violation(
+                        group_id="g1",
+                        member_id="spammer",
+                        message_id=f"s{n}",
+                        excerpt="加微信",
+                        reasons="ad",
+                        score=9,
+                        action="warn",
+                        created_at=at(when),
+                    )
+                )
+            await moderation.record_nudge("g1", at("2026-11-12 15:00"))
+            await moderation.record_nudge("g1", at("2026-11-19 15:30"))
+            await moderation.record_nudge("other", at("2026-11-19 16:00"))
+        async with bot.app.uow() as uow:
+            item = (await FaqRepo(uow.session).open_backlog("g1", 1))[0]  # asked 11-19
+            row = await FaqRepo(uow.session).backlog_item("g1", item.id)
+            assert row is not None
+            mark_answered(row, "coach", at("2026-11-20 08:30"), "e1")
+        (reply,) = await bot.say("/统计", user="coach", when=at("2026-11-20 10:00"))
+    lines = reply.splitlines()
+    assert (
+        lines[7] == "❓ 问答：机器人没能自动回答的问题 2 个，其中管理员已解答 1 个，仍未回答 1 个"
+    )
+    assert lines[8] == "🛡 拦截广告 2 条；跑题提醒累计 2 次（全部时间，最近一次 11-19 15:30）"

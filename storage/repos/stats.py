@@ -11,6 +11,8 @@ from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ActivityEntry, Checkin, LedgerEntry
+from storage.models.moderation import Violation
+from storage.models.qa import QaBacklog
 
 POSTS = ("text", "image")
 
@@ -156,6 +158,33 @@ class StatsRepo:
             .group_by(Checkin.member_id)
         )
         return {r[0]: r[1] for r in (await self.session.execute(stmt)).all()}
+
+    # --- other features' records (read only) ----------------------------------------------
+
+    async def backlog_between(
+        self, group_id: str, since: datetime, until: datetime
+    ) -> dict[str, int]:
+        """Questions the Q&A feature could not answer, asked in [since, until), by status
+        (open | answered: an admin answered it later)."""
+        stmt = (
+            select(QaBacklog.status, func.count(QaBacklog.id))
+            .where(
+                QaBacklog.group_id == group_id,
+                QaBacklog.asked_at >= since,
+                QaBacklog.asked_at < until,
+            )
+            .group_by(QaBacklog.status)
+        )
+        return {r[0]: int(r[1]) for r in (await self.session.execute(stmt)).all()}
+
+    async def spam_between(self, group_id: str, since: datetime, until: datetime) -> int:
+        """Spam messages caught (moderation violations) in [since, until)."""
+        stmt = select(func.count(Violation.id)).where(
+            Violation.group_id == group_id,
+            Violation.created_at >= since,
+            Violation.created_at < until,
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
 
     # --- ledger -------------------------------------------------------------------------
 
