@@ -66,7 +66,7 @@ async def handle_message(message: Message, ctx: Context) -> Flow:
         message.message_id,
         message.sender_id,
         verdict.label,
-        verdict.explain(),
+        verdict,  # formatted (verdict.explain()) only when the line is emitted
         (" (admin)" if admin else " (whitelisted)") if exempt else "",
     )
     if verdict.label == "spam":

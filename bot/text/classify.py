@@ -24,6 +24,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from bot.settings.base import ThemeSettings
@@ -64,15 +65,48 @@ def normalize(text: str) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
+    """A label and what led to it. The reason strings are built only when asked for (a
+    log line that is not emitted costs nothing)."""
+
     label: Label
-    reasons: tuple[str, ...]
     spam_points: int = 0
     off_score: float = 0.0
     theme_score: float = 0.0
     signals: tuple[Signal, ...] = field(default=(), repr=False)
+    domains: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), repr=False)
+    themes: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (word, source)
+    note: str = ""  # for social verdicts
+    spam_threshold: int = SPAM_THRESHOLD
+
+    @cached_property
+    def reasons(self) -> tuple[str, ...]:
+        by_points = sorted(self.signals, key=lambda s: -s.points)
+        if self.label == "spam":
+            return tuple(str(s) for s in by_points)
+        if self.label == "social":
+            return (self.note, *(str(s) for s in by_points))
+        domain = "; ".join(f"{name}: {','.join(ws)}" for name, ws in self.domains)
+        theme = (
+            "theme: " + ",".join(f"{w}({src})" for w, src in self.themes)
+            if self.themes
+            else "no theme word"
+        )
+        out = [theme]
+        if self.label == "off":
+            out.insert(0, f"off-topic {domain}")
+        elif self.domains:
+            weighed = "theme outweighs" if self.theme_score >= VETO else "weak"
+            out.insert(0, f"on: {weighed} {domain}")
+        if self.signals:
+            spam = ",".join(map(str, self.signals))
+            out.append(f"spam {self.spam_points}<{self.spam_threshold}: {spam}")
+        return tuple(out)
 
     def explain(self) -> str:
         return "; ".join(self.reasons) if self.reasons else "no signal"
+
+    def __str__(self) -> str:
+        return self.explain()
 
 
 @dataclass(frozen=True)
@@ -167,19 +201,12 @@ class TopicClassifier:
         for word in self._table:
             lengths.setdefault(word[0], set()).add(len(word))
         self._lengths = {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}
-        patterns = [
-            (f"d{i}", d.name, p)
-            for i, d in enumerate(DOMAINS)
+        self._domain_patterns = tuple(
+            (d.name, re.compile(p))
+            for d in DOMAINS
             if d.name not in self.suppressed
             for p in d.patterns
-        ]
-        self._pattern_domain = {}
-        alternatives = []
-        for n, (tag, name, pattern) in enumerate(patterns):
-            group = f"{tag}_{n}"
-            self._pattern_domain[group] = name
-            alternatives.append(f"(?P<{group}>{pattern})")
-        self._domain_re = re.compile("|".join(alternatives)) if alternatives else None
+        )
 
     # -- the theme ----------------------------------------------------------------------------
 
@@ -264,6 +291,8 @@ class TopicClassifier:
         return hits
 
     def is_social(self, text: str) -> bool:
+        if len(text) > 4 * SOCIAL_MAX_CHARS:
+            return False
         body = _NOT_WORD.sub("", _WECHAT_EMOJI.sub("", text))
         if not body:
             return bool(text)  # emoji, stickers or punctuation only
@@ -276,13 +305,11 @@ class TopicClassifier:
         (an image right after "有需要的加我" is judged with it)."""
         text = normalize(raw)
         if not is_image and self.is_social(text):
-            return Verdict("social", ("greeting/thanks/acknowledgement/emoji",))
-        hits = self.scan(text)
-        structural = spam_rules.structural_signals(text, self.whitelist_domains, is_image=is_image)
+            return Verdict("social", note="greeting/thanks/acknowledgement/emoji")
         spam_words: dict[str, list[str]] = {}
         domains: dict[str, dict[str, float]] = {}
         themes: dict[str, tuple[float, str]] = {}
-        for word, entries in hits:
+        for word, entries in self.scan(text):
             for entry in entries:
                 if entry.kind == "spam":
                     spam_words.setdefault(entry.key, []).append(word)
@@ -290,50 +317,35 @@ class TopicClassifier:
                     domains.setdefault(entry.key, {})[word] = entry.weight
                 else:
                     themes[word] = (entry.weight, entry.key)
+        structural = spam_rules.structural_signals(text, self.whitelist_domains, is_image=is_image)
         if is_image and context is not None:
             structural.append(Signal("image_after_promo", 10, context.evidence))
-        signals = spam_rules.combine(structural, spam_words)
+        signals = tuple(spam_rules.combine(structural, spam_words))
         points = spam_rules.total(signals)
-        if points >= self.spam_threshold:
-            reasons = tuple(str(s) for s in sorted(signals, key=lambda s: -s.points))
-            return Verdict("spam", reasons, points, signals=tuple(signals))
+        threshold = self.spam_threshold
+        if points >= threshold:
+            return Verdict("spam", points, signals=signals, spam_threshold=threshold)
         if is_image:
-            reasons = ("image", *(str(s) for s in signals))
-            return Verdict("social", reasons, points, signals=tuple(signals))
-        if self._domain_re is not None:
-            for found in self._domain_re.finditer(text):
-                group = found.lastgroup
-                if group is not None:
-                    name = self._pattern_domain[group]
-                    domains.setdefault(name, {})[found.group(0)] = 1.0
-        off = sum(sum(ws.values()) for ws in domains.values())
-        theme = sum(w for w, _ in themes.values())
-        theme_reason = (
-            "theme: " + ",".join(f"{w}({src})" for w, (_, src) in themes.items())
-            if themes
-            else "no theme word"
-        )
-        domain_reason = "; ".join(f"{name}: {','.join(ws)}" for name, ws in domains.items())
-        spam_reason = (
-            (f"spam {points}<{self.spam_threshold}: " + ",".join(map(str, signals)))
-            if signals
-            else ""
-        )
-        extra = (spam_reason,) if spam_reason else ()
-        if off >= OFF_MIN and theme < VETO:
             return Verdict(
-                "off",
-                (f"off-topic {domain_reason}", theme_reason, *extra),
-                points,
-                off,
-                theme,
-                tuple(signals),
+                "social", points, signals=signals, note="image", spam_threshold=threshold
             )
-        if domains:
-            why = (
-                f"on: theme outweighs {domain_reason}"
-                if theme >= VETO
-                else f"on: weak {domain_reason}"
-            )
-            return Verdict("on", (why, theme_reason, *extra), points, off, theme, tuple(signals))
-        return Verdict("on", (theme_reason, *extra), points, off, theme, tuple(signals))
+        theme = sum(w for w, _ in themes.values())
+        off = sum(sum(ws.values()) for ws in domains.values())
+        if theme < VETO and off < OFF_MIN:
+            # the phrasing patterns can only change the outcome here
+            for name, pattern in self._domain_patterns:
+                found = pattern.search(text)
+                if found is not None:
+                    domains.setdefault(name, {})[found.group(0)] = 1.0
+                    off += 1.0
+        label: Label = "off" if off >= OFF_MIN and theme < VETO else "on"
+        return Verdict(
+            label,
+            points,
+            off,
+            theme,
+            signals,
+            tuple((name, tuple(ws)) for name, ws in domains.items()),
+            tuple((w, src) for w, (_, src) in themes.items()),
+            spam_threshold=threshold,
+        )

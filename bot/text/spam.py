@@ -118,6 +118,8 @@ _HANDLE = re.compile(
     + r"|(?<![a-z0-9])[vq](?P<digits>\d{5,12})(?![a-z0-9])"
 )
 _PHONE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+_DIGIT = re.compile(r"\d")
+_LATIN = re.compile(r"[a-z]")
 _DIGIT_GAPS = re.compile(r"(?<=\d)[\s\-]+(?=\d)")
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s，。！？、）)]+"
@@ -187,7 +189,7 @@ def structural_signals(
     ``text`` is already normalised (NFKC, lower case).
     """
     out: list[Signal] = []
-    has_digit = any(c.isdigit() for c in text)
+    has_digit = _DIGIT.search(text) is not None
     rest = text
     if "." in text:
         for found in _URL.finditer(text):
@@ -202,7 +204,7 @@ def structural_signals(
             else:
                 out.append(Signal("link", 4, url))
         rest = _URL.sub(" ", text)
-    if has_digit or any("a" <= c <= "z" for c in rest):
+    if has_digit or _LATIN.search(rest) is not None:
         compact = _DIGIT_GAPS.sub("", rest)
         for found in _HANDLE.finditer(compact):
             ident = found.group("id") or found.group("id2") or found.group("digits")
@@ -217,21 +219,22 @@ def structural_signals(
         qr = _QR_WORDS.search(text)
         if qr is not None:
             out.append(Signal("qr", 10, qr.group(0)))
-    for code, pattern, points in _PATTERNS:
-        if code == "price" and not has_digit and "¥" not in text:
-            continue
+    for code, pattern, points, needles in _PATTERNS:
+        if needles.search(text) is None:
+            continue  # the pattern cannot match: skip the costlier expression
         hit = pattern.search(text)
         if hit is not None:
             out.append(Signal(code, points, hit.group(0)))
     return out
 
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
-    ("price", _PRICE, 3),
-    ("follower", _FOLLOWER, 7),
-    ("proxy", _PROXY, 7),
-    ("miracle", _MIRACLE, 6),
-    ("bait", _BAIT, 5),
+# (code, pattern, points, a cheap expression the text must match for the pattern to)
+_PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
+    ("price", _PRICE, 3, re.compile("元|块|rmb|¥|￥|折")),
+    ("follower", _FOLLOWER, 7, re.compile("粉|赞|关注|播放|阅读")),
+    ("proxy", _PROXY, 7, re.compile("代")),
+    ("miracle", _MIRACLE, 6, re.compile("瘦")),
+    ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
 )
 
 
