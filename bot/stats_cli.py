@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from bot.clock import SystemClock
+from bot.config import normalize_db_url
 
 DEFAULT_CONFIG = "config.yaml"
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
@@ -24,9 +25,9 @@ _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 def db_url(arg: str | None, configured: str) -> str:
     if not arg:
-        return configured
+        return normalize_db_url(configured)
     if "://" in arg:
-        return arg
+        return normalize_db_url(arg)
     return f"sqlite+aiosqlite:///{Path(arg).expanduser().resolve()}"
 
 
@@ -42,13 +43,24 @@ def parse_week(text: str) -> tuple[int, int]:
     return year, week
 
 
-def _db_problem(exc: Exception) -> int:
+def _db_problem(exc: DBAPIError) -> int:
+    cause = exc.orig if exc.orig is not None else exc
     print(
-        f"groupops: cannot read the database ({exc.__class__.__name__}: {exc}); "
+        f"groupops: cannot read the database ({cause}); "
         "run `groupops db upgrade` first, or check --db / storage.url",
         file=sys.stderr,
     )
     return 1
+
+
+def _missing_file(url: str) -> str | None:
+    """A SQLite URL whose file does not exist (connecting would create an empty one)."""
+    prefix = "sqlite+aiosqlite:///"
+    if url.startswith(prefix) and url != prefix + ":memory:":
+        path = Path(url[len(prefix) :])
+        if not path.exists():
+            return str(path)
+    return None
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -72,8 +84,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
         today = now.astimezone(group.tz).date()
         until = now
 
+    url = db_url(args.db, config.storage_url)
+    if (missing := _missing_file(url)) is not None:
+        print(f"groupops: no database file at {missing}", file=sys.stderr)
+        return 1
+
     async def go() -> int:
-        engine = create_engine(db_url(args.db, config.storage_url))
+        engine = create_engine(url)
         try:
             uow = UnitOfWorkFactory(session_factory(engine))
             async with uow() as work:
@@ -109,8 +126,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     group = config.group(args.group)
     out = Path(args.out)
 
+    url = db_url(args.db, config.storage_url)
+    if (missing := _missing_file(url)) is not None:
+        print(f"groupops: no database file at {missing}", file=sys.stderr)
+        return 1
+
     async def go() -> int:
-        engine = create_engine(db_url(args.db, config.storage_url))
+        engine = create_engine(url)
         try:
             uow = UnitOfWorkFactory(session_factory(engine))
             async with uow() as work:

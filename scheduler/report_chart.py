@@ -167,6 +167,10 @@ def render_week_chart(data: WeekData, out: Path) -> Path:
 
 
 def _style(ax: Axes, prop: FontProperties, grid: Literal["x", "y"]) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    counts = ax.yaxis if grid == "y" else ax.xaxis
+    counts.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 ticks
     for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
         label.set_fontproperties(prop)
     for side in ("top", "right"):

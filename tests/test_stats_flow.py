@@ -162,3 +162,22 @@ async def test_stats_count_questions_spam_and_nudges_from_their_records(db_url: 
         lines[7] == "❓ 问答：机器人没能自动回答的问题 2 个，其中管理员已解答 1 个，仍未回答 1 个"
     )
     assert lines[8] == "🛡 拦截广告 2 条；跑题提醒累计 2 次（全部时间，最近一次 11-19 15:30）"
+
+
+def test_operator_commands_explain_a_missing_or_empty_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(HEALTH_CONFIG, encoding="utf-8")
+    missing = tmp_path / "nope.db"
+    assert main(["stats", "--group", "g1", "--config", str(config), "--db", str(missing)]) == 1
+    assert f"no database file at {missing}" in capsys.readouterr().err
+    assert not missing.exists()  # not created as an empty file
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    out = tmp_path / "w.png"
+    args = ["--group", "g1", "--config", str(config), "--db", str(empty)]
+    assert main(["report", *args, "--week", "2026-W47", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "no such table" in err and "run `groupops db upgrade` first" in err
+    assert not out.exists()
