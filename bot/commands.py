@@ -66,7 +66,10 @@ def command(
     lowered = frozenset(n.lower() for n in names)
 
     def match(message: Message) -> bool:
-        head, _ = split_command(message.text)
+        text = message.text.lstrip()
+        if not text.startswith(("/", "／")):
+            return False  # most messages are chatter: skip parsing
+        head, _ = split_command(text)
         return head.lower() in lowered
 
     async def handle(message: Message, ctx: Context) -> Flow:
