@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +28,9 @@ from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route
 from bot.settings.rituals import DigestOptions
 from handlers.checkin import local_midnight
+from handlers.qa_service import QaService
 from storage.models import Highlight
+from storage.repos.faq import FaqRepo
 from storage.repos.highlights import HighlightRepo
 from storage.repos.rituals import DigestRepo
 
@@ -297,37 +298,21 @@ async def _to_faq(call: CommandCall, ctx: Context) -> None:
         raise UsageError("请写精华编号和问题，例如：/精华 转FAQ 3 投稿前要注意什么？")
     number = _number(words[1])
     question = " ".join(words[2:])
+    message = call.message
     async with ctx.uow() as uow:
         row = await HighlightRepo(uow.session).by_number(ctx.group.group_id, number)
+        if row is not None:
+            entry = await FaqRepo(uow.session).add_entry(
+                ctx.group.group_id, question, row.text, message.sender_id, message.time
+            )
+            key = entry.id
     if row is None:
-        await ctx.reply(call.message, f"没有编号为 {number} 的精华。")
+        await ctx.reply(message, f"没有编号为 {number} 的精华。")
         return
-    added = await add_faq_entry(ctx, question, row.text, call.message.sender_id, call.message.time)
-    if not added:
-        await ctx.reply(call.message, "本机器人还没有问答库（FAQ）功能，无法转存。")
-        return
-    await ctx.reply(call.message, f"✅ 精华 #{number} 已加入问答库：\n问：{question}")
-
-
-async def add_faq_entry(
-    ctx: Context, question: str, answer: str, created_by: str, at: datetime
-) -> bool:
-    """Store an FAQ entry through the Q&A feature's repository (issue 3). False without it."""
-    try:
-        faq = importlib.import_module("storage.repos.faq")
-    except ImportError:
-        log.warning("FAQ storage (storage/repos/faq.py) is not available")
-        return False
-    async with ctx.uow() as uow:
-        repo: _FaqRepo = faq.FaqRepo(uow.session)
-        await repo.add_entry(ctx.group.group_id, question, answer, created_by=created_by, at=at)
-    return True
-
-
-class _FaqRepo(Protocol):
-    async def add_entry(
-        self, group_id: str, question: str, answer: str, *, created_by: str, at: datetime
-    ) -> object: ...
+    qa = ctx.services.find(QaService)
+    if qa is not None:
+        await qa.reload()  # the Q&A index answers with it from now on
+    await ctx.reply(message, f"✅ 精华 #{number} 已加入问答库 [{key}]：\n问：{question}")
 
 
 # --- digest -----------------------------------------------------------------------------

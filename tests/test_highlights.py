@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from bot.events import Message
 from handlers.highlights import export_markdown
 from storage.models import Highlight
+from storage.repos.faq import FaqRepo
 from tests.rituals_support import app_at
 from tests.support import at, config_from, running_bot
 
@@ -136,10 +136,15 @@ async def test_highlight_to_faq(sqlite_db: str) -> None:
         r = await bot.say("/精华 转FAQ 1", user="coach", when=at("2026-11-17 09:03"))
         assert r[0].startswith("请写精华编号和问题")
         r = await bot.say("/精华 转FAQ 1 投稿前要准备什么？", user="coach", when=at("2026-11-17 09:04"))  # fmt: skip
-        if importlib.util.find_spec("storage.repos.faq") is None:
-            assert r == ["本机器人还没有问答库（FAQ）功能，无法转存。"]
-        else:
-            assert r == ["✅ 精华 #1 已加入问答库：\n问：投稿前要准备什么？"]
+        assert r == ["✅ 精华 #1 已加入问答库 [1]：\n问：投稿前要准备什么？"]
+        async with bot.app.uow() as uow:
+            entries = await FaqRepo(uow.session).entries()
+        assert [(e.group_id, e.question, e.answer, e.created_by) for e in entries] == [
+            ("g1", "投稿前要准备什么？", "投稿前先读三篇该刊的文章", "coach")
+        ]
+        # The Q&A feature answers with it at once (its index was rebuilt).
+        r = await bot.say("请问投稿前要准备什么？", user="dave", when=at("2026-11-17 10:00"))
+        assert any("投稿前先读三篇该刊的文章" in t for t in r)
 
 
 async def test_members_cannot_propose_when_turned_off(sqlite_db: str) -> None:
