@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.text.lexicon import EVENT_TERMS, FAMILIES, INTENT_TERMS, POLITE_PREFIXES, SPLITS, STOPWORDS
+from bot.text.pinyin import REAL_WORD_FREQ
 
 _MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -117,8 +118,11 @@ class Analyzer:
         jieba.setLogLevel(logging.WARNING)
         tokenizer: Any = jieba.Tokenizer()
         tokenizer.initialize()
+        self._lexicon_added: set[str] = set()
         for word in _SURFACE:
             if len(word) > 1:
+                if not tokenizer.FREQ.get(word):
+                    self._lexicon_added.add(word)
                 tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0) or 0, 30000))
         self._tokenizer = tokenizer
         self._cache: dict[str, Analysis] = {}
@@ -135,6 +139,19 @@ class Analyzer:
                 added = True
         if added:
             self._cache.clear()
+
+    def is_real_word(self, word: str) -> bool:
+        """A common dictionary word (never "repaired" as a homophone typo)."""
+        freq: int = self._tokenizer.FREQ.get(word, 0) or 0
+        return freq >= REAL_WORD_FREQ and word not in self._lexicon_added
+
+    @staticmethod
+    def is_stopword(token: str) -> bool:
+        return token in STOPWORDS
+
+    def surfaces(self) -> list[str]:
+        """Every surface form the lexicon knows (for the homophone vocabulary)."""
+        return list(_SURFACE)
 
     def tokens(self, text: str) -> list[str]:
         return [t for t in self._tokenizer.lcut(text, HMM=False) if t.strip()]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from bot.settings.qa import QASettings
 from bot.text.normalize import Analysis, Analyzer, term_prior
+from bot.text.pinyin import Respeller
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class MatchParams:
     w_entry: float = 0.25
     w_chars: float = 0.30
     candidates: int = 16
+    homophones: bool = True  # repair homophone typos (回访 -> 回放) through pinyin
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class FaqIndex:
     gram_idf: dict[str, float] = field(default_factory=dict)
     unseen_idf: float = 1.0
     unseen_gram_idf: float = 1.0
+    respeller: Respeller | None = None
 
     @classmethod
     def build(
@@ -126,6 +129,9 @@ class FaqIndex:
             answer_terms = frozenset(analyzer.terms_of(doc.answer))
             index.entries.append(_Entry(doc, views, answer_terms))
         index._postings()
+        if index.params.homophones:
+            vocabulary = set(analyzer.surfaces()) | set(index.term_idf)
+            index.respeller = Respeller(vocabulary, analyzer.is_real_word, analyzer.is_stopword)
         # The index is long-lived and acyclic: keep the cyclic collector from walking its
         # millions of small objects on every full collection (a multi-ms pause at 10k).
         gc.freeze()
@@ -186,7 +192,29 @@ class FaqIndex:
     ) -> Decision:
         """Score `text`; confident when the best clears the threshold and the margin."""
         a = analysis or self.analyzer.analyze(text)
-        if not a.question or not a.terms or not self.entries:
+        if not a.question or not self.entries:
+            return Decision(a, None, None, False)
+        decision = self._decide(a, scopes, theme, threshold, margin)
+        if decision.confident or self.respeller is None:
+            return decision
+        # Homophone typos (回访, 退宽): a second reading with the typos repaired.
+        fixed = self.respeller.respell(self.analyzer.tokens(a.text))
+        if fixed is None:
+            return decision
+        repaired = self._decide(
+            self.analyzer.analyze(fixed, question=True), scopes, theme, threshold, margin
+        )
+        return repaired if repaired.confident else decision
+
+    def _decide(
+        self,
+        a: Analysis,
+        scopes: frozenset[str],
+        theme: frozenset[str],
+        threshold: float | None,
+        margin: float | None,
+    ) -> Decision:
+        if not a.terms:
             return Decision(a, None, None, False)
         p = self.params
         weights = self._weights(a.terms, theme)

@@ -1,0 +1,151 @@
+"""Homophone-typo repair through toneless pinyin (pypinyin ships its dictionary: no download).
+
+Members type with pinyin input methods, so their typos are mostly homophones: 回访 for 回放,
+退宽 for 退款, 发漂 for 发票, 多少前 for 多少钱. A `Respeller` knows a vocabulary of words that
+matter (the lexicon's surfaces and the FAQ's own terms, keyed by toneless pinyin) and
+rewrites one to three tokens (two to four characters) of a message to the vocabulary word
+that sounds the same. Only tokens that are not known words change: a single character that
+is not a particle, or a rare non-word (a real word such as 事件 never becomes 时间, and a
+vocabulary word spelled right stays). The matcher uses the repaired reading only when the
+literal reading found no confident answer.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PINYIN_DICT
+
+# A window that is a dictionary word at least this frequent is a real word, not a typo.
+REAL_WORD_FREQ = 1000
+_MAX_READINGS = 2
+_SIZES = (4, 3, 2)
+
+
+def _strip_tone(syllable: str) -> str:
+    return "".join(_TONELESS.get(ch, ch) for ch in syllable)
+
+
+_TONELESS = {
+    **dict.fromkeys("āáǎà", "a"),
+    **dict.fromkeys("ēéěè", "e"),
+    **dict.fromkeys("īíǐì", "i"),
+    **dict.fromkeys("ōóǒò", "o"),
+    **dict.fromkeys("ūúǔù", "u"),
+    **dict.fromkeys("ǖǘǚǜü", "v"),
+    **dict.fromkeys("ńňǹ", "n"),
+    "ḿ": "m",
+}
+
+
+@lru_cache(maxsize=65536)
+def readings(ch: str) -> tuple[str, ...]:
+    """The toneless readings of one CJK character (dictionary order); () otherwise."""
+    raw = PINYIN_DICT.get(ord(ch))
+    if not raw:
+        return ()
+    out: list[str] = []
+    for syllable in raw.split(","):
+        plain = _strip_tone(syllable)
+        if plain not in out:
+            out.append(plain)
+    return tuple(out[:_MAX_READINGS])
+
+
+def word_key(word: str) -> str:
+    """A word's toneless pinyin in context (重庆 -> chong qing), joined by spaces."""
+    return " ".join(lazy_pinyin(word, style=Style.NORMAL))
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+class Respeller:
+    """Built once per vocabulary (an FAQ index build); `respell` is cheap and pure."""
+
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        real_word: Callable[[str], bool],
+        fixed: Callable[[str], bool],
+    ) -> None:
+        self.vocabulary: frozenset[str] = frozenset(
+            w for w in vocabulary if 2 <= len(w) <= 4 and all(_is_cjk(c) for c in w)
+        )
+        by_key: dict[str, str] = {}
+        ambiguous: set[str] = set()
+        for word in sorted(self.vocabulary):
+            key = word_key(word)
+            if key in by_key and by_key[key] != word:
+                ambiguous.add(key)
+            by_key.setdefault(key, word)
+        # Two vocabulary words that sound alike: no safe repair for that sound.
+        self._by_key: Mapping[str, str] = {k: w for k, w in by_key.items() if k not in ambiguous}
+        self._real_word = real_word
+        self._fixed = fixed  # tokens never rewritten (particles, pronouns: 的 of 月的)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def _mutable(self, token: str) -> bool:
+        """May this token's characters be rewritten?"""
+        if not all(_is_cjk(c) for c in token) or self._fixed(token):
+            return False
+        if len(token) == 1:
+            return True
+        return token not in self.vocabulary and not self._real_word(token)
+
+    def respell(self, tokens: Sequence[str]) -> str | None:
+        """The tokens joined with homophone typos of vocabulary words repaired; None if none.
+
+        A repair covers whole tokens (jieba's cut), two to four characters; every token whose
+        characters change must be mutable, the others stay exactly as typed (多少+前 -> 多少钱).
+        """
+        if not self._by_key:
+            return None
+        out: list[str] = []
+        changed = False
+        i = 0
+        while i < len(tokens):
+            repaired = self._repair_at(tokens, i)
+            if repaired is None:
+                out.append(tokens[i])
+                i += 1
+                continue
+            word, used = repaired
+            out.append(word)
+            i += used
+            changed = True
+        return "".join(out) if changed else None
+
+    def _repair_at(self, tokens: Sequence[str], i: int) -> tuple[str, int] | None:
+        for used in (3, 2, 1):
+            group = tokens[i : i + used]
+            if len(group) < used:
+                continue
+            window = "".join(group)
+            if not 2 <= len(window) <= 4 or window in self.vocabulary:
+                continue
+            if not any(self._mutable(t) for t in group):
+                continue
+            options = [readings(c)[:_MAX_READINGS] for c in window]
+            if not all(options):
+                continue
+            for combo in itertools.product(*options):
+                word = self._by_key.get(" ".join(combo))
+                if word is not None and word != window and self._allowed(group, word):
+                    return word, used
+        return None
+
+    def _allowed(self, group: Sequence[str], word: str) -> bool:
+        pos = 0
+        for token in group:
+            target = word[pos : pos + len(token)]
+            pos += len(token)
+            if target != token and not self._mutable(token):
+                return False
+        return True
