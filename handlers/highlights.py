@@ -113,6 +113,10 @@ async def _store_and_reply(ctx: Context, message: Message, candidate: Candidate)
     if not admin and not settings.member_proposals:
         await ctx.reply(message, "抱歉，只有管理员可以收录精华。")
         return
+    if not candidate.author_name:  # someone else's words: their name as last seen
+        async with ctx.uow() as uow:
+            names = await uow.members.names(ctx.group.group_id, [candidate.author_id])
+        candidate = replace(candidate, author_name=names.get(candidate.author_id, ""))
     row, new = await keep(ctx, candidate, by=message.sender_id, saved=admin, at=message.time)
     if not new and row.status == "saved":
         await ctx.reply(message, f"这条已经是精华 #{row.number} 啦。")
@@ -142,16 +146,13 @@ async def _save_from_command(call: CommandCall, ctx: Context) -> None:
         assert message.quote_text is not None
         author = message.quote_sender_id or message.sender_id
         candidate = Candidate(message.quote_text, author, "", message.time, message.message_id)
-    if not candidate.author_name:
-        async with ctx.uow() as uow:
-            names = await uow.members.names(ctx.group.group_id, [candidate.author_id])
-        candidate = replace(candidate, author_name=names.get(candidate.author_id, ""))
     await _store_and_reply(ctx, message, candidate)
 
 
 def _tag_prefilter(message: Message) -> bool:
-    """Pure and cheap: the configured tag is checked in the handler."""
-    return "精华" in message.text and not message.text.lstrip().startswith(("/", "／"))
+    """Pure and cheap (tags start with #); the configured tag is checked in the handler."""
+    text = message.text
+    return ("#" in text or "＃" in text) and not text.lstrip().startswith(("/", "／"))
 
 
 async def handle_tag(message: Message, ctx: Context) -> Flow:

@@ -235,3 +235,23 @@ async def test_malformed_admin_subcommands_show_usage(sqlite_db: str, text: str)
     async with running_bot(sqlite_db) as bot:
         r = await bot.say(text, user="admin")
         assert len(r) == 1 and "用法：/精华" in r[0]
+
+
+async def test_a_custom_tag_and_a_tagged_quote(sqlite_db: str) -> None:
+    text = "admins: [admin]\ndefaults:\n  highlights: {tag: '#干货'}\n"
+    async with running_bot(sqlite_db, config_from(text)) as bot:
+        await bot.say("打卡", user="bob", when=at("2026-11-17 08:00"))  # bob's name is known
+        replies = await bot.say("#精华 旧标签不再生效", user="carol")
+        assert not any(r.startswith(("📌", "✅")) for r in replies)
+        quoted = Message(
+            group_id="g1",
+            sender_id="carol",
+            message_id="q-2",
+            text="＃干货",
+            time=at("2026-11-17 09:00"),
+            sender_name="carol",
+            quote_text="先列大纲再动笔",
+            quote_sender_id="bob",
+        )
+        assert (await bot.push(quoted))[0].startswith("📌 已推荐为精华（编号 1）")
+        assert await stored(bot) == [(1, "先列大纲再动笔", "bob", "proposed", None)]

@@ -154,7 +154,7 @@ class HighlightSettings(Strict):
     """精华: saved by admins, proposed by members with the tag."""
 
     enabled: bool = True
-    tag: str = Field(default="#精华", min_length=1)
+    tag: str = Field(default="#精华", pattern=r"^#\S+$")  # e.g. #精华, #干货
     member_proposals: bool = True
     list_size: int = Field(default=10, ge=1, le=50)
     in_posts: int = Field(default=3, ge=1, le=20)  # how many {highlights} shows
