@@ -138,9 +138,10 @@ async def perform(ctx: Context, occurrence: Occurrence) -> None:
     elif ritual.action == "quiz":
         if header:
             await ctx.say(header)
-        # The rewards feature (issue 4) picks the bank question and runs the round.
+        # The rewards feature (issue 4) picks the bank question and runs the round; the
+        # round starts now (a run posted late within its grace still gets its full time).
         key = f"ritual:{ctx.group.group_id}:{ritual.id}:{event_at.isoformat()}"
-        if not await start_quiz_from_bank(ctx, event_at, key=key):
+        if not await start_quiz_from_bank(ctx, ctx.now(), key=key):
             log.warning(
                 "ritual %s in %s: no quiz started (rewards off, empty bank, or a round open)",
                 ritual.id,

@@ -330,8 +330,14 @@ groups:
         assert len(texts) == 2 and "「床前明月光」的作者是谁？" in texts[1]
         replies = await bot.say("李白", user="bob", when=at("2026-11-20 20:01"))
         assert len(replies) == 1 and "+20 分" in replies[0]
-        await run_until(bot, at("2026-11-28 00:00"))
-        assert [m.text for m in bot.sender.sent].count(texts[0]) == 2  # the next Friday too
+        await run_until(bot, at("2026-11-27 19:00"))
+    # Down over the next Friday's 20:00: back at 20:15, within the grace time, the round
+    # starts then and still has its full 10 minutes.
+    async with app_at(sqlite_db, config, at("2026-11-27 20:15")) as late:
+        await run_until(late, at("2026-11-27 20:15"))
+        assert [m.text for m in late.sender.sent][0] == "🎯 周五抢答时间到！"
+        replies = await late.say("李白", user="carol", when=at("2026-11-27 20:24"))
+        assert len(replies) == 1 and "+20 分" in replies[0]
 
 
 def test_config_errors_name_the_line_and_explain() -> None:
