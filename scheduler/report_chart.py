@@ -11,6 +11,7 @@ matplotlib is imported lazily, so the bot pays its import cost only when it draw
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -160,9 +161,15 @@ def render_week_chart(data: WeekData, out: Path) -> Path:
     _style(ax, regular, "x")
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    fig.savefig(partial, format="png", metadata={"Software": None})
-    partial.replace(out)
+    # a private temporary file, renamed into place: readers never see half a PNG, and two
+    # processes drawing the same week do not write into each other's file
+    with tempfile.NamedTemporaryFile(dir=out.parent, suffix=".part", delete=False) as tmp:
+        partial = Path(tmp.name)
+    try:
+        fig.savefig(partial, format="png", metadata={"Software": None})
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
     return out
 
 
