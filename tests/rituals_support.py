@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.app import App
-from bot.clock import FakeClock
 from bot.config import AppConfig
 from bot.events import OutgoingMessage
-from bot.sender import RecordingSender
 from storage.models import RitualRun
 from tests.support import Bot, at, config_from
 
@@ -79,19 +74,6 @@ async def run_until(bot: Bot, until: datetime) -> None:
     await bot.app.scheduler.run_due(until, on_fire=bot.clock.set)
     if until > bot.clock.now():
         bot.clock.set(until)
-
-
-@asynccontextmanager
-async def app_at(db_url: str, config: AppConfig, start: datetime) -> AsyncIterator[Bot]:
-    """An App started at `start` on an existing database (a restart, or a second process)."""
-    clock = FakeClock(start)
-    sender = RecordingSender(clock)
-    app = App(config, sender=sender, clock=clock, db_url=db_url)
-    await app.start()
-    try:
-        yield Bot(app, clock, sender)
-    finally:
-        await app.close()
 
 
 async def runs(bot: Bot, group: str = "g1") -> list[tuple[str, str, str, str]]:

@@ -15,7 +15,6 @@ from bot.events import Message
 from handlers.highlights import export_markdown
 from storage.models import Highlight
 from storage.repos.faq import FaqRepo
-from tests.rituals_support import app_at
 from tests.support import at, config_from, running_bot
 
 REPO = Path(__file__).resolve().parent.parent
@@ -83,7 +82,7 @@ async def test_quoting_a_message_keeps_its_author_and_a_retry_keeps_nothing_twic
         )
         assert await bot.push(quote) == ["✅ 已收录精华 #1（bob）"]
         assert await bot.push(quote) == []  # the same delivery again
-    async with app_at(sqlite_db, config_from(), at("2026-11-17 09:01")) as again:
+    async with running_bot(sqlite_db, config_from(), at("2026-11-17 09:01")) as again:
         # After a restart the in-memory de-duplication is empty: the database still is not.
         assert await again.push(quote) == ["这条已经是精华 #1 啦。"]
         assert await stored(again) == [(1, "写作是改出来的", "bob", "saved", "coach")]

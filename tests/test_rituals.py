@@ -22,7 +22,6 @@ from tests.rituals_support import (
     RITUALS_CONFIG,
     WEEK_END,
     WEEK_START,
-    app_at,
     posts,
     rituals_config,
     run_until,
@@ -87,7 +86,7 @@ async def test_restart_mid_week_posts_within_grace_late_and_never_twice(
     # Down from Wednesday 10:00 to 20:20: the 19:00 reminder is 80 minutes late (grace
     # 30 minutes: skipped and logged); the 20:00 post is 20 minutes late (posted now).
     caplog.set_level(logging.WARNING, logger="groupops.rituals")
-    async with app_at(sqlite_db, config, at("2026-11-18 20:20")) as second:
+    async with running_bot(sqlite_db, config, at("2026-11-18 20:20")) as second:
         await run_until(second, at("2026-11-18 20:20"))
         late = posts(second.sender.sent, config)
         assert late == ["11-18 20:20 🎤 周三分享会开始啦！本周主持：小王"]
@@ -97,7 +96,7 @@ async def test_restart_mid_week_posts_within_grace_late_and_never_twice(
     assert ("share", "remind-3600", "11-18 19:00", "missed") in recorded
     assert any("was missed and skipped" in r.message for r in caplog.records)
     # A third start just after the late post: nothing is posted twice.
-    async with app_at(sqlite_db, config, at("2026-11-18 20:25")) as third:
+    async with running_bot(sqlite_db, config, at("2026-11-18 20:25")) as third:
         await run_until(third, at("2026-11-18 20:25"))
         assert third.sender.sent == []
     lines = before + after
@@ -112,7 +111,7 @@ async def test_restart_right_after_a_post_does_not_repost_it(sqlite_db: str) -> 
     async with running_bot(sqlite_db, config, WEEK_START) as first:
         await run_until(first, at("2026-11-16 07:31"))
         assert len(first.sender.sent) == 1
-    async with app_at(sqlite_db, config, at("2026-11-16 07:40")) as second:
+    async with running_bot(sqlite_db, config, at("2026-11-16 07:40")) as second:
         await run_until(second, at("2026-11-17 07:31"))
         assert starting(posts(second.sender.sent, config), "☀️") == ["11-17 07:30"]
 
@@ -121,7 +120,7 @@ async def test_a_long_outage_skips_and_logs_runs_beyond_the_grace(sqlite_db: str
     config = rituals_config()
     async with running_bot(sqlite_db, config, WEEK_START) as first:
         await run_until(first, at("2026-11-16 08:00"))
-    async with app_at(sqlite_db, config, at("2026-11-19 07:45")) as second:
+    async with running_bot(sqlite_db, config, at("2026-11-19 07:45")) as second:
         await run_until(second, at("2026-11-19 08:00"))
         lines = posts(second.sender.sent, config)
         recorded = await runs(second)
@@ -205,7 +204,7 @@ async def test_ritual_command_lists_runs_now_and_skips_the_next_run(sqlite_db: s
         assert unknown[0].startswith("没有找到仪式「nope」")
     # The skip is in the database: a restart still skips the event, its reminders and
     # its follow-up; the next week's run happens.
-    async with app_at(sqlite_db, config, at("2026-11-16 10:00")) as again_bot:
+    async with running_bot(sqlite_db, config, at("2026-11-16 10:00")) as again_bot:
         await run_until(again_bot, at("2026-11-26 00:00"))
         lines = posts(again_bot.sender.sent, config)
         recorded = await runs(again_bot)
@@ -333,9 +332,9 @@ groups:
         await run_until(bot, at("2026-11-27 19:00"))
     # Down over the next Friday's 20:00: back at 20:15, within the grace time, the round
     # starts then and still has its full 10 minutes.
-    async with app_at(sqlite_db, config, at("2026-11-27 20:15")) as late:
+    async with running_bot(sqlite_db, config, at("2026-11-27 20:15")) as late:
         await run_until(late, at("2026-11-27 20:15"))
-        assert [m.text for m in late.sender.sent][0] == "🎯 周五抢答时间到！"
+        assert late.sender.texts()[0] == "🎯 周五抢答时间到！"
         replies = await late.say("李白", user="carol", when=at("2026-11-27 20:24"))
         assert len(replies) == 1 and "+20 分" in replies[0]
 
@@ -409,7 +408,10 @@ async def test_two_bot_processes_on_one_postgresql_database_post_each_run_once(
     caplog.set_level(logging.INFO, logger="groupops.rituals")
     config = rituals_config()
     async with fresh_pg_database() as url:
-        async with app_at(url, config, WEEK_START) as one, app_at(url, config, WEEK_START) as two:
+        async with (
+            running_bot(url, config, WEEK_START) as one,
+            running_bot(url, config, WEEK_START) as two,
+        ):
             step = WEEK_START
             while step < WEEK_END:
                 step += timedelta(hours=1)
