@@ -70,6 +70,17 @@ def test_a_domain_the_theme_belongs_to_is_not_off_topic() -> None:
     assert fitness.classify("今天股票又绿了").label == "off"
 
 
+def test_a_character_the_keywords_share_is_a_weak_theme_signal() -> None:
+    theme = WRITING.model_copy(update={"keywords": [*WRITING.keywords, "写手"]})
+    clf = TopicClassifier(theme)
+    assert clf.theme_terms["写"] == (0.3, "stem")
+    # one food word is not enough against a writing verb...
+    assert clf.classify("我写的小说主角是个厨师，想写一段做火锅的场景").label == "on"
+    assert TopicClassifier(WRITING).classify("想写一段做火锅的场景").label == "off"
+    # ...but a message clearly about food still is off-topic
+    assert clf.classify("有人知道附近哪家火锅好吃吗").label == "off"
+
+
 def test_verdicts_explain_themselves(writing: TopicClassifier) -> None:
     off = writing.classify("今天股票又绿了")
     assert off.reasons[0].startswith("off-topic finance: 股票") and off.off_score >= 1

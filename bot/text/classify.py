@@ -18,9 +18,7 @@ Every verdict carries its reasons, for the operator's log.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,8 +41,16 @@ W_MATTER = 0.8
 W_DESCRIPTION = 0.6
 W_KEYWORD_PART = 0.5
 W_EXAMPLE = 0.4
+W_STEM = 0.3
 VETO = 0.6
-OFF_MIN = 1.0  # domain points needed to call a message off-topic
+# A message is off-topic when its domain points exceed its theme points by OFF_MIN (a weak
+# theme signal, such as "写" in a writing group, asks for more evidence) and its theme
+# points stay under VETO.
+OFF_MIN = 1.0
+# Characters too common to stand for a theme on their own.
+_STOP_CHARS = frozenset(
+    "的了是在有和与及或就都也还很太吗呢吧啊呀哦么什怎个一不人大小多少上下中日月年天时我你他她它们这那"
+)
 SOCIAL_MAX_CHARS = 16
 SCAN_CHARS = 1000  # longer texts are judged on their beginning
 
@@ -118,19 +124,13 @@ class _Entry:
 
 # --- jieba, only while building ------------------------------------------------------------
 
-_jieba_lock = threading.Lock()
-
 
 def theme_tokens(text: str) -> list[str]:
-    """Words of a theme text (description, example). jieba is loaded on first use."""
-    import jieba
+    """Words of a theme text (description, example), cut by the process-wide jieba
+    tokenizer that Q&A uses too (its dictionary is loaded once, on first use)."""
+    from bot.text.normalize import shared_analyzer
 
-    with _jieba_lock:
-        if not getattr(theme_tokens, "_ready", False):
-            jieba.setLogLevel(logging.WARNING)
-            setattr(theme_tokens, "_ready", True)  # noqa: B010
-        tokens: list[str] = jieba.lcut(normalize(text), HMM=False)
-    return tokens
+    return shared_analyzer().tokens(normalize(text))
 
 
 # --- building ------------------------------------------------------------------------------
@@ -216,8 +216,8 @@ class TopicClassifier:
 
         def put(word: str, weight: float, source: str) -> None:
             word = unicodedata.normalize("NFKC", word).lower().strip()
-            if len(word) < 2 and not _CJK.search(word):
-                return
+            if not word or (len(word) < 2 and weight > W_STEM):
+                return  # single characters only as stems
             if weight > terms.get(word, (0.0, ""))[0]:
                 terms[word] = (weight, source)
 
@@ -237,6 +237,15 @@ class TopicClassifier:
                     part = kw[i : i + 2]
                     if _content_word(part):
                         put(part, W_KEYWORD_PART, "keyword")
+        # "写" when the keywords say 写作 and 写手: a verb or noun the theme is built on
+        firsts: dict[str, int] = {}
+        for keyword in theme.keywords:
+            kw = unicodedata.normalize("NFKC", keyword).lower().strip()
+            if len(kw) >= 2 and _CJK.match(kw[0]) and kw[0] not in _STOP_CHARS:
+                firsts[kw[0]] = firsts.get(kw[0], 0) + 1
+        for char, count in firsts.items():
+            if count >= 2:
+                put(char, W_STEM, "stem")
         for token in theme_tokens(theme.name):
             if _content_word(token):
                 put(token, W_NAME, "name")
@@ -331,14 +340,14 @@ class TopicClassifier:
             )
         theme = sum(w for w, _ in themes.values())
         off = sum(sum(ws.values()) for ws in domains.values())
-        if theme < VETO and off < OFF_MIN:
+        if theme < VETO and off < OFF_MIN + theme:
             # the phrasing patterns can only change the outcome here
             for name, pattern in self._domain_patterns:
                 found = pattern.search(text)
                 if found is not None:
                     domains.setdefault(name, {})[found.group(0)] = 1.0
                     off += 1.0
-        label: Label = "off" if off >= OFF_MIN and theme < VETO else "on"
+        label: Label = "off" if off >= OFF_MIN + theme and theme < VETO else "on"
         return Verdict(
             label,
             points,
