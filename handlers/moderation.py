@@ -18,6 +18,7 @@ from bot.config import AppConfig, GroupSettings
 from bot.events import Message
 from bot.text.classify import Label, TopicClassifier, Verdict
 from bot.text.spam import Signal
+from handlers.highlights import preview
 from storage.repos.moderation import ModerationRepo
 from storage.uow import UnitOfWorkFactory
 
@@ -140,7 +141,7 @@ class ModerationService:
         if len(self._promo) >= _MAX_PROMO:
             self._promo.clear()
         codes = "+".join(s.code for s in verdict.signals)
-        evidence = f"{excerpt(message.text, 40)}（{codes}）"
+        evidence = f"{preview(message.text, 40)}（{codes}）"
         self._promo[(message.group_id, message.sender_id)] = (
             message.time,
             Signal("promo_text", verdict.spam_points, evidence),
@@ -203,11 +204,6 @@ class ModerationService:
         window = self._windows.get(group_id)
         if window is not None:
             window.clear()
-
-
-def excerpt(text: str, size: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= size else flat[: size - 1] + "…"
 
 
 def moderation_service(deps: ServiceDeps) -> ModerationService:

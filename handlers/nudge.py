@@ -24,7 +24,8 @@ from bot.events import Message
 from bot.quiet import in_quiet_hours
 from bot.router import CONTINUE, Flow, Route
 from bot.settings.nudge import HookKind
-from handlers.moderation import Drift, ModerationService, excerpt, log
+from handlers.highlights import preview
+from handlers.moderation import Drift, ModerationService, log
 from storage.repos.moderation import ModerationRepo
 
 HookProvider = Callable[[Context, datetime, int], Awaitable[str | None]]
@@ -46,7 +47,7 @@ async def highlight_hook(ctx: Context, now: datetime, turn: int) -> str | None:
 
     async with ctx.uow() as uow:
         rows = await HighlightRepo(uow.session).recent(ctx.group.group_id, 5)
-    return excerpt(rows[turn % len(rows)].text, 40) if rows else None
+    return preview(rows[turn % len(rows)].text, 40) if rows else None
 
 
 async def faq_hook(ctx: Context, now: datetime, turn: int) -> str | None:
@@ -62,7 +63,7 @@ async def faq_hook(ctx: Context, now: datetime, turn: int) -> str | None:
         verdict = classifier.classify(item.question)
         if verdict.label == "on" and verdict.theme_score > 0:
             questions.append(item.question)
-    return excerpt(questions[turn % len(questions)], 40) if questions else None
+    return preview(questions[turn % len(questions)], 40) if questions else None
 
 
 async def theme_hook(ctx: Context, now: datetime, turn: int) -> str | None:

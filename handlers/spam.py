@@ -28,7 +28,8 @@ from bot.router import CONTINUE, STOP, Flow, Route
 from bot.settings.nudge import LadderStep
 from bot.text.classify import Verdict
 from bot.text.spam import REASON_LABELS
-from handlers.moderation import ModerationService, excerpt, log
+from handlers.highlights import preview
+from handlers.moderation import ModerationService, log
 from storage.models.moderation import Violation
 from storage.repos.moderation import ModerationRepo
 
@@ -86,7 +87,7 @@ def ladder_step(ladder: list[LadderStep], count: int) -> LadderStep:
 async def act_on_spam(message: Message, ctx: Context, verdict: Verdict) -> None:
     group, settings = ctx.group, ctx.group.nudge.spam
     reasons = reason_text(verdict)
-    shown = ("[图片] " if message.is_image else "") + excerpt(message.text)
+    shown = ("[图片] " if message.is_image else "") + preview(message.text, 80)
     since = message.time - timedelta(days=settings.ladder_window_days)
     try:
         async with ctx.uow() as uow:
