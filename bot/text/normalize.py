@@ -16,7 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.text.lexicon import EVENT_TERMS, FAMILIES, INTENT_TERMS, POLITE_PREFIXES, SPLITS, STOPWORDS
+from bot.text.lexicon import (
+    EVENT_TERMS,
+    FAMILIES,
+    GENERIC_TERMS,
+    INTENT_TERMS,
+    POLITE_PREFIXES,
+    SPLITS,
+    STOPWORDS,
+)
 from bot.text.pinyin import REAL_WORD_FREQ
 
 _MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
@@ -88,12 +96,18 @@ def looks_like_question(text: str) -> bool:
     return asks or _ASKING_WORDS.search(body) is not None
 
 
+# A query term with at least this prior is a topic: one must match for an answer.
+ANCHOR_PRIOR = 0.75
+
+
 def term_prior(term: str) -> float:
     """How much a term can say about a topic, before corpus statistics."""
     if term in INTENT_TERMS:
         return 0.45
     if term in EVENT_TERMS:
         return 0.7
+    if term in GENERIC_TERMS:
+        return ANCHOR_PRIOR
     if NUMBER.match(term):
         return 0.35
     if len(term) == 1:
@@ -181,8 +195,13 @@ class Analyzer:
             return cached
         body = strip_politeness(normalize(text))
         terms: list[str] = []
+        bare_quit = -1
         for token in self.tokens(body):
+            if token == "退":
+                bare_quit = len(terms)
             terms.extend(self.canonical(token))
+        if bare_quit >= 0 and ("费用" in terms or "退款" in terms):
+            terms[bare_quit] = "退款"  # 钱能退吗: a bare 退 next to money is a refund
         asked = looks_like_question(text) if question is None else question
         result = Analysis(text=body, question=asked, terms=tuple(terms), surface="".join(terms))
         if use_cache:
