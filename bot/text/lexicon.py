@@ -21,7 +21,7 @@ from __future__ import annotations
 # fmt: off
 FAMILIES: dict[str, tuple[str, ...]] = {
     "费用": (
-        "费用", "钱", "多少钱", "几块钱", "价格", "价钱", "价位", "收费", "花费", "费", "付费", "学费", "会费", "报名费", "元",
+        "费用", "钱", "价格", "价钱", "价位", "收费", "花费", "费", "付费", "学费", "会费", "报名费", "元",
         "块钱", "块", "定价", "售价", "贵", "贵不贵", "便宜", "要钱", "免费", "成本", "付款", "支付", "付钱", "交钱", "缴费", "付",
         "交费",
     ),
@@ -129,6 +129,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 
 # Compounds that mean two things at once: canonical terms, in order.
 SPLITS: dict[str, tuple[str, ...]] = {
+    "多少钱": ("费用", "数量"),  # an amount of money: "会费多少" asks the same
+    "几块钱": ("费用", "数量"),
     "年费": ("年", "费用"),
     "月费": ("每月", "费用"),
     "会员费": ("会员", "费用"),

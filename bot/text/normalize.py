@@ -7,6 +7,7 @@ messages that passed it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import re
@@ -40,6 +41,8 @@ _ASKING_WORDS = re.compile(
     r"为何|为什么|为啥|是否|能否|可否|有没有|是不是|能不能|可不可以|可以不|会不会|要不要|"
     r"行不行|好不好|有无|请问|求问|请教|想问|问一下|问下|不知道|不清楚|不懂|谁"
 )
+# A-not-A questions closed by a bare 不: "钱能退不", "能开发票不", "可以带娃不".
+_ASKING_NOT = re.compile(r"(?:能|可以|可|会|要|有|是|行|好|对|用)\S{0,12}不[\s~～。.!！…]*$")
 # Exclamations shaped like questions: "怎么这么好看", "多么", "哪有".
 _RHETORICAL = re.compile(r"怎么这么|怎么那么|怎么会这么|多么|哪有|谁说|什么鬼|为什么不呢")
 _ASKING_START = re.compile(r"^(?:请问|想问|问一?下|麻烦问|请教|求问|咨询一?下|弱弱.{0,2}问|冒昧问)")
@@ -90,7 +93,7 @@ def looks_like_question(text: str) -> bool:
     body = strip_politeness(body)
     if len(body) < 2 or _LAUGH.match(body):
         return False
-    asks = _ASKING_END.search(body) is not None
+    asks = _ASKING_END.search(body) is not None or _ASKING_NOT.search(body) is not None
     if _RHETORICAL.search(body) and not body.endswith(("?", "？")):
         return False
     return asks or _ASKING_WORDS.search(body) is not None
@@ -167,6 +170,21 @@ class Analyzer:
         """Every surface form the lexicon knows (for the homophone vocabulary)."""
         return list(_SURFACE)
 
+    def discover(self, texts: Iterable[str], min_count: int = 2) -> list[str]:
+        """A community's own words the dictionary lacks, found in its FAQ texts.
+
+        Two single-character content tokens that stand next to each other at least
+        `min_count` times (跑 + 衫 in "领跑衫", "一件跑衫") are most likely one word the
+        dictionary does not know; as one token they can anchor a match.
+        """
+        counts: dict[str, int] = {}
+        for text in texts:
+            tokens = self.tokens(strip_politeness(normalize(text)))
+            for a, b in itertools.pairwise(tokens):
+                if _single_content(a) and _single_content(b):
+                    counts[a + b] = counts.get(a + b, 0) + 1
+        return sorted(w for w, c in counts.items() if c >= min_count)
+
     def tokens(self, text: str) -> list[str]:
         return [t for t in self._tokenizer.lcut(text, HMM=False) if t.strip()]
 
@@ -222,6 +240,10 @@ class Analyzer:
             if f >= 200 and 2 <= len(w) <= 4 and _has_cjk(w) and w not in _SURFACE
         )
         return rng.sample(words, min(n, len(words)))
+
+
+def _single_content(token: str) -> bool:
+    return len(token) == 1 and _has_cjk(token) and token not in STOPWORDS
 
 
 def _has_cjk(token: str) -> bool:

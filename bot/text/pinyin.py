@@ -22,7 +22,7 @@ from pypinyin.constants import PINYIN_DICT
 # A window that is a dictionary word at least this frequent is a real word, not a typo.
 REAL_WORD_FREQ = 1000
 _MAX_READINGS = 2
-_SIZES = (4, 3, 2)
+_NUMERALS = frozenset("零一二两三四五六七八九十百千万亿几半")
 
 
 def _strip_tone(syllable: str) -> str:
@@ -92,8 +92,10 @@ class Respeller:
         return len(self._by_key)
 
     def _mutable(self, token: str) -> bool:
-        """May this token's characters be rewritten?"""
+        """May this token's characters be rewritten? (Never numbers: 跑两公里 is no 跑量.)"""
         if not all(_is_cjk(c) for c in token) or self._fixed(token):
+            return False
+        if any(c in _NUMERALS for c in token):
             return False
         if len(token) == 1:
             return True
