@@ -162,10 +162,6 @@ class Analyzer:
         freq: int = self._tokenizer.FREQ.get(word, 0) or 0
         return freq >= REAL_WORD_FREQ and word not in self._lexicon_added
 
-    @staticmethod
-    def is_stopword(token: str) -> bool:
-        return token in STOPWORDS
-
     def surfaces(self) -> list[str]:
         """Every surface form the lexicon knows (for the homophone vocabulary)."""
         return list(_SURFACE)

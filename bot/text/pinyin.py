@@ -23,6 +23,8 @@ from pypinyin.constants import PINYIN_DICT
 REAL_WORD_FREQ = 1000
 _MAX_READINGS = 2
 _NUMERALS = frozenset("零一二两三四五六七八九十百千万亿几半")
+# Particles and pronouns: typed on purpose, never a typo of a content word (月的 is no 月底).
+_PARTICLES = frozenset("的了吗呢吧啊呀么嘛哦哈啦着过是在有和与及我你他她它这那个也都就还又很不没")
 
 
 def _strip_tone(syllable: str) -> str:
@@ -67,12 +69,7 @@ def _is_cjk(ch: str) -> bool:
 class Respeller:
     """Built once per vocabulary (an FAQ index build); `respell` is cheap and pure."""
 
-    def __init__(
-        self,
-        vocabulary: Iterable[str],
-        real_word: Callable[[str], bool],
-        fixed: Callable[[str], bool],
-    ) -> None:
+    def __init__(self, vocabulary: Iterable[str], real_word: Callable[[str], bool]) -> None:
         self.vocabulary: frozenset[str] = frozenset(
             w for w in vocabulary if 2 <= len(w) <= 4 and all(_is_cjk(c) for c in w)
         )
@@ -86,16 +83,15 @@ class Respeller:
         # Two vocabulary words that sound alike: no safe repair for that sound.
         self._by_key: Mapping[str, str] = {k: w for k, w in by_key.items() if k not in ambiguous}
         self._real_word = real_word
-        self._fixed = fixed  # tokens never rewritten (particles, pronouns: 的 of 月的)
 
     def __len__(self) -> int:
         return len(self._by_key)
 
     def _mutable(self, token: str) -> bool:
-        """May this token's characters be rewritten? (Never numbers: 跑两公里 is no 跑量.)"""
-        if not all(_is_cjk(c) for c in token) or self._fixed(token):
+        """May this token's characters change? (Not numbers: 跑两公里 is no 跑量; not particles.)"""
+        if not all(_is_cjk(c) for c in token):
             return False
-        if any(c in _NUMERALS for c in token):
+        if any(c in _NUMERALS or c in _PARTICLES for c in token):
             return False
         if len(token) == 1:
             return True

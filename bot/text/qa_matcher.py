@@ -153,7 +153,7 @@ class FaqIndex:
         index._postings()
         if index.params.homophones:
             vocabulary = set(analyzer.surfaces()) | set(index.term_idf)
-            index.respeller = Respeller(vocabulary, analyzer.is_real_word, analyzer.is_stopword)
+            index.respeller = Respeller(vocabulary, analyzer.is_real_word)
         # The index is long-lived and acyclic: keep the cyclic collector from walking its
         # millions of small objects on every full collection (a multi-ms pause at 10k).
         gc.freeze()
@@ -227,16 +227,21 @@ class FaqIndex:
         if not a.question or not self.entries:
             return Decision(a, None, None, False)
         decision = self._decide(a, scopes, theme, threshold, margin)
-        if decision.confident or self.respeller is None:
+        if self.respeller is None:
             return decision
-        # Homophone typos (回访, 退宽): a second reading with the typos repaired.
+        # Homophone typos (回访, 收废): a second reading with the typos repaired. It wins when
+        # it is confident and explains the message better than the literal reading.
         fixed = self.respeller.respell(self.analyzer.tokens(a.text))
         if fixed is None:
             return decision
         repaired = self._decide(
             self.analyzer.analyze(fixed, question=True), scopes, theme, threshold, margin
         )
-        return repaired if repaired.confident else decision
+        if not repaired.confident or repaired.best is None:
+            return decision
+        if decision.confident and decision.best is not None:
+            return repaired if repaired.best.score > decision.best.score else decision
+        return repaired
 
     def _decide(
         self,
