@@ -124,6 +124,7 @@ class Analysis:
     question: bool
     terms: tuple[str, ...]  # canonical content terms in order (may repeat)
     surface: str  # content tokens joined (canonical where the lexicon knows them), for n-grams
+    tokens: tuple[str, ...] = ()  # the tokenizer's cut of `text`
 
 
 class Analyzer:
@@ -210,14 +211,15 @@ class Analyzer:
         body = strip_politeness(normalize(text))
         terms: list[str] = []
         bare_quit = -1
-        for token in self.tokens(body):
+        cut = self.tokens(body)
+        for token in cut:
             if token == "退":
                 bare_quit = len(terms)
             terms.extend(self.canonical(token))
         if bare_quit >= 0 and ("费用" in terms or "退款" in terms):
             terms[bare_quit] = "退款"  # 钱能退吗: a bare 退 next to money is a refund
         asked = looks_like_question(text) if question is None else question
-        result = Analysis(text=body, question=asked, terms=tuple(terms), surface="".join(terms))
+        result = Analysis(body, asked, tuple(terms), "".join(terms), tuple(cut))
         if use_cache:
             if len(self._cache) > 50_000:
                 self._cache.clear()

@@ -231,7 +231,7 @@ class FaqIndex:
             return decision
         # Homophone typos (回访, 收废): a second reading with the typos repaired. It wins when
         # it is confident and explains the message better than the literal reading.
-        fixed = self.respeller.respell(self.analyzer.tokens(a.text))
+        fixed = self.respeller.respell(a.tokens)
         if fixed is None:
             return decision
         repaired = self._decide(
