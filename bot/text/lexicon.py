@@ -133,6 +133,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 SPLITS: dict[str, tuple[str, ...]] = {
     "多少钱": ("费用", "数量"),  # an amount of money: "会费多少" asks the same
     "几块钱": ("费用", "数量"),
+    "多钱": ("费用", "数量"),
     "年费": ("年", "费用"),
     "月费": ("每月", "费用"),
     "会员费": ("会员", "费用"),
@@ -165,7 +166,7 @@ STOPWORDS: frozenset[str] = frozenset(
     请教 求 求问 求助 知道 不知道 想知道 了解 想了解 告诉 说 说说 讲讲 谢谢 感谢 多谢
     吗? 呢? 么? 上 里 中 内 外 前 后 时 等 等等 之 其 所 而 但 但是 然后 所以 因为 如果 的话 还是
     可能 一般 现在 目前 已经 刚刚 刚 比较 真的 到底 究竟 具体 一直 大概 大约 左右 其他 其它 还有
-    好 好的 比较好 帮 帮忙 帮我 东西 事 事情 情况 方面 方式 办法 方法 一样 一起 做 做什么 来 去 用什么
+    咋整 咋弄 咋搞 咋办 怎么整 咋回事 怎么回事 是怎么回事 好 好的 比较好 帮 帮忙 帮我 东西 事 事情 情况 方面 方式 办法 方法 一样 一起 做 做什么 来 去 用什么
     """.split()  # noqa: SIM905
 )
 
@@ -176,6 +177,15 @@ EVENT_TERMS: frozenset[str] = frozenset({"开始", "结束"})
 # Topic words so general that, next to a more specific one, they only qualify it: "打卡的规则"
 # asks how check-in works, not for the group rules. They still count as a topic on their own.
 GENERIC_TERMS: frozenset[str] = frozenset({"规则"})
+
+# Words that place the message in time ("昨晚的分享没赶上"): context, not the topic.
+DEICTIC_TERMS: frozenset[str] = frozenset(
+    """
+    今天 明天 昨天 前天 后天 今晚 昨晚 明晚 今早 昨早 刚才 刚刚 最近 近期 这几天 这两天
+    这周 本周 上周 下周 这个月 本月 上个月 下个月 今年 去年 明年 早上 上午 中午 下午 晚上
+    那天 当天 第二天 之前 以后 之后
+    """.split()  # noqa: SIM905
+)
 
 INTENT_TERMS: frozenset[str] = frozenset(
     {"时间", "地点", "数量", "操作", "查看", "获得", "用途", "发送"}

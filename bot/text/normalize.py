@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.text.lexicon import (
+    DEICTIC_TERMS,
     EVENT_TERMS,
     FAMILIES,
     GENERIC_TERMS,
@@ -113,6 +114,8 @@ def term_prior(term: str) -> float:
         return ANCHOR_PRIOR
     if NUMBER.match(term):
         return 0.35
+    if term in DEICTIC_TERMS:
+        return 0.4
     if len(term) == 1:
         return 0.5
     return 1.0

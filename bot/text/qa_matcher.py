@@ -44,7 +44,7 @@ class MatchParams:
     # Chosen by maximising accuracy with a pooled false-answer rate <= 0.02 on the development
     # sets (shared qa_dev, tests/data/qa_other.yaml, tests/data/qa_dev_cooking.yaml) only.
     threshold: float = 0.40
-    margin: float = 0.03
+    margin: float = 0.02
     answer_weight: float = 0.6  # a query term found only in the answer counts this much
     theme_weight: float = 1.0  # theme keywords are hints (tokenizer words), not answers
     w_query: float = 0.75
