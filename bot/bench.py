@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.app import App
+from bot.app import App, freeze_startup_objects
 from bot.clock import FakeClock
 from bot.config import AppConfig, ConfigError, load_config, parse_config
 from bot.events import Message
@@ -107,6 +107,7 @@ async def run_bench(
     sender = RecordingSender(clock)
     app = App(config, sender=sender, clock=clock, db_url=f"sqlite+aiosqlite:///{db_path}")
     await app.start()
+    freeze_startup_objects()
     latencies: list[float] = []
     try:
         began = time.perf_counter()

@@ -63,3 +63,11 @@ async def test_prune_removes_only_rows_older_than_cutoff(sqlite_db: str) -> None
         async with bot.app.uow() as uow:
             left = list((await uow.session.execute(select(ActivityEntry.chars))).scalars())
         assert left == [3]
+
+
+async def test_live_mode_starts_the_periodic_flush(sqlite_db: str) -> None:
+    async with running_bot(sqlite_db) as bot:
+        log = bot.app.services.get(ActivityLog)
+        assert log._task is None  # replay and tests flush explicitly
+        bot.app.start_live()
+        assert log._task is not None and not log._task.done()

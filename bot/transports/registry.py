@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from bot.app import App
+from bot.app import App, freeze_startup_objects
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.settings.transport import SecretMissing
@@ -84,13 +84,17 @@ def report_capabilities(config: AppConfig, transport: Transport) -> list[str]:
     return problems
 
 
-async def run_app(config: AppConfig, transport: Transport, app: App) -> None:
+async def run_app(
+    config: AppConfig, transport: Transport, app: App, *, freeze_gc: bool = False
+) -> None:
     """Start the app, report, run the transport until it ends, then close everything."""
     await app.start()
+    if freeze_gc:
+        freeze_startup_objects()
     watch: asyncio.Task[None] | None = None
     try:
         report_capabilities(config, transport)
-        app.scheduler.start()
+        app.start_live()
         watch = asyncio.create_task(app.watch_config(), name="groupops-config-watch")
         await transport.run(app)
     finally:
@@ -114,7 +118,7 @@ async def run_transport(config: AppConfig, args: argparse.Namespace) -> int:
         return 2
     app = App(config, sender=transport.sender, clock=SystemClock())
     try:
-        await run_app(config, transport, app)
+        await run_app(config, transport, app, freeze_gc=True)
     except TransportError as exc:
         log.error("transport %s stopped: %s", transport.name, exc)
         print(f"groupops: {exc}", file=sys.stderr)
