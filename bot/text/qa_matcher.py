@@ -102,6 +102,13 @@ def bigrams(surface: str) -> frozenset[str]:
     return frozenset(surface[i : i + 2] for i in range(len(surface) - 1))
 
 
+def _in_context(a: Analysis, answer_terms: frozenset[str]) -> tuple[str, ...]:
+    """A phrasing's terms read with its answer: "能退吗" answered with 退款 asks for a refund."""
+    if "退" in a.tokens and "退款" in answer_terms and "退出" not in answer_terms:
+        return tuple("退款" if t == "退出" else t for t in a.terms)
+    return a.terms
+
+
 def _cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -138,14 +145,16 @@ class FaqIndex:
             texts = [t for d in docs for t in (d.question, *d.aliases, d.answer)]
             analyzer.learn(analyzer.discover(texts))
         for doc in docs:
+            answer_terms = frozenset(analyzer.terms_of(doc.answer))
             views = []
             for text in (doc.question, *doc.aliases):
                 a = analyzer.analyze(text, question=True)
-                if a.terms:
-                    views.append(_View(text, frozenset(a.terms), bigrams(a.surface), a.surface))
+                terms = _in_context(a, answer_terms)
+                if terms:
+                    surface = "".join(terms)
+                    views.append(_View(text, frozenset(terms), bigrams(surface), surface))
             if not views:
                 continue
-            answer_terms = frozenset(analyzer.terms_of(doc.answer))
             chars = dict.fromkeys(analyzer.analyze(doc.answer, question=False).surface, 0.0)
             chars.update(dict.fromkeys("".join(v.surface for v in views), 1.0))
             chars = {c: w or index.params.answer_weight for c, w in chars.items() if _cjk(c)}
