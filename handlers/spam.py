@@ -17,6 +17,7 @@ member, quoting the evidence. The bot never removes anyone itself.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -61,7 +62,10 @@ async def handle_message(message: Message, ctx: Context) -> Flow:
     verdict = moderation.classify(group, message)
     admin = ctx.is_admin(message.sender_id)
     exempt = admin or moderation.is_whitelisted(group.group_id, message.sender_id)
-    log.info(
+    # off/spam at INFO (what an operator wants to see); on/social only at DEBUG, so the
+    # console is not flooded with one line per chat message
+    log.log(
+        logging.INFO if verdict.label in ("off", "spam") else logging.DEBUG,
         "%s %s from %s: %s [%s]%s",
         group.group_id,
         message.message_id,

@@ -167,15 +167,23 @@ async def test_innocent_messages_are_not_spam(sqlite_db: str) -> None:
 async def test_every_decision_is_logged_with_its_reason(
     sqlite_db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="groupops.moderation")
+    caplog.set_level(logging.DEBUG, logger="groupops.moderation")
     async with running_bot(sqlite_db, moderation_config()) as bot:
         await bot.say("今天股票又绿了，心态崩了", user="bob", mid="m-off")
         await bot.say("标题改了三遍还是不满意", user="bob", mid="m-on")
         await bot.say(AD_2, user="spammer", mid="m-spam")
         await bot.say(AD_2, user="admin", mid="m-admin")
-    lines = [r.getMessage() for r in caplog.records if r.name == "groupops.moderation"]
+    records = [r for r in caplog.records if r.name == "groupops.moderation"]
+    lines = [r.getMessage() for r in records]
     assert any("m-off" in line and " off [off-topic finance: 股票" in line for line in lines)
     assert any("m-on" in line and " on [theme: 标题(keyword)" in line for line in lines)
+    # off and spam decisions at INFO, on/social decisions only at DEBUG (a quiet console)
+    level: dict[str, int] = {}  # the decision line is the first line per message
+    for r in records:
+        mid = r.getMessage().split(":")[0].split()[1] if ": " in r.getMessage() else ""
+        level.setdefault(mid, r.levelno)
+    assert level["m-off"] == logging.INFO and level["m-spam"] == logging.INFO
+    assert level["m-on"] == logging.DEBUG
     assert any(
         "m-spam" in line and " spam [" in line and "contact+10(vx:fen888)" in line for line in lines
     )
