@@ -315,6 +315,7 @@ class TopicClassifier:
         text = normalize(raw)
         if not is_image and self.is_social(text):
             return Verdict("social", note="greeting/thanks/acknowledgement/emoji")
+        text = spam_rules.fold_symbols(text)
         spam_words: dict[str, list[str]] = {}
         domains: dict[str, dict[str, float]] = {}
         themes: dict[str, tuple[float, str]] = {}

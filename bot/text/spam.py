@@ -77,18 +77,27 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """限时福利 【福利】 福利来了 免费领 免费送 领红包 领取红包 先到先得 名额有限 仅限今天
         速来 速抢 大礼包 礼包 不是梦 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量""",
     ),
-    "bargain": (7, "砍一刀 帮我砍 帮忙砍 助力 帮我投 投一票 拼多多 帮忙点一下"),
+    "bargain": (
+        8,
+        """砍一刀 帮我砍 帮忙砍 砍价 助力 帮我投 投一票 拼多多 拼夕夕 拼xx 拼dd pdd 帮忙点一下
+        多多助力""",
+    ),
     "scam": (
         8,
         """刷单 返利 返现 网赚 稳赚 高回报 投资回报 带你赚钱 带你理财 稳赚不赔 保本 内幕消息
-        荐股 牛股 博彩 棋牌 彩票""",
+        荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt""",
     ),
-    "miracle": (6, "不节食 不反弹 躺瘦 月瘦 祛斑 丰胸 增高 根治 包治 特效药 无效退款 一个疗程"),
+    "miracle": (
+        6,
+        """不节食 不反弹 躺瘦 月瘦 祛斑 丰胸 增高 根治 包治 特效药 无效退款 一个疗程 包过 保过
+        包就业 保分 包拿证 包上岸 包通过""",
+    ),
     "cta": (
         5,
         """私聊 私信我 私我 联系我 联系方式 加我 加v 加微 加薇 +v 添加助理 加助理 有意者 有意向 感兴趣的
         有需要的 需要的私 需要的扫 需要的联系 详情咨询 戳我 滴滴我 进群 加群 扫码 扫一扫 二维码
-        看主页""",
+        看主页 主页有 主页联系 点我头像 点头像 看我头像 头像联系 同号 详聊 详询 电话咨询 咨询电话
+        联系电话 加我v 绿泡泡 +vx +wx +q""",
     ),
     "price": (3, "低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要"),
 }
@@ -98,17 +107,28 @@ _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
     r"|(?:\d+|[一两几千万百])(?:千|万|百)?\s*个?(?:粉|赞|关注)\s*(?:只要|仅需|\d)"
 )
-_PROXY = re.compile(r"(?<![现时年古近当一二三四后历世换替取])代(?:写|购|发|刷|考|练|做|拍)")
+_PROXY = re.compile(
+    r"(?<![现时年古近当一二三四后历世换替取])代(?:写|购|发|刷|考|练|做|拍|跑|还|课)"
+)
 _MIRACLE = re.compile(r"(?:月|周|天|一个月)瘦\s*\d+\s*(?:斤|公斤|kg)")
 _BAIT = re.compile(
     r"价值\s*\d+\s*元|前\s*\d+\s*名|日赚\s*\d+|月入\s*(?:\d+|过万|上万)|(?<![\d.])0\s*元"
 )
 
 _ID = r"[a-z0-9][a-z0-9_\-]{4,29}"
+_SEP = r"[\s:：+_\-]*"
 _HANDLE = re.compile(
-    # a named messenger, then an id: "vx：abc123", "微信 wx888999", "加薇 fit2024", "Q：12345678"
-    r"(?:(?<![a-z0-9])(?:vx|wx|wechat|weixin|qq)|微信号?|威信|薇信|徽信|维信|卫星|v信|薇|威|"
-    r"扣扣|企鹅号?|球球)\s*(?:号|群|号码)?\s*[:：]?\s*[_\-]?(?P<id>"
+    # a named messenger, then an id: "vx：abc123", "微信 wx888999", "Q号 889977665"
+    r"(?:(?<![a-z0-9])(?:vx|wx|wechat|weixin|qq|q号|v号|v信|vx号|wx号)|微信号?|威信|薇信|徽信|维信"
+    r"|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)\s*(?:号|群|号码)?"
+    + _SEP
+    + r"(?P<id>"
+    + _ID
+    + ")"
+    # a loose messenger ("加薇 fit2024", "威 x：hao99", "加微: daikuan_66") needs a digit in its id
+    + r"|(?:(?<![更增参附追叠施])加[微vq]|(?:(?<![\u3400-\u9fff])|(?<=[加添我]))[薇威]\s*x?)"
+    + _SEP
+    + r"(?P<id3>(?=[a-z_\-]*\d)"
     + _ID
     + ")"
     # a bare v/q needs a separator or an all-digit id, so English words do not fire
@@ -126,6 +146,23 @@ _URL = re.compile(
     r"|(?<![@\w.])(?:[a-z0-9][a-z0-9\-]*\.)+(?:cn|com|net|org|cc|top|xyz|me|io|ly|im|vip|club|site"
     r"|shop|link|so|gd|info|co|tv)(?:/[^\s，。！？、）)]*)?(?![a-z0-9])"
 )
+# Symbols spammers put between the letters of a handle ("加v❤信", "➕v"): pluses become "+",
+# emoji and decorations disappear (see ``fold_symbols``).
+_PLUSES = str.maketrans({"\u2795": "+", "\u271a": "+", "\ufe62": "+", "\u2719": "+"})
+_DECORATION = re.compile(
+    "[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200b-\u200d\u2060\u00b7\u2022"
+    "\u2605\u2606\u2661\u2665]+"
+)
+
+
+def fold_symbols(text: str) -> str:
+    """Pluses to "+", emoji and decorative symbols removed: the text spam rules and the word
+    scan see. Idempotent; cheap when the text has no such symbol."""
+    if text.isascii():
+        return text
+    return _DECORATION.sub("", text.translate(_PLUSES))
+
+
 _QR_WORDS = re.compile(r"扫码|扫一扫|二维码|进群|加群|长按识别|识别图中")
 
 SHORT_LINK_HOSTS = frozenset(
@@ -198,7 +235,7 @@ def structural_signals(
             if host_in(host, whitelist_domains):
                 continue
             if host_in(host, SHORT_LINK_HOSTS):
-                out.append(Signal("short_link", 9, url))
+                out.append(Signal("short_link", 10, url))
             elif host_in(host, SHOP_HOSTS):
                 out.append(Signal("shop_link", 9, url))
             else:
@@ -207,7 +244,12 @@ def structural_signals(
     if has_digit or _LATIN.search(rest) is not None:
         compact = _DIGIT_GAPS.sub("", rest)
         for found in _HANDLE.finditer(compact):
-            ident = found.group("id") or found.group("id2") or found.group("digits")
+            ident = (
+                found.group("id")
+                or found.group("id2")
+                or found.group("id3")
+                or found.group("digits")
+            )
             if any(c.isdigit() for c in ident) or len(ident) >= 6:
                 out.append(Signal("contact", 10, found.group(0).strip()))
                 break

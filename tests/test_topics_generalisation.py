@@ -1,0 +1,90 @@
+"""Issue 5, generalisation round: obfuscated spam, numbers that are not spam, theme-derived
+domain suppression, partial theme matches, the group's own questions, held-out sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings.base import ThemeSettings
+from bot.text.classify import TopicClassifier
+from bot.text.spam import fold_symbols
+
+DATA = Path(__file__).resolve().parent / "data"
+
+BOOKS = ThemeSettings(
+    name="读书会",
+    description="每周共读一本书，分享读书笔记",
+    keywords=["读书", "笔记", "共读", "书单", "阅读", "作者"],
+)
+RUNNING = ThemeSettings(
+    name="城市跑团",
+    description="一起晨跑夜跑、备战马拉松、分享跑步装备和训练计划的跑步社群",
+    keywords=["跑步", "马拉松", "配速", "公里", "晨跑", "夜跑", "跑鞋", "训练", "半马"],
+)
+
+
+@pytest.fixture(scope="module")
+def books() -> TopicClassifier:
+    return TopicClassifier(BOOKS)
+
+
+@pytest.fixture(scope="module")
+def running() -> TopicClassifier:
+    return TopicClassifier(RUNNING)
+
+
+def test_fold_symbols() -> None:
+    assert fold_symbols("加v❤信 ab_12") == "加v信 ab_12"
+    assert fold_symbols("\u2795v 详聊") == "+v 详聊"
+    assert fold_symbols("plain ascii") == "plain ascii"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "加v❤信 dushu_2024 领电子书",  # an emoji between the letters of the handle
+        "需要资料的\u2795v：abc12345",  # heavy plus sign
+        "威 x：hao_shu99 免费领",
+        "绿泡泡 zhang_san88 联系",
+        "Q号 889977665 领资料",
+        "加薇 \u2795 123456789 送书",
+        "ｖｘ：ｂｏｏｋ６６６ 全新正版书低价出",  # full-width
+        "联系扣扣：8 8 7 7 6 6 5",  # spaced digits
+        "全套电子书9.9元，主页有联系方式",
+        "点我头像，免费送书",
+        "拼夕夕砍一刀，帮帮忙",
+        "pdd助力一下谢谢",
+        "带你赚钱，零风险，日息 3%",
+        "代写读后感，包过，价格私聊",
+        "专业马拉松代跑，保证完赛，价格私聊",
+        "t.cn/Rx3abc 读书资料合集",  # a short link decides alone
+    ],
+)
+def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
+    verdict = books.classify(text)
+    assert verdict.label == "spam", verdict.explain()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我跑了 10 公里",
+        "今天读了 1500字",
+        "第 11-20 页看完了",
+        "半马 PB 了 1:45:12😭",
+        "间歇跑 400 米 x 8 组，累成狗",
+        "这本书 2024 年出版的，豆瓣 8.9",
+        "私聊你了，看一下",
+        "这本书在京东买的，才 29 块",
+        "助力世界读书日，我们这周多读一本",
+        "帮我投一票吧，我们读书会参加市里的评选",
+        "大家可以加一下群主微信，问他要书单",
+        "权威 python3 教程有推荐吗",  # "威" inside a word, an id with a digit
+        "c++ vector 怎么用",
+    ],
+)
+def test_numbers_and_innocent_asks_are_not_spam(books: TopicClassifier, text: str) -> None:
+    verdict = books.classify(text)
+    assert verdict.label != "spam", verdict.explain()
