@@ -74,7 +74,7 @@ async def cmd_points(call: CommandCall, ctx: Context) -> None:
     if not reason:
         raise UsageError("请写明调整理由。")
     async with ctx.uow() as uow:
-        entry = await uow.ledger.append(
+        added = await uow.ledger.append(
             group_id=group_id,
             member_id=target,
             delta=delta,
@@ -85,7 +85,7 @@ async def cmd_points(call: CommandCall, ctx: Context) -> None:
             idem_key=f"adjust:{group_id}:{message.message_id}",
         )
         balance = await uow.ledger.balance(group_id, target)
-    if entry is None:
+    if not added:
         return  # the same command delivered twice
     sign = "+" if delta > 0 else ""
     await ctx.say(f"积分调整：{sign}{delta}（{reason}），当前积分 {balance}", [target])

@@ -15,7 +15,6 @@ from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route
 from bot.settings.checkin import CheckinSettings
 from handlers.members import remember_member
-from storage.models import Checkin
 from storage.uow import UnitOfWork
 
 _WORDS = re.compile(r"(\d{1,7})\s*字")
@@ -71,6 +70,23 @@ def local_midnight(group: GroupSettings, day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=group.tz)
 
 
+def checkin_row(
+    message: Message, day: date, content: str, streak: int, points: int, *, makeup: bool
+) -> dict[str, object]:
+    return {
+        "group_id": message.group_id,
+        "member_id": message.sender_id,
+        "day": day,
+        "checked_at": message.time,
+        "message_id": message.message_id,
+        "content": content[:2000],
+        "word_count": None if makeup else parse_word_count(content),
+        "streak": streak,
+        "points": points,
+        "makeup": makeup,
+    }
+
+
 def member_display(message: Message) -> str:
     return message.sender_name or message.sender_id
 
@@ -95,8 +111,11 @@ async def _after_points(
     streak: int,
     gained: int,
     at: datetime,
+    totals: tuple[int, int] | None = None,
 ) -> Award:
-    """Badges for streak milestones and the level change caused by `gained` points."""
+    """Badges for streak milestones and the level change caused by `gained` points.
+
+    `totals` (balance, earned) after the points, when the caller already knows them."""
     settings = group.checkin
     new_badges: list[str] = []
     reached = [b for b in sorted(settings.badges, key=lambda b: b.days) if streak >= b.days]
@@ -107,7 +126,7 @@ async def _after_points(
             if code not in owned:
                 uow.badges.add(group.group_id, member_id, code, badge.name, at)
                 new_badges.append(badge.name)
-    balance, earned = await uow.ledger.totals(group.group_id, member_id)
+    balance, earned = totals or await uow.ledger.totals(group.group_id, member_id)
     level = level_for(settings, earned)
     before = level_for(settings, earned - gained)
     return Award(
@@ -150,30 +169,23 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
     day = local_day(group, message.time)
     try:
         async with ctx.uow() as uow:
-            previous = await uow.checkins.last_day(group.group_id, member, up_to=day)
-            if previous is not None and previous[0] == day:
+            # One query for the latest check-in and the ledger totals; the new totals are
+            # then known without reading them back (a concurrent grant from another
+            # process can only make the total shown in this reply a moment old).
+            standing = await uow.checkins.standing(group.group_id, member, up_to=day)
+            if standing.last_day == day:
                 await ctx.reply(
-                    message, f"今天已经打过卡啦（连续打卡 {previous[1]} 天），明天继续加油～"
+                    message,
+                    f"今天已经打过卡啦（连续打卡 {standing.last_streak} 天），明天继续加油～",
                 )
                 return STOP
             yesterday = day - timedelta(1)
-            streak = previous[1] + 1 if previous and previous[0] == yesterday else 1
+            streak = standing.last_streak + 1 if standing.last_day == yesterday else 1
             bonus = streak_bonus(settings, streak)
             points = settings.points + bonus
             await remember_member(ctx, uow, message)
-            uow.checkins.add(
-                Checkin(
-                    group_id=group.group_id,
-                    member_id=member,
-                    day=day,
-                    checked_at=message.time,
-                    message_id=message.message_id,
-                    content=content[:2000],
-                    word_count=parse_word_count(content),
-                    streak=streak,
-                    points=points,
-                    makeup=False,
-                )
+            await uow.checkins.insert(
+                checkin_row(message, day, content, streak, points, makeup=False)
             )
             await uow.ledger.append(
                 group_id=group.group_id,
@@ -185,7 +197,8 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
                 idem_key=f"checkin:{group.group_id}:{member}:{day.isoformat()}",
                 check_key=False,  # the unique check-in row for this day guards it
             )
-            award = await _after_points(uow, group, member, streak, points, message.time)
+            totals = (standing.balance + points, standing.earned + points)
+            award = await _after_points(uow, group, member, streak, points, message.time, totals)
     except IntegrityError:
         # Another process stored this member's check-in for the day first.
         await ctx.reply(message, "今天已经打过卡啦，明天继续加油～")
@@ -276,21 +289,9 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
                 return STOP
             await remember_member(ctx, uow, message)
             points = settings.makeup_points
-            uow.checkins.add(
-                Checkin(
-                    group_id=group.group_id,
-                    member_id=member,
-                    day=target,
-                    checked_at=message.time,
-                    message_id=message.message_id,
-                    content=f"补卡 {target.isoformat()}",
-                    word_count=None,
-                    streak=1,
-                    points=points,
-                    makeup=True,
-                )
+            await uow.checkins.insert(
+                checkin_row(message, target, f"补卡 {target.isoformat()}", 1, points, makeup=True)
             )
-            await uow.checkins.flush()
             streak = await _recompute_streaks(uow, group.group_id, member, target)
             await uow.ledger.append(
                 group_id=group.group_id,

@@ -71,12 +71,12 @@ async def test_ledger_idempotency_key_pays_once(db_url: str) -> None:
             first = await u.ledger.append(
                 group_id="g", member_id="m", delta=3, kind="t", reason="r", at=NOW, idem_key="k1"
             )
-            assert first is not None
+            assert first is True
         async with uow() as u:
             again = await u.ledger.append(
                 group_id="g", member_id="m", delta=3, kind="t", reason="r", at=NOW, idem_key="k1"
             )
-            assert again is None
+            assert again is False
         # Even a writer that skips the check is refused by the unique index.
         with pytest.raises(IntegrityError):
             async with uow() as u:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy import Date, bindparam, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Checkin
+from storage.models import Checkin, LedgerEntry
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,38 @@ _LAST_DAY = (
     .order_by(Checkin.day.desc())
     .limit(1)
 )
+
+_LATEST = (
+    select(Checkin.day, Checkin.streak)
+    .where(
+        Checkin.group_id == bindparam("group_id"),
+        Checkin.member_id == bindparam("member_id"),
+        Checkin.day <= bindparam("up_to", type_=Date),
+    )
+    .order_by(Checkin.day.desc())
+    .limit(1)
+    .subquery()
+)
+_MEMBER_LINES = (LedgerEntry.group_id == bindparam("group_id")) & (
+    LedgerEntry.member_id == bindparam("member_id")
+)
+_STANDING = select(
+    select(_LATEST.c.day).scalar_subquery(),
+    select(_LATEST.c.streak).scalar_subquery(),
+    select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(_MEMBER_LINES).scalar_subquery(),
+    select(func.coalesce(func.sum(case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)), 0))
+    .where(_MEMBER_LINES)
+    .scalar_subquery(),
+)
+_INSERT = insert(Checkin)
+
+
+@dataclass(frozen=True)
+class Standing:
+    last_day: date | None
+    last_streak: int
+    balance: int  # sum of the member's ledger lines
+    earned: int  # sum of the positive lines (levels are based on it)
 
 
 class CheckinRepo:
@@ -50,16 +82,25 @@ class CheckinRepo:
 
     async def last_day(self, group_id: str, member_id: str, up_to: date) -> tuple[date, int] | None:
         """(day, streak) of a member's latest check-in on or before `up_to` (no ORM load)."""
-        stmt = (
-            select(Checkin.day, Checkin.streak)
-            .where(
-                Checkin.group_id == group_id, Checkin.member_id == member_id, Checkin.day <= up_to
-            )
-            .order_by(Checkin.day.desc())
-            .limit(1)
-        )
-        row = (await self.session.execute(stmt)).first()
+        params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
+        row = (await self.session.execute(_LAST_DAY, params)).first()
         return (row[0], int(row[1])) if row else None
+
+    async def standing(self, group_id: str, member_id: str, up_to: date) -> Standing:
+        """Everything a check-in needs to know, in one query: the latest check-in on or
+        before `up_to` and the member's ledger totals."""
+        params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
+        row = (await self.session.execute(_STANDING, params)).one()
+        return Standing(
+            last_day=row[0],
+            last_streak=int(row[1] or 0),
+            balance=int(row[2]),
+            earned=int(row[3]),
+        )
+
+    async def insert(self, values: dict[str, object]) -> None:
+        """Insert one check-in row (a unique (group, member, day) violation raises)."""
+        await self.session.execute(_INSERT, values)
 
     async def from_day(self, group_id: str, member_id: str, first: date) -> list[Checkin]:
         """A member's check-ins on or after a day, oldest first."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LedgerEntry
@@ -22,6 +22,9 @@ _TOTALS = select(
 ).where(
     LedgerEntry.group_id == bindparam("group_id"), LedgerEntry.member_id == bindparam("member_id")
 )
+
+
+_INSERT = insert(LedgerEntry)
 
 
 class LedgerRepo:
@@ -46,26 +49,26 @@ class LedgerRepo:
         actor_id: str | None = None,
         idem_key: str | None = None,
         check_key: bool = True,
-    ) -> LedgerEntry | None:
-        """Add a line; returns None (and adds nothing) when idem_key was already used.
+    ) -> bool:
+        """Add a line; returns False (and adds nothing) when idem_key was already used.
 
         With check_key=False the caller already holds a stronger guarantee (a unique row
         in the same transaction); the unique index on idem_key still refuses a duplicate.
         """
         if idem_key is not None and check_key and await self.has_key(idem_key):
-            return None
-        entry = LedgerEntry(
-            group_id=group_id,
-            member_id=member_id,
-            delta=delta,
-            kind=kind,
-            reason=reason[:255],
-            actor_id=actor_id,
-            created_at=at,
-            idem_key=idem_key,
-        )
-        self.session.add(entry)
-        return entry
+            return False
+        values = {
+            "group_id": group_id,
+            "member_id": member_id,
+            "delta": delta,
+            "kind": kind,
+            "reason": reason[:255],
+            "actor_id": actor_id,
+            "created_at": at,
+            "idem_key": idem_key,
+        }
+        await self.session.execute(_INSERT, values)
+        return True
 
     async def totals(self, group_id: str, member_id: str) -> tuple[int, int]:
         """(balance, lifetime earned) in one query."""
