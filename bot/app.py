@@ -6,6 +6,8 @@ import asyncio
 import gc
 import hashlib
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,29 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+class PausedGroupsFilter:
+    """The sender scheduled jobs post through: nothing goes into a paused group.
+
+    Handlers need no such filter: the router does not run them in a paused group.
+    """
+
+    def __init__(self, sender: Sender, is_paused: Callable[[str], bool]) -> None:
+        self._sender = sender
+        self._is_paused = is_paused
+
+    async def send_text(self, group_id: str, text: str, mentions: Sequence[str] = ()) -> None:
+        if self._is_paused(group_id):
+            log.info("group %s is paused: a scheduled post was not sent", group_id)
+            return
+        await self._sender.send_text(group_id, text, mentions)
+
+    async def send_image(self, group_id: str, path: str, caption: str = "") -> None:
+        if self._is_paused(group_id):
+            log.info("group %s is paused: a scheduled image was not sent", group_id)
+            return
+        await self._sender.send_image(group_id, path, caption)
 
 
 class ConfigWatcher:
@@ -80,6 +105,7 @@ class App:
         self.services.add(self.scheduler)
         self.services.add(MemberCache())
         self.watcher = ConfigWatcher(config.path) if config.path else None
+        self._job_sender = PausedGroupsFilter(sender, lambda gid: gid in self.router.paused)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -96,7 +122,7 @@ class App:
             clock=self.clock,
             sender=self.sender,
             scheduler=self.scheduler,
-            context_for=self.context,
+            context_for=self.job_context,
         )
         for factory in SERVICE_FACTORIES:
             self.services.add(factory(deps))
@@ -145,6 +171,11 @@ class App:
             services=self.services,
             controls=self,
         )
+
+    def job_context(self, group_id: str) -> Context:
+        """The context scheduled jobs use: like context(), but silent in paused groups."""
+        ctx = self.context(group_id)
+        return replace(ctx, sender=self._job_sender)
 
     async def handle(self, event: Event) -> list[str]:
         """Route one event. Returns the names of the routes that ran."""

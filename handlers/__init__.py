@@ -69,7 +69,7 @@ class ServiceDeps:
     clock: Clock
     sender: Sender
     scheduler: SchedulerService
-    context_for: Callable[[str], Context]  # a handler context for a group id
+    context_for: Callable[[str], Context]  # a job's context for a group (silent when paused)
 
 
 # Long-lived feature services, built once per App in this order.

@@ -239,3 +239,14 @@ async def test_a_late_job_gives_members_the_full_time(sqlite_db: str) -> None:
         (quiz,) = await quizzes(bot.app)
         assert (quiz.started_at, quiz.deadline) == (at("2026-11-21 21:30"), at("2026-11-21 21:35"))
         assert "恭喜" in (await bot.push(msg("北京", user="bob", when=at("2026-11-21 21:34"))))[0]
+
+
+async def test_a_paused_group_gets_no_scheduled_reveal(sqlite_db: str) -> None:
+    async with running_bot(sqlite_db, rewards_config()) as bot:
+        await bot.push(msg("/quiz 2+2=? | 4 限时2分钟", user="admin", when=at("2026-11-21 20:00")))
+        await bot.push(msg("/pause", user="admin", when=at("2026-11-21 20:01")))
+        count = len(bot.sender.sent)
+        await bot.app.scheduler.run_due(at("2026-11-21 20:05"), on_fire=bot.clock.set)
+        assert len(bot.sender.sent) == count  # the reveal job ran but posted nothing
+        (quiz,) = await quizzes(bot.app)
+        assert quiz.status == "expired"
