@@ -88,3 +88,94 @@ def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
 def test_numbers_and_innocent_asks_are_not_spam(books: TopicClassifier, text: str) -> None:
     verdict = books.classify(text)
     assert verdict.label != "spam", verdict.explain()
+
+
+# --- the theme's own domains -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "keywords", "own", "not_own"),
+    [
+        (
+            "烘焙爱好者",
+            "在家做面包蛋糕甜品，分享配方",
+            ["烘焙", "面包", "蛋糕", "烤箱"],
+            "food",
+            "pets",
+        ),
+        (
+            "理财读书会",
+            "讨论基金定投和资产配置",
+            ["理财", "基金", "股票", "债券"],
+            "finance",
+            "food",
+        ),
+        ("足球迷", "聊足球比赛和球队", ["足球", "球队", "英超"], "sports", "finance"),
+        ("多肉植物爱好者", "养多肉、绿植", ["多肉", "绿植", "浇水", "花盆"], "plants", "travel"),
+        # "发烧" inside "数码发烧友" is only a partial overlap: medicine is not its field
+        (
+            "数码发烧友",
+            "讨论手机电脑耳机等数码产品",
+            ["手机", "电脑", "耳机", "数码"],
+            "gadgets",
+            "medical",
+        ),
+        # one keyword shared with a domain (作业 in 辅导作业) does not make it the theme's own
+        (
+            "Python编程学习群",
+            "零基础学 Python",
+            ["python", "代码", "作业", "项目"],
+            None,
+            "parenting",
+        ),
+    ],
+)
+def test_domain_suppression_is_derived_from_the_theme(
+    name: str, description: str, keywords: list[str], own: str | None, not_own: str
+) -> None:
+    clf = TopicClassifier(ThemeSettings(name=name, description=description, keywords=keywords))
+    if own is not None:
+        assert own in clf.suppressed
+    assert not_own not in clf.suppressed
+
+
+def test_own_domain_words_shadow_shorter_words_of_other_domains() -> None:
+    cats = TopicClassifier(
+        ThemeSettings(
+            name="养猫交流群", description="猫粮猫砂驱虫", keywords=["猫", "猫粮", "猫砂", "驱虫"]
+        )
+    )
+    assert "pets" in cats.suppressed
+    # "宠物医院" is the group's field, not "医院" (medicine)
+    assert cats.classify("宠物医院说要做体检，500 贵吗").label == "on"
+    assert cats.classify("今天加班到十点，累死").label == "off"
+
+
+def test_a_character_several_keywords_share_anywhere_is_a_stem() -> None:
+    clf = TopicClassifier(ThemeSettings(name="写作营", keywords=["稿子", "投稿", "稿费"]))
+    assert clf.theme_terms["稿"] == (0.3, "stem")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有人去看樱花吗，武大樱花开了",
+        "国庆去云南玩了七天",
+        "茅台跌成这样还能买吗",
+        "养的多肉又烂根了",
+        "今天老板又画饼了",
+        "最近胖了五斤，裤子都穿不上",
+        "昨天的比赛太精彩了",
+        "被裁员了，在找工作",
+    ],
+)
+def test_everyday_domains_are_off_for_an_unrelated_theme(books: TopicClassifier, text: str) -> None:
+    verdict = books.classify(text)
+    assert verdict.label == "off", verdict.explain()
+
+
+def test_words_inside_other_words_do_not_fire() -> None:
+    parenting = TopicClassifier(
+        ThemeSettings(name="育儿交流群", keywords=["育儿", "宝宝", "辅食", "早教"])
+    )
+    assert parenting.classify("一岁的娃可以吃鸡蛋黄了吗").label == "on"  # not the game 吃鸡

@@ -42,14 +42,17 @@ W_DESCRIPTION = 0.6
 W_KEYWORD_PART = 0.5
 W_EXAMPLE = 0.4
 W_STEM = 0.3
+W_OWN_DOMAIN = 0.3  # a word of a domain the theme belongs to
 VETO = 0.6
+# A domain whose affinity with the theme reaches this is the theme's own (switched off).
+SUPPRESS_AT = 1.5
 # A message is off-topic when its domain points exceed its theme points by OFF_MIN (a weak
 # theme signal, such as "写" in a writing group, asks for more evidence) and its theme
 # points stay under VETO.
 OFF_MIN = 1.0
 # Characters too common to stand for a theme on their own.
 _STOP_CHARS = frozenset(
-    "的了是在有和与及或就都也还很太吗呢吧啊呀哦么什怎个一不人大小多少上下中日月年天时我你他她它们这那"
+    "的了是在有和与及或就都也还很太吗呢吧啊呀哦么什怎个一不人大小多少上下中日月年天时我你他她它们这那子儿"
 )
 SOCIAL_MAX_CHARS = 16
 SCAN_CHARS = 1000  # longer texts are judged on their beginning
@@ -133,6 +136,45 @@ def theme_tokens(text: str) -> list[str]:
     return shared_analyzer().tokens(normalize(text))
 
 
+def domain_affinity(theme: ThemeSettings) -> dict[str, float]:
+    """How much each everyday domain is the theme's own field, from the theme's words.
+
+    Each keyword (and each word of the name) scores its best match in the domain: it IS a
+    domain word, or mostly consists of one ("健身房" and "健身"), 1.0 (0.5 for a weak
+    word); a partial overlap either way ("蛋糕" inside "蛋糕店") 0.5. Each domain word in the
+    description or the examples adds 0.5. Generic: nothing here names a community.
+    """
+    terms = {
+        t
+        for t in (
+            *(unicodedata.normalize("NFKC", k).lower().strip() for k in theme.keywords),
+            *(t for t in theme_tokens(theme.name) if _content_word(t)),
+        )
+        if len(t) >= 2
+    }
+    loose = normalize(" ".join((theme.description, *theme.examples)))
+    scores: dict[str, float] = {}
+    for domain in DOMAINS:
+        strong = [w for w in words(domain.strong) if len(w) >= 2]
+        weak = [w for w in words(domain.weak) if len(w) >= 2]
+        score = 0.0
+        for term in terms:
+            best = 0.0
+            for word in strong:
+                if word == term or (word in term and 2 * len(word) >= len(term)):
+                    best = 1.0
+                    break
+                if word in term or term in word:
+                    best = 0.5
+            if best == 0.0 and term in weak:
+                best = 0.5
+            score += best
+        score += 0.5 * sum(1 for word in strong if word in loose and word not in terms)
+        if score:
+            scores[domain.name] = score
+    return scores
+
+
 # --- building ------------------------------------------------------------------------------
 
 _SOCIAL = words(SOCIAL_WORDS)
@@ -180,6 +222,10 @@ class TopicClassifier:
 
         for domain in DOMAINS:
             if domain.name in self.suppressed:
+                # the theme's own field: its words are weak theme evidence, and they still
+                # shadow shorter words of other domains ("宠物医院" is not "医院")
+                for word in words(domain.strong):
+                    add(word, _Entry("theme", "own domain", W_OWN_DOMAIN))
                 continue
             for word in words(domain.strong):
                 add(word, _Entry("domain", domain.name, 1.0))
@@ -194,7 +240,7 @@ class TopicClassifier:
             add(word, _Entry("spam", "operator", 0.0))
         for word, (weight, source) in self.theme_terms.items():
             # a theme word is never evidence of an off-topic domain
-            kept = [e for e in table.get(word, []) if e.kind != "domain"]
+            kept = [e for e in table.get(word, []) if e.kind == "spam"]
             table[word] = [*kept, _Entry("theme", source, weight)]
         self._table = {w: tuple(es) for w, es in table.items() if es}
         lengths: dict[str, set[int]] = {}
@@ -238,11 +284,14 @@ class TopicClassifier:
                     if _content_word(part):
                         put(part, W_KEYWORD_PART, "keyword")
         # "写" when the keywords say 写作 and 写手: a verb or noun the theme is built on
+        # (or 稿 from 稿子, 投稿 and 稿费: any position)
         firsts: dict[str, int] = {}
         for keyword in theme.keywords:
             kw = unicodedata.normalize("NFKC", keyword).lower().strip()
-            if len(kw) >= 2 and _CJK.match(kw[0]) and kw[0] not in _STOP_CHARS:
-                firsts[kw[0]] = firsts.get(kw[0], 0) + 1
+            if len(kw) >= 2:
+                for char in set(kw):
+                    if _CJK.match(char) and char not in _STOP_CHARS:
+                        firsts[char] = firsts.get(char, 0) + 1
         for char, count in firsts.items():
             if count >= 2:
                 put(char, W_STEM, "stem")
@@ -256,26 +305,11 @@ class TopicClassifier:
 
     @staticmethod
     def _suppressed_domains(theme: ThemeSettings) -> frozenset[str]:
-        """Domains the theme itself belongs to: a keyword or the name in the domain, or two
-        of its words in the description and examples."""
-        strong_terms = [
-            unicodedata.normalize("NFKC", k).lower() for k in (*theme.keywords, theme.name)
-        ]
-        loose_text = normalize(" ".join((theme.description, *theme.examples)))
-        out: set[str] = set()
-        for domain in DOMAINS:
-            vocabulary = words(domain.strong) + words(domain.weak)
-            # a keyword that contains a domain word ("健身房" holds "健身"), or equals a weak one
-            if any(
-                len(word) >= 2 and word in term
-                for word in words(domain.strong)
-                for term in strong_terms
-            ) or any(w in strong_terms for w in vocabulary):
-                out.add(domain.name)
-                continue
-            if sum(1 for word in words(domain.strong) if word in loose_text) >= 2:
-                out.add(domain.name)
-        return frozenset(out)
+        """Domains the theme itself belongs to, scored from the theme's own words (see
+        ``domain_affinity``): a domain at 1.0 or more is switched off."""
+        return frozenset(
+            name for name, score in domain_affinity(theme).items() if score >= SUPPRESS_AT
+        )
 
     # -- classifying --------------------------------------------------------------------------
 
