@@ -40,7 +40,7 @@ class QASettings(Strict):
     # runner-up by `margin`; otherwise stay silent (and log the question to the backlog).
     # (Scores are a weighted sum that can exceed 1 for a near-verbatim question.)
     threshold: float = Field(default=0.40, ge=0, le=2)
-    margin: float = Field(default=0.02, ge=0, le=1)
+    margin: float = Field(default=0.08, ge=0, le=1)
     # The same entry is not answered twice in a group within this window; the bot points
     # to its earlier answer instead.
     cooldown_minutes: float = Field(default=10, ge=0)
