@@ -326,12 +326,13 @@ async def cmd_me(call: CommandCall, ctx: Context) -> None:
     group, member = ctx.group, message.sender_id
     today = local_day(group, message.time)
     async with ctx.uow() as uow:
-        last = await uow.checkins.last_day(group.group_id, member, up_to=today)
-        balance, earned = await uow.ledger.totals(group.group_id, member)
+        standing = await uow.checkins.standing(group.group_id, member, up_to=today)
         days = await uow.checkins.count_days(group.group_id, member)
         badges = [b.name for b in await uow.badges.of_member(group.group_id, member)]
-    streak = last[1] if last is not None and last[0] >= today - timedelta(1) else 0
-    checked_today = last is not None and last[0] == today
+    last = standing.last_day
+    streak = standing.last_streak if last is not None and last >= today - timedelta(1) else 0
+    checked_today = last == today
+    balance, earned = standing.balance, standing.earned
     lines = [
         "📒 我的成长档案",
         f"连续打卡 {streak} 天（累计 {days} 天）" + ("，今天已打卡" if checked_today else ""),
