@@ -53,10 +53,19 @@ OFF_MIN = 1.0
 # Characters too common to stand for a theme on their own.
 _STOP_CHARS = frozenset(
     "的了是在有和与及或就都也还很太吗呢吧啊呀哦么什怎个一不人大小多少上下中日月年天时我你他她它们这那子儿"
+    "学生会家出来去说到要能可对以为后前里外自动互量单用行发心分开方法习复备地得过着看想做好新老"
 )
 SOCIAL_MAX_CHARS = 16
 SCAN_CHARS = 1000  # longer texts are judged on their beginning
 
+GROUP_QUESTION_MAX_CHARS = 24
+_GROUP_QUESTION = re.compile(
+    r"(?:可以|能|能不能|可不可以)(?:带|参加|报名|请假|补)"
+    r"|带[^，。,.!?？！]{1,4}(?:一起)?(?:去|来|参加)"
+    r"|(?:几点|在哪|哪里|什么时候)(?:集合|见面|开始|出发|截止|交)"
+    r"|(?:群里|群内|咱们群|本群|这个群)[^，。,.!?？！]{0,6}(?:规则|规定|要求|可以|能不能)"
+)
+_QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
 _MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
 _SPACES = re.compile(r"\s+")
 _WECHAT_EMOJI = re.compile(r"\[[^\[\]\s]{1,6}\]")
@@ -285,9 +294,15 @@ class TopicClassifier:
                         put(part, W_KEYWORD_PART, "keyword")
         # "写" when the keywords say 写作 and 写手: a verb or noun the theme is built on
         # (or 稿 from 稿子, 投稿 and 稿费: any position)
+        # Sources: the keywords and the content words of the name and the description.
+        sources = {unicodedata.normalize("NFKC", k).lower().strip() for k in theme.keywords} | {
+            t
+            for text in (theme.name, theme.description)
+            for t in theme_tokens(text)
+            if _content_word(t)
+        }
         firsts: dict[str, int] = {}
-        for keyword in theme.keywords:
-            kw = unicodedata.normalize("NFKC", keyword).lower().strip()
+        for kw in sources:
             if len(kw) >= 2:
                 for char in set(kw):
                     if _CJK.match(char) and char not in _STOP_CHARS:
@@ -383,6 +398,12 @@ class TopicClassifier:
                     domains.setdefault(name, {})[found.group(0)] = 1.0
                     off += 1.0
         label: Label = "off" if off >= OFF_MIN + theme and theme < VETO else "on"
+        if label == "off" and len(text) <= GROUP_QUESTION_MAX_CHARS:
+            # a short question about the group's own doings ("带孩子一起去可以吗") is never off
+            asked = _GROUP_QUESTION.search(text)
+            if asked is not None and _QUESTION.search(text) is not None:
+                label = "on"
+                themes[asked.group(0)] = (W_MATTER, "group question")
         return Verdict(
             label,
             points,

@@ -148,7 +148,7 @@ DOMAINS: tuple[Domain, ...] = (
         strong="""
         幼儿园 小学 初中 中考 高考 家长会 学区 早教 奶粉 尿不湿 辅导作业 兴趣班 补习班 培训班
         带娃 我家娃 宝宝 孩子 二胎 月子 坐月子 产假 育儿 哄睡 辅食 期中考试 期末考试 班主任
-        我儿子 我女儿 我闺女 我家孩子 我家小孩 倒数第一 陪写作业 小升初 家长群 接孩子 接娃 送娃
+        我儿子 我女儿 我闺女 我家孩子 我家小孩 倒数第一 陪写作业 作业好多 作业太多 写作业 小升初 家长群 接孩子 接娃 送娃
         """,
         weak="娃 老大 老二 上学 放学 成绩 儿子 女儿 闺女 小孩",
         patterns=(r"考了\d+分",),
@@ -181,7 +181,7 @@ DOMAINS: tuple[Domain, ...] = (
         strong="""
         买车 提车 新能源车 电动车 特斯拉 比亚迪 理想汽车 蔚来 小鹏 油价 加油站 充电桩 驾照
         驾校 科目二 科目三 堵车 4s店 车险 保养 违章 停车位 油耗 限号 摇号 洗车 su7 问界 开车
-        新车 车位 加油
+        新车 车位 加油 自驾 路况 高速 胎压 车队 suv 跑长途 服务区
         """,
     ),
     Domain(
@@ -252,7 +252,8 @@ FILLERS = """
 # The group's own matters: a message about them is never off-topic, whatever the theme.
 GROUP_MATTERS = """
 打卡 签到 补卡 分享会 积分 会员 群规 群公告 公告 群主 管理员 助教 课程 直播 回放 作业 训练营
-续费 退费 等级 勋章 排行榜 入群 精华
+续费 退费 等级 勋章 排行榜 入群 精华 截止 课件 群文件 开营 结营 入营 答疑 补交 几点开始
+什么时候开始 链接在哪 怎么参加 群规则
 """
 
 # Words too generic to say what a theme is about (dropped from theme descriptions/examples).
