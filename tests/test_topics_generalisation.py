@@ -235,6 +235,9 @@ def test_a_character_of_the_description_and_a_keyword_is_a_stem() -> None:
         "topics_dev_kaoyan.yaml",
         "topics_dev_baking.yaml",
         "topics_dev_travel.yaml",
+        "topics_dev_calligraphy.yaml",
+        "topics_dev_piano.yaml",
+        "topics_dev_japanese.yaml",
     ],
 )
 def test_development_sets_meet_the_targets(name: str) -> None:
@@ -253,3 +256,37 @@ def test_held_out_sets_do_not_regress(name: str) -> None:
     report = evaluate(load_cases(DATA / name))
     assert report.spam_precision >= 0.95 and report.spam_recall >= 0.85
     assert report.off_precision >= 0.85 and report.off_recall >= 0.80
+
+
+# --- theme characters and context words ----------------------------------------------------------
+
+PIANO = ThemeSettings(
+    name="钢琴自学交流群",
+    description="成人零基础学钢琴，分享练琴心得、曲谱和指法",
+    keywords=["钢琴", "练琴", "曲谱", "指法", "节奏", "和弦", "乐理", "琴键", "弹奏", "视奏"],
+)
+
+
+def test_uncommon_characters_of_the_theme_are_weak_evidence() -> None:
+    piano = TopicClassifier(PIANO)
+    assert "谱" in piano.theme_chars and "节" in piano.theme_chars
+    assert "学" not in piano.theme_chars  # among the most common characters
+    verdict = piano.classify("周杰伦的晴天有简单版的谱吗")
+    assert verdict.label == "on" and "谱(char)" in verdict.explain()
+    # characters are capped below the veto: two of them never save a clear off-topic message
+    assert piano.classify("今天股票又绿了，心态崩了").label == "off"
+
+
+def test_a_theme_character_inside_a_generic_word_does_not_count() -> None:
+    fitness = TopicClassifier(ThemeSettings(name="健身营", keywords=["卧推", "深蹲", "硬拉"]))
+    assert "推" in fitness.theme_chars
+    assert fitness.classify("有推荐的笔记本电脑吗，预算五千").label == "off"  # 推荐
+
+
+def test_holidays_are_context_unless_the_message_is_about_them(books: TopicClassifier) -> None:
+    calligraphy = TopicClassifier(
+        ThemeSettings(name="书法练习营", keywords=["书法", "练字", "临帖", "字帖", "毛笔"])
+    )
+    assert calligraphy.classify("春节要写春联了，有没有好看的模板").label == "on"
+    assert books.classify("中秋节你们回家吗").label == "off"
+    assert books.classify("我买的彩票差一个号就中了").label == "off"

@@ -27,7 +27,15 @@ from typing import Literal
 
 from bot.settings.base import ThemeSettings
 from bot.text import spam as spam_rules
-from bot.text.domains import DOMAINS, FILLERS, GENERIC_WORDS, GROUP_MATTERS, SOCIAL_WORDS, words
+from bot.text.domains import (
+    COMMON_CHARS,
+    DOMAINS,
+    FILLERS,
+    GENERIC_WORDS,
+    GROUP_MATTERS,
+    SOCIAL_WORDS,
+    words,
+)
 from bot.text.spam import SPAM_THRESHOLD, Signal
 
 Label = Literal["on", "social", "off", "spam"]
@@ -43,6 +51,11 @@ W_KEYWORD_PART = 0.5
 W_EXAMPLE = 0.4
 W_STEM = 0.3
 W_OWN_DOMAIN = 0.3  # a word of a domain the theme belongs to
+# A character of the theme's words that is not among the most common ones ("琴" from 曲谱 and
+# 钢琴, "谱" from 曲谱), found outside any matched word: a little theme evidence each, capped
+# below VETO so that characters alone only ask for more off-topic evidence.
+W_CHAR = 0.2
+CHAR_CAP = 0.4
 VETO = 0.6
 # A domain whose affinity with the theme reaches this is the theme's own (switched off).
 SUPPRESS_AT = 1.5
@@ -222,6 +235,7 @@ class TopicClassifier:
         self.spam_threshold = spam_threshold
         self.theme_terms = self._theme_terms(theme)
         self.suppressed = self._suppressed_domains(theme)
+        self.theme_chars = self._theme_chars(theme, self.theme_terms)
         table: dict[str, list[_Entry]] = {}
 
         def add(word: str, entry: _Entry) -> None:
@@ -319,6 +333,21 @@ class TopicClassifier:
         return terms
 
     @staticmethod
+    def _theme_chars(theme: ThemeSettings, terms: dict[str, tuple[float, str]]) -> frozenset[str]:
+        sources = [unicodedata.normalize("NFKC", k).lower() for k in theme.keywords]
+        for text in (theme.name, theme.description):
+            sources.extend(t for t in theme_tokens(text) if _content_word(t))
+        return frozenset(
+            char
+            for source in sources
+            for char in source
+            if _CJK.match(char)
+            and char not in COMMON_CHARS
+            and char not in _STOP_CHARS
+            and char not in terms  # already a stem
+        )
+
+    @staticmethod
     def _suppressed_domains(theme: ThemeSettings) -> frozenset[str]:
         """Domains the theme itself belongs to, scored from the theme's own words (see
         ``domain_affinity``): a domain at 1.0 or more is switched off."""
@@ -328,9 +357,12 @@ class TopicClassifier:
 
     # -- classifying --------------------------------------------------------------------------
 
-    def scan(self, text: str) -> list[tuple[str, tuple[_Entry, ...]]]:
-        """Leftmost-longest, non-overlapping matches of the word table."""
-        table, lengths = self._table, self._lengths
+    def scan(
+        self, text: str, loose: set[str] | None = None
+    ) -> list[tuple[str, tuple[_Entry, ...]]]:
+        """Leftmost-longest, non-overlapping matches of the word table. Theme characters
+        outside any match are added to ``loose`` when given."""
+        table, lengths, chars = self._table, self._lengths, self.theme_chars
         hits: list[tuple[str, tuple[_Entry, ...]]] = []
         i, n = 0, len(text)
         while i < n:
@@ -343,10 +375,19 @@ class TopicClassifier:
                         i += size
                         break
                 else:
+                    if loose is not None and text[i] in chars and self._char_counts(text, i):
+                        loose.add(text[i])
                     i += 1
             else:
+                if loose is not None and text[i] in chars and self._char_counts(text, i):
+                    loose.add(text[i])
                 i += 1
         return hits
+
+    @staticmethod
+    def _char_counts(text: str, i: int) -> bool:
+        """A theme character inside a generic word ("推" in "推荐") is no theme evidence."""
+        return text[max(i - 1, 0) : i + 1] not in _GENERIC and text[i : i + 2] not in _GENERIC
 
     def is_social(self, text: str) -> bool:
         if len(text) > 4 * SOCIAL_MAX_CHARS:
@@ -368,7 +409,8 @@ class TopicClassifier:
         spam_words: dict[str, list[str]] = {}
         domains: dict[str, dict[str, float]] = {}
         themes: dict[str, tuple[float, str]] = {}
-        for word, entries in self.scan(text):
+        loose: set[str] = set()
+        for word, entries in self.scan(text, loose):
             for entry in entries:
                 if entry.kind == "spam":
                     spam_words.setdefault(entry.key, []).append(word)
@@ -388,6 +430,9 @@ class TopicClassifier:
             return Verdict(
                 "social", points, signals=signals, note="image", spam_threshold=threshold
             )
+        if loose:
+            for char in sorted(loose)[: int(CHAR_CAP / W_CHAR + 0.5)]:
+                themes.setdefault(char, (W_CHAR, "char"))
         theme = sum(w for w, _ in themes.values())
         off = sum(sum(ws.values()) for ws in domains.values())
         if theme < VETO and off < OFF_MIN + theme:
