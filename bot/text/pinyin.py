@@ -25,6 +25,7 @@ _MAX_READINGS = 2
 _NUMERALS = frozenset("零一二两三四五六七八九十百千万亿几半")
 # Particles and pronouns: typed on purpose, never a typo of a content word (月的 is no 月底).
 _PARTICLES = frozenset("的了吗呢吧啊呀么嘛哦哈啦着过是在有和与及我你他她它这那个也都就还又很不没")
+_MEMO_SIZE = 50_000
 
 
 def _strip_tone(syllable: str) -> str:
@@ -83,12 +84,23 @@ class Respeller:
         # Two vocabulary words that sound alike: no safe repair for that sound.
         self._by_key: Mapping[str, str] = {k: w for k, w in by_key.items() if k not in ambiguous}
         self._real_word = real_word
+        # Both depend only on their argument and the fixed vocabulary: memoised, bounded.
+        self._mutable_memo: dict[str, bool] = {}
+        self._candidates_memo: dict[str, tuple[str, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._by_key)
 
     def _mutable(self, token: str) -> bool:
         """May this token's characters change? (Not numbers: 跑两公里 is no 跑量; not particles.)"""
+        found = self._mutable_memo.get(token)
+        if found is None:
+            if len(self._mutable_memo) >= _MEMO_SIZE:
+                self._mutable_memo.clear()
+            found = self._mutable_memo[token] = self._compute_mutable(token)
+        return found
+
+    def _compute_mutable(self, token: str) -> bool:
         if not all(_is_cjk(c) for c in token):
             return False
         if any(c in _NUMERALS or c in _PARTICLES for c in token):
@@ -130,14 +142,26 @@ class Respeller:
                 continue
             if not any(self._mutable(t) for t in group):
                 continue
-            options = [readings(c)[:_MAX_READINGS] for c in window]
-            if not all(options):
-                continue
-            for combo in itertools.product(*options):
-                word = self._by_key.get(" ".join(combo))
-                if word is not None and word != window and self._allowed(group, word):
+            for word in self._candidates(window):
+                if self._allowed(group, word):
                     return word, used
         return None
+
+    def _candidates(self, window: str) -> tuple[str, ...]:
+        """Vocabulary words that sound like `window`, in reading order."""
+        found = self._candidates_memo.get(window)
+        if found is None:
+            options = [readings(c)[:_MAX_READINGS] for c in window]
+            words: list[str] = []
+            if all(options):
+                for combo in itertools.product(*options):
+                    word = self._by_key.get(" ".join(combo))
+                    if word is not None and word != window:
+                        words.append(word)
+            if len(self._candidates_memo) >= _MEMO_SIZE:
+                self._candidates_memo.clear()
+            found = self._candidates_memo[window] = tuple(words)
+        return found
 
     def _allowed(self, group: Sequence[str], word: str) -> bool:
         pos = 0
