@@ -238,6 +238,7 @@ def test_a_character_of_the_description_and_a_keyword_is_a_stem() -> None:
         "topics_dev_calligraphy.yaml",
         "topics_dev_piano.yaml",
         "topics_dev_japanese.yaml",
+        "topics_dev_coffee.yaml",
     ],
 )
 def test_development_sets_meet_the_targets(name: str) -> None:
@@ -269,7 +270,8 @@ PIANO = ThemeSettings(
 
 def test_uncommon_characters_of_the_theme_are_weak_evidence() -> None:
     piano = TopicClassifier(PIANO)
-    assert "谱" in piano.theme_chars and "节" in piano.theme_chars
+    assert "谱" in piano.theme_chars and "弦" in piano.theme_chars
+    assert "节" not in piano.theme_chars  # 中秋节, 春节...: everyday
     assert "学" not in piano.theme_chars  # among the most common characters
     verdict = piano.classify("周杰伦的晴天有简单版的谱吗")
     assert verdict.label == "on" and "谱(char)" in verdict.explain()
@@ -290,3 +292,22 @@ def test_holidays_are_context_unless_the_message_is_about_them(books: TopicClass
     assert calligraphy.classify("春节要写春联了，有没有好看的模板").label == "on"
     assert books.classify("中秋节你们回家吗").label == "off"
     assert books.classify("我买的彩票差一个号就中了").label == "off"
+
+
+def test_a_phrase_pattern_does_not_count_a_word_twice() -> None:
+    knitting = TopicClassifier(
+        ThemeSettings(name="毛线编织手作群", keywords=["编织", "毛线", "棒针", "钩针", "毛衣"])
+    )
+    # "追剧" is a word and also matches the drama phrase pattern: 1 point, not 2, so the
+    # theme character 织 keeps it on-topic
+    verdict = knitting.classify("追剧的时候织最快了哈哈")
+    assert verdict.label == "on" and verdict.off_score == 1.0
+    # a phrase still completes weak evidence: "中秋节" (context) + "回家" is holiday talk
+    assert knitting.classify("中秋节你们回家吗").label == "off"
+
+
+def test_everyday_characters_are_not_theme_characters() -> None:
+    dolls = TopicClassifier(ThemeSettings(name="手作群", keywords=["玩偶", "钩针"]))
+    assert "玩" not in dolls.theme_chars  # 玩游戏, 出去玩...
+    assert "钩" in dolls.theme_chars
+    assert dolls.classify("有没有人一起玩原神").label == "off"

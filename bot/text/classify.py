@@ -202,6 +202,20 @@ def domain_affinity(theme: ThemeSettings) -> dict[str, float]:
 _SOCIAL = words(SOCIAL_WORDS)
 _FILLER = words(FILLERS)
 _GENERIC = frozenset(words(GENERIC_WORDS))
+
+
+def _everyday_chars() -> frozenset[str]:
+    """Characters of two or more everyday-domain words ("玩" in 玩游戏 and 出去玩): they speak
+    for everyday chat as much as for a theme."""
+    seen: dict[str, int] = {}
+    for domain in DOMAINS:
+        for word in {*words(domain.strong), *words(domain.weak)}:
+            for char in set(word):
+                seen[char] = seen.get(char, 0) + 1
+    return frozenset(c for c, n in seen.items() if n >= 2)
+
+
+_EVERYDAY_CHARS = _everyday_chars()
 _SOCIAL_RE = re.compile(
     "^(?:"
     + "|".join(re.escape(w) for w in sorted({*_SOCIAL, *_FILLER}, key=len, reverse=True))
@@ -343,6 +357,7 @@ class TopicClassifier:
             for char in source
             if _CJK.match(char)
             and char not in COMMON_CHARS
+            and char not in _EVERYDAY_CHARS
             and char not in _STOP_CHARS
             and char not in terms  # already a stem
         )
@@ -440,8 +455,13 @@ class TopicClassifier:
             for name, pattern in self._domain_patterns:
                 found = pattern.search(text)
                 if found is not None:
-                    domains.setdefault(name, {})[found.group(0)] = 1.0
-                    off += 1.0
+                    matched = domains.setdefault(name, {})
+                    phrase = found.group(0)
+                    # a phrase is worth 1.0 in all, words of it already counted included
+                    extra = 1.0 - sum(w for word, w in matched.items() if word in phrase)
+                    if extra > 0:
+                        matched[phrase] = extra
+                        off += extra
         label: Label = "off" if off >= OFF_MIN + theme and theme < VETO else "on"
         if label == "off" and len(text) <= GROUP_QUESTION_MAX_CHARS:
             # a short question about the group's own doings ("带孩子一起去可以吗") is never off
