@@ -61,6 +61,8 @@ def test_fold_symbols() -> None:
         "代写读后感，包过，价格私聊",
         "专业马拉松代跑，保证完赛，价格私聊",
         "t.cn/Rx3abc 读书资料合集",  # a short link decides alone
+        "有需要的加我 幺三八一二三四五六七八",  # a phone number in Chinese digits
+        "w x：book2024 领资料",  # spaced letters
     ],
 )
 def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
@@ -84,6 +86,7 @@ def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
         "大家可以加一下群主微信，问他要书单",
         "权威 python3 教程有推荐吗",  # "威" inside a word, an id with a digit
         "c++ vector 怎么用",
+        "第一二三四五六七章的笔记整理好了",  # Chinese digits that are no number to call
     ],
 )
 def test_numbers_and_innocent_asks_are_not_spam(books: TopicClassifier, text: str) -> None:

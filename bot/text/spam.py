@@ -119,7 +119,7 @@ _ID = r"[a-z0-9][a-z0-9_\-]{4,29}"
 _SEP = r"[\s:：+_\-]*"
 _HANDLE = re.compile(
     # a named messenger, then an id: "vx：abc123", "微信 wx888999", "Q号 889977665"
-    r"(?:(?<![a-z0-9])(?:vx|wx|wechat|weixin|qq|q号|v号|v信|vx号|wx号)|微信号?|威信|薇信|徽信|维信"
+    r"(?:(?<![a-z0-9])(?:vx|wx|v x|w x|wechat|weixin|qq|q q|q号|v号|v信|vx号|wx号)|微信号?|威信|薇信|徽信|维信"
     r"|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)\s*(?:号|群|号码)?"
     + _SEP
     + r"(?P<id>"
@@ -153,6 +153,12 @@ _DECORATION = re.compile(
     "[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200b-\u200d\u2060\u00b7\u2022"
     "\u2605\u2606\u2661\u2665]+"
 )
+
+
+_CN_DIGITS = str.maketrans(
+    "零〇幺一二三四五六七八九壹贰叁肆伍陆柒捌玖两", "001123456789123456789" + "2"
+)
+_CN_DIGIT_RUN = re.compile("[零〇幺一二三四五六七八九壹贰叁肆伍陆柒捌玖两]{7,}")
 
 
 def fold_symbols(text: str) -> str:
@@ -226,6 +232,9 @@ def structural_signals(
     ``text`` is already normalised (NFKC, lower case).
     """
     out: list[Signal] = []
+    if _CN_DIGIT_RUN.search(text) is not None:
+        # "一三八一二三四五六七八", "幺三九…": numbers spelled in Chinese digits
+        text = _CN_DIGIT_RUN.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
     has_digit = _DIGIT.search(text) is not None
     rest = text
     if "." in text:
