@@ -40,6 +40,12 @@ def load_or_report(path: str) -> AppConfig | None:
         return None
 
 
+def report_db_error(exc: Exception) -> int:
+    """An operator command's database refusal (storage/operator.py) on stderr; status 1."""
+    print(f"groupops: {exc}", file=sys.stderr)
+    return 1
+
+
 # --- check-config ---------------------------------------------------------------------------
 
 

@@ -17,48 +17,33 @@ from bot.config import AppConfig
 DEFAULT_CONFIG = "config.yaml"
 
 
-def _db_url(arg: str | None, config: AppConfig) -> str:
-    if not arg:
-        return config.storage_url
-    if "://" in arg:
-        return arg
-    return f"sqlite+aiosqlite:///{Path(arg).expanduser().resolve()}"
-
-
 async def export_highlights(
     config: AppConfig, db_url: str, group_id: str, since: date | None, fmt: str
 ) -> str:
     from handlers.checkin import local_midnight
     from handlers.highlights import export_json, export_markdown
-    from storage.db import create_engine, session_factory
+    from storage.operator import open_database
     from storage.repos.highlights import HighlightRepo
-    from storage.uow import UnitOfWorkFactory
 
     group = config.group(group_id)
     start = local_midnight(group, since) if since else None
-    engine = create_engine(db_url)
-    try:
-        async with UnitOfWorkFactory(session_factory(engine))() as uow:
-            rows = await HighlightRepo(uow.session).between(group_id, since=start)
-    finally:
-        await engine.dispose()
+    async with open_database(db_url) as uow_factory, uow_factory() as uow:
+        rows = await HighlightRepo(uow.session).between(group_id, since=start)
     return export_json(group, rows) if fmt == "json" else export_markdown(group, rows)
 
 
 def cmd_export_highlights(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report
+    from bot.cli import load_or_report, report_db_error
+    from storage.operator import OperatorDatabaseError, resolve_db_url
 
     config = load_or_report(args.config)
     if config is None:
         return 1
+    url = resolve_db_url(args.db, config.storage_url)
     try:
-        text = asyncio.run(
-            export_highlights(config, _db_url(args.db, config), args.group, args.since, args.format)
-        )
-    except Exception as exc:  # a missing table, an unreachable database: say so plainly
-        print(f"cannot read highlights: {exc}", file=sys.stderr)
-        print("run `groupops db upgrade` first, or check --db / storage.url", file=sys.stderr)
-        return 1
+        text = asyncio.run(export_highlights(config, url, args.group, args.since, args.format))
+    except OperatorDatabaseError as exc:
+        return report_db_error(exc)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:

@@ -1,4 +1,9 @@
-"""Operator commands of Q&A: `groupops eval ...` and `groupops faq export|import`."""
+"""Operator commands of Q&A: `groupops eval ...` and `groupops faq export|import`.
+
+`faq export` and `faq import` never create or migrate the database: a missing SQLite file
+or a schema behind the migration heads is refused with a hint (storage/operator.py); the
+import writes only into a database that `groupops db upgrade` has already prepared.
+"""
 
 from __future__ import annotations
 
@@ -24,30 +29,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e.add_argument("--format", choices=["yaml", "csv"], default="yaml")
     e.add_argument("--config", default="config.yaml")
     e.add_argument("--output", "-o", help="write to this file instead of standard output")
+    e.add_argument("--db", help="SQLite file or database URL instead of storage.url")
     e.set_defaults(func=cmd_faq_export)
     i = faq.add_parser("import", help="add entries from a YAML or CSV file to the database")
     i.add_argument("file")
     i.add_argument("--config", default="config.yaml")
     i.add_argument("--group", help="only this group sees the entries (default: every group)")
+    i.add_argument("--db", help="SQLite file or database URL instead of storage.url")
     i.set_defaults(func=cmd_faq_import)
 
 
-def _rows(config: Any) -> list[dict[str, Any]]:
+def _rows(config: Any, url: str) -> list[dict[str, Any]]:
     """Every entry as a plain mapping: config ones by id, database ones by number."""
     from handlers.qa_service import QaService
-    from storage.db import create_engine, session_factory
-    from storage.migrate import upgrade
-    from storage.uow import UnitOfWorkFactory
+    from storage.operator import open_database
 
     async def go() -> list[dict[str, Any]]:
-        engine = create_engine(config.storage_url)
-        try:
-            await upgrade(engine)
-            uow = UnitOfWorkFactory(session_factory(engine))
+        async with open_database(url) as uow:
             service = QaService(config, uow, build_index=False)
             await service.reload()
-        finally:
-            await engine.dispose()
         out = []
         for entry in service.entries.values():
             row: dict[str, Any] = {
@@ -68,12 +68,16 @@ def _rows(config: Any) -> list[dict[str, Any]]:
 
 
 def cmd_faq_export(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report
+    from bot.cli import load_or_report, report_db_error
+    from storage.operator import OperatorDatabaseError, resolve_db_url
 
     config = load_or_report(args.config)
     if config is None:
         return 1
-    rows = _rows(config)
+    try:
+        rows = _rows(config, resolve_db_url(args.db, config.storage_url))
+    except OperatorDatabaseError as exc:
+        return report_db_error(exc)
     if args.format == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -101,12 +105,10 @@ def cmd_faq_export(args: argparse.Namespace) -> int:
 
 
 def cmd_faq_import(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report
+    from bot.cli import load_or_report, report_db_error
     from handlers.qa_service import FaqFileError, read_faq_file
-    from storage.db import create_engine, session_factory
-    from storage.migrate import upgrade
+    from storage.operator import OperatorDatabaseError, open_database, resolve_db_url
     from storage.repos.faq import FaqRepo
-    from storage.uow import UnitOfWorkFactory
 
     config = load_or_report(args.config)
     if config is None:
@@ -118,28 +120,27 @@ def cmd_faq_import(args: argparse.Namespace) -> int:
         return 1
     now = datetime.now(UTC)  # operator command: wall-clock time of the import
 
+    url = resolve_db_url(args.db, config.storage_url)
+
     async def go() -> tuple[int, int]:
-        engine = create_engine(config.storage_url)
         added = skipped = 0
-        try:
-            await upgrade(engine)
-            uow_factory = UnitOfWorkFactory(session_factory(engine))
-            async with uow_factory() as uow:
-                repo = FaqRepo(uow.session)
-                for item in items:
-                    if await repo.find_entry(args.group, item.question) is not None:
-                        skipped += 1
-                        continue
-                    entry = await repo.add_entry(
-                        args.group, item.question, item.answer, "import", now
-                    )
-                    for text in item.similar:
-                        await repo.add_alias(str(entry.id), args.group, text, "import", now)
-                    added += 1
-        finally:
-            await engine.dispose()
+        # A write: never into a new file at a mistyped path, never into an old schema.
+        database = open_database(url, must_exist=True, require_current=True)
+        async with database as uow_factory, uow_factory() as uow:
+            repo = FaqRepo(uow.session)
+            for item in items:
+                if await repo.find_entry(args.group, item.question) is not None:
+                    skipped += 1
+                    continue
+                entry = await repo.add_entry(args.group, item.question, item.answer, "import", now)
+                for text in item.similar:
+                    await repo.add_alias(str(entry.id), args.group, text, "import", now)
+                added += 1
         return added, skipped
 
-    added, skipped = asyncio.run(go())
+    try:
+        added, skipped = asyncio.run(go())
+    except OperatorDatabaseError as exc:
+        return report_db_error(exc)
     print(f"imported {added} entries, skipped {skipped} already present")
     return 0

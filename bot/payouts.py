@@ -6,7 +6,8 @@ Operators who pay real WeChat red packets by hand run
 
 and get one row per (group, member) with the points from /红包 (reward), quizzes (quiz),
 notice red packets (notice) and draws (draw) whose ledger time falls on a local day of the
-group (its own timezone) in [since, until]. Read-only: the database is not migrated.
+group (its own timezone) in [since, until]. Read-only: the database is not migrated, and a
+missing SQLite file or an unmigrated schema is refused (storage/operator.py).
 """
 
 from __future__ import annotations
@@ -51,39 +52,35 @@ async def collect_payouts(
     group: str | None = None,
 ) -> list[PayoutRow]:
     """Rows sorted by group, then total (highest first), then member id."""
-    from storage.db import create_engine, session_factory
+    from storage.operator import open_database
     from storage.repos.members import MemberRepo
     from storage.repos.rewards import RewardsRepo
 
     # A window wide enough for every timezone; each line is then checked in its group's.
     low = datetime.combine(since, time(0), tzinfo=UTC) - timedelta(days=2)
     high = datetime.combine(until or date(9998, 12, 30), time(0), tzinfo=UTC) + timedelta(days=2)
-    engine = create_engine(db_url)
-    try:
-        async with session_factory(engine)() as session:
-            lines = await RewardsRepo(session).reward_lines(low, high, KINDS)
-            rows: dict[tuple[str, str], PayoutRow] = {}
-            for line in lines:
-                if group is not None and line.group_id != group:
-                    continue
-                settings = config.group(line.group_id)
-                day = line.created_at.astimezone(settings.tz).date()
-                if day < since or (until is not None and day > until):
-                    continue
-                key = (line.group_id, line.member_id)
-                row = rows.get(key)
-                if row is None:
-                    row = rows[key] = PayoutRow(line.group_id, settings.name, line.member_id)
-                row.points[line.kind] += line.delta
-            by_group: dict[str, list[str]] = defaultdict(list)
-            for group_id, member_id in rows:
-                by_group[group_id].append(member_id)
-            for group_id, members in by_group.items():
-                names = await MemberRepo(session).names(group_id, members)
-                for member_id in members:
-                    rows[(group_id, member_id)].name = names.get(member_id, "")
-    finally:
-        await engine.dispose()
+    async with open_database(db_url) as uow_factory, uow_factory.sessions() as session:
+        lines = await RewardsRepo(session).reward_lines(low, high, KINDS)
+        rows: dict[tuple[str, str], PayoutRow] = {}
+        for line in lines:
+            if group is not None and line.group_id != group:
+                continue
+            settings = config.group(line.group_id)
+            day = line.created_at.astimezone(settings.tz).date()
+            if day < since or (until is not None and day > until):
+                continue
+            key = (line.group_id, line.member_id)
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = PayoutRow(line.group_id, settings.name, line.member_id)
+            row.points[line.kind] += line.delta
+        by_group: dict[str, list[str]] = defaultdict(list)
+        for group_id, member_id in rows:
+            by_group[group_id].append(member_id)
+        for group_id, members in by_group.items():
+            names = await MemberRepo(session).names(group_id, members)
+            for member_id in members:
+                rows[(group_id, member_id)].name = names.get(member_id, "")
     return sorted(rows.values(), key=lambda r: (r.group_id, -r.total, r.member_id))
 
 
@@ -124,7 +121,8 @@ def _day(text: str) -> date:
 
 
 def cmd_payouts(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report
+    from bot.cli import load_or_report, report_db_error
+    from storage.operator import OperatorDatabaseError, resolve_db_url
 
     config = load_or_report(args.config)
     if config is None:
@@ -132,12 +130,11 @@ def cmd_payouts(args: argparse.Namespace) -> int:
     if args.until is not None and args.until < args.since:
         print("--until is before --since", file=sys.stderr)
         return 2
-    url = args.url or config.storage_url
+    url = resolve_db_url(args.db, config.storage_url)
     try:
         rows = asyncio.run(collect_payouts(config, url, args.since, args.until, args.group))
-    except Exception as exc:  # a missing or unmigrated database, a bad URL
-        print(f"cannot read the ledger at {url}: {exc}", file=sys.stderr)
-        return 1
+    except OperatorDatabaseError as exc:
+        return report_db_error(exc)
     if args.format == "csv":
         write_csv(rows, sys.stdout)
     else:
@@ -152,5 +149,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.add_argument("--group", help="only this group id")
     p.add_argument("--config", default="config.yaml")
-    p.add_argument("--url", help="a database URL instead of storage.url")
+    p.add_argument(
+        "--db", "--url", dest="db", help="SQLite file or database URL instead of storage.url"
+    )
     p.set_defaults(func=cmd_payouts)

@@ -14,21 +14,10 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError
-
 from bot.clock import SystemClock
-from bot.config import normalize_db_url
 
 DEFAULT_CONFIG = "config.yaml"
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
-
-
-def db_url(arg: str | None, configured: str) -> str:
-    if not arg:
-        return normalize_db_url(configured)
-    if "://" in arg:
-        return normalize_db_url(arg)
-    return f"sqlite+aiosqlite:///{Path(arg).expanduser().resolve()}"
 
 
 def parse_week(text: str) -> tuple[int, int]:
@@ -43,31 +32,10 @@ def parse_week(text: str) -> tuple[int, int]:
     return year, week
 
 
-def _db_problem(exc: DBAPIError) -> int:
-    cause = exc.orig if exc.orig is not None else exc
-    print(
-        f"groupops: cannot read the database ({cause}); "
-        "run `groupops db upgrade` first, or check --db / storage.url",
-        file=sys.stderr,
-    )
-    return 1
-
-
-def _missing_file(url: str) -> str | None:
-    """A SQLite URL whose file does not exist (connecting would create an empty one)."""
-    prefix = "sqlite+aiosqlite:///"
-    if url.startswith(prefix) and url != prefix + ":memory:":
-        path = Path(url[len(prefix) :])
-        if not path.exists():
-            return str(path)
-    return None
-
-
 def cmd_stats(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report
+    from bot.cli import load_or_report, report_db_error
     from handlers.stats import collect_stats, format_stats
-    from storage.db import create_engine, session_factory
-    from storage.uow import UnitOfWorkFactory
+    from storage.operator import OperatorDatabaseError, open_database, resolve_db_url
 
     config = load_or_report(args.config)
     if config is None:
@@ -83,22 +51,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
     else:
         today = now.astimezone(group.tz).date()
         until = now
-
-    url = db_url(args.db, config.storage_url)
-    if (missing := _missing_file(url)) is not None:
-        print(f"groupops: no database file at {missing}", file=sys.stderr)
-        return 1
+    url = resolve_db_url(args.db, config.storage_url)
 
     async def go() -> int:
-        engine = create_engine(url)
         try:
-            uow = UnitOfWorkFactory(session_factory(engine))
-            async with uow() as work:
+            async with open_database(url) as uow, uow() as work:
                 stats = await collect_stats(work, group, today, args.days, until)
-        except DBAPIError as exc:
-            return _db_problem(exc)
-        finally:
-            await engine.dispose()
+        except OperatorDatabaseError as exc:
+            return report_db_error(exc)
         if args.json:
             print(json.dumps(stats.to_json(), ensure_ascii=False, indent=2))
         else:
@@ -109,11 +69,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report
+    from bot.cli import load_or_report, report_db_error
     from handlers.stats import collect_week
     from scheduler.report_chart import render_week_chart
-    from storage.db import create_engine, session_factory
-    from storage.uow import UnitOfWorkFactory
+    from storage.operator import OperatorDatabaseError, open_database, resolve_db_url
 
     config = load_or_report(args.config)
     if config is None:
@@ -125,22 +84,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     group = config.group(args.group)
     out = Path(args.out)
-
-    url = db_url(args.db, config.storage_url)
-    if (missing := _missing_file(url)) is not None:
-        print(f"groupops: no database file at {missing}", file=sys.stderr)
-        return 1
+    url = resolve_db_url(args.db, config.storage_url)
 
     async def go() -> int:
-        engine = create_engine(url)
         try:
-            uow = UnitOfWorkFactory(session_factory(engine))
-            async with uow() as work:
+            async with open_database(url) as uow, uow() as work:
                 data = await collect_week(work, group, year, week)
-        except DBAPIError as exc:
-            return _db_problem(exc)
-        finally:
-            await engine.dispose()
+        except OperatorDatabaseError as exc:
+            return report_db_error(exc)
         render_week_chart(data, out)
         empty = "  (no messages or check-ins that week)" if data.is_empty else ""
         print(f"{out}{empty}")

@@ -146,6 +146,11 @@ def test_faq_import_then_export(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "faq:\n  - {id: cert, question: 有证书吗？, answer: 结营发电子证书。, similar: [证书怎么领]}\n",
         encoding="utf-8",
     )
+    # the import writes only into a database `groupops db upgrade` has prepared
+    assert main(["faq", "import", str(source), "--config", str(config)]) == 1
+    assert f"no database file at {tmp_path / 'bot.db'}" in capsys.readouterr().err
+    assert not (tmp_path / "bot.db").exists()
+    assert main(["db", "upgrade", "--config", str(config)]) == 0
     assert main(["faq", "import", str(source), "--config", str(config)]) == 0
     assert main(["faq", "import", str(source), "--config", str(config)]) == 0  # no duplicate
     assert "skipped 1" in capsys.readouterr().out

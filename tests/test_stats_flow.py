@@ -179,5 +179,5 @@ def test_operator_commands_explain_a_missing_or_empty_database(
     args = ["--group", "g1", "--config", str(config), "--db", str(empty)]
     assert main(["report", *args, "--week", "2026-W47", "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "no such table" in err and "run `groupops db upgrade` first" in err
+    assert "has no schema yet" in err and "run `groupops db upgrade` first" in err
     assert not out.exists()
