@@ -314,3 +314,23 @@ def test_everyday_characters_are_not_theme_characters() -> None:
     assert "玩" not in dolls.theme_chars  # 玩游戏, 出去玩...
     assert "钩" in dolls.theme_chars
     assert dolls.classify("有没有人一起玩原神").label == "off"
+
+
+THRIFT = ThemeSettings(
+    name="省钱记账互助群",
+    description="一起记账、做家庭预算、分享省钱攻略和薅羊毛技巧",
+    keywords=["记账", "省钱", "预算", "存钱", "开销", "薅羊毛", "优惠", "攒钱", "账单"],
+)
+
+
+def test_a_money_theme_owns_shopping_and_its_money_phrases(books: TopicClassifier) -> None:
+    thrift = TopicClassifier(THRIFT)
+    assert {"shopping", "finance"} <= thrift.suppressed
+    # words of the theme's own field are as good as description words
+    assert thrift.classify("618 满减怎么凑单最划算").label == "on"
+    # a money phrase of the theme's own field saves an everyday word ("外卖")
+    verdict = thrift.classify("这个月外卖花了八百，太离谱了")
+    assert verdict.label == "on" and "own domain" in verdict.explain()
+    # ...which, for a group about something else, is off-topic
+    assert books.classify("这个月外卖花了八百，太离谱了").label == "off"
+    assert thrift.classify("昨晚的球赛太精彩了").label == "off"

@@ -50,7 +50,10 @@ W_DESCRIPTION = 0.6
 W_KEYWORD_PART = 0.5
 W_EXAMPLE = 0.4
 W_STEM = 0.3
-W_OWN_DOMAIN = 0.3  # a word of a domain the theme belongs to
+# A word or phrase of a domain the theme belongs to (a fitness group and "减肥", a thrift group
+# and "满减"): the theme's own field, as good as a description word; its weak words less.
+W_OWN_DOMAIN = 0.6
+W_OWN_DOMAIN_WEAK = 0.3
 # A character of the theme's words that is not among the most common ones ("琴" from 曲谱 and
 # 钢琴, "谱" from 曲谱), found outside any matched word: a little theme evidence each, capped
 # below VETO so that characters alone only ask for more off-topic evidence.
@@ -263,6 +266,8 @@ class TopicClassifier:
                 # shadow shorter words of other domains ("宠物医院" is not "医院")
                 for word in words(domain.strong):
                     add(word, _Entry("theme", "own domain", W_OWN_DOMAIN))
+                for word in words(domain.weak):
+                    add(word, _Entry("theme", "own domain", W_OWN_DOMAIN_WEAK))
                 continue
             for word in words(domain.strong):
                 add(word, _Entry("domain", domain.name, 1.0))
@@ -289,6 +294,9 @@ class TopicClassifier:
             for d in DOMAINS
             if d.name not in self.suppressed
             for p in d.patterns
+        )
+        self._own_patterns = tuple(
+            re.compile(p) for d in DOMAINS if d.name in self.suppressed for p in d.patterns
         )
 
     # -- the theme ----------------------------------------------------------------------------
@@ -445,6 +453,13 @@ class TopicClassifier:
             return Verdict(
                 "social", points, signals=signals, note="image", spam_threshold=threshold
             )
+        if self._own_patterns and domains:
+            # "外卖花了八百" in a thrift group: a phrase of the theme's own field
+            for own in self._own_patterns:
+                found = own.search(text)
+                if found is not None:
+                    themes.setdefault(found.group(0), (W_OWN_DOMAIN, "own domain"))
+                    break
         if loose:
             for char in sorted(loose)[: int(CHAR_CAP / W_CHAR + 0.5)]:
                 themes.setdefault(char, (W_CHAR, "char"))
