@@ -334,3 +334,13 @@ def test_a_money_theme_owns_shopping_and_its_money_phrases(books: TopicClassifie
     # ...which, for a group about something else, is off-topic
     assert books.classify("这个月外卖花了八百，太离谱了").label == "off"
     assert thrift.classify("昨晚的球赛太精彩了").label == "off"
+
+
+def test_any_theme_evidence_asks_for_more_off_topic_evidence() -> None:
+    knitting = TopicClassifier(
+        ThemeSettings(name="毛线编织手作群", keywords=["编织", "毛线", "棒针", "钩针", "毛衣"])
+    )
+    # 兔子 (pets) + 女儿 (weak, parenting) = 1.5 < 1 + 0.5 + 0.2 for the character 钩
+    verdict = knitting.classify("钩了一只小兔子，送给女儿当生日礼物")
+    assert verdict.label == "on", verdict.explain()
+    assert knitting.classify("有没有人一起玩原神").label == "off"  # no theme evidence

@@ -10,7 +10,12 @@ Decision, in order:
 1. spam  -- the spam rules (bot/text/spam.py) reach their threshold;
 2. social -- the message is only greetings, thanks, acknowledgements, laughter or emoji;
 3. off   -- it clearly belongs to an everyday domain (food, stocks, games...) and carries no
-            theme signal; a domain the theme itself belongs to is switched off;
+            real theme signal: domain points >= 1 + (0.5 + theme points when there are any),
+            theme points < 0.6. Theme points come from keywords, the name, description and
+            example words, the group's own matters, characters several theme words share
+            (stems), uncommon characters of the theme's words, and the words and phrases of
+            a domain the theme itself belongs to (derived from the theme's words, see
+            ``domain_affinity``), which is never off-topic evidence;
 4. on    -- everything else (the benefit of the doubt goes to the member).
 
 Every verdict carries its reasons, for the operator's log.
@@ -66,6 +71,8 @@ SUPPRESS_AT = 1.5
 # theme signal, such as "写" in a writing group, asks for more evidence) and its theme
 # points stay under VETO.
 OFF_MIN = 1.0
+# Any theme evidence at all (a stem, a character) asks for this much more domain evidence.
+THEMED_EXTRA = 0.5
 # Characters too common to stand for a theme on their own.
 _STOP_CHARS = frozenset(
     "的了是在有和与及或就都也还很太吗呢吧啊呀哦么什怎个一不人大小多少上下中日月年天时我你他她它们这那子儿"
@@ -465,7 +472,8 @@ class TopicClassifier:
                 themes.setdefault(char, (W_CHAR, "char"))
         theme = sum(w for w, _ in themes.values())
         off = sum(sum(ws.values()) for ws in domains.values())
-        if theme < VETO and off < OFF_MIN + theme:
+        need = OFF_MIN + (THEMED_EXTRA + theme if theme > 0 else 0.0)
+        if theme < VETO and off < need:
             # the phrasing patterns can only change the outcome here
             for name, pattern in self._domain_patterns:
                 found = pattern.search(text)
@@ -477,7 +485,7 @@ class TopicClassifier:
                     if extra > 0:
                         matched[phrase] = extra
                         off += extra
-        label: Label = "off" if off >= OFF_MIN + theme and theme < VETO else "on"
+        label: Label = "off" if off >= need and theme < VETO else "on"
         if label == "off" and len(text) <= GROUP_QUESTION_MAX_CHARS:
             # a short question about the group's own doings ("带孩子一起去可以吗") is never off
             asked = _GROUP_QUESTION.search(text)
