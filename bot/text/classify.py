@@ -292,10 +292,12 @@ class TopicClassifier:
             kept = [e for e in table.get(word, []) if e.kind == "spam"]
             table[word] = [*kept, _Entry("theme", source, weight)]
         self._table = {w: tuple(es) for w, es in table.items() if es}
+        # the lengths of the words (two characters or more) by their first two characters
         lengths: dict[str, set[int]] = {}
         for word in self._table:
-            lengths.setdefault(word[0], set()).add(len(word))
-        self._lengths = {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()}
+            if len(word) >= 2:
+                lengths.setdefault(word[:2], set()).add(len(word))
+        self._lengths = {p: tuple(sorted(ls, reverse=True)) for p, ls in lengths.items()}
         self._domain_patterns = tuple(
             (d.name, re.compile(p))
             for d in DOMAINS
@@ -392,11 +394,11 @@ class TopicClassifier:
     ) -> list[tuple[str, tuple[_Entry, ...]]]:
         """Leftmost-longest, non-overlapping matches of the word table. Theme characters
         outside any match are added to ``loose`` when given."""
-        table, lengths, chars = self._table, self._lengths, self.theme_chars
+        table, by_pair, chars = self._table, self._lengths, self.theme_chars
         hits: list[tuple[str, tuple[_Entry, ...]]] = []
         i, n = 0, len(text)
         while i < n:
-            sizes = lengths.get(text[i])
+            sizes = by_pair.get(text[i : i + 2])
             if sizes is not None:
                 for size in sizes:
                     entries = table.get(text[i : i + size])
@@ -405,12 +407,14 @@ class TopicClassifier:
                         i += size
                         break
                 else:
-                    if loose is not None and text[i] in chars and self._char_counts(text, i):
-                        loose.add(text[i])
-                    i += 1
-            else:
-                if loose is not None and text[i] in chars and self._char_counts(text, i):
-                    loose.add(text[i])
+                    sizes = None
+            if sizes is None:
+                char = text[i]
+                entries = table.get(char)
+                if entries is not None:
+                    hits.append((char, entries))
+                elif loose is not None and char in chars and self._char_counts(text, i):
+                    loose.add(char)
                 i += 1
         return hits
 

@@ -161,10 +161,13 @@ _CN_DIGITS = str.maketrans(
 _CN_DIGIT_RUN = re.compile("[零〇幺一二三四五六七八九壹贰叁肆伍陆柒捌玖两]{7,}")
 
 
+_FOLDABLE = re.compile("[\u2795\u271a\ufe62\u2719]|" + _DECORATION.pattern)
+
+
 def fold_symbols(text: str) -> str:
     """Pluses to "+", emoji and decorative symbols removed: the text spam rules and the word
     scan see. Idempotent; cheap when the text has no such symbol."""
-    if text.isascii():
+    if text.isascii() or _FOLDABLE.search(text) is None:
         return text
     return _DECORATION.sub("", text.translate(_PLUSES))
 
