@@ -63,6 +63,13 @@ def test_fold_symbols() -> None:
         "t.cn/Rx3abc 读书资料合集",  # a short link decides alone
         "有需要的加我 幺三八一二三四五六七八",  # a phone number in Chinese digits
         "w x：book2024 领资料",  # spaced letters
+        "威芯：paizhao666",  # 芯 for 信
+        "VX同号 1️⃣3️⃣8️⃣1️⃣2️⃣3️⃣4️⃣5️⃣6️⃣7️⃣8️⃣",  # keycap digits
+        "①③⑨①②③④⑤⑥⑦⑧ 专业修图",  # circled digits: a disguised phone number
+        "进裙领后期预设，私信我",  # 裙 for 群
+        "摄影课程免费送，加群领取",  # one phrase, two categories (bait and a call)
+        "看我朋友圈，相机低价转",
+        "扣1领取免费课程，名额有限",
     ],
 )
 def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
@@ -87,6 +94,11 @@ def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
         "权威 python3 教程有推荐吗",  # "威" inside a word, an id with a digit
         "c++ vector 怎么用",
         "第一二三四五六七章的笔记整理好了",  # Chinese digits that are no number to call
+        "扣 1 分的地方是构图",
+        "我在朋友圈发了这组照片",
+        "这张照片 1/250 秒，f2.8，iso 400",
+        "镜头 24-70mm 和 70-200mm 选哪个",
+        "去年 3 月 15 号拍的，13 张",
     ],
 )
 def test_numbers_and_innocent_asks_are_not_spam(books: TopicClassifier, text: str) -> None:

@@ -452,7 +452,12 @@ class TopicClassifier:
                     domains.setdefault(entry.key, {})[word] = entry.weight
                 else:
                     themes[word] = (entry.weight, entry.key)
-        structural = spam_rules.structural_signals(text, self.whitelist_domains, is_image=is_image)
+        structural = spam_rules.structural_signals(
+            text,
+            self.whitelist_domains,
+            is_image=is_image,
+            disguised=spam_rules.has_disguised_digits(raw[:SCAN_CHARS]),
+        )
         if is_image and context is not None:
             structural.append(Signal("image_after_promo", 10, context.evidence))
         signals = tuple(spam_rules.combine(structural, spam_words))

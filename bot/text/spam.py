@@ -75,7 +75,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "bait": (
         5,
         """限时福利 【福利】 福利来了 免费领 免费送 领红包 领取红包 先到先得 名额有限 仅限今天
-        速来 速抢 大礼包 礼包 不是梦 大额券 内部券 优惠券群 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量""",
+        速来 速抢 大礼包 礼包 不是梦 大额券 内部券 优惠券群 进群领 进裙领 加群领 入群领 免费领取 领取资料
+        领取教程 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量""",
     ),
     "bargain": (
         8,
@@ -97,7 +98,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """私聊 私信我 私我 联系我 联系方式 加我 加v 加微 加薇 +v 添加助理 加助理 有意者 有意向 感兴趣的
         有需要的 需要的私 需要的扫 需要的联系 详情咨询 戳我 滴滴我 进群 加群 扫码 扫一扫 二维码
         看主页 主页有 主页联系 点我头像 点头像 看我头像 头像联系 同号 详聊 详询 电话咨询 咨询电话
-        联系电话 加我v 绿泡泡 +vx +wx +q 咨询 电话""",
+        联系电话 加我v 绿泡泡 +vx +wx +q 咨询 电话 进裙 加裙 看我朋友圈 朋友圈有 看朋友圈
+        嘀嘀我 dd我 扣1领 扣1送 扣1免费 进群领 进裙领 加群领 入群领""",
     ),
     "price": (3, "低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要"),
 }
@@ -119,7 +121,7 @@ _ID = r"[a-z0-9][a-z0-9_\-]{4,29}"
 _SEP = r"[\s:：+_\-]*"
 _HANDLE = re.compile(
     # a named messenger, then an id: "vx：abc123", "微信 wx888999", "Q号 889977665"
-    r"(?:(?<![a-z0-9])(?:vx|wx|v x|w x|wechat|weixin|qq|q q|q号|v号|v信|vx号|wx号)|微信号?|威信|薇信|徽信|维信"
+    r"(?:(?<![a-z0-9])(?:vx|wx|v x|w x|wechat|weixin|qq|q q|q号|v号|v信|vx号|wx号)|微信号?|威信|薇信|徽信|维信|威芯|薇芯|微芯|维芯|v芯|卫信"
     r"|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)\s*(?:号|群|号码)?"
     + _SEP
     + r"(?P<id>"
@@ -151,8 +153,17 @@ _URL = re.compile(
 _PLUSES = str.maketrans({"\u2795": "+", "\u271a": "+", "\ufe62": "+", "\u2719": "+"})
 _DECORATION = re.compile(
     "[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200b-\u200d\u2060\u00b7\u2022"
-    "\u2605\u2606\u2661\u2665]+"
+    "\u2605\u2606\u2661\u2665\u20e3]+"
 )
+# Digits written so that a filter does not see them: circled (①), keycaps (1️⃣), full-width,
+# mathematical; checked on the raw text, before NFKC turns them into plain digits.
+_DISGUISED_DIGITS = re.compile(
+    "[\u2460-\u24ff\u2776-\u2793\u20e3\uff10-\uff19\U0001d7ce-\U0001d7ff]"
+)
+
+
+def has_disguised_digits(raw: str) -> bool:
+    return not raw.isascii() and _DISGUISED_DIGITS.search(raw) is not None
 
 
 _CN_DIGITS = str.maketrans(
@@ -228,16 +239,22 @@ def host_in(host: str, domains: Iterable[str]) -> bool:
 
 
 def structural_signals(
-    text: str, whitelist_domains: Sequence[str], *, is_image: bool = False
+    text: str,
+    whitelist_domains: Sequence[str],
+    *,
+    is_image: bool = False,
+    disguised: bool = False,
 ) -> list[Signal]:
     """Contact handles, phone numbers, links, QR codes, and the patterned offers.
 
-    ``text`` is already normalised (NFKC, lower case).
+    ``text`` is already normalised (NFKC, lower case). ``disguised``: the raw text wrote
+    digits in circled, keycap or full-width form (see ``has_disguised_digits``).
     """
     out: list[Signal] = []
     if _CN_DIGIT_RUN.search(text) is not None:
         # "一三八一二三四五六七八", "幺三九…": numbers spelled in Chinese digits
         text = _CN_DIGIT_RUN.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
+        disguised = True
     has_digit = _DIGIT.search(text) is not None
     rest = text
     if "." in text:
@@ -268,7 +285,8 @@ def structural_signals(
         if has_digit:
             phone = _PHONE.search(compact)
             if phone is not None and not any(s.code == "contact" for s in out):
-                out.append(Signal("phone", 8, phone.group(0)))
+                # a phone number in disguised digits is meant to slip past filters
+                out.append(Signal("phone", 10 if disguised else 8, phone.group(0)))
     if is_image:
         qr = _QR_WORDS.search(text)
         if qr is not None:
