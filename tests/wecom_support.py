@@ -26,6 +26,18 @@ WAIT_S = 5.0  # bound on every wait for a loopback event
 _ids = itertools.count(1)
 
 
+async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, int]:
+    """Start an aiohttp app on 127.0.0.1 with a free port; returns the runner and the port."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port: int = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, port
+
+
 class Signal:
     """Wait until a condition holds (bounded by WAIT_S; woken on every server change)."""
 
@@ -90,13 +102,7 @@ class FakeAIBotServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_on_loopback(app)
 
     async def stop(self) -> None:
         for conn in list(self.conns):
@@ -282,13 +288,7 @@ class FakeWebhookServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/cgi-bin/webhook/send", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_on_loopback(app)
 
     async def stop(self) -> None:
         if self._runner is not None:
