@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import CommandCall, UsageError, command, split_command
+from bot.commands import CommandCall, CommandHandler, UsageError, command, split_command
 from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import Message
@@ -156,9 +156,6 @@ async def grant_reward(
 async def cmd_reward(call: CommandCall, ctx: Context) -> None:
     message = call.message
     settings = ctx.group.rewards
-    if not settings.enabled:
-        await ctx.reply(message, DISABLED)
-        return
     if len(call.mentions) != 1:
         raise UsageError("请 @ 一位成员。")
     target = call.mentions[0]
@@ -214,9 +211,6 @@ async def cmd_reward(call: CommandCall, ctx: Context) -> None:
 async def cmd_quiz(call: CommandCall, ctx: Context) -> None:
     message = call.message
     settings = ctx.group.rewards
-    if not settings.enabled:
-        await ctx.reply(message, DISABLED)
-        return
     if call.args in ("", "题库"):
         question = await pick_bank_question(ctx)
         if question is None:
@@ -241,9 +235,6 @@ async def cmd_quiz(call: CommandCall, ctx: Context) -> None:
 async def cmd_notice(call: CommandCall, ctx: Context) -> None:
     message = call.message
     settings = ctx.group.rewards
-    if not settings.enabled:
-        await ctx.reply(message, DISABLED)
-        return
     _, raw = split_command(message.text)  # keep the announcement's line breaks
     spec = parse_notice_args(raw, settings.notice)
     await open_notice(
@@ -258,9 +249,6 @@ async def cmd_notice(call: CommandCall, ctx: Context) -> None:
 async def cmd_draw(call: CommandCall, ctx: Context) -> None:
     message = call.message
     settings = ctx.group.rewards
-    if not settings.enabled:
-        await ctx.reply(message, DISABLED)
-        return
     wanted, points = parse_draw_args(call.args, settings.draw)
     result = await run_draw(
         ctx,
@@ -316,11 +304,23 @@ def could_answer(message: Message) -> bool:
     )
 
 
+def _when_enabled(handler: CommandHandler) -> CommandHandler:
+    """Red-packet commands answer with a short notice in groups that switched the games off."""
+
+    async def guarded(call: CommandCall, ctx: Context) -> None:
+        if not ctx.group.rewards.enabled:
+            await ctx.reply(call.message, DISABLED)
+            return
+        await handler(call, ctx)
+
+    return guarded
+
+
 ROUTES: list[Route[Message]] = [
     command(
         "rewards.reward",
         ("/红包", "/reward"),
-        cmd_reward,
+        _when_enabled(cmd_reward),
         usage=REWARD_USAGE,
         summary="给成员发积分红包（每天有上限）",
         admin_only=True,
@@ -328,7 +328,7 @@ ROUTES: list[Route[Message]] = [
     command(
         "rewards.quiz",
         ("/抢答", "/quiz"),
-        cmd_quiz,
+        _when_enabled(cmd_quiz),
         usage=QUIZ_USAGE,
         summary="发起抢答，第一个答对的成员得分",
         admin_only=True,
@@ -336,7 +336,7 @@ ROUTES: list[Route[Message]] = [
     command(
         "rewards.notice",
         ("/通知", "/notice"),
-        cmd_notice,
+        _when_enabled(cmd_notice),
         usage=NOTICE_USAGE,
         summary="发通知红包，前 N 位回复「收到」的成员得分",
         admin_only=True,
@@ -344,7 +344,7 @@ ROUTES: list[Route[Message]] = [
     command(
         "rewards.draw",
         ("/抽奖", "/draw"),
-        cmd_draw,
+        _when_enabled(cmd_draw),
         usage=DRAW_USAGE,
         summary="从今天发言或打卡的成员中抽奖",
         admin_only=True,

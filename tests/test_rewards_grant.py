@@ -168,3 +168,7 @@ async def test_disabled_rewards_refuse_politely(sqlite_db: str) -> None:
         r = await bot.push(reward("/红包 @bob 20 作业", "bob", user="admin"))
         assert r == ["本群没有开启红包玩法。"]
         assert await ledger_lines(bot) == []
+        for command_text in ("/抢答 2+2=? | 4", "/通知 明晚开会 前3名 5分", "/抽奖 1名 5分"):
+            replies = await bot.push(msg(command_text, user="admin"))
+            assert replies == ["本群没有开启红包玩法。"], command_text
+        assert await ledger_lines(bot) == []
