@@ -3,10 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, bindparam, case, func, insert, select
+from sqlalchemy import Date, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Checkin, LedgerEntry
+from storage.repos.ledger import EARNED_DELTA
 
 
 @dataclass(frozen=True)
@@ -14,18 +15,6 @@ class StreakRow:
     member_id: str
     streak: int
 
-
-# Built once: the hot path skips statement construction and hits the compiled cache.
-_LAST_DAY = (
-    select(Checkin.day, Checkin.streak)
-    .where(
-        Checkin.group_id == bindparam("group_id"),
-        Checkin.member_id == bindparam("member_id"),
-        Checkin.day <= bindparam("up_to", type_=Date),
-    )
-    .order_by(Checkin.day.desc())
-    .limit(1)
-)
 
 _LATEST = (
     select(Checkin.day, Checkin.streak)
@@ -45,9 +34,7 @@ _STANDING = select(
     select(_LATEST.c.day).scalar_subquery(),
     select(_LATEST.c.streak).scalar_subquery(),
     select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(_MEMBER_LINES).scalar_subquery(),
-    select(func.coalesce(func.sum(case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)), 0))
-    .where(_MEMBER_LINES)
-    .scalar_subquery(),
+    select(func.coalesce(func.sum(EARNED_DELTA), 0)).where(_MEMBER_LINES).scalar_subquery(),
 )
 _INSERT = insert(Checkin)
 
@@ -80,12 +67,6 @@ class CheckinRepo:
         stmt = stmt.order_by(Checkin.day.desc()).limit(1)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def last_day(self, group_id: str, member_id: str, up_to: date) -> tuple[date, int] | None:
-        """(day, streak) of a member's latest check-in on or before `up_to` (no ORM load)."""
-        params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
-        row = (await self.session.execute(_LAST_DAY, params)).first()
-        return (row[0], int(row[1])) if row else None
-
     async def standing(self, group_id: str, member_id: str, up_to: date) -> Standing:
         """Everything a check-in needs to know, in one query: the latest check-in on or
         before `up_to` and the member's ledger totals."""
@@ -112,12 +93,6 @@ class CheckinRepo:
             .order_by(Checkin.day)
         )
         return list((await self.session.execute(stmt)).scalars())
-
-    def add(self, checkin: Checkin) -> None:
-        self.session.add(checkin)
-
-    async def flush(self) -> None:
-        await self.session.flush()
 
     async def count_makeups(
         self, group_id: str, member_id: str, since: datetime, until: datetime

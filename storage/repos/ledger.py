@@ -15,10 +15,11 @@ class Standing:
     points: int
 
 
-_EARNED = case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)
+# Lifetime earned points (what levels are based on) count only the positive lines.
+EARNED_DELTA = case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)
 # Built once: the hot path skips statement construction and hits the compiled cache.
 _TOTALS = select(
-    func.coalesce(func.sum(LedgerEntry.delta), 0), func.coalesce(func.sum(_EARNED), 0)
+    func.coalesce(func.sum(LedgerEntry.delta), 0), func.coalesce(func.sum(EARNED_DELTA), 0)
 ).where(
     LedgerEntry.group_id == bindparam("group_id"), LedgerEntry.member_id == bindparam("member_id")
 )
@@ -81,16 +82,6 @@ class LedgerRepo:
         await self.session.flush()
         stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
             LedgerEntry.group_id == group_id, LedgerEntry.member_id == member_id
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
-
-    async def earned(self, group_id: str, member_id: str) -> int:
-        """Lifetime points earned (positive lines only): what levels are based on."""
-        await self.session.flush()
-        stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-            LedgerEntry.group_id == group_id,
-            LedgerEntry.member_id == member_id,
-            LedgerEntry.delta > 0,
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
