@@ -235,8 +235,12 @@ def parse_makeup_day(arg: str, today: date) -> date | None:
     return day
 
 
-async def _recompute_streaks(uow: UnitOfWork, group_id: str, member_id: str, first: date) -> int:
-    """Recompute stored streaks from `first` on; returns the streak of the latest day."""
+async def _recompute_streaks(
+    uow: UnitOfWork, group_id: str, member_id: str, first: date
+) -> tuple[int, date]:
+    """Recompute stored streaks from `first` on (a check-in on `first` exists).
+
+    Returns the streak of the member's latest check-in and that check-in's day."""
     before = await uow.checkins.from_day(group_id, member_id, first - timedelta(1))
     rows = [r for r in before if r.day >= first]
     prev = next((r for r in before if r.day == first - timedelta(1)), None)
@@ -246,7 +250,7 @@ async def _recompute_streaks(uow: UnitOfWork, group_id: str, member_id: str, fir
         streak = streak + 1 if last_day is not None and row.day == last_day + timedelta(1) else 1
         row.streak = streak
         last_day = row.day
-    return streak
+    return streak, rows[-1].day
 
 
 async def handle_makeup(message: Message, ctx: Context) -> Flow:
@@ -276,12 +280,13 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
     month_start_at = local_midnight(group, month_start)
     try:
         async with ctx.uow() as uow:
-            if await uow.checkins.on_day(group.group_id, member, target) is not None:
+            check = await uow.checkins.makeup_check(
+                group.group_id, member, target, month_start_at, message.time
+            )
+            if check.day_taken:
                 await ctx.reply(message, f"{target:%m-%d} 已经打过卡了，不需要补卡。")
                 return STOP
-            used = await uow.checkins.count_makeups(
-                group.group_id, member, month_start_at, message.time
-            )
+            used = check.used_this_month
             if used >= settings.makeup_per_month:
                 await ctx.reply(
                     message, f"本月的 {settings.makeup_per_month} 次补卡机会已经用完啦。"
@@ -292,7 +297,7 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
             await uow.checkins.insert(
                 checkin_row(message, target, f"补卡 {target.isoformat()}", 1, points, makeup=True)
             )
-            streak = await _recompute_streaks(uow, group.group_id, member, target)
+            streak, latest_day = await _recompute_streaks(uow, group.group_id, member, target)
             await uow.ledger.append(
                 group_id=group.group_id,
                 member_id=member,
@@ -301,9 +306,9 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
                 reason=f"补卡 {target.isoformat()}",
                 at=message.time,
                 idem_key=f"makeup:{group.group_id}:{member}:{target.isoformat()}",
+                check_key=False,  # the unique check-in row for that day guards it
             )
-            latest = await uow.checkins.latest(group.group_id, member)
-            live = streak if latest and latest.day >= today - timedelta(1) else 0
+            live = streak if latest_day >= today - timedelta(1) else 0
             award = await _after_points(uow, group, member, live, points, message.time)
     except IntegrityError:
         await ctx.reply(message, f"{target:%m-%d} 已经打过卡了，不需要补卡。")

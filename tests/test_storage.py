@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import migrate
 from storage.db import create_engine, session_factory
-from storage.models import Base, LedgerEntry
+from storage.models import Base, LedgerEntry, Member
 from storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
@@ -110,6 +110,52 @@ async def test_datetimes_come_back_timezone_aware_utc(db_url: str) -> None:
         async with uow() as u:
             line = (await u.session.execute(select(LedgerEntry))).scalar_one()
         assert line.created_at == NOW and line.created_at.tzinfo is not None
+    finally:
+        await engine.dispose()
+
+
+async def test_member_upsert_keeps_names_and_never_moves_last_seen_back(db_url: str) -> None:
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    later = NOW + timedelta(hours=2)
+    try:
+        async with uow() as u:
+            await u.members.seen("g", "m", "小明", NOW)
+        async with uow() as u:
+            await u.members.seen("g", "m", "", later)  # a platform that sent no name
+        async with uow() as u:
+            await u.members.seen("g", "m", "明明", NOW + timedelta(hours=1))  # late delivery
+        async with uow() as u:
+            row = (await u.session.execute(select(Member))).scalar_one()
+            assert (row.display_name, row.first_seen, row.last_seen) == ("明明", NOW, later)
+            assert await u.members.names("g", ["m", "nobody"]) == {"m": "明明"}
+    finally:
+        await engine.dispose()
+
+
+async def test_ledger_top_ranks_by_points_in_a_window(db_url: str) -> None:
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    lines = [("a", 5, NOW), ("b", 9, NOW), ("a", 7, NOW + timedelta(days=1)), ("c", -3, NOW)]
+    try:
+        async with uow() as u:
+            for member, delta, at in lines:
+                await u.ledger.append(
+                    group_id="g", member_id=member, delta=delta, kind="t", reason="", at=at
+                )
+            await u.ledger.append(
+                group_id="other", member_id="z", delta=99, kind="t", reason="", at=NOW
+            )
+        async with uow() as u:
+            ranked = await u.ledger.top("g", 10)
+            assert [(s.member_id, s.points) for s in ranked] == [("a", 12), ("b", 9)]
+            assert [s.member_id for s in await u.ledger.top("g", 1)] == ["a"]
+            since = await u.ledger.top("g", 10, since=NOW + timedelta(hours=1))
+            assert [(s.member_id, s.points) for s in since] == [("a", 7)]
+            until = await u.ledger.top("g", 10, since=NOW, until=NOW + timedelta(hours=1))
+            assert [(s.member_id, s.points) for s in until] == [("b", 9), ("a", 5)]
     finally:
         await engine.dispose()
 

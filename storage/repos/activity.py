@@ -7,6 +7,9 @@ from sqlalchemy import delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ActivityEntry
+from storage.models.base import table_of
+
+_INSERT = insert(table_of(ActivityEntry))
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class ActivityRepo:
 
     async def add_many(self, rows: list[dict[str, object]]) -> None:
         if rows:
-            await self.session.execute(insert(ActivityEntry), rows)
+            await self.session.execute(_INSERT, rows)
 
     async def active_members(
         self,

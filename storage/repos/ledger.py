@@ -3,10 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, insert, select
+from sqlalchemy import Executable, Integer, bindparam, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LedgerEntry
+from storage.models.base import table_of
 
 
 @dataclass(frozen=True)
@@ -15,17 +16,38 @@ class Standing:
     points: int
 
 
+_LEDGER = table_of(LedgerEntry)
 # Lifetime earned points (what levels are based on) count only the positive lines.
-EARNED_DELTA = case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)
-# Built once: the hot path skips statement construction and hits the compiled cache.
-_TOTALS = select(
-    func.coalesce(func.sum(LedgerEntry.delta), 0), func.coalesce(func.sum(EARNED_DELTA), 0)
-).where(
-    LedgerEntry.group_id == bindparam("group_id"), LedgerEntry.member_id == bindparam("member_id")
+EARNED_DELTA = case((_LEDGER.c.delta > 0, _LEDGER.c.delta), else_=0)
+
+# Hot-path statements are built once, on the Core table: no per-call statement
+# construction or ORM result processing, and the compiled form is cached.
+MEMBER_LINES = (_LEDGER.c.group_id == bindparam("group_id")) & (
+    _LEDGER.c.member_id == bindparam("member_id")
 )
+_TOTALS = select(
+    func.coalesce(func.sum(_LEDGER.c.delta), 0), func.coalesce(func.sum(EARNED_DELTA), 0)
+).where(MEMBER_LINES)
+_INSERT = insert(_LEDGER)
+_HAS_KEY = select(_LEDGER.c.id).where(_LEDGER.c.idem_key == bindparam("idem_key")).limit(1)
 
 
-_INSERT = insert(LedgerEntry)
+def _top_statement(since: bool, until: bool) -> Executable:
+    points = func.sum(_LEDGER.c.delta)
+    stmt = select(_LEDGER.c.member_id, points).where(_LEDGER.c.group_id == bindparam("group_id"))
+    if since:
+        stmt = stmt.where(_LEDGER.c.created_at >= bindparam("since"))
+    if until:
+        stmt = stmt.where(_LEDGER.c.created_at < bindparam("until"))
+    return (
+        stmt.group_by(_LEDGER.c.member_id)
+        .having(points > 0)
+        .order_by(points.desc(), _LEDGER.c.member_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+_TOP = {(s, u): _top_statement(s, u) for s in (False, True) for u in (False, True)}
 
 
 class LedgerRepo:
@@ -35,8 +57,8 @@ class LedgerRepo:
         self.session = session
 
     async def has_key(self, idem_key: str) -> bool:
-        stmt = select(LedgerEntry.id).where(LedgerEntry.idem_key == idem_key).limit(1)
-        return (await self.session.execute(stmt)).first() is not None
+        found = await self.session.execute(_HAS_KEY, {"idem_key": idem_key})
+        return found.first() is not None
 
     async def append(
         self,
@@ -102,19 +124,10 @@ class LedgerRepo:
         until: datetime | None = None,
     ) -> list[Standing]:
         """Members by points in [since, until), highest first (all time without since)."""
-        total = func.sum(LedgerEntry.delta)
-        stmt = select(LedgerEntry.member_id, total).where(LedgerEntry.group_id == group_id)
-        if since is not None:
-            stmt = stmt.where(LedgerEntry.created_at >= since)
-        if until is not None:
-            stmt = stmt.where(LedgerEntry.created_at < until)
-        stmt = (
-            stmt.group_by(LedgerEntry.member_id)
-            .having(total > 0)
-            .order_by(total.desc(), LedgerEntry.member_id)
-            .limit(limit)
-        )
-        return [Standing(r[0], int(r[1])) for r in (await self.session.execute(stmt)).all()]
+        stmt = _TOP[since is not None, until is not None]
+        params = {"group_id": group_id, "since": since, "until": until, "limit": limit}
+        rows = (await self.session.execute(stmt, params)).all()
+        return [Standing(r[0], int(r[1])) for r in rows]
 
     async def sum_between(
         self, group_id: str, since: datetime, until: datetime, kinds: tuple[str, ...] = ()

@@ -1,33 +1,57 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Badge, GroupState, Member
+from storage.models.base import table_of
+
+
+def _member_upsert(insert: Any) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE for members: one statement, no read first.
+
+    The name is only overwritten by a non-empty one; last_seen never moves backwards."""
+    stmt = insert(_MEMBERS).values(
+        group_id=bindparam("group_id"),
+        member_id=bindparam("member_id"),
+        display_name=bindparam("name"),
+        first_seen=bindparam("at"),
+        last_seen=bindparam("at"),
+    )
+    new = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=[_MEMBERS.c.group_id, _MEMBERS.c.member_id],
+        set_={
+            "display_name": case(
+                (new.display_name != "", new.display_name), else_=_MEMBERS.c.display_name
+            ),
+            "last_seen": case(
+                (new.last_seen > _MEMBERS.c.last_seen, new.last_seen), else_=_MEMBERS.c.last_seen
+            ),
+        },
+    )
+
+
+_MEMBERS = table_of(Member)
+_UPSERTS = {
+    "sqlite": _member_upsert(sqlite_insert),
+    "postgresql": _member_upsert(postgresql_insert),
+}
 
 
 class MemberRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def seen(self, group_id: str, member_id: str, name: str, at: datetime) -> Member:
-        member = await self.session.get(Member, (group_id, member_id))
-        if member is None:
-            member = Member(
-                group_id=group_id,
-                member_id=member_id,
-                display_name=name,
-                first_seen=at,
-                last_seen=at,
-            )
-            self.session.add(member)
-        else:
-            member.last_seen = max(member.last_seen, at)
-            if name:
-                member.display_name = name
-        return member
+    async def seen(self, group_id: str, member_id: str, name: str, at: datetime) -> None:
+        """Record a member's latest name and when they were last seen."""
+        params = {"group_id": group_id, "member_id": member_id, "name": name, "at": at}
+        await self.session.execute(_UPSERTS[self.session.get_bind().dialect.name], params)
 
     async def names(self, group_id: str, member_ids: list[str]) -> dict[str, str]:
         if not member_ids:
