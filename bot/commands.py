@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.events import Message
-from bot.router import STOP, CommandInfo, Flow, Route
+from bot.router import STOP, CommandInfo, Flow, Route, is_command_text
 
 _MENTION_TOKEN = re.compile(r"@\S+[\u2005\s]?")
 REFUSAL = "抱歉，这个命令只有管理员可以使用。"
@@ -66,10 +66,9 @@ def command(
     lowered = frozenset(n.lower() for n in names)
 
     def match(message: Message) -> bool:
-        text = message.text.lstrip()
-        if not text.startswith(("/", "／")):
-            return False  # most messages are chatter: skip parsing
-        head, _ = split_command(text)
+        if not is_command_text(message.text):
+            return False
+        head, _ = split_command(message.text)
         return head.lower() in lowered
 
     async def handle(message: Message, ctx: Context) -> Flow:

@@ -69,6 +69,13 @@ class SeenEvents:
         return True
 
 
+COMMAND_PREFIXES = ("/", "／")
+
+
+def is_command_text(text: str) -> bool:
+    return text.lstrip().startswith(COMMAND_PREFIXES)
+
+
 class Router:
     def __init__(self, routes: Sequence[Route[Any]]) -> None:
         names = [r.name for r in routes]
@@ -78,6 +85,22 @@ class Router:
         self.routes: tuple[Route[Any], ...] = tuple(routes)
         self.seen = SeenEvents()
         self.paused: set[str] = set()
+        # Candidate routes per event class, in order; plain chat skips the command routes
+        # (most messages are chat, and there are many commands).
+        self._candidates: dict[tuple[type[Event], bool], tuple[Route[Any], ...]] = {}
+
+    def _candidates_for(self, event: Event) -> tuple[Route[Any], ...]:
+        command_text = isinstance(event, Message) and is_command_text(event.text)
+        key = (type(event), command_text)
+        found = self._candidates.get(key)
+        if found is None:
+            found = tuple(
+                r
+                for r in self.routes
+                if isinstance(event, r.event_type) and (command_text or r.command is None)
+            )
+            self._candidates[key] = found
+        return found
 
     def commands(self) -> list[CommandInfo]:
         return [r.command for r in self.routes if r.command is not None]
@@ -89,9 +112,7 @@ class Router:
             return []
         ran: list[str] = []
         paused = event.group_id in self.paused
-        for route in self.routes:
-            if not isinstance(event, route.event_type):
-                continue
+        for route in self._candidates_for(event):
             if paused and not route.runs_when_paused:
                 continue
             try:

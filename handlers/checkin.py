@@ -12,7 +12,7 @@ from bot.commands import CommandCall, command
 from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import Message
-from bot.router import CONTINUE, STOP, Flow, Route
+from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
 from bot.settings.checkin import CheckinSettings
 from handlers.members import remember_member
 from storage.uow import UnitOfWork
@@ -155,7 +155,7 @@ def _award_lines(award: Award) -> list[str]:
 def looks_like_keyword_line(message: Message) -> bool:
     """Pure pre-filter; the group's configured keywords are checked in the handler."""
     text = message.text.lstrip()
-    return 0 < len(text) <= 2000 and not text.startswith(("/", "／"))
+    return 0 < len(text) <= 2000 and not is_command_text(text)
 
 
 async def handle_checkin(message: Message, ctx: Context) -> Flow:

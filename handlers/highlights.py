@@ -25,7 +25,7 @@ from bot.commands import CommandCall, UsageError, command, split_command
 from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import Message
-from bot.router import CONTINUE, STOP, Flow, Route
+from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
 from bot.settings.rituals import DigestOptions
 from handlers.checkin import local_midnight
 from handlers.qa_service import QaService
@@ -152,7 +152,7 @@ async def _save_from_command(call: CommandCall, ctx: Context) -> None:
 def _tag_prefilter(message: Message) -> bool:
     """Pure and cheap (tags start with #); the configured tag is checked in the handler."""
     text = message.text
-    return ("#" in text or "＃" in text) and not text.lstrip().startswith(("/", "／"))
+    return ("#" in text or "＃" in text) and not is_command_text(text)
 
 
 async def handle_tag(message: Message, ctx: Context) -> Flow:

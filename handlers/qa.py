@@ -11,7 +11,7 @@ import re
 from bot.commands import CommandCall, UsageError, command
 from bot.context import Context
 from bot.events import Message
-from bot.router import CONTINUE, STOP, Flow, Route
+from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
 from bot.text.normalize import looks_like_question
 from handlers.qa_service import Entry, QaService
 from storage.repos.faq import FaqRepo, mark_answered
@@ -33,7 +33,7 @@ def service_of(ctx: Context) -> QaService | None:
 def wants_answer(message: Message) -> bool:
     """Pure pre-filter: a question, or anything said to the bot (not a command)."""
     text = message.text.lstrip()
-    if not text or text.startswith(("/", "／")):
+    if not text or is_command_text(text):
         return False
     return message.mentions_bot or looks_like_question(text)
 

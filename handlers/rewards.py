@@ -28,7 +28,7 @@ from bot.commands import CommandCall, CommandHandler, UsageError, command, split
 from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import Message
-from bot.router import Route
+from bot.router import Route, is_command_text
 from handlers import rewards_notice, rewards_quiz
 from handlers.rewards_draw import DRAW_USAGE, draw_text, parse_draw_args, run_draw
 from handlers.rewards_notice import NOTICE_USAGE, open_notice, parse_notice_args
@@ -299,9 +299,7 @@ async def cmd_ledger(call: CommandCall, ctx: Context) -> None:
 def could_answer(message: Message) -> bool:
     """Pure pre-filter for quiz answers and notice replies (open games are checked in memory)."""
     text = message.text
-    return (
-        0 < len(text) <= 200 and not message.is_image and not text.lstrip().startswith(("/", "／"))
-    )
+    return 0 < len(text) <= 200 and not message.is_image and not is_command_text(text)
 
 
 def _when_enabled(handler: CommandHandler) -> CommandHandler:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.commands import CommandCall, UsageError, command
 from bot.context import Context
 from bot.events import Message
-from bot.router import CONTINUE, STOP, Flow, Route
+from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
 from bot.settings.nudge import LadderStep
 from bot.text.classify import Verdict
 from bot.text.spam import REASON_LABELS
@@ -49,7 +49,7 @@ def reason_text(verdict: Verdict) -> str:
 
 
 def _is_conversation(message: Message) -> bool:
-    return message.is_image or not message.text.lstrip().startswith(("/", "／"))
+    return message.is_image or not is_command_text(message.text)
 
 
 async def handle_message(message: Message, ctx: Context) -> Flow:

@@ -28,6 +28,7 @@ MEMBER_LINES = (_LEDGER.c.group_id == bindparam("group_id")) & (
 _TOTALS = select(
     func.coalesce(func.sum(_LEDGER.c.delta), 0), func.coalesce(func.sum(EARNED_DELTA), 0)
 ).where(MEMBER_LINES)
+_BALANCE = select(func.coalesce(func.sum(_LEDGER.c.delta), 0)).where(MEMBER_LINES)
 _INSERT = insert(_LEDGER)
 _HAS_KEY = select(_LEDGER.c.id).where(_LEDGER.c.idem_key == bindparam("idem_key")).limit(1)
 
@@ -102,10 +103,8 @@ class LedgerRepo:
 
     async def balance(self, group_id: str, member_id: str) -> int:
         await self.session.flush()
-        stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-            LedgerEntry.group_id == group_id, LedgerEntry.member_id == member_id
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
+        params = {"group_id": group_id, "member_id": member_id}
+        return int((await self.session.execute(_BALANCE, params)).scalar_one())
 
     async def recent(self, group_id: str, member_id: str, limit: int = 10) -> list[LedgerEntry]:
         stmt = (

@@ -38,6 +38,15 @@ def _member_upsert(insert: Any) -> Any:
 
 
 _MEMBERS = table_of(Member)
+_NAMES = select(_MEMBERS.c.member_id, _MEMBERS.c.display_name).where(
+    _MEMBERS.c.group_id == bindparam("group_id"),
+    _MEMBERS.c.member_id.in_(bindparam("member_ids", expanding=True)),
+)
+_BADGES_OF_MEMBER = (
+    select(Badge)
+    .where(Badge.group_id == bindparam("group_id"), Badge.member_id == bindparam("member_id"))
+    .order_by(Badge.earned_at, Badge.id)
+)
 _UPSERTS = {
     "sqlite": _member_upsert(sqlite_insert),
     "postgresql": _member_upsert(postgresql_insert),
@@ -56,10 +65,9 @@ class MemberRepo:
     async def names(self, group_id: str, member_ids: list[str]) -> dict[str, str]:
         if not member_ids:
             return {}
-        stmt = select(Member.member_id, Member.display_name).where(
-            Member.group_id == group_id, Member.member_id.in_(member_ids)
-        )
-        return {r[0]: r[1] for r in (await self.session.execute(stmt)).all() if r[1]}
+        params = {"group_id": group_id, "member_ids": member_ids}
+        rows = (await self.session.execute(_NAMES, params)).all()
+        return {r[0]: r[1] for r in rows if r[1]}
 
 
 class BadgeRepo:
@@ -71,12 +79,8 @@ class BadgeRepo:
         return set((await self.session.execute(stmt)).scalars())
 
     async def of_member(self, group_id: str, member_id: str) -> list[Badge]:
-        stmt = (
-            select(Badge)
-            .where(Badge.group_id == group_id, Badge.member_id == member_id)
-            .order_by(Badge.earned_at, Badge.id)
-        )
-        return list((await self.session.execute(stmt)).scalars())
+        params = {"group_id": group_id, "member_id": member_id}
+        return list((await self.session.execute(_BADGES_OF_MEMBER, params)).scalars())
 
     def add(self, group_id: str, member_id: str, code: str, name: str, at: datetime) -> None:
         self.session.add(
