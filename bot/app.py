@@ -21,7 +21,8 @@ from bot.services import ReloadAware, Services, Startable, Stoppable
 from handlers.members import MemberCache
 from scheduler.service import SchedulerService
 from storage import migrate
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
+from storage.session import SessionSource
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("groupops.app")
@@ -98,7 +99,8 @@ class App:
         self.clock = clock
         self.db_url = db_url or config.storage_url
         self.engine = create_engine(self.db_url)
-        self.uow = UnitOfWorkFactory(session_factory(self.engine))
+        self.sessions = SessionSource(self.engine)
+        self.uow = UnitOfWorkFactory(self.sessions)
         self.router = Router(routes if routes is not None else ROUTES)
         self.services = Services()
         self.scheduler = SchedulerService(clock)
@@ -149,6 +151,7 @@ class App:
                 except Exception:
                     log.exception("stopping %s failed", type(service).__name__)
         await self.scheduler.stop()
+        self.sessions.dispose()
         await self.engine.dispose()
 
     async def __aenter__(self) -> App:

@@ -59,7 +59,8 @@ async def collect_payouts(
     # A window wide enough for every timezone; each line is then checked in its group's.
     low = datetime.combine(since, time(0), tzinfo=UTC) - timedelta(days=2)
     high = datetime.combine(until or date(9998, 12, 30), time(0), tzinfo=UTC) + timedelta(days=2)
-    async with open_database(db_url) as uow_factory, uow_factory.sessions() as session:
+    async with open_database(db_url) as uow_factory, uow_factory() as uow:
+        session = uow.session
         lines = await RewardsRepo(session).reward_lines(low, high, KINDS)
         rows: dict[tuple[str, str], PayoutRow] = {}
         for line in lines:

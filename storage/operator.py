@@ -17,8 +17,9 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.config import normalize_db_url
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.migrate import current_revisions, head_revisions
+from storage.session import SessionSource
 from storage.uow import UnitOfWorkFactory
 
 UPGRADE_HINT = "run `groupops db upgrade` first, or check --db / storage.url"
@@ -106,6 +107,7 @@ async def open_database(
         engine = create_engine(url)
     except (ArgumentError, ImportError) as exc:
         raise DatabaseUnusable(f"cannot open the database {_safe(url)}: {exc}") from exc
+    sessions = SessionSource(engine)
     try:
         if require_current:
             try:
@@ -119,10 +121,11 @@ async def open_database(
             if current != heads:
                 raise DatabaseNotCurrent(_safe(url), current, heads)
         try:
-            yield UnitOfWorkFactory(session_factory(engine))
+            yield UnitOfWorkFactory(sessions)
         except DBAPIError as exc:
             raise DatabaseUnusable(
                 f"cannot read the database {_safe(url)} ({exc.orig}); {UPGRADE_HINT}"
             ) from exc
     finally:
+        sessions.dispose()
         await engine.dispose()

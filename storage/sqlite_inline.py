@@ -1,12 +1,16 @@
 """An aiosqlite-compatible connection that runs sqlite3 calls on the event loop thread.
 
+Used by the async engine for a SQLite file (migrations, tools and tests that want an
+AsyncSession). Units of work in the bot go one step further and use a synchronous Session
+(storage/session.py).
+
 Why: aiosqlite sends every call to a worker thread and back. With SQLAlchemy that is
 several thread hops per statement (~0.5 ms), while the statements themselves take
-microseconds on a local WAL file. Running them inline makes a check-in ~10x cheaper.
+microseconds on a local WAL file.
 
 The trade-off: while another *process* holds SQLite's write lock, the loop waits (up to
 busy_timeout). One bot process per SQLite file is the supported setup; several processes
-should share PostgreSQL. `storage.sqlite_driver: thread` switches back to aiosqlite.
+should share PostgreSQL.
 
 Plugged in through SQLAlchemy's documented `async_creator` hook; no dialect is patched.
 """

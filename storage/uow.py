@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repos.checkins import CheckinRepo
 from storage.repos.ledger import LedgerRepo
 from storage.repos.members import BadgeRepo, GroupStateRepo, MemberRepo
+from storage.session import DbSession
 
 
 class UnitOfWork:
     """`async with uow_factory() as uow:`; feature repositories are built on `uow.session`."""
 
-    session: AsyncSession
+    session: DbSession
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: Callable[[], DbSession]) -> None:
         self._sessions = sessions
 
     async def __aenter__(self) -> UnitOfWork:
@@ -44,7 +44,7 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: Callable[[], DbSession]) -> None:
         self.sessions = sessions
 
     def __call__(self) -> UnitOfWork:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from storage import migrate
 from storage.db import create_engine, session_factory
 from storage.models import Base, LedgerEntry, Member
+from storage.session import InlineSession, SessionSource
 from storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
@@ -42,7 +43,8 @@ async def test_migrations_create_exactly_the_models(db_url: str) -> None:
 async def test_unit_of_work_rolls_back_on_error_and_commits_on_success(db_url: str) -> None:
     engine = create_engine(db_url)
     await migrate.upgrade(engine)
-    uow = UnitOfWorkFactory(session_factory(engine))
+    sessions = SessionSource(engine)  # what the bot uses
+    uow = UnitOfWorkFactory(sessions)
     try:
         with pytest.raises(RuntimeError):
             async with uow() as u:
@@ -59,13 +61,15 @@ async def test_unit_of_work_rolls_back_on_error_and_commits_on_success(db_url: s
         async with uow() as u:
             assert await u.ledger.balance("g", "m") == 5
     finally:
+        sessions.dispose()
         await engine.dispose()
 
 
 async def test_ledger_idempotency_key_pays_once(db_url: str) -> None:
     engine = create_engine(db_url)
     await migrate.upgrade(engine)
-    uow = UnitOfWorkFactory(session_factory(engine))
+    sessions = SessionSource(engine)  # what the bot uses
+    uow = UnitOfWorkFactory(sessions)
     try:
         async with uow() as u:
             first = await u.ledger.append(
@@ -95,13 +99,15 @@ async def test_ledger_idempotency_key_pays_once(db_url: str) -> None:
             assert lines == [3]
             assert await u.ledger.totals("g", "m") == (3, 3)
     finally:
+        sessions.dispose()
         await engine.dispose()
 
 
 async def test_datetimes_come_back_timezone_aware_utc(db_url: str) -> None:
     engine = create_engine(db_url)
     await migrate.upgrade(engine)
-    uow = UnitOfWorkFactory(session_factory(engine))
+    sessions = SessionSource(engine)  # what the bot uses
+    uow = UnitOfWorkFactory(sessions)
     try:
         async with uow() as u:
             await u.ledger.append(
@@ -111,13 +117,15 @@ async def test_datetimes_come_back_timezone_aware_utc(db_url: str) -> None:
             line = (await u.session.execute(select(LedgerEntry))).scalar_one()
         assert line.created_at == NOW and line.created_at.tzinfo is not None
     finally:
+        sessions.dispose()
         await engine.dispose()
 
 
 async def test_member_upsert_keeps_names_and_never_moves_last_seen_back(db_url: str) -> None:
     engine = create_engine(db_url)
     await migrate.upgrade(engine)
-    uow = UnitOfWorkFactory(session_factory(engine))
+    sessions = SessionSource(engine)  # what the bot uses
+    uow = UnitOfWorkFactory(sessions)
     later = NOW + timedelta(hours=2)
     try:
         async with uow() as u:
@@ -131,13 +139,15 @@ async def test_member_upsert_keeps_names_and_never_moves_last_seen_back(db_url: 
             assert (row.display_name, row.first_seen, row.last_seen) == ("明明", NOW, later)
             assert await u.members.names("g", ["m", "nobody"]) == {"m": "明明"}
     finally:
+        sessions.dispose()
         await engine.dispose()
 
 
 async def test_ledger_top_ranks_by_points_in_a_window(db_url: str) -> None:
     engine = create_engine(db_url)
     await migrate.upgrade(engine)
-    uow = UnitOfWorkFactory(session_factory(engine))
+    sessions = SessionSource(engine)  # what the bot uses
+    uow = UnitOfWorkFactory(sessions)
     lines = [("a", 5, NOW), ("b", 9, NOW), ("a", 7, NOW + timedelta(days=1)), ("c", -3, NOW)]
     try:
         async with uow() as u:
@@ -157,6 +167,7 @@ async def test_ledger_top_ranks_by_points_in_a_window(db_url: str) -> None:
             until = await u.ledger.top("g", 10, since=NOW, until=NOW + timedelta(hours=1))
             assert [(s.member_id, s.points) for s in until] == [("b", 9), ("a", 5)]
     finally:
+        sessions.dispose()
         await engine.dispose()
 
 
@@ -187,3 +198,19 @@ def test_bench_prints_summary_json_last(tmp_path: Path) -> None:
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(summary) == {"messages", "msgs_per_s", "p50_ms", "p99_ms", "peak_rss_mb"}
     assert summary["messages"] == 400 and summary["msgs_per_s"] > 0
+
+
+async def test_units_of_work_on_a_sqlite_file_use_a_plain_session(tmp_path: Path) -> None:
+    """The fast path: no async adapter between the bot and a local SQLite file."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    await migrate.upgrade(engine)
+    sessions = SessionSource(engine)
+    try:
+        async with UnitOfWorkFactory(sessions)() as u:
+            assert isinstance(u.session, InlineSession)
+            await u.ledger.append(group_id="g", member_id="m", delta=3, kind="t", reason="", at=NOW)
+        async with session_factory(engine)() as other:  # another connection sees the commit
+            assert (await other.execute(select(LedgerEntry.delta))).scalar_one() == 3
+    finally:
+        sessions.dispose()
+        await engine.dispose()

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, distinct, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ActivityEntry
 from storage.models.base import table_of
+from storage.session import DbSession
 
 _INSERT = insert(table_of(ActivityEntry))
 
@@ -20,7 +20,7 @@ class DayCount:
 
 
 class ActivityRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def add_many(self, rows: list[dict[str, object]]) -> None:

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Date, bindparam, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Checkin, LedgerEntry
 from storage.models.base import table_of
 from storage.repos.ledger import EARNED_DELTA, MEMBER_LINES
+from storage.session import DbSession
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Standing:
 
 
 class CheckinRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def makeup_check(

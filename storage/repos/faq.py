@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
+from storage.session import DbSession
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _item(row: QaBacklog) -> BacklogItem:
 class FaqRepo:
     """Repositories never commit: use inside `async with ctx.uow() as uow`."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     # --- entries --------------------------------------------------------------------------
@@ -82,7 +82,8 @@ class FaqRepo:
             FaqEntry.question == question.strip(),
             FaqEntry.group_id.is_(None) if group_id is None else FaqEntry.group_id == group_id,
         )
-        return (await self.session.execute(stmt.limit(1))).scalar_one_or_none()
+        found: FaqEntry | None = (await self.session.execute(stmt.limit(1))).scalar_one_or_none()
+        return found
 
     async def delete_entry(self, entry_id: int) -> bool:
         entry = await self.session.get(FaqEntry, entry_id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Highlight
+from storage.session import DbSession
 
 
 class HighlightRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def add(
@@ -54,13 +54,15 @@ class HighlightRepo:
 
     async def by_number(self, group_id: str, number: int) -> Highlight | None:
         stmt = select(Highlight).where(Highlight.group_id == group_id, Highlight.number == number)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        found: Highlight | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
 
     async def by_source(self, group_id: str, source_message_id: str) -> Highlight | None:
         stmt = select(Highlight).where(
             Highlight.group_id == group_id, Highlight.source_message_id == source_message_id
         )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        found: Highlight | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
 
     async def recent(self, group_id: str, limit: int, status: str = "saved") -> list[Highlight]:
         """Newest first (by when they were said)."""

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Executable, Integer, bindparam, case, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LedgerEntry
 from storage.models.base import table_of
+from storage.session import DbSession
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ _TOP = {(s, u): _top_statement(s, u) for s in (False, True) for u in (False, Tru
 class LedgerRepo:
     """The append-only points ledger. There is no update and no delete."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def has_key(self, idem_key: str) -> bool:

@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import bindparam, case, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Badge, GroupState, Member
 from storage.models.base import table_of
+from storage.session import DbSession
 
 
 def _member_upsert(insert: Any) -> Any:
@@ -54,7 +54,7 @@ _UPSERTS = {
 
 
 class MemberRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def seen(self, group_id: str, member_id: str, name: str, at: datetime) -> None:
@@ -71,7 +71,7 @@ class MemberRepo:
 
 
 class BadgeRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def codes(self, group_id: str, member_id: str) -> set[str]:
@@ -89,7 +89,7 @@ class BadgeRepo:
 
 
 class GroupStateRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def paused_groups(self) -> set[str]:

@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.moderation import ModerationState, Violation, WhitelistedMember
+from storage.session import DbSession
 
 
 class ModerationRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     # --- per-group state ----------------------------------------------------------------

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.outbox import OutboxRow
+from storage.session import DbSession
 
 
 class OutboxRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def add(self, rows: Sequence[OutboxRow]) -> None:

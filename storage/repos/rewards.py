@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Checkin,
@@ -22,6 +21,7 @@ from storage.models import (
     RewardNoticeClaim,
     RewardQuiz,
 )
+from storage.session import DbSession
 
 REWARD_KINDS = ("reward", "quiz", "notice", "draw")
 
@@ -40,7 +40,7 @@ def _rowcount(result: object) -> int:
 
 
 class RewardsRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     # --- caps, counted from the ledger -----------------------------------------------------
@@ -110,7 +110,8 @@ class RewardsRepo:
 
     async def quiz_by_key(self, start_key: str) -> RewardQuiz | None:
         stmt = select(RewardQuiz).where(RewardQuiz.start_key == start_key)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        found: RewardQuiz | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
 
     async def open_quizzes(self) -> list[RewardQuiz]:
         stmt = select(RewardQuiz).where(RewardQuiz.status == "open").order_by(RewardQuiz.id)
@@ -123,7 +124,8 @@ class RewardsRepo:
             .order_by(RewardQuiz.id.desc())
             .limit(1)
         )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        found: RewardQuiz | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
 
     async def add_quiz(self, quiz: RewardQuiz) -> RewardQuiz:
         self.session.add(quiz)
@@ -181,7 +183,8 @@ class RewardsRepo:
 
     async def notice_by_key(self, start_key: str) -> RewardNotice | None:
         stmt = select(RewardNotice).where(RewardNotice.start_key == start_key)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        found: RewardNotice | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
 
     async def open_notices(self) -> list[RewardNotice]:
         stmt = select(RewardNotice).where(RewardNotice.status == "open").order_by(RewardNotice.id)
@@ -267,7 +270,8 @@ class RewardsRepo:
 
     async def draw_by_key(self, start_key: str) -> RewardDraw | None:
         stmt = select(RewardDraw).where(RewardDraw.start_key == start_key)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        found: RewardDraw | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
 
     async def add_draw(self, draw: RewardDraw) -> RewardDraw:
         self.session.add(draw)

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Checkin, GroupState, RitualRun
+from storage.session import DbSession
 
 RunKey = tuple[str, str, str]  # (group_id, ritual_id, part)
 
 
 class RitualRunRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def claim(
@@ -61,7 +61,8 @@ class RitualRunRepo:
             RitualRun.part == part,
             RitualRun.scheduled_at == scheduled_at,
         )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        found: str | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
 
     async def last_scheduled(self, group_ids: list[str], up_to: datetime) -> dict[RunKey, datetime]:
         """The latest recorded scheduled time (not after `up_to`) per (group, ritual, part)."""
@@ -120,7 +121,7 @@ class StreakPeak:
 class DigestRepo:
     """Check-in figures over a range of local days (inclusive), for digests."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     async def checkin_summary(self, group_id: str, first: date, last: date) -> CheckinSummary:

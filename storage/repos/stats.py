@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, distinct, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ActivityEntry, Checkin, LedgerEntry
 from storage.models.moderation import Violation
 from storage.models.qa import QaBacklog
+from storage.session import DbSession
 
 POSTS = ("text", "image")
 
@@ -37,7 +37,7 @@ class MemberTrail:
 
 
 class StatsRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: DbSession) -> None:
         self.session = session
 
     # --- activity log -------------------------------------------------------------------

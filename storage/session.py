@@ -1,0 +1,153 @@
+"""The session repositories work with, and where units of work get one.
+
+`DbSession` is the part of SQLAlchemy's `AsyncSession` the repositories use. PostgreSQL
+gets a real `AsyncSession`. A local SQLite file gets an `InlineSession`: a plain synchronous
+`Session` on a pysqlite engine whose methods are awaitable but run at once on the loop
+thread.
+
+Why: SQLite statements take microseconds, and SQLAlchemy's async layer (a greenlet hop and
+an adapted cursor for every call) cost more than the statements themselves: a check-in's
+transaction took ~550 µs through AsyncSession and ~370 µs through a Session (same
+statements, same file). Running SQLite on the loop thread was already the design (see
+storage/sqlite_inline.py); this drops the adapter around it. One bot process per SQLite
+file is the supported setup; several processes should share PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import (
+    URL,
+    Connection,
+    Engine,
+    Executable,
+    ScalarResult,
+    event,
+    make_url,
+)
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+_T = TypeVar("_T")
+
+
+class DbSession(Protocol):
+    # Any, not Result[Any]: Result is generic over one row type in SQLAlchemy 2.0 and over
+    # the column types in 2.1; both are allowed by pyproject.toml.
+    async def execute(self, statement: Executable, params: Any = None) -> Any: ...
+
+    async def scalars(self, statement: Executable, params: Any = None) -> ScalarResult[Any]: ...
+
+    async def get(self, entity: type[_T], ident: Any) -> _T | None: ...
+
+    def add(self, instance: object) -> None: ...
+
+    def add_all(self, instances: Iterable[object]) -> None: ...
+
+    async def delete(self, instance: object) -> None: ...
+
+    async def flush(self) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def get_bind(self) -> Engine | Connection: ...
+
+
+class InlineSession:
+    """A synchronous Session behind AsyncSession's awaitable methods."""
+
+    def __init__(self, session: Session) -> None:
+        self.sync_session = session
+
+    async def execute(self, statement: Executable, params: Any = None) -> Any:
+        return self.sync_session.execute(statement, params)
+
+    async def scalars(self, statement: Executable, params: Any = None) -> ScalarResult[Any]:
+        return self.sync_session.scalars(statement, params)
+
+    async def get(self, entity: type[_T], ident: Any) -> _T | None:
+        return self.sync_session.get(entity, ident)
+
+    def add(self, instance: object) -> None:
+        self.sync_session.add(instance)
+
+    def add_all(self, instances: Iterable[object]) -> None:
+        self.sync_session.add_all(instances)
+
+    async def delete(self, instance: object) -> None:
+        self.sync_session.delete(instance)
+
+    async def flush(self) -> None:
+        self.sync_session.flush()
+
+    async def commit(self) -> None:
+        self.sync_session.commit()
+
+    async def rollback(self) -> None:
+        self.sync_session.rollback()
+
+    async def close(self) -> None:
+        self.sync_session.close()
+
+    def get_bind(self) -> Engine | Connection:
+        return self.sync_session.get_bind()
+
+
+def use_wal(engine: Engine) -> None:
+    """SQLite settings for every new connection of `engine`."""
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a commit survives a process crash; fsync happens at checkpoints.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def sqlite_file_of(engine: AsyncEngine) -> str | None:
+    """The file behind a SQLite engine; None for other databases and in-memory SQLite."""
+    url = make_url(str(engine.url))
+    if url.get_backend_name() != "sqlite":
+        return None
+    path = url.database or ""
+    return None if path in ("", ":memory:") else path
+
+
+class SessionSource:
+    """Hands out sessions for units of work: `InlineSession` for a SQLite file, otherwise
+    `AsyncSession` on `engine`. `dispose()` closes what it opened (not `engine`)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sync_engine: Engine | None = None
+        self._async_sessions: async_sessionmaker[AsyncSession] | None = None
+        path = sqlite_file_of(engine)
+        if path is None:
+            self._async_sessions = async_sessionmaker(engine, expire_on_commit=False)
+        else:
+            self._sync_engine = create_sync_engine(
+                URL.create("sqlite", database=path),
+                connect_args={"timeout": 5.0},
+                # Never wait for a free connection: waiting would block the event loop.
+                max_overflow=-1,
+            )
+            use_wal(self._sync_engine)
+
+    def __call__(self) -> DbSession:
+        if self._sync_engine is not None:
+            return InlineSession(Session(self._sync_engine, expire_on_commit=False))
+        assert self._async_sessions is not None
+        return self._async_sessions()
+
+    def dispose(self) -> None:
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
