@@ -11,11 +11,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from bot.settings.base import Strict, ThemeSettings, TimeRange, TimezoneName
 from bot.settings.checkin import CheckinSettings
@@ -59,8 +59,21 @@ class GroupEntry(Strict):
     theme: ThemeSettings | None = None
 
 
+_DATABASE_SCHEMES = ("sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg")
+
+
+def _check_database_url(url: str) -> str:
+    scheme = url.partition("://")[0]
+    if "://" not in url or scheme not in _DATABASE_SCHEMES:
+        raise ValueError(
+            "must be a SQLite URL (sqlite:///groupops.db) "
+            "or a PostgreSQL URL (postgresql://user@host/db)"
+        )
+    return url
+
+
 class StorageSettings(Strict):
-    url: str = "sqlite:///groupops.db"
+    url: Annotated[str, AfterValidator(_check_database_url)] = "sqlite:///groupops.db"
 
 
 class BotIdentity(Strict):

@@ -97,6 +97,14 @@ def test_env_substitution_and_missing_variable(monkeypatch: pytest.MonkeyPatch) 
     assert parse_config("bot:\n  name: ${NOPE_X:-助手}\n").root.bot.name == "助手"
 
 
+def test_storage_url_must_name_a_supported_database() -> None:
+    assert problems("storage:\n  url: mysql://root@db/x\n") == [
+        "c.yaml:2: storage.url: must be a SQLite URL (sqlite:///groupops.db) "
+        "or a PostgreSQL URL (postgresql://user@host/db)"
+    ]
+    assert parse_config("storage:\n  url: sqlite:///bot.db\n").root.storage.url
+
+
 def test_invalid_yaml_names_the_line() -> None:
     found = problems("a: 1\nb: [1, 2\nc: 3\n")
     assert found[0].startswith("c.yaml:3: (yaml): invalid YAML")
