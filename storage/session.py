@@ -60,6 +60,15 @@ class DbSession(Protocol):
     def get_bind(self) -> Engine | Connection: ...
 
 
+async def scalar_or_none(session: DbSession, statement: Executable, kind: type[_T]) -> _T | None:
+    """The one value (or entity) `statement` selects, None when there is no row; typed by
+    `kind` the same way under SQLAlchemy 2.0 and 2.1 (see DbSession.execute)."""
+    found = (await session.execute(statement)).scalar_one_or_none()
+    if found is not None and not isinstance(found, kind):
+        raise TypeError(f"expected {kind.__name__}, got {type(found).__name__}")
+    return found
+
+
 class InlineSession:
     """A synchronous Session behind AsyncSession's awaitable methods."""
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
-from storage.session import DbSession
+from storage.session import DbSession, scalar_or_none
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,7 @@ class FaqRepo:
             FaqEntry.question == question.strip(),
             FaqEntry.group_id.is_(None) if group_id is None else FaqEntry.group_id == group_id,
         )
-        found: FaqEntry | None = (await self.session.execute(stmt.limit(1))).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt.limit(1), FaqEntry)
 
     async def delete_entry(self, entry_id: int) -> bool:
         entry = await self.session.get(FaqEntry, entry_id)

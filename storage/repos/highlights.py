@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from storage.models import Highlight
-from storage.session import DbSession
+from storage.session import DbSession, scalar_or_none
 
 
 class HighlightRepo:
@@ -54,15 +54,13 @@ class HighlightRepo:
 
     async def by_number(self, group_id: str, number: int) -> Highlight | None:
         stmt = select(Highlight).where(Highlight.group_id == group_id, Highlight.number == number)
-        found: Highlight | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt, Highlight)
 
     async def by_source(self, group_id: str, source_message_id: str) -> Highlight | None:
         stmt = select(Highlight).where(
             Highlight.group_id == group_id, Highlight.source_message_id == source_message_id
         )
-        found: Highlight | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt, Highlight)
 
     async def recent(self, group_id: str, limit: int, status: str = "saved") -> list[Highlight]:
         """Newest first (by when they were said)."""

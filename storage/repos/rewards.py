@@ -21,7 +21,7 @@ from storage.models import (
     RewardNoticeClaim,
     RewardQuiz,
 )
-from storage.session import DbSession
+from storage.session import DbSession, scalar_or_none
 
 REWARD_KINDS = ("reward", "quiz", "notice", "draw")
 
@@ -110,8 +110,7 @@ class RewardsRepo:
 
     async def quiz_by_key(self, start_key: str) -> RewardQuiz | None:
         stmt = select(RewardQuiz).where(RewardQuiz.start_key == start_key)
-        found: RewardQuiz | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt, RewardQuiz)
 
     async def open_quizzes(self) -> list[RewardQuiz]:
         stmt = select(RewardQuiz).where(RewardQuiz.status == "open").order_by(RewardQuiz.id)
@@ -124,8 +123,7 @@ class RewardsRepo:
             .order_by(RewardQuiz.id.desc())
             .limit(1)
         )
-        found: RewardQuiz | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt, RewardQuiz)
 
     async def add_quiz(self, quiz: RewardQuiz) -> RewardQuiz:
         self.session.add(quiz)
@@ -183,8 +181,7 @@ class RewardsRepo:
 
     async def notice_by_key(self, start_key: str) -> RewardNotice | None:
         stmt = select(RewardNotice).where(RewardNotice.start_key == start_key)
-        found: RewardNotice | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt, RewardNotice)
 
     async def open_notices(self) -> list[RewardNotice]:
         stmt = select(RewardNotice).where(RewardNotice.status == "open").order_by(RewardNotice.id)
@@ -270,8 +267,7 @@ class RewardsRepo:
 
     async def draw_by_key(self, start_key: str) -> RewardDraw | None:
         stmt = select(RewardDraw).where(RewardDraw.start_key == start_key)
-        found: RewardDraw | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt, RewardDraw)
 
     async def add_draw(self, draw: RewardDraw) -> RewardDraw:
         self.session.add(draw)

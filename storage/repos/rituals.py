@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from storage.models import Checkin, GroupState, RitualRun
-from storage.session import DbSession
+from storage.session import DbSession, scalar_or_none
 
 RunKey = tuple[str, str, str]  # (group_id, ritual_id, part)
 
@@ -61,8 +61,7 @@ class RitualRunRepo:
             RitualRun.part == part,
             RitualRun.scheduled_at == scheduled_at,
         )
-        found: str | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt, str)
 
     async def last_scheduled(self, group_ids: list[str], up_to: datetime) -> dict[RunKey, datetime]:
         """The latest recorded scheduled time (not after `up_to`) per (group, ritual, part)."""

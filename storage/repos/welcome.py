@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from storage.models import Newcomer
-from storage.session import DbSession
+from storage.session import DbSession, scalar_or_none
 
 PENDING = ""
 
@@ -92,8 +92,7 @@ class NewcomerRepo:
 
     async def next_guide_due(self) -> datetime | None:
         stmt = select(func.min(Newcomer.guide_due_at)).where(Newcomer.guide_state == PENDING)
-        found: datetime | None = (await self.session.execute(stmt)).scalar_one_or_none()
-        return found
+        return await scalar_or_none(self.session, stmt, datetime)
 
     async def guides_due(self, until: datetime) -> list[Newcomer]:
         stmt = (
