@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,19 @@ from storage.session import InlineSession, SessionSource
 from storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    """Units of work on a migrated database, with sessions as the bot gets them."""
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    sessions = SessionSource(engine)
+    try:
+        yield UnitOfWorkFactory(sessions)
+    finally:
+        sessions.dispose()
+        await engine.dispose()
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -40,135 +54,95 @@ async def test_migrations_create_exactly_the_models(db_url: str) -> None:
         await engine.dispose()
 
 
-async def test_unit_of_work_rolls_back_on_error_and_commits_on_success(db_url: str) -> None:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)  # what the bot uses
-    uow = UnitOfWorkFactory(sessions)
-    try:
-        with pytest.raises(RuntimeError):
-            async with uow() as u:
-                await u.ledger.append(
-                    group_id="g", member_id="m", delta=5, kind="t", reason="r", at=NOW
-                )
-                await u.session.flush()
-                raise RuntimeError("handler crashed")
+async def test_unit_of_work_rolls_back_on_error_and_commits_on_success(
+    uow: UnitOfWorkFactory,
+) -> None:
+    with pytest.raises(RuntimeError):
         async with uow() as u:
-            assert await u.ledger.balance("g", "m") == 0
             await u.ledger.append(
                 group_id="g", member_id="m", delta=5, kind="t", reason="r", at=NOW
             )
-        async with uow() as u:
-            assert await u.ledger.balance("g", "m") == 5
-    finally:
-        sessions.dispose()
-        await engine.dispose()
+            await u.session.flush()
+            raise RuntimeError("handler crashed")
+    async with uow() as u:
+        assert await u.ledger.balance("g", "m") == 0
+        await u.ledger.append(group_id="g", member_id="m", delta=5, kind="t", reason="r", at=NOW)
+    async with uow() as u:
+        assert await u.ledger.balance("g", "m") == 5
 
 
-async def test_ledger_idempotency_key_pays_once(db_url: str) -> None:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)  # what the bot uses
-    uow = UnitOfWorkFactory(sessions)
-    try:
-        async with uow() as u:
-            first = await u.ledger.append(
-                group_id="g", member_id="m", delta=3, kind="t", reason="r", at=NOW, idem_key="k1"
-            )
-            assert first is True
-        async with uow() as u:
-            again = await u.ledger.append(
-                group_id="g", member_id="m", delta=3, kind="t", reason="r", at=NOW, idem_key="k1"
-            )
-            assert again is False
-        # Even a writer that skips the check is refused by the unique index.
-        with pytest.raises(IntegrityError):
-            async with uow() as u:
-                await u.ledger.append(
-                    group_id="g",
-                    member_id="m",
-                    delta=3,
-                    kind="t",
-                    reason="r",
-                    at=NOW,
-                    idem_key="k1",
-                    check_key=False,
-                )
-        async with uow() as u:
-            lines = list((await u.session.execute(select(LedgerEntry.delta))).scalars())
-            assert lines == [3]
-            assert await u.ledger.totals("g", "m") == (3, 3)
-    finally:
-        sessions.dispose()
-        await engine.dispose()
-
-
-async def test_datetimes_come_back_timezone_aware_utc(db_url: str) -> None:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)  # what the bot uses
-    uow = UnitOfWorkFactory(sessions)
-    try:
+async def test_ledger_idempotency_key_pays_once(uow: UnitOfWorkFactory) -> None:
+    async with uow() as u:
+        first = await u.ledger.append(
+            group_id="g", member_id="m", delta=3, kind="t", reason="r", at=NOW, idem_key="k1"
+        )
+        assert first is True
+    async with uow() as u:
+        again = await u.ledger.append(
+            group_id="g", member_id="m", delta=3, kind="t", reason="r", at=NOW, idem_key="k1"
+        )
+        assert again is False
+    # Even a writer that skips the check is refused by the unique index.
+    with pytest.raises(IntegrityError):
         async with uow() as u:
             await u.ledger.append(
-                group_id="g", member_id="m", delta=1, kind="t", reason="r", at=NOW
+                group_id="g",
+                member_id="m",
+                delta=3,
+                kind="t",
+                reason="r",
+                at=NOW,
+                idem_key="k1",
+                check_key=False,
             )
-        async with uow() as u:
-            line = (await u.session.execute(select(LedgerEntry))).scalar_one()
-        assert line.created_at == NOW and line.created_at.tzinfo is not None
-    finally:
-        sessions.dispose()
-        await engine.dispose()
+    async with uow() as u:
+        lines = list((await u.session.execute(select(LedgerEntry.delta))).scalars())
+        assert lines == [3]
+        assert await u.ledger.totals("g", "m") == (3, 3)
 
 
-async def test_member_upsert_keeps_names_and_never_moves_last_seen_back(db_url: str) -> None:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)  # what the bot uses
-    uow = UnitOfWorkFactory(sessions)
+async def test_datetimes_come_back_timezone_aware_utc(uow: UnitOfWorkFactory) -> None:
+    async with uow() as u:
+        await u.ledger.append(group_id="g", member_id="m", delta=1, kind="t", reason="r", at=NOW)
+    async with uow() as u:
+        line = (await u.session.execute(select(LedgerEntry))).scalar_one()
+    assert line.created_at == NOW and line.created_at.tzinfo is not None
+
+
+async def test_member_upsert_keeps_names_and_never_moves_last_seen_back(
+    uow: UnitOfWorkFactory,
+) -> None:
     later = NOW + timedelta(hours=2)
-    try:
-        async with uow() as u:
-            await u.members.seen("g", "m", "小明", NOW)
-        async with uow() as u:
-            await u.members.seen("g", "m", "", later)  # a platform that sent no name
-        async with uow() as u:
-            await u.members.seen("g", "m", "明明", NOW + timedelta(hours=1))  # late delivery
-        async with uow() as u:
-            row = (await u.session.execute(select(Member))).scalar_one()
-            assert (row.display_name, row.first_seen, row.last_seen) == ("明明", NOW, later)
-            assert await u.members.names("g", ["m", "nobody"]) == {"m": "明明"}
-    finally:
-        sessions.dispose()
-        await engine.dispose()
+    async with uow() as u:
+        await u.members.seen("g", "m", "小明", NOW)
+    async with uow() as u:
+        await u.members.seen("g", "m", "", later)  # a platform that sent no name
+    async with uow() as u:
+        await u.members.seen("g", "m", "明明", NOW + timedelta(hours=1))  # late delivery
+    async with uow() as u:
+        row = (await u.session.execute(select(Member))).scalar_one()
+        assert (row.display_name, row.first_seen, row.last_seen) == ("明明", NOW, later)
+        assert await u.members.names("g", ["m", "nobody"]) == {"m": "明明"}
 
 
-async def test_ledger_top_ranks_by_points_in_a_window(db_url: str) -> None:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)  # what the bot uses
-    uow = UnitOfWorkFactory(sessions)
+async def test_ledger_top_ranks_by_points_in_a_window(uow: UnitOfWorkFactory) -> None:
     lines = [("a", 5, NOW), ("b", 9, NOW), ("a", 7, NOW + timedelta(days=1)), ("c", -3, NOW)]
-    try:
-        async with uow() as u:
-            for member, delta, at in lines:
-                await u.ledger.append(
-                    group_id="g", member_id=member, delta=delta, kind="t", reason="", at=at
-                )
+    async with uow() as u:
+        for member, delta, at in lines:
             await u.ledger.append(
-                group_id="other", member_id="z", delta=99, kind="t", reason="", at=NOW
+                group_id="g", member_id=member, delta=delta, kind="t", reason="", at=at
             )
-        async with uow() as u:
-            ranked = await u.ledger.top("g", 10)
-            assert [(s.member_id, s.points) for s in ranked] == [("a", 12), ("b", 9)]
-            assert [s.member_id for s in await u.ledger.top("g", 1)] == ["a"]
-            since = await u.ledger.top("g", 10, since=NOW + timedelta(hours=1))
-            assert [(s.member_id, s.points) for s in since] == [("a", 7)]
-            until = await u.ledger.top("g", 10, since=NOW, until=NOW + timedelta(hours=1))
-            assert [(s.member_id, s.points) for s in until] == [("b", 9), ("a", 5)]
-    finally:
-        sessions.dispose()
-        await engine.dispose()
+        await u.ledger.append(
+            group_id="other", member_id="z", delta=99, kind="t", reason="", at=NOW
+        )
+    async with uow() as u:
+        ranked = await u.ledger.top("g", 10)
+        assert [(s.member_id, s.points) for s in ranked] == [("a", 12), ("b", 9)]
+        assert [s.member_id for s in await u.ledger.top("g", 1)] == ["a"]
+        since = await u.ledger.top("g", 10, since=NOW + timedelta(hours=1))
+        assert [(s.member_id, s.points) for s in since] == [("a", 7)]
+        until = await u.ledger.top("g", 10, since=NOW, until=NOW + timedelta(hours=1))
+        assert [(s.member_id, s.points) for s in until] == [("b", 9), ("a", 5)]
 
 
 def test_db_upgrade_cli_creates_the_schema(tmp_path: Path) -> None:
