@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
-import os
 import random
 import resource
 import statistics
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.app import App, freeze_startup_objects
 from bot.clock import FakeClock
-from bot.config import AppConfig, ConfigError, load_config, parse_config
+from bot.config import AppConfig
 from bot.events import Message
 from bot.sender import RecordingSender
 from handlers.checkin import checkin_content
@@ -141,29 +134,3 @@ async def run_bench(
         checkins_stored=len(expected & stored),
         replies=len(sender.sent),
     )
-
-
-def run_bench_cli(args: argparse.Namespace) -> int:
-    path = Path(getattr(args, "config", "") or "config.yaml")
-    try:
-        config = load_config(path) if path.exists() else parse_config("{}")
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    with tempfile.TemporaryDirectory(prefix="groupops-bench-") as tmp:
-        db = args.keep_db or os.path.join(tmp, "bench.db")
-        result = asyncio.run(run_bench(config, args.messages, args.groups, args.members, db))
-    if not args.json:
-        print(
-            f"{result.messages} messages over {args.groups} groups: {result.replies} replies, "
-            f"check-ins stored {result.checkins_stored} of {result.checkins_expected} expected"
-        )
-    summary = {
-        "messages": result.messages,
-        "msgs_per_s": result.msgs_per_s,
-        "p50_ms": result.p50_ms,
-        "p99_ms": result.p99_ms,
-        "peak_rss_mb": result.peak_rss_mb,
-    }
-    print(json.dumps(summary))
-    return 0 if result.checkins_stored >= result.checkins_expected else 1

@@ -26,6 +26,7 @@ from bot.settings.rituals import CalendarSettings, HighlightSettings, Ritual, Ri
 from bot.settings.stats import StatsSettings
 from bot.settings.transport import TransportSettings
 from bot.settings.welcome import WelcomeSettings
+from storage.urls import normalize_db_url
 
 Path_ = tuple[str | int, ...]
 
@@ -201,19 +202,6 @@ class AppConfig:
 
 def _features_of(defaults: DefaultsSettings) -> FeatureSettings:
     return FeatureSettings(**{k: getattr(defaults, k) for k in _FEATURE_KEYS})
-
-
-def normalize_db_url(url: str, base_dir: Path | None = None) -> str:
-    """Pick async drivers, and resolve a relative SQLite path against the config's folder."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
-        url = "sqlite+aiosqlite://" + url[len("sqlite://") :]
-    if url.startswith("sqlite+aiosqlite:///") and base_dir is not None:
-        db_path = url[len("sqlite+aiosqlite:///") :]
-        if db_path and db_path != ":memory:" and not os.path.isabs(db_path):
-            url = "sqlite+aiosqlite:///" + str((base_dir / db_path).resolve())
-    return url
 
 
 # --- YAML with line numbers ---------------------------------------------------------------

@@ -29,9 +29,9 @@ from handlers import (
     rituals,
     spam,
 )
-from handlers import stats as stats  # issue 8
-from handlers import welcome as welcome  # issue 8
-from scheduler import health_jobs  # issue 8
+from handlers import stats as stats
+from handlers import welcome as welcome
+from scheduler import health_jobs
 from scheduler.service import SchedulerService
 from storage.uow import UnitOfWorkFactory
 
@@ -40,22 +40,22 @@ ROUTES: list[Route[Any]] = [
     *activity.ROUTES,
     # 2. admin commands (/pause and /resume work while paused)
     *admin.ROUTES,
-    # 3. spam control (issue 5): /nudge, /白名单, /违规, then every message is classified
+    # 3. spam control: /nudge, /白名单, /违规, then every message is classified
     *nudge.COMMANDS,
     *spam.ROUTES,
     # 4. check-ins
     *checkin.ROUTES,
-    # 5. rewards: commands, quiz answers, notice replies (issue 4)
+    # 5. rewards: commands, quiz answers, notice replies
     *rewards.ROUTES,
-    # 6. rituals and highlights commands (issue 6)
+    # 6. rituals and highlights commands
     *rituals.ROUTES,
     *highlights.ROUTES,
-    # 7. welcome and stats (issue 8)
+    # 7. welcome and stats
     *welcome.ROUTES,
     *stats.ROUTES,
-    # 8. Q&A (issue 3): /faq admin commands, then answers to whatever looks like a question
+    # 8. Q&A: /faq admin commands, then answers to whatever looks like a question
     *qa.ROUTES,
-    # 9. off-topic nudges, last (issue 5)
+    # 9. off-topic nudges, last
     *nudge.ROUTES,
 ]
 
@@ -74,12 +74,12 @@ class ServiceDeps:
 
 # Long-lived feature services, built once per App in this order.
 SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
-    lambda deps: qa_service.QaService(deps.config, deps.uow),  # issue 3: FAQ index
+    lambda deps: qa_service.QaService(deps.config, deps.uow),  # FAQ index
     lambda deps: activity.ActivityLog(deps.uow),
-    moderation.moderation_service,  # issue 5: classifiers, drift windows, whitelist
+    moderation.moderation_service,  # classifiers, drift windows, whitelist
     rewards.make_service,  # open quizzes and notice red packets, reloaded at start
     rituals.ritual_service,
-    # issue 8: welcome batches and the newcomer guide; retention and the weekly picture
+    # welcome batches and the newcomer guide; retention and the weekly picture
     lambda deps: welcome.WelcomeService(deps.scheduler, deps.uow, deps.context_for),
     lambda deps: health_jobs.HealthJobs(deps.scheduler, deps.uow, deps.context_for, deps.config),
 ]

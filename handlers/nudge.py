@@ -35,7 +35,7 @@ HookProvider = Callable[[Context, datetime, int], Awaitable[str | None]]
 
 
 async def ritual_hook(ctx: Context, now: datetime, turn: int) -> str | None:
-    """Today's topic from the group's ritual rotation (issue 6)."""
+    """Today's topic from the group's ritual rotation."""
     from handlers.rituals import today_topic
 
     return today_topic(ctx.group, now.astimezone(ctx.group.tz).date())

@@ -138,7 +138,7 @@ async def perform(ctx: Context, occurrence: Occurrence) -> None:
     elif ritual.action == "quiz":
         if header:
             await ctx.say(header)
-        # The rewards feature (issue 4) picks the bank question and runs the round; the
+        # The rewards feature picks the bank question and runs the round; the
         # round starts now (a run posted late within its grace still gets its full time).
         key = f"ritual:{ctx.group.group_id}:{ritual.id}:{event_at.isoformat()}"
         if not await start_quiz_from_bank(ctx, ctx.now(), key=key):

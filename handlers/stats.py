@@ -1,6 +1,6 @@
 """Group health for admins: `/统计 [7天|30天]`, `/潜水`, and the figures behind the weekly
 picture and `groupops stats`. Everything is read from stored data: the activity log,
-check-ins, the ledger, the Q&A backlog (issue 3) and the moderation records (issue 5).
+check-ins, the ledger, the Q&A backlog and the moderation records.
 
 Definitions (shown to admins as written here):
 - a window of N days is the N local days ending today (today included, so far);
@@ -129,7 +129,7 @@ class GroupStats:
 async def question_figures(
     uow: UnitOfWork, group_id: str, since: datetime, until: datetime
 ) -> QuestionFigures:
-    """From the Q&A feature's backlog (issue 3)."""
+    """From the Q&A feature's backlog."""
     counts = await StatsRepo(uow.session).backlog_between(group_id, since, until)
     answered, unanswered = counts.get("answered", 0), counts.get("open", 0)
     return QuestionFigures(sum(counts.values()), answered, unanswered)
@@ -138,7 +138,7 @@ async def question_figures(
 async def moderation_figures(
     uow: UnitOfWork, group_id: str, since: datetime, until: datetime
 ) -> ModerationFigures:
-    """From the moderation feature's records (issue 5)."""
+    """From the moderation feature's records."""
     spam = await StatsRepo(uow.session).spam_between(group_id, since, until)
     state = next(
         (s for s in await ModerationRepo(uow.session).states() if s.group_id == group_id), None

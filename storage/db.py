@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.config import normalize_db_url
 from storage.session import use_wal
 from storage.sqlite_inline import inline_creator
+from storage.urls import normalize_db_url
 
 
 def create_engine(url: str) -> AsyncEngine:

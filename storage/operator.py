@@ -16,11 +16,11 @@ from pathlib import Path
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from bot.config import normalize_db_url
 from storage.db import create_engine
 from storage.migrate import current_revisions, head_revisions
 from storage.session import SessionSource
 from storage.uow import UnitOfWorkFactory
+from storage.urls import normalize_db_url
 
 UPGRADE_HINT = "run `groupops db upgrade` first, or check --db / storage.url"
 

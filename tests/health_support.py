@@ -1,4 +1,4 @@
-"""Helpers for the welcome / stats / retention / weekly-picture tests (issue 8)."""
+"""Helpers for the welcome / stats / retention / weekly-picture tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Config and helpers for the nudge and spam tests (issue 5)."""
+"""Config and helpers for the nudge and spam tests."""
 
 from __future__ import annotations
 

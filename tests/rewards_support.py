@@ -1,4 +1,4 @@
-"""Helpers for the rewards tests (issue 4)."""
+"""Helpers for the rewards tests."""
 
 from __future__ import annotations
 

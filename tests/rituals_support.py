@@ -1,4 +1,4 @@
-"""Helpers for the ritual and highlight tests (issue 6)."""
+"""Helpers for the ritual and highlight tests."""
 
 from __future__ import annotations
 

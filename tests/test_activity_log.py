@@ -49,7 +49,7 @@ async def test_paused_group_is_still_counted_and_close_flushes(sqlite_db: str) -
 
 
 async def test_prune_removes_only_rows_older_than_cutoff(sqlite_db: str) -> None:
-    # a long retention, so the daily retention job (issue 8) leaves the old row to this test
+    # a long retention, so the daily retention job leaves the old row to this test
     keep = config_from(BASE_CONFIG + "defaults:\n  stats:\n    retention_days: 3650\n")
     async with running_bot(sqlite_db, keep) as bot:
         await bot.say("old", when=at("2026-08-01 08:00"))

@@ -1,5 +1,5 @@
 """Migration 0008 (newcomers, health_runs): a branch of its own that downgrades and upgrades
-without touching the other features' tables (issue 8)."""
+without touching the other features' tables."""
 
 from __future__ import annotations
 

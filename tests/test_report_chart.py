@@ -1,4 +1,4 @@
-"""The weekly picture (issue 8): Chinese labels are drawn as real glyphs, not tofu boxes,
+"""The weekly picture: Chinese labels are drawn as real glyphs, not tofu boxes,
 and the weekly post goes out once, as an image.
 
 The glyph checks are independent of matplotlib's own opinion:

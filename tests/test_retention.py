@@ -1,4 +1,4 @@
-"""The message-log retention job prunes old activity-log rows and nothing else (issue 8)."""
+"""The message-log retention job prunes old activity-log rows and nothing else."""
 
 from __future__ import annotations
 

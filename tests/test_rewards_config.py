@@ -1,4 +1,4 @@
-"""The `rewards` settings: defaults, the question bank, errors with file lines (issue 4)."""
+"""The `rewards` settings: defaults, the question bank, errors with file lines."""
 
 from __future__ import annotations
 

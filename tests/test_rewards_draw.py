@@ -1,4 +1,4 @@
-"""Lucky draws (抽奖): today's active members, a recorded seed, re-derivable winners (issue 4)."""
+"""Lucky draws (抽奖): today's active members, a recorded seed, re-derivable winners."""
 
 from __future__ import annotations
 

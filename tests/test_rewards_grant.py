@@ -1,4 +1,4 @@
-"""/红包 grants with daily caps, refusals, /账本, and redelivery (issue 4)."""
+"""/红包 grants with daily caps, refusals, /账本, and redelivery."""
 
 from __future__ import annotations
 

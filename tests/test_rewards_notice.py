@@ -1,4 +1,4 @@
-"""Notice red packets (通知红包): first N keyword replies get points, once each (issue 4)."""
+"""Notice red packets (通知红包): first N keyword replies get points, once each."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`groupops payouts`: reward points per member in a period, per group's local days (issue 4)."""
+"""`groupops payouts`: reward points per member in a period, per group's local days."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Quiz rounds (抢答): one winner decided in the database, reveals, bank, restarts (issue 4)."""
+"""Quiz rounds (抢答): one winner decided in the database, reveals, bank, restarts."""
 
 from __future__ import annotations
 

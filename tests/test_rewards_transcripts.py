@@ -1,4 +1,4 @@
-"""Replay transcripts for issue 4's "Done when" scenarios, through the real bot."""
+"""Replay transcripts for the feature's end-to-end scenarios, through the real bot."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """/统计 figures against a hand-counted transcript, /潜水 for admins only, and the
-`groupops stats` / `groupops report` operator commands (issue 8)."""
+`groupops stats` / `groupops report` operator commands."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_report_cli_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 async def test_stats_count_questions_spam_and_nudges_from_their_records(db_url: str) -> None:
-    """The Q&A backlog (issue 3) and the moderation records (issue 5), read in the window."""
+    """The Q&A backlog and the moderation records, read in the window."""
     async with running_bot(db_url, health_config(), at("2026-11-20 09:00")) as bot:
         async with bot.app.uow() as uow:
             faq, moderation = FaqRepo(uow.session), ModerationRepo(uow.session)

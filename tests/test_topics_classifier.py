@@ -77,7 +77,7 @@ def test_a_character_the_keywords_share_is_a_weak_theme_signal() -> None:
     # one food word is not enough against a writing verb...
     assert clf.classify("我写的小说主角是个厨师，想写一段做火锅的场景").label == "on"
     # (a theme without 写 at all calls it off-topic; WRITING's 写作 now lends 写 a little
-    # weight as a theme character, issue 5 generalisation round)
+    # weight as a theme character, generalisation round)
     assert TopicClassifier(FITNESS).classify("想写一段做火锅的场景").label == "off"
     # ...but a message clearly about food still is off-topic
     assert clf.classify("有人知道附近哪家火锅好吃吗").label == "off"

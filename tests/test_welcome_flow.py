@@ -1,4 +1,4 @@
-"""Welcomes batched per minute, /群规, and the first-week newcomer guide (issue 8)."""
+"""Welcomes batched per minute, /群规, and the first-week newcomer guide."""
 
 from __future__ import annotations
 

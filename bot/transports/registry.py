@@ -29,7 +29,7 @@ TransportFactory = Callable[[AppConfig], Transport]
 TRANSPORTS: dict[str, str] = {
     "console": "bot.transports.console:build",
     "wechaty": "bot.transports.wechaty_transport:build",
-    # WeCom (issue 7, bot/transports/wecom_*.py):
+    # WeCom (bot/transports/wecom_*.py):
     "wecom_aibot": "bot.transports.wecom_aibot:build",
     "wecom_callback": "bot.transports.wecom_callback:build",
     "wecom_webhook": "bot.transports.wecom_webhook:build",

@@ -1,4 +1,4 @@
-"""Q&A (issue 3): FAQ entries added in the group, learned phrasings, the unanswered backlog.
+"""Q&A: FAQ entries added in the group, learned phrasings, the unanswered backlog.
 
 Entries written in config.yaml stay in config; the database holds what admins teach the bot
 in the group (`/faq add`, `/faq answer`) and similar phrasings (`/faq alias`) for either kind.

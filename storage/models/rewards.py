@@ -1,4 +1,4 @@
-"""Red-packet games (issue 4): quizzes, notice red packets and their claims, lucky draws.
+"""Red-packet games: quizzes, notice red packets and their claims, lucky draws.
 
 Points themselves live only in the ledger; these rows hold the state of each game (who won,
 which places are taken, which seed a draw used) so every decision is made once, in the

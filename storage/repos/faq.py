@@ -1,4 +1,4 @@
-"""FAQ entries, similar phrasings and the unanswered-question backlog (issue 3).
+"""FAQ entries, similar phrasings and the unanswered-question backlog.
 
 Other features may use:
 - ``FaqRepo(uow.session).add_entry(group_id, question, answer, created_by, at)``: store an

@@ -1,4 +1,4 @@
-"""rewards: quiz rounds, notice red packets and claims, lucky draws (issue 4)
+"""rewards: quiz rounds, notice red packets and claims, lucky draws
 
 Revision ID: 0004
 Revises: 0001

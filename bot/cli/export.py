@@ -33,7 +33,7 @@ async def export_highlights(
 
 
 def cmd_export_highlights(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report, report_db_error
+    from bot.cli.common import load_or_report, report_db_error
     from storage.operator import OperatorDatabaseError, resolve_db_url
 
     config = load_or_report(args.config)

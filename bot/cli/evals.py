@@ -65,10 +65,10 @@ def cmd_eval_qa(args: argparse.Namespace) -> int:
 
 
 # Each eval subcommand: append a registrar here.
-EVAL_REGISTRARS: list[EvalRegistrar] = [_qa, topic_eval.register]  # topics: issue 5
+EVAL_REGISTRARS: list[EvalRegistrar] = [_qa, topic_eval.register]
 
 
-def add_eval_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("eval", help="measure text features against labelled cases")
     evals = p.add_subparsers(dest="eval_command", required=True)
     for register in EVAL_REGISTRARS:

@@ -18,11 +18,8 @@ from typing import Any
 
 import yaml
 
-from bot.cli_eval import add_eval_parser
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    add_eval_parser(sub)
     p = sub.add_parser("faq", help="export or import FAQ entries")
     faq = p.add_subparsers(dest="faq_command", required=True)
     e = faq.add_parser("export", help="print every FAQ entry (config and database)")
@@ -68,7 +65,7 @@ def _rows(config: Any, url: str) -> list[dict[str, Any]]:
 
 
 def cmd_faq_export(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report, report_db_error
+    from bot.cli.common import load_or_report, report_db_error
     from storage.operator import OperatorDatabaseError, resolve_db_url
 
     config = load_or_report(args.config)
@@ -105,7 +102,7 @@ def cmd_faq_export(args: argparse.Namespace) -> int:
 
 
 def cmd_faq_import(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report, report_db_error
+    from bot.cli.common import load_or_report, report_db_error
     from handlers.qa_service import FaqFileError, read_faq_file
     from storage.operator import OperatorDatabaseError, open_database, resolve_db_url
     from storage.repos.faq import FaqRepo

@@ -122,7 +122,7 @@ def _day(text: str) -> date:
 
 
 def cmd_payouts(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report, report_db_error
+    from bot.cli.common import load_or_report, report_db_error
     from storage.operator import OperatorDatabaseError, resolve_db_url
 
     config = load_or_report(args.config)

@@ -33,7 +33,7 @@ def parse_week(text: str) -> tuple[int, int]:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report, report_db_error
+    from bot.cli.common import load_or_report, report_db_error
     from handlers.stats import collect_stats, format_stats
     from storage.operator import OperatorDatabaseError, open_database, resolve_db_url
 
@@ -69,7 +69,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.cli import load_or_report, report_db_error
+    from bot.cli.common import load_or_report, report_db_error
     from handlers.stats import collect_week
     from scheduler.report_chart import render_week_chart
     from storage.operator import OperatorDatabaseError, open_database, resolve_db_url
