@@ -66,6 +66,7 @@ DISABLED = "本群没有开启红包玩法。"
 
 _POINTS = re.compile(r"^\+?(\d{1,7})(?:分)?$")
 
+
 def make_service(deps: ServiceDeps) -> RewardsService:
     return RewardsService(
         deps, quiz_due=rewards_quiz.quiz_due, notice_due=rewards_notice.close_notice

@@ -29,7 +29,7 @@ from bot.context import Context
 from bot.router import Route
 from handlers.activity import flushed
 from handlers.ledger_text import kind_label
-from scheduler.report_chart import WeekData
+from scheduler.report_chart import WeekData, WeekTotals
 from storage.repos.activity import ActivityRepo
 from storage.repos.moderation import ModerationRepo
 from storage.repos.stats import StatsRepo
@@ -368,6 +368,17 @@ def week_days(year: int, week: int) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
 
 
+async def week_totals(uow: UnitOfWork, group_id: str, first: date, last: date) -> WeekTotals:
+    stats = StatsRepo(uow.session)
+    per_day = await ActivityRepo(uow.session).per_day(group_id, first, last)
+    checkins = await stats.checkins_per_day(group_id, first, last)
+    return WeekTotals(
+        messages=sum(d.messages for d in per_day),
+        checkins=sum(checkins.values()),
+        active_members=await stats.posters_between(group_id, first, last),
+    )
+
+
 async def collect_week(uow: UnitOfWork, group: GroupSettings, year: int, week: int) -> WeekData:
     gid = group.group_id
     days = week_days(year, week)
@@ -378,6 +389,15 @@ async def collect_week(uow: UnitOfWork, group: GroupSettings, year: int, week: i
     checkins = await stats.checkins_per_day(gid, days[0], days[-1])
     top = await stats.top_posters(gid, days[0], days[-1], group.stats.weekly_report.top_members)
     names = await display_names(uow, gid, [m for m, _ in top])
+    first_record = await stats.first_recorded_day(gid)
+    recorded_days = 0
+    if first_record is not None and first_record <= days[-1]:
+        recorded_days = (days[-1] - max(days[0], first_record)).days + 1
+    previous = None
+    if first_record is not None and first_record < days[0]:
+        previous = await week_totals(
+            uow, gid, days[0] - timedelta(days=7), days[0] - timedelta(days=1)
+        )
     return WeekData(
         group_name=group.name,
         year=year,
@@ -387,6 +407,8 @@ async def collect_week(uow: UnitOfWork, group: GroupSettings, year: int, week: i
         checkins=tuple(checkins.get(d, 0) for d in days),
         top_members=tuple((names.get(m, m), n) for m, n in top),
         active_members=await stats.posters_between(gid, days[0], days[-1]),
+        previous=previous,
+        recorded_days=recorded_days,
     )
 
 

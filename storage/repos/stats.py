@@ -156,8 +156,7 @@ class StatsRepo:
         activity = select(func.min(ActivityEntry.day)).where(ActivityEntry.group_id == group_id)
         checkins = select(func.min(Checkin.day)).where(Checkin.group_id == group_id)
         days = [
-            (await self.session.execute(stmt)).scalar_one_or_none()
-            for stmt in (activity, checkins)
+            (await self.session.execute(stmt)).scalar_one_or_none() for stmt in (activity, checkins)
         ]
         found = [d for d in days if d is not None]
         return min(found) if found else None
