@@ -353,7 +353,12 @@ def week_start(group: GroupSettings, when: datetime) -> datetime:
     return local_midnight(group, monday)
 
 
+NO_POINTS_YET = "🏆 还没有人获得积分，发送「打卡」开始吧～"
+
+
 async def leaderboard_text(ctx: Context, when: datetime) -> str:
+    """This week's and the all-time points boards; empty when nobody has points yet (so a
+    scheduled post of the board is not sent into a quiet group)."""
     group = ctx.group
     size = group.checkin.leaderboard_size
     async with ctx.uow() as uow:
@@ -361,9 +366,12 @@ async def leaderboard_text(ctx: Context, when: datetime) -> str:
         total = await uow.ledger.top(group.group_id, size)
         names = await uow.members.names(group.group_id, sorted({s.member_id for s in week + total}))
 
+    if not total:
+        return ""
+
     def block(title: str, rows: list[tuple[str, int]]) -> list[str]:
         if not rows:
-            return [title, "（暂无数据）"]
+            return [title, "（本周还没有人得分）"]
         medals = ["🥇", "🥈", "🥉"]
         out = [title]
         for i, (member_id, points) in enumerate(rows):
@@ -377,7 +385,7 @@ async def leaderboard_text(ctx: Context, when: datetime) -> str:
 
 
 async def cmd_rank(call: CommandCall, ctx: Context) -> None:
-    await ctx.say(await leaderboard_text(ctx, call.message.time))
+    await ctx.say(await leaderboard_text(ctx, call.message.time) or NO_POINTS_YET)
 
 
 ROUTES: list[Route[Message]] = [

@@ -352,7 +352,8 @@ def _cn_day(day: date) -> str:
 
 async def digest_text(ctx: Context, options: DigestOptions, at: datetime, header: str = "") -> str:
     """The period's highlights, check-in figures, longest streaks and points leaderboard,
-    under `header` (default: 本周社群周报 and the dates)."""
+    under `header` (default: 本周社群周报 and the dates). Empty when the period had none of
+    them: a digest of nothing is not posted."""
     group = ctx.group
     first, last = digest_days(group, options, at)
     since = local_midnight(group, first)
@@ -373,6 +374,8 @@ async def digest_text(ctx: Context, options: DigestOptions, at: datetime, header
         )
         ids = sorted({s.member_id for s in streaks} | {b.member_id for b in board})
         names = await uow.members.names(group.group_id, ids)
+    if not picks and not summary.checkins and not board:
+        return ""
     name = _period_name(options)
     span = _cn_day(first) if first == last else f"{_cn_day(first)}—{_cn_day(last)}"
     lines = [header or f"{digest_title(options)}（{span}）"]
@@ -409,11 +412,11 @@ async def digest_text(ctx: Context, options: DigestOptions, at: datetime, header
 
 
 async def latest_text(ctx: Context, limit: int) -> str:
-    """The latest highlights, for a ritual's {highlights}."""
+    """The latest highlights, for a ritual's {highlights}; empty when there are none."""
     async with ctx.uow() as uow:
         rows = await HighlightRepo(uow.session).recent(ctx.group.group_id, limit)
     if not rows:
-        return "（暂无精华）"
+        return ""
     return "\n".join(f"· {preview(h.text)} ——{author_of(h)}" for h in rows)
 
 

@@ -30,6 +30,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.router import Route, is_command_text
 from handlers import rewards_notice, rewards_quiz
+from handlers.ledger_text import describe_line
 from handlers.rewards_draw import DRAW_USAGE, draw_text, parse_draw_args, run_draw
 from handlers.rewards_notice import NOTICE_USAGE, open_notice, parse_notice_args
 from handlers.rewards_quiz import (
@@ -64,16 +65,6 @@ LEDGER_USAGE = "/账本 @成员"
 DISABLED = "本群没有开启红包玩法。"
 
 _POINTS = re.compile(r"^\+?(\d{1,7})(?:分)?$")
-
-KIND_LABELS = {
-    "checkin": "打卡",
-    "makeup": "补卡",
-    "admin_adjust": "调整",
-    "reward": "红包",
-    "quiz": "抢答",
-    "notice": "通知红包",
-    "draw": "抽奖",
-}
 
 
 def make_service(deps: ServiceDeps) -> RewardsService:
@@ -287,9 +278,8 @@ async def cmd_ledger(call: CommandCall, ctx: Context) -> None:
     out = [f"📒 {who} 的积分账本：共 {count} 条，当前积分 {balance}（最近 {len(lines)} 条）"]
     for line in lines:
         when = line.created_at.astimezone(group.tz).strftime("%m-%d %H:%M")
-        label = KIND_LABELS.get(line.kind, line.kind)
         by = f"（{names.get(line.actor_id, line.actor_id)} 发放）" if line.actor_id else ""
-        out.append(f"{when} {line.delta:+d} {label}：{line.reason}{by}")
+        out.append(f"{when} {line.delta:+d} {describe_line(line.kind, line.reason)}{by}")
     await ctx.reply(call.message, "\n".join(out))
 
 

@@ -134,7 +134,15 @@ async def perform(ctx: Context, occurrence: Occurrence) -> None:
         return
     header = await render(ctx, ritual, ritual.text, event_at) if ritual.text.strip() else ""
     if ritual.action == "digest":
-        await ctx.say(await digest_text(ctx, ritual.digest, event_at, header))
+        digest = await digest_text(ctx, ritual.digest, event_at, header)
+        if not digest:
+            log.info(
+                "ritual %s in %s: nothing to report, no digest posted",
+                ritual.id,
+                ctx.group.group_id,
+            )
+            return
+        await ctx.say(digest)
     elif ritual.action == "quiz":
         if header:
             await ctx.say(header)
@@ -147,8 +155,24 @@ async def perform(ctx: Context, occurrence: Occurrence) -> None:
                 ritual.id,
                 ctx.group.group_id,
             )
-    else:
+    elif header and not await _data_missing(ctx, ritual.text):
         await ctx.say(header)
+    else:
+        log.info("ritual %s in %s: its data is empty, not posted", ritual.id, ctx.group.group_id)
+
+
+DATA_FIELDS = ("leaderboard", "highlights")
+
+
+async def _data_missing(ctx: Context, template: str) -> bool:
+    """True when a post shows data ({leaderboard}, {highlights}) and none of it exists yet:
+    a board of nothing in a quiet group is noise."""
+    used = [f for f in DATA_FIELDS if f in template_fields(template)]
+    if not used:
+        return False
+    if "leaderboard" in used and await leaderboard_text(ctx, ctx.now()):
+        return False
+    return not ("highlights" in used and await latest_text(ctx, 1))
 
 
 def ritual_service(deps: ServiceDeps) -> RitualService:

@@ -28,7 +28,8 @@ from bot.config import GroupSettings
 from bot.context import Context
 from bot.router import Route
 from handlers.activity import flushed
-from scheduler.report_chart import WeekData
+from handlers.ledger_text import kind_label
+from scheduler.report_chart import WeekData, WeekTotals
 from storage.repos.activity import ActivityRepo
 from storage.repos.moderation import ModerationRepo
 from storage.repos.stats import StatsRepo
@@ -36,11 +37,6 @@ from storage.repos.welcome import NewcomerRepo
 from storage.uow import UnitOfWork
 
 WEEKDAYS = "一二三四五六日"
-LEDGER_KINDS = {
-    "checkin": "打卡",
-    "makeup": "补卡",
-    "admin_adjust": "管理员调整",
-}
 _DAYS_ARG = re.compile(r"^(\d{1,4})\s*(?:天|日|d|days?)?$", re.IGNORECASE)
 STATS_USAGE = "/统计 [7天|30天]"
 LURKER_USAGE = "/潜水 [N天]"
@@ -104,12 +100,15 @@ class GroupStats:
     questions: QuestionFigures
     moderation: ModerationFigures
     timezone: str
+    # Days of the window on which the bot was there (from the group's first record on): the
+    # check-in rate does not count days before the bot started.
+    rate_days: int
 
     @property
     def checkin_rate(self) -> float | None:
-        if self.active_members == 0:
+        if self.active_members == 0 or self.rate_days == 0:
             return None
-        return self.checkins / (self.active_members * self.days)
+        return self.checkins / (self.active_members * self.rate_days)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -185,6 +184,11 @@ async def collect_stats(
     streak_rows = await uow.checkins.current_streaks(gid, today, 3)
     names = await display_names(uow, gid, [s.member_id for s in streak_rows])
     points = await stats.points_granted(gid, since, until)
+    first_record = await stats.first_recorded_day(gid)
+    if first_record is None or first_record > today:
+        rate_days = 0
+    else:
+        rate_days = (today - max(first, first_record)).days + 1
     return GroupStats(
         group_id=gid,
         group_name=group.name,
@@ -206,6 +210,7 @@ async def collect_stats(
         questions=await question_figures(uow, gid, since, until),
         moderation=await moderation_figures(uow, gid, since, until),
         timezone=group.timezone,
+        rate_days=rate_days,
     )
 
 
@@ -227,9 +232,13 @@ def format_stats(s: GroupStats) -> str:
     lines.append(f"消息合计 {s.messages} 条，日均 {average:.1f} 条")
     lines.append(f"👥 活跃成员 {s.active_members} 人（新加入 {s.joins} 人，退群 {s.leaves} 人）")
     rate = _percent(s.checkin_rate)
+    since_note = ""
+    if 0 < s.rate_days < s.days:
+        started = s.last - timedelta(days=s.rate_days - 1)
+        since_note = f"，从 {started:%m-%d} 有记录起算"
     lines.append(
         f"✅ 打卡 {s.checkins} 人次（{s.checkin_members} 人），打卡率 {rate}"
-        f"（{s.checkins} ÷ ({s.active_members} 人 × {s.days} 天)）"
+        f"（{s.checkins} ÷ ({s.active_members} 人 × {s.rate_days} 天){since_note}）"
     )
     if s.streaks:
         shown = "、".join(f"{x.name} {x.days} 天" for x in s.streaks)
@@ -246,7 +255,7 @@ def format_stats(s: GroupStats) -> str:
     if m.last_nudge_at is not None:
         last = f"，最近一次 {m.last_nudge_at.astimezone(tz):%m-%d %H:%M}"
     lines.append(f"🛡 拦截广告 {m.spam} 条；跑题提醒累计 {m.nudges_total} 次（全部时间{last}）")
-    detail = "，".join(f"{LEDGER_KINDS.get(k, k)} {v}" for k, v in s.points_by_kind.items())
+    detail = "，".join(f"{kind_label(k)} {v}" for k, v in s.points_by_kind.items())
     lines.append(f"🎁 积分发放 {s.points_granted} 分" + (f"（{detail}）" if detail else ""))
     return "\n".join(lines)
 
@@ -359,6 +368,17 @@ def week_days(year: int, week: int) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
 
 
+async def week_totals(uow: UnitOfWork, group_id: str, first: date, last: date) -> WeekTotals:
+    stats = StatsRepo(uow.session)
+    per_day = await ActivityRepo(uow.session).per_day(group_id, first, last)
+    checkins = await stats.checkins_per_day(group_id, first, last)
+    return WeekTotals(
+        messages=sum(d.messages for d in per_day),
+        checkins=sum(checkins.values()),
+        active_members=await stats.posters_between(group_id, first, last),
+    )
+
+
 async def collect_week(uow: UnitOfWork, group: GroupSettings, year: int, week: int) -> WeekData:
     gid = group.group_id
     days = week_days(year, week)
@@ -369,6 +389,15 @@ async def collect_week(uow: UnitOfWork, group: GroupSettings, year: int, week: i
     checkins = await stats.checkins_per_day(gid, days[0], days[-1])
     top = await stats.top_posters(gid, days[0], days[-1], group.stats.weekly_report.top_members)
     names = await display_names(uow, gid, [m for m, _ in top])
+    first_record = await stats.first_recorded_day(gid)
+    recorded_days = 0
+    if first_record is not None and first_record <= days[-1]:
+        recorded_days = (days[-1] - max(days[0], first_record)).days + 1
+    previous = None
+    if first_record is not None and first_record < days[0]:
+        previous = await week_totals(
+            uow, gid, days[0] - timedelta(days=7), days[0] - timedelta(days=1)
+        )
     return WeekData(
         group_name=group.name,
         year=year,
@@ -378,6 +407,8 @@ async def collect_week(uow: UnitOfWork, group: GroupSettings, year: int, week: i
         checkins=tuple(checkins.get(d, 0) for d in days),
         top_members=tuple((names.get(m, m), n) for m, n in top),
         active_members=await stats.posters_between(gid, days[0], days[-1]),
+        previous=previous,
+        recorded_days=recorded_days,
     )
 
 

@@ -9,6 +9,7 @@ to a feature's tables continues that feature's branch.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -17,6 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("groupops.storage")
 
 
 def alembic_config() -> Config:
@@ -38,8 +40,13 @@ def _current(connection: Connection) -> set[str]:
 
 
 async def upgrade(engine: AsyncEngine, target: str = "heads") -> None:
+    before = await current_revisions(engine)
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade, target)
+    after = await current_revisions(engine)
+    if after != before:
+        shown = ", ".join(sorted(before)) or "an empty database"
+        log.info("database migrated from %s to %s", shown, ", ".join(sorted(after)))
 
 
 async def current_revisions(engine: AsyncEngine) -> set[str]:

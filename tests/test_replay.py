@@ -152,3 +152,25 @@ async def test_console_session_switches_speaker_and_group(tmp_path: Path) -> Non
     assert bot_lines[0].startswith("🤖 bot → [g1] @alice ✅ 打卡成功")
     assert bot_lines[1].startswith("🤖 bot → [ny] @bob ✅ 打卡成功")
     assert "(now speaking as bob)" in out.getvalue().replace("   ", "")
+
+
+async def test_console_join_says_when_the_welcome_comes(tmp_path: Path) -> None:
+    import io
+
+    out = io.StringIO()
+    config = config_from(CONFIG + "  quiet: {name: 安静群, welcome: {enabled: false}}\n")
+    async with running_bot(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", config) as bot:
+        bot.app.sender = ConsoleSender(out, color=False)
+        session = ConsoleSession(bot.app, group="writers", user="alice", out=out)
+        bot.clock.set(at("2026-11-21 08:00"))
+        assert await session.feed(":join bob")
+        assert await session.feed(":group quiet")
+        assert await session.feed(":join carol")
+        assert await session.feed(":leave carol")
+    notes = [line.strip() for line in out.getvalue().splitlines() if line.startswith("   (")]
+    assert (
+        "(bob joined group writers; the welcome is posted 60 s after the first join, "
+        "for everyone who joined by then)" in notes
+    )
+    assert "(carol joined group quiet (welcomes are off for this group))" in notes
+    assert "(carol left group quiet)" in notes

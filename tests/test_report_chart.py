@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,8 +27,18 @@ from matplotlib.font_manager import FontProperties, findfont
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from handlers.activity import ActivityLog
+from handlers.stats import collect_week
 from scheduler.health_jobs import HealthJobs
-from scheduler.report_chart import WeekData, chart_texts, font, font_path, render_week_chart
+from scheduler.report_chart import (
+    WeekData,
+    WeekTotals,
+    chart_texts,
+    font,
+    font_path,
+    render_week_chart,
+    short_name,
+)
 from tests.health_support import health_config, run_until
 from tests.support import at, msg, running_bot
 
@@ -188,3 +199,52 @@ async def test_weekly_picture_is_off_unless_configured(sqlite_db: str) -> None:
         sent = await run_until(bot, at("2026-11-30 10:00"))
         assert [m for m in sent if m.image_path] == []
         assert not any(j.id.startswith("stats.weekly:") for j in bot.app.scheduler.jobs())
+
+
+LONG_NAME = "一个名字特别特别长的写作营同学真的很长很长"
+
+
+def test_the_chart_compares_with_the_week_before_and_shows_the_checkin_rate() -> None:
+    week = replace(WEEK, previous=WeekTotals(messages=100, checkins=21, active_members=10))
+    texts = chart_texts(week)
+    assert texts[1].endswith("活跃成员 14 人（上周 10 人）")
+    assert texts[2] == "每日消息（共 120 条，较上周 +20%）"
+    assert texts[3] == "每日打卡（共 21 人次，打卡率 21%，与上周持平）"  # 21 ÷ (14 × 7)
+    first_week = replace(WEEK, previous=None, recorded_days=3)  # the bot came on Friday
+    assert chart_texts(first_week)[3] == "每日打卡（共 21 人次，打卡率 50%）"  # 21 ÷ (14 × 3)
+
+
+def test_long_names_are_shortened_not_cut_off_at_the_edge(tmp_path: Path) -> None:
+    assert short_name(LONG_NAME).endswith("…")
+    assert short_name("韩梅梅") == "韩梅梅"
+    week = replace(WEEK, top_members=((LONG_NAME, 40), ("alice", 22)))
+    out = render_week_chart(week, tmp_path / "week.png")
+    with Image.open(out) as image:
+        pixels = np.asarray(image.convert("L"))
+    assert (pixels[:, :4] > 245).all(), "something is drawn across the left edge"
+
+
+def test_an_empty_week_says_so_instead_of_drawing_zeros(tmp_path: Path) -> None:
+    empty = replace(WEEK, messages=(0,) * 7, checkins=(0,) * 7, top_members=(), active_members=0)
+    texts = chart_texts(empty)
+    assert texts[-1] == "这一周群里没有消息，也没有打卡"
+    assert "0" not in "".join(texts[2:])
+    out = render_week_chart(empty, tmp_path / "week.png")
+    with Image.open(out) as image:
+        pixels = np.asarray(image.convert("RGB")).astype(int)
+    for colour in ((0x4C, 0x78, 0xA8), (0x54, 0xA2, 0x4B), (0xF5, 0x85, 0x18)):
+        assert (np.abs(pixels - colour).sum(axis=2) < 10).sum() == 0  # no bars, no axes
+
+
+async def test_collect_week_reads_the_week_before(sqlite_db: str) -> None:
+    async with running_bot(sqlite_db, health_config(), at("2026-11-11 07:00")) as bot:
+        await bot.push(msg("打卡", user="alice", when=at("2026-11-12 08:00")))  # week 46
+        await bot.push(msg("早", user="bob", when=at("2026-11-12 09:00")))
+        await bot.push(msg("打卡", user="alice", when=at("2026-11-16 08:00")))  # week 47
+        await bot.app.services.get(ActivityLog).flush()
+        async with bot.app.uow() as uow:
+            first = await collect_week(uow, bot.app.config.group("g1"), 2026, 46)
+            second = await collect_week(uow, bot.app.config.group("g1"), 2026, 47)
+    assert first.previous is None and first.recorded_days == 4  # Thursday to Sunday
+    assert second.previous == WeekTotals(messages=2, checkins=1, active_members=2)
+    assert second.recorded_days == 7

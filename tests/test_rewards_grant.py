@@ -139,9 +139,9 @@ async def test_ledger_command_lists_reasons_and_granters(db_url: str) -> None:
         )
         assert r == [
             "📒 bob 的积分账本：共 3 条，当前积分 25（最近 3 条）\n"
-            "11-21 10:00 -5 调整：迟到（admin 发放）\n"
+            "11-21 10:00 -5 管理员调整：迟到（admin 发放）\n"
             "11-21 09:00 +20 红包：优秀作业（coach 发放）\n"
-            "11-21 08:00 +10 打卡：打卡 2026-11-21"
+            "11-21 08:00 +10 打卡 2026-11-21"
         ]
         r = await bot.push(
             msg("/账本 @bob", user="bob", mentions=("bob",), when=at("2026-11-21 11:00"))

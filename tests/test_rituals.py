@@ -36,9 +36,10 @@ DAYS = [f"11-{d}" for d in range(16, 23)]
 async def test_a_week_of_rituals_posts_each_at_its_local_time_exactly_once(db_url: str) -> None:
     config = rituals_config()
     async with running_bot(db_url, config, WEEK_START) as bot:
+        await bot.say("打卡", user="alice", when=at("2026-11-16 08:00"))  # the digest has data
         await run_until(bot, WEEK_END)
         await run_until(bot, WEEK_END)  # running again posts nothing more
-        lines = posts(bot.sender.sent, config)
+        lines = [line for line in posts(bot.sender.sent, config) if "打卡成功" not in line]
         assert starting(lines, "☀️") == [f"{d} 07:30" for d in DAYS]
         assert starting(lines, "⏰ 预告：「周三分享会」将在1天后开始") == ["11-17 20:00"]
         assert starting(lines, "⏰ 预告：「周三分享会」将在1小时后开始") == ["11-18 19:00"]
@@ -412,6 +413,7 @@ async def test_two_bot_processes_on_one_postgresql_database_post_each_run_once(
             running_bot(url, config, WEEK_START) as one,
             running_bot(url, config, WEEK_START) as two,
         ):
+            await one.say("打卡", user="alice", when=WEEK_START)  # the digest has data
             step = WEEK_START
             while step < WEEK_END:
                 step += timedelta(hours=1)
@@ -419,7 +421,7 @@ async def test_two_bot_processes_on_one_postgresql_database_post_each_run_once(
                 await asyncio.gather(run_until(one, step), run_until(two, step))
             recorded = await runs(one)
         sent = one.sender.sent + two.sender.sent
-        g1 = sorted(posts(sent, config))
+        g1 = sorted(line for line in posts(sent, config) if "打卡成功" not in line)
         ny = posts(sent, config, "ny")
     assert len(g1) == len(set(g1)) == 12
     assert starting(sorted(g1), "☀️") == [f"{d} 07:30" for d in DAYS]
@@ -429,3 +431,30 @@ async def test_two_bot_processes_on_one_postgresql_database_post_each_run_once(
     # Every run was fired by both processes: the loser of each claim posted nothing.
     losers = [r for r in caplog.records if "already recorded; not posting" in r.getMessage()]
     assert len(losers) == 12 + 7
+
+
+async def test_a_quiet_group_gets_no_digest_or_empty_board(sqlite_db: str) -> None:
+    text = """
+admins: [admin]
+groups:
+  g1:
+    name: 测试群
+    rituals:
+      - {id: daily, schedule: 每天 09:00, action: digest, digest: {period: day, of: previous}}
+      - {id: board, schedule: 每天 23:00, text: "{leaderboard}\\n{highlights}"}
+      - {id: hello, schedule: 每天 08:00, text: "早安 {date}"}
+"""
+    config = parse_config(text)
+    async with running_bot(sqlite_db, config, at("2026-11-16 00:00")) as bot:
+        await run_until(bot, at("2026-11-17 09:30"))
+        texts = [m.text for m in bot.sender.sent]
+        # the plain greeting is posted; the digest and the board of nothing are not
+        assert texts == ["早安 11月16日", "早安 11月17日"]
+        assert "暂无" not in "".join(texts)
+        await bot.say("打卡", user="alice", when=at("2026-11-17 10:00"))
+        await run_until(bot, at("2026-11-18 09:30"))
+        texts = [m.text for m in bot.sender.sent]
+        assert texts[-1].startswith("📰") or "打卡：1 人打卡，共 1 次" in texts[-1]
+        assert any(t.startswith("🏆 本周积分榜\n🥇 alice") for t in texts)
+        (reply,) = await bot.say("/排行", user="bob", group="g2", when=at("2026-11-18 10:00"))
+        assert reply == "🏆 还没有人获得积分，发送「打卡」开始吧～"

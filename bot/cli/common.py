@@ -17,6 +17,9 @@ def setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic narrates every migration step at INFO; the bot logs one summary line instead
+    # (storage/migrate.py).
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
 
 
 def load_or_report(path: str) -> AppConfig | None:

@@ -82,10 +82,12 @@ class ConsoleSession:
                 await self.app.handle(
                     MemberJoined(self.group, arg, now, event_id=f"c{next(self._ids)}")
                 )
+                self._note(self._join_note(arg))
             elif cmd == "leave" and arg:
                 await self.app.handle(
                     MemberLeft(self.group, arg, now, event_id=f"c{next(self._ids)}")
                 )
+                self._note(f"{arg} left group {self.group}")
             elif cmd == "who":
                 self._note(f"member {self.user} in group {self.group}")
             else:
@@ -106,6 +108,19 @@ class ConsoleSession:
             )
         )
         return True
+
+    def _join_note(self, member: str) -> str:
+        """What happens next, so a silent minute is not mistaken for a broken bot."""
+        group = self.app.config.group(self.group)
+        welcome = group.welcome
+        if not welcome.enabled:
+            return f"{member} joined group {self.group} (welcomes are off for this group)"
+        if welcome.batch_seconds == 0:
+            return f"{member} joined group {self.group}"
+        return (
+            f"{member} joined group {self.group}; the welcome is posted "
+            f"{welcome.batch_seconds} s after the first join, for everyone who joined by then"
+        )
 
     def prompt(self) -> str:
         return f"[{self.group}] {self.user}> "

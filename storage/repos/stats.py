@@ -150,6 +150,17 @@ class StatsRepo:
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
+    async def first_recorded_day(self, group_id: str) -> date | None:
+        """The group's first local day with any record (activity or check-in): the bot was
+        not there before it, so rates do not count earlier days."""
+        activity = select(func.min(ActivityEntry.day)).where(ActivityEntry.group_id == group_id)
+        checkins = select(func.min(Checkin.day)).where(Checkin.group_id == group_id)
+        days = [
+            (await self.session.execute(stmt)).scalar_one_or_none() for stmt in (activity, checkins)
+        ]
+        found = [d for d in days if d is not None]
+        return min(found) if found else None
+
     async def last_checkins(self, group_id: str, member_ids: Iterable[str]) -> dict[str, datetime]:
         """When each member last checked in (the time of the message, make-ups included)."""
         stmt = (
