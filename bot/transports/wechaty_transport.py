@@ -315,7 +315,10 @@ class WechatyTransport:
                     ) from None
             except Exception as exc:
                 reason = reason_of(exc)
-                hint = diagnose(exc, self.connection, self.settings.token_env)
+                if not self._heard_from_service:
+                    # a failure before the gateway said anything is a setup problem;
+                    # an established connection that drops is not a TLS mismatch
+                    hint = diagnose(exc, self.connection, self.settings.token_env)
                 if not self._ever_connected and not self._heard_from_service:
                     raise TransportError(self._startup_failure(reason, hint)) from None
             if self._stopping:
