@@ -47,13 +47,13 @@ FLAVOURS = {
 
 def gateways_folder() -> Path:
     """The npm install .ci/run made, or a skip that says what is missing."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed (.ci/run requires node and npm)")
     folder = os.environ.get(GATEWAYS_ENV)
     if not folder:
         pytest.skip(
             f"{GATEWAYS_ENV} is not set (.ci/run installs the gateways with npm and sets it)"
         )
-    if shutil.which("node") is None:
-        pytest.fail(f"{GATEWAYS_ENV} is set but node is not installed")
     path = Path(folder)
     if not (path / "node_modules" / "wechaty-puppet-service").is_dir():
         pytest.fail(f"{GATEWAYS_ENV}={folder} holds no installed gateways (run .ci/run)")

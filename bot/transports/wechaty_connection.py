@@ -213,7 +213,7 @@ def diagnose(exc: BaseException, connection: GatewayConnection, token_env: str) 
             )
         if isinstance(cause, ssl.SSLError) and connection.tls:
             return (
-                "this looks like a TLS mismatch: the gateway does not speak TLS (it was "
+                "this looks like a TLS mismatch: the gateway does not speak TLS (as one "
                 "started with WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER=true); set "
                 "transport.wechaty.tls: off"
             )
