@@ -65,11 +65,17 @@ class Lines:
 
     def __init__(self) -> None:
         self.items: list[Any] = []
+        self.ended = False  # the process closed its output: nothing more will come
         self._changed = asyncio.Condition()
 
     async def add(self, item: Any) -> None:
         async with self._changed:
             self.items.append(item)
+            self._changed.notify_all()
+
+    async def end(self) -> None:
+        async with self._changed:
+            self.ended = True
             self._changed.notify_all()
 
     async def wait_until(self, found: Callable[[list[Any]], Any], what: str) -> Any:
@@ -78,6 +84,9 @@ class Lines:
         async def check() -> Any:
             async with self._changed:
                 while (hit := found(self.items)) is None:
+                    if self.ended:
+                        tail = "\n".join(str(item) for item in self.items[-15:])
+                        raise AssertionError(f"the process ended before {what}:\n{tail}")
                     await self._changed.wait()
                 return hit
 
@@ -98,9 +107,10 @@ class Lines:
         )
 
 
-async def _pump(stream: asyncio.StreamReader, sink: Callable[[str], Any]) -> None:
+async def _pump(stream: asyncio.StreamReader, sink: Callable[[str], Any], lines: Lines) -> None:
     while line := await stream.readline():
         await sink(line.decode("utf-8", "replace").rstrip("\n"))
+    await lines.end()
 
 
 @dataclass
@@ -150,7 +160,13 @@ class Gateway:
 
 @contextlib.asynccontextmanager
 async def gateway_process(
-    folder: Path, flavour: str, tls: bool, port: int, token: str, log: Path
+    folder: Path,
+    flavour: str,
+    tls: bool,
+    port: int,
+    token: str,
+    log: Path,
+    *extra_args: str,
 ) -> AsyncIterator[Gateway]:
     env = {**os.environ, "GATEWAY_TOKEN": token, "WECHATY_LOG": "warn"}
     for name in list(env):
@@ -168,6 +184,7 @@ async def gateway_process(
             str(port),
             "--tls",
             "on" if tls else "off",
+            *extra_args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=err,
@@ -175,7 +192,7 @@ async def gateway_process(
         )
     gateway = Gateway(process)
     assert process.stdout is not None
-    pump = asyncio.create_task(_pump(process.stdout, gateway._read))
+    pump = asyncio.create_task(_pump(process.stdout, gateway._read, gateway.events))
     try:
         yield gateway
     finally:
@@ -238,7 +255,7 @@ async def bot_process(config: Path, endpoint: str, token: str) -> AsyncIterator[
     )
     output = Lines()
     assert process.stdout is not None
-    pump = asyncio.create_task(_pump(process.stdout, output.add))
+    pump = asyncio.create_task(_pump(process.stdout, output.add, output))
     try:
         yield process, output
     finally:
@@ -325,3 +342,27 @@ async def test_the_bot_against_a_real_gateway(flavour: str, tls: bool, tmp_path:
         ).fetchall()
     assert left == [(BOB,)]
     assert queued == [("sent",)]  # recorded as sent: a restart of the bot will not resend it
+
+
+async def test_a_wrong_token_is_refused_plainly_and_never_shown(tmp_path: Path) -> None:
+    """The gateway as shipped (it also still reads the token from `:authority`) echoes a
+    wrong token in its error: the bot says the token was refused and shows `***`."""
+    folder = gateways_folder()
+    token, wrong = f"insecure_{uuid.uuid4()}", f"insecure_{uuid.uuid4()}"
+    port = free_port()
+    log = tmp_path / "gateway.log"
+    async with gateway_process(
+        folder, "upstream", True, port, token, log, "--allow-authority-fallback"
+    ) as gw:
+        await gw.events.wait_for(lambda e: e["ev"] == "listening", "the gateway")
+        async with bot_process(bot_config(tmp_path, True), f"127.0.0.1:{port}", wrong) as (
+            bot,
+            out,
+        ):
+            code = await asyncio.wait_for(bot.wait(), TIMEOUT)
+            await out.wait_until(lambda _items: True if out.ended else None, "the bot's output")
+    output = "\n".join(out.items)
+    assert code == 2, output
+    assert "the gateway refused the token" in output and 'TOKEN "***"' in output
+    assert wrong not in output and wrong.split("_", 1)[1] not in output
+    assert [r["auth"] for r in gw.rpcs()] == ["wrong"]

@@ -117,6 +117,7 @@ async def connected(
     heartbeat_s: float | None = None,
     heartbeat_sleep: GateSleep | None = None,
     settings: WechatyTransportSettings | None = None,
+    first_event_wait_s: float = 5.0,
 ) -> AsyncIterator[Running]:
     clock = FakeClock(T0)
     seen = Seen()
@@ -129,6 +130,7 @@ async def connected(
         outbox_sleep=VirtualSleep(clock),
         heartbeat_s=heartbeat_s,
         heartbeat_sleep=heartbeat_sleep,
+        first_event_wait_s=first_event_wait_s,
     )
     routes = [*seen.routes(), *(extra_routes or []), *ROUTES]
     app = App(config_from(), sender=transport.sender, clock=clock, db_url=db, routes=routes)
@@ -447,6 +449,19 @@ async def test_no_stop_on_connect_reconnect_or_shutdown(
     # after close(): the connection is gone and still no Stop was sent
     assert "Stop" not in server.calls
     assert server.calls.count("Event") == 2
+
+
+async def test_a_gateway_silent_until_start_still_gets_start(sqlite_db: str) -> None:
+    """The Node client calls Start after the stream's first event or, from gateways that
+    send none first, after a few seconds; so does the bot (a short wait here)."""
+    quiet = FakePuppetServer(tls=True, token=TOKEN, silent_until_start=True)
+    await quiet.start()
+    try:
+        async with connected(quiet, sqlite_db, first_event_wait_s=0.2) as bot:
+            assert bot.transport.self_id == "bot-self"
+    finally:
+        await quiet.stop()
+    assert quiet.calls[:2] == ["Event", "Start"] and "Stop" not in quiet.calls
 
 
 async def test_a_gateway_without_tls_with_tls_off(sqlite_db: str) -> None:

@@ -146,8 +146,11 @@ class FakePuppet:
         auto_login: bool = True,
         token: str = "",
         calls: list[str] | None = None,
+        silent_until_start: bool = False,
     ) -> None:
         self.state = state or FakeState()
+        # like some community gateways: no heartbeat on a new stream, the login after Start
+        self.silent_until_start = silent_until_start
         self.state.contacts.setdefault(self.state.self_id, self.state.self_name)
         self.auto_login = auto_login
         self.token = token  # "" accepts any caller
@@ -250,6 +253,8 @@ class FakePuppet:
     async def start(self, stream: Stream[pb.StartRequest, pb.StartResponse]) -> None:
         await stream.recv_message()
         await stream.send_message(pb.StartResponse())
+        if self.silent_until_start:
+            self.login()
 
     async def stop(self, stream: Stream[pb.StopRequest, pb.StopResponse]) -> None:
         await stream.recv_message()
@@ -267,14 +272,15 @@ class FakePuppet:
         queue: asyncio.Queue[pb.EventResponse | None] = asyncio.Queue()
         self._streams.append(queue)
         self.stream_opened.set()
-        queue.put_nowait(
-            pb.EventResponse(
-                type=pb.EventType.EVENT_TYPE_HEARTBEAT,
-                payload=json.dumps({"data": "Wechaty Puppet gRPC stream connect successfully"}),
+        if not self.silent_until_start:
+            queue.put_nowait(
+                pb.EventResponse(
+                    type=pb.EventType.EVENT_TYPE_HEARTBEAT,
+                    payload=json.dumps({"data": "Wechaty Puppet gRPC stream connect successfully"}),
+                )
             )
-        )
-        if self.auto_login:
-            self.login()
+            if self.auto_login:
+                self.login()
         try:
             while True:
                 item = await queue.get()
@@ -447,11 +453,13 @@ class FakePuppetServer:
         *,
         tls: bool = False,
         token: str = "",
+        silent_until_start: bool = False,
     ) -> None:
         self.state = state or FakeState()
         self.port = port or free_port()
         self.tls = tls
         self.token = token
+        self.silent_until_start = silent_until_start
         self.calls: list[str] = []  # every RPC over all restarts
         self.puppet = FakePuppet(self.state, token=token, calls=self.calls)
         self._server: _Server | None = None
@@ -462,7 +470,12 @@ class FakePuppetServer:
         return f"127.0.0.1:{self.port}"
 
     async def start(self) -> FakePuppet:
-        self.puppet = FakePuppet(self.state, token=self.token, calls=self.calls)
+        self.puppet = FakePuppet(
+            self.state,
+            token=self.token,
+            calls=self.calls,
+            silent_until_start=self.silent_until_start,
+        )
         self._server = _Server([self.puppet])
         tls = loopback_pki().server_context() if self.tls else None
         await self._server.start("127.0.0.1", self.port, reuse_address=True, ssl=tls)
