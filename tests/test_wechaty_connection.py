@@ -4,6 +4,8 @@ name rule, and the sentences a failed start-up gets. No network here."""
 from __future__ import annotations
 
 import ssl
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -126,3 +128,17 @@ def test_failure_sentences_never_carry_the_token() -> None:
     assert "tls: on" in (diagnose(lost, plain, "T") or "")
     assert diagnose(lost, c, "T") is None  # with TLS on, a lost connection is not a hint
     assert diagnose(GRPCError(Status.INTERNAL, "boom"), c, "T") is None
+
+
+def test_an_uncaught_exception_carrying_the_token_prints_it_masked() -> None:
+    program = (
+        "from bot.transports.wechaty_shim import mask_secret\n"
+        "mask_secret('insecure_crash-1234')\n"
+        "raise RuntimeError('Invalid Wechaty TOKEN \"insecure_crash-1234\"')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert 'RuntimeError: Invalid Wechaty TOKEN "***"' in done.stderr
+    assert "crash-1234" not in done.stderr

@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import tempfile
 import threading
+import traceback
 from collections.abc import AsyncIterator, Callable
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -66,14 +68,23 @@ class _MaskSecrets(logging.Filter):
 _MASK = _MaskSecrets()
 
 
+def _masked_excepthook(
+    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    sys.stderr.write(redact("".join(traceback.format_exception(exc_type, exc, tb))))
+
+
 def mask_secret(secret: str) -> None:
-    """Never let this value reach a log line: wechaty's loggers and every handler of the
-    root logger (stderr, files, pytest's capture) mask it from now on."""
+    """Never let this value reach the output: wechaty's loggers, every handler of the root
+    logger (stderr, files, pytest's capture) and the traceback of an uncaught exception
+    mask it from now on."""
     if secret:
         _secrets.add(secret)
     for handler in logging.getLogger().handlers:
         if _MASK not in handler.filters:
             handler.addFilter(_MASK)
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _masked_excepthook
 
 
 def _is_wechaty_logger(logger: logging.Logger) -> bool:
