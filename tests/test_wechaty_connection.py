@@ -73,7 +73,7 @@ def test_default_connection_trusts_the_wechaty_ca_with_the_token_prefix_as_name(
     c = connection_for("gw.example", 8788, "insecure_abc", WechatyTransportSettings())
     assert (c.tls, c.server_name, c.ca) == (True, "insecure", None)
     assert "server name 'insecure' from the token's prefix" in c.describe()
-    assert "insecure_abc" not in c.describe()
+    assert "insecure_abc" not in c.describe() and "insecure_abc" not in repr(c)
     ctx = c.ssl_context()
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
     assert ctx.hostname_checks_common_name  # the gateways' default certificate has CN only

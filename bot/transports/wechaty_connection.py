@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -74,7 +74,7 @@ class GatewayConnection:
 
     host: str
     port: int
-    token: str
+    token: str = field(repr=False)
     tls: bool = True
     server_name: str = ""  # the name the certificate must carry (TLS only)
     server_name_origin: str = ""
