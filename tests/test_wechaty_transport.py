@@ -1,5 +1,7 @@
 """The real python-wechaty client against a fake puppet gRPC server on loopback.
 
+The fake serves TLS with a throwaway CA and checks the authorization header, as the real
+gateways do (tests/test_wechaty_gateway_interop.py runs the real ones from npm).
 No sleeps: the tests wait for network events with bounded timeouts, and the transport's
 reconnect backoff goes through an injected sleep that the test releases.
 """
@@ -10,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -33,9 +36,10 @@ from bot.transports.wechaty_transport import WechatyTransport, message_event
 from handlers import ROUTES
 from tests.support import at, config_from
 from tests.transport_support import VirtualSleep
-from tests.wechaty_fake import FakePuppet, FakePuppetServer, free_port
+from tests.wechaty_fake import FakePuppet, FakePuppetServer, free_port, loopback_pki
 
-TOKEN = "puppet_token_for_tests_0123456789"
+# the prefix before the last "_" is the TLS server name, as with real tokens (insecure_...)
+TOKEN = "groupops-test_0123456789abcdef"
 T0 = at("2026-11-21 08:00")
 MS = int(T0.timestamp() * 1000)
 TIMEOUT = 10.0
@@ -112,18 +116,21 @@ async def connected(
     extra_routes: list[Route[Any]] | None = None,
     heartbeat_s: float | None = None,
     heartbeat_sleep: GateSleep | None = None,
+    settings: WechatyTransportSettings | None = None,
+    first_event_wait_s: float = 5.0,
 ) -> AsyncIterator[Running]:
     clock = FakeClock(T0)
     seen = Seen()
     transport = WechatyTransport(
         server.endpoint,
         TOKEN,
-        WechatyTransportSettings(),
+        settings or trusting(),
         clock=clock,
         sleep=sleep,
         outbox_sleep=VirtualSleep(clock),
         heartbeat_s=heartbeat_s,
         heartbeat_sleep=heartbeat_sleep,
+        first_event_wait_s=first_event_wait_s,
     )
     routes = [*seen.routes(), *(extra_routes or []), *ROUTES]
     app = App(config_from(), sender=transport.sender, clock=clock, db_url=db, routes=routes)
@@ -140,9 +147,14 @@ async def connected(
         await app.close()
 
 
+def trusting(**fields: Any) -> WechatyTransportSettings:
+    """Settings that trust the fake's test CA (TLS on, as by default)."""
+    return WechatyTransportSettings(tls_ca_cert=str(loopback_pki().ca_file), **fields)
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[FakePuppetServer]:
-    srv = FakePuppetServer()
+    srv = FakePuppetServer(tls=True, token=TOKEN)
     puppet = await srv.start()
     puppet.add_room("room1", "写作群", {"alice": "Alice", "bob": "Bob"})
     try:
@@ -401,7 +413,173 @@ async def test_the_token_is_never_logged(
     captured = capsys.readouterr()
     assert TOKEN not in caplog.text
     assert TOKEN not in captured.err and TOKEN not in captured.out
-    assert "***" in caplog.text  # wechaty's own warning about endpoint+token, masked
+
+
+# --- how the transport connects: TLS, authorization, no Stop ---------------------------------
+
+
+async def test_every_call_is_authorized_over_tls_and_start_follows_the_event_stream(
+    server: FakePuppetServer, sqlite_db: str
+) -> None:
+    async with connected(server, sqlite_db) as bot:
+        server.puppet.room_text("room1", "alice", "打卡", timestamp=MS)
+        await wait_sent(server, 1)
+    # the stream first, then Start, as the Node client (the login on the stream may
+    # already have the bot reading its own contact in between)
+    assert server.calls[0] == "Event" and server.calls.count("Start") == 1
+    assert {"ContactPayload", "MessagePayload", "MessageSendText"} <= set(server.calls)
+    assert server.puppet.authorizations == [f"Wechaty {TOKEN}"] * len(server.calls)
+    assert "Stop" not in server.calls
+    assert bot.transport.connection.tls and bot.transport.connection.server_name == "groupops-test"
+
+
+async def test_no_stop_on_connect_reconnect_or_shutdown(
+    server: FakePuppetServer, sqlite_db: str
+) -> None:
+    """python-wechaty sends Stop before every Start and at shutdown; each Stop makes the
+    gateway stop its puppet (a real account may be logged out)."""
+    gate = GateSleep()
+    async with connected(server, sqlite_db, sleep=gate) as bot:
+        server.puppet.end_streams()  # the gateway ends the stream: the bot reconnects
+        await asyncio.wait_for(gate.called.wait(), TIMEOUT)
+        bot.transport.logged_in.clear()
+        gate.release.set()
+        await asyncio.wait_for(bot.transport.logged_in.wait(), TIMEOUT)
+        assert server.calls.count("Start") == 2
+    # after close(): the connection is gone and still no Stop was sent
+    assert "Stop" not in server.calls
+    assert server.calls.count("Event") == 2
+
+
+async def test_a_gateway_silent_until_start_still_gets_start(sqlite_db: str) -> None:
+    """The Node client calls Start after the stream's first event or, from gateways that
+    send none first, after a few seconds; so does the bot (a short wait here)."""
+    quiet = FakePuppetServer(tls=True, token=TOKEN, silent_until_start=True)
+    await quiet.start()
+    try:
+        async with connected(quiet, sqlite_db, first_event_wait_s=0.2) as bot:
+            assert bot.transport.self_id == "bot-self"
+    finally:
+        await quiet.stop()
+    assert quiet.calls[:2] == ["Event", "Start"] and "Stop" not in quiet.calls
+
+
+async def test_a_gateway_without_tls_with_tls_off(sqlite_db: str) -> None:
+    plain = FakePuppetServer(token=TOKEN)
+    puppet = await plain.start()
+    puppet.add_room("room1", "写作群", {"alice": "Alice"})
+    try:
+        async with connected(plain, sqlite_db, settings=WechatyTransportSettings(tls=False)):
+            plain.puppet.room_text("room1", "alice", "打卡", timestamp=MS)
+            await wait_sent(plain, 1)
+    finally:
+        await plain.stop()
+    assert plain.puppet.authorizations == [f"Wechaty {TOKEN}"] * len(plain.calls)
+
+
+async def startup_error(
+    server: FakePuppetServer, db: str, settings: WechatyTransportSettings, token: str = TOKEN
+) -> str:
+    transport = WechatyTransport(server.endpoint, token, settings, heartbeat_s=None)
+    app = App(config_from(), sender=transport.sender, clock=FakeClock(T0), db_url=db)
+    await app.start()
+    try:
+        with pytest.raises(TransportError) as caught:
+            await asyncio.wait_for(transport.run(app), TIMEOUT)
+    finally:
+        await transport.close()
+        await app.close()
+    assert caught.value.__suppress_context__  # no traceback chain carries gateway text
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("gateway_tls", "settings", "expected"),
+    [
+        (False, trusting(), r"TLS mismatch: the gateway does not speak TLS.*tls: off"),
+        (True, WechatyTransportSettings(tls=False), r"TLS mismatch.*set transport.wechaty.tls: on"),
+        (
+            True,
+            WechatyTransportSettings(),
+            r"not signed by the bundled Wechaty root CA.*tls_ca_cert",
+        ),
+        (
+            True,
+            trusting(tls_server_name="other"),
+            r"not for the server name 'other' \(transport.wechaty.tls_server_name\).*",
+        ),
+    ],
+    ids=["tls-on-plain-gateway", "tls-off-tls-gateway", "unknown-ca", "wrong-server-name"],
+)
+async def test_start_up_failures_say_what_they_look_like_and_what_to_set(
+    sqlite_db: str, gateway_tls: bool, settings: WechatyTransportSettings, expected: str
+) -> None:
+    gateway = FakePuppetServer(tls=gateway_tls, token=TOKEN)
+    await gateway.start()
+    try:
+        message = await startup_error(gateway, sqlite_db, settings)
+    finally:
+        await gateway.stop()
+    assert "failed at start-up" in message
+    assert re.search(expected, message), message
+
+
+async def test_a_wrong_token_is_named_as_such_and_never_shown(
+    sqlite_db: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrong = "groupops-test_this-one-is-wrong"
+    gateway = FakePuppetServer(tls=True, token=TOKEN)
+    await gateway.start()
+    try:
+        message = await startup_error(gateway, sqlite_db, trusting(), token=wrong)
+    finally:
+        await gateway.stop()
+    assert "the gateway refused the token" in message
+    assert "WECHATY_PUPPET_SERVICE_TOKEN" in message
+    assert 'Invalid Wechaty TOKEN "***"' in message  # the gateway's echo, masked
+    captured = capsys.readouterr()
+    for text in (message, caplog.text, captured.err, captured.out):
+        assert wrong not in text
+
+
+async def test_groupops_run_with_a_wrong_token_exits_2_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = FakePuppetServer(tls=True, token=TOKEN)
+    await gateway.start()
+    wrong = "groupops-test_wrong-token-0000"
+    monkeypatch.setenv("GO_TEST_ENDPOINT", gateway.endpoint)
+    monkeypatch.setenv("GO_TEST_TOKEN", wrong)
+    config = parse_config(
+        f"storage: {{url: 'sqlite:///{tmp_path}/bot.db'}}\n"
+        "transport:\n  type: wechaty\n  wechaty:\n"
+        "    endpoint_env: GO_TEST_ENDPOINT\n    token_env: GO_TEST_TOKEN\n"
+        f"    tls_ca_cert: {loopback_pki().ca_file}\n"
+    )
+    try:
+        assert await run_transport(config, argparse.Namespace()) == 2
+    finally:
+        await gateway.stop()
+    err = capsys.readouterr().err
+    assert "refused the token" in err and "GO_TEST_TOKEN" in err and wrong not in err
+
+
+def test_an_exception_logged_with_the_token_in_it_is_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.transports.wechaty_shim import mask_secret
+
+    secret = "groupops-test_secret-in-a-traceback"
+    mask_secret(secret)
+    logger = logging.getLogger("groupops.test.mask")
+    try:
+        raise RuntimeError(f'Invalid Wechaty TOKEN "{secret}"')
+    except RuntimeError:
+        logger.exception("call failed for %s", secret)
+    assert secret not in caplog.text
+    assert 'RuntimeError: Invalid Wechaty TOKEN "***"' in caplog.text
+    assert "call failed for ***" in caplog.text
 
 
 # --- mapping, without a network -----------------------------------------------------------
@@ -456,6 +634,7 @@ async def test_groupops_run_wires_the_wechaty_transport_end_to_end(
         f"storage: {{url: 'sqlite:///{tmp_path}/bot.db'}}\n"
         "transport:\n  type: wechaty\n  wechaty:\n"
         "    endpoint_env: GO_TEST_ENDPOINT\n    token_env: GO_TEST_TOKEN\n"
+        f"    tls_ca_cert: {loopback_pki().ca_file}\n"
     )
     run = asyncio.create_task(run_transport(config, argparse.Namespace()))
     try:

@@ -4,19 +4,37 @@
 It keeps contacts, rooms and messages in memory, streams events to the connected client,
 and stores what the client sends (MessageSendText / MessageSendFile) as messages, because
 `room.say()` fetches the sent message's payload afterwards.
+
+Like the real gateways (wechaty-puppet-service 1.x) it serves TLS when given a context
+(`loopback_pki()` makes a CA and a server certificate), checks `authorization: Wechaty
+<token>` on every call (a wrong token is echoed in the error, as the gateways do), and
+opens each event stream with a heartbeat.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import datetime
+import functools
 import itertools
 import json
+import shutil
 import socket
+import ssl
+import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from grpclib.const import Cardinality, Handler
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from grpclib.const import Cardinality, Handler, Status
+from grpclib.exceptions import GRPCError
 from grpclib.protocol import H2Protocol
 from grpclib.server import Server, Stream
 from wechaty_grpc.wechaty import puppet as pb
@@ -48,6 +66,69 @@ class FakeState:
     sent: list[Sent] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LoopbackPki:
+    """A throwaway CA and a certificate for `server_name` it signed, as PEM files."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+    server_name: str
+
+    def server_context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(self.cert_file, self.key_file)
+        ctx.set_alpn_protocols(["h2"])
+        return ctx
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+@functools.cache
+def loopback_pki(server_name: str = "groupops-test") -> LoopbackPki:
+    """Made once per test process (EC keys: fast)."""
+    folder = Path(tempfile.mkdtemp(prefix="groupops-test-pki-"))
+    atexit.register(shutil.rmtree, folder, True)
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("groupops test root CA"))
+        .issuer_name(_name("groupops test root CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(server_name))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(server_name)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pki = LoopbackPki(folder / "ca.pem", folder / "server.pem", folder / "server.key", server_name)
+    pki.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    pki.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pki.key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return pki
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,11 +139,23 @@ def free_port() -> int:
 class FakePuppet:
     """The gRPC service. `__mapping__` is what grpclib's Server asks a handler for."""
 
-    def __init__(self, state: FakeState | None = None, *, auto_login: bool = True) -> None:
+    def __init__(
+        self,
+        state: FakeState | None = None,
+        *,
+        auto_login: bool = True,
+        token: str = "",
+        calls: list[str] | None = None,
+        silent_until_start: bool = False,
+    ) -> None:
         self.state = state or FakeState()
+        # like some community gateways: no heartbeat on a new stream, the login after Start
+        self.silent_until_start = silent_until_start
         self.state.contacts.setdefault(self.state.self_id, self.state.self_name)
         self.auto_login = auto_login
-        self.calls: list[str] = []
+        self.token = token  # "" accepts any caller
+        self.calls: list[str] = [] if calls is None else calls  # every RPC, refused ones too
+        self.authorizations: list[str | None] = []  # the authorization header of each
         self._streams: list[asyncio.Queue[pb.EventResponse | None]] = []
         self.stream_opened = asyncio.Event()
         self.got_send = asyncio.Event()
@@ -143,22 +236,32 @@ class FakePuppet:
 
     # --- RPCs ------------------------------------------------------------------------------
 
-    def _note(self, stream: Stream[Any, Any], name: str) -> None:
+    def _authorize(self, stream: Stream[Any, Any], name: str) -> None:
+        """The gateways' token check (wechaty-puppet-service auth-impl-token)."""
         self.calls.append(name)
+        sent = stream.metadata.get("authorization") if stream.metadata else None
+        self.authorizations.append(sent)
+        if not self.token:
+            return
+        if sent is None:
+            raise GRPCError(Status.UNAUTHENTICATED, "No Authorization found.")
+        if not sent.startswith("Wechaty "):
+            raise GRPCError(Status.UNAUTHENTICATED, f'Invalid authorization type: "{sent}"')
+        if sent[len("Wechaty ") :] != self.token:
+            raise GRPCError(Status.UNAUTHENTICATED, f'Invalid Wechaty TOKEN "{sent[8:]}"')
 
     async def start(self, stream: Stream[pb.StartRequest, pb.StartResponse]) -> None:
         await stream.recv_message()
-        self._note(stream, "Start")
         await stream.send_message(pb.StartResponse())
+        if self.silent_until_start:
+            self.login()
 
     async def stop(self, stream: Stream[pb.StopRequest, pb.StopResponse]) -> None:
         await stream.recv_message()
-        self._note(stream, "Stop")
         await stream.send_message(pb.StopResponse())
 
     async def ding(self, stream: Stream[pb.DingRequest, pb.DingResponse]) -> None:
         await stream.recv_message()
-        self._note(stream, "Ding")
         self.dinged.set()
         if self.hang_ding:
             await asyncio.Event().wait()
@@ -166,12 +269,18 @@ class FakePuppet:
 
     async def event(self, stream: Stream[pb.EventRequest, pb.EventResponse]) -> None:
         await stream.recv_message()
-        self._note(stream, "Event")
         queue: asyncio.Queue[pb.EventResponse | None] = asyncio.Queue()
         self._streams.append(queue)
         self.stream_opened.set()
-        if self.auto_login:
-            self.login()
+        if not self.silent_until_start:
+            queue.put_nowait(
+                pb.EventResponse(
+                    type=pb.EventType.EVENT_TYPE_HEARTBEAT,
+                    payload=json.dumps({"data": "Wechaty Puppet gRPC stream connect successfully"}),
+                )
+            )
+            if self.auto_login:
+                self.login()
         try:
             while True:
                 item = await queue.get()
@@ -228,12 +337,8 @@ class FakePuppet:
     ) -> None:
         request = await stream.recv_message()
         assert request is not None
-        self._note(stream, "MessageSendText")
         if self.fail_sends > 0:
             self.fail_sends -= 1
-            from grpclib.const import Status
-            from grpclib.exceptions import GRPCError
-
             raise GRPCError(Status.UNAVAILABLE, "fake: try again")
         mid = f"out-{next(self._ids)}"
         self.state.messages[mid] = pb.MessagePayloadResponse(
@@ -258,7 +363,6 @@ class FakePuppet:
     ) -> None:
         request = await stream.recv_message()
         assert request is not None
-        self._note(stream, "MessageSendFile")
         mid = f"out-{next(self._ids)}"
         self.state.messages[mid] = pb.MessagePayloadResponse(
             id=mid,
@@ -272,6 +376,23 @@ class FakePuppet:
         await stream.send_message(pb.MessageSendFileResponse(id=mid))
 
     def __mapping__(self) -> dict[str, Handler]:
+        return {
+            path: Handler(self._guarded(path, h.func), h.cardinality, h.request_type, h.reply_type)
+            for path, h in self._handlers().items()
+        }
+
+    def _guarded(
+        self, path: str, func: Callable[[Stream[Any, Any]], Awaitable[None]]
+    ) -> Callable[[Stream[Any, Any]], Awaitable[None]]:
+        name = path.rsplit("/", 1)[1]
+
+        async def guarded(stream: Stream[Any, Any]) -> None:
+            self._authorize(stream, name)
+            await func(stream)
+
+        return guarded
+
+    def _handlers(self) -> dict[str, Handler]:
         def unary(func: Any, req: Any, resp: Any) -> Handler:
             return Handler(func, Cardinality.UNARY_UNARY, req, resp)
 
@@ -320,12 +441,27 @@ class _Server(Server):
 
 
 class FakePuppetServer:
-    """Start/stop a FakePuppet on a loopback port; `restart()` keeps the state and port."""
+    """Start/stop a FakePuppet on a loopback port; `restart()` keeps the state and port.
 
-    def __init__(self, state: FakeState | None = None, port: int | None = None) -> None:
+    With `tls` it serves TLS with the certificate of `loopback_pki()`; with `token` it refuses
+    calls without `authorization: Wechaty <token>`."""
+
+    def __init__(
+        self,
+        state: FakeState | None = None,
+        port: int | None = None,
+        *,
+        tls: bool = False,
+        token: str = "",
+        silent_until_start: bool = False,
+    ) -> None:
         self.state = state or FakeState()
         self.port = port or free_port()
-        self.puppet = FakePuppet(self.state)
+        self.tls = tls
+        self.token = token
+        self.silent_until_start = silent_until_start
+        self.calls: list[str] = []  # every RPC over all restarts
+        self.puppet = FakePuppet(self.state, token=token, calls=self.calls)
         self._server: _Server | None = None
         self.running = asyncio.Event()
 
@@ -334,9 +470,15 @@ class FakePuppetServer:
         return f"127.0.0.1:{self.port}"
 
     async def start(self) -> FakePuppet:
-        self.puppet = FakePuppet(self.state)
+        self.puppet = FakePuppet(
+            self.state,
+            token=self.token,
+            calls=self.calls,
+            silent_until_start=self.silent_until_start,
+        )
         self._server = _Server([self.puppet])
-        await self._server.start("127.0.0.1", self.port, reuse_address=True)
+        tls = loopback_pki().server_context() if self.tls else None
+        await self._server.start("127.0.0.1", self.port, reuse_address=True, ssl=tls)
         self.running.set()
         return self.puppet
 

@@ -82,12 +82,21 @@ class ConsoleTransportSettings(Strict):
 
 
 class WechatyTransportSettings(Strict):
-    """python-wechaty against a puppet service (gRPC, no TLS): personal WeChat or WeCom."""
+    """python-wechaty against a puppet service gateway (gRPC): personal WeChat or WeCom."""
 
     endpoint: str = ""  # host:port; empty: read endpoint_env
     endpoint_env: str = "WECHATY_PUPPET_SERVICE_ENDPOINT"
     token: str = ""  # empty: read token_env
     token_env: str = "WECHATY_PUPPET_SERVICE_TOKEN"
+    tls: bool = True  # on | off: gateways serve TLS unless started without it
+    # the CA the gateway's certificate must be signed by (PEM file or PEM text);
+    # empty: tls_ca_cert_env, else the Wechaty root CA the gateways' default certificate uses
+    tls_ca_cert: str = ""
+    tls_ca_cert_env: str = "WECHATY_PUPPET_SERVICE_TLS_CA_CERT"
+    # the name the certificate must carry; empty: tls_server_name_env, else the token's
+    # prefix before its last "_" (insecure_xxx -> insecure), as the Node client does
+    tls_server_name: str = ""
+    tls_server_name_env: str = "WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME"
     connect_timeout_s: float = Field(default=20.0, gt=0)
     reconnect_initial_s: float = Field(default=1.0, gt=0)
     reconnect_max_s: float = Field(default=60.0, gt=0)

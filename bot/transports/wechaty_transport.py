@@ -1,15 +1,24 @@
-"""The wechaty transport: python-wechaty (0.10.7) against any wechaty puppet service.
+"""The wechaty transport: python-wechaty (0.10.7) against a Wechaty puppet-service gateway.
 
-One connection is one `Wechaty` instance talking gRPC (no TLS) to `endpoint` with `token`.
+One connection is one `Wechaty` instance talking gRPC to `endpoint` with `token`, over TLS
+by default (bot/transports/wechaty_connection.py: the Wechaty root CA, the server name
+from the token's prefix, `authorization: Wechaty <token>` on every call). Its puppet comes
+from wechaty_shim.gateway_puppet(): it opens the event stream, then calls `Start`, and
+never sends `Stop`, so connecting, reconnecting and shutting down leave the gateway's
+puppet (the account) running, as the Node client does.
+
 We do not call `Wechaty.start()`: it sleeps 60 s on a lost connection, restarts itself and
 stops the whole event loop on a puppet error. Instead the supervisor here runs the same
 steps (init_puppet, the event bridge, puppet.start) and owns the policy:
 
-- start-up: the endpoint is checked with a TCP connect first; unreachable (or a service
-  that fails before sending any event) is a TransportError with the reason and the fix;
+- start-up: the endpoint is checked with a TCP connect first; unreachable (or a gateway
+  that fails before sending any event) is a TransportError that says what it looks like
+  (unreachable, TLS mismatch, refused token, certificate) and what to set;
 - later: a lost connection (the event stream ends, or a Ding heartbeat fails) is logged
   and retried with exponential backoff on a fresh Wechaty instance; meanwhile the outbox
   queues replies and sends them once after the next login.
+
+The token never appears in what the transport logs or raises (wechaty_shim.redact).
 
 Room messages (text type 7 on the wire, mapped to MESSAGE_TYPE_TEXT by the client),
 mentions and joins/leaves become bot events with the platform's stable ids; the bot's
@@ -44,7 +53,15 @@ from bot.transports.outbox import (
     TransientSendError,
 )
 from bot.transports.outbox_store import start_outbox
-from bot.transports.wechaty_shim import import_wechaty, mask_secret, quiet_http2, tame_loggers
+from bot.transports.wechaty_connection import GatewayConnection, connection_for, diagnose, reason_of
+from bot.transports.wechaty_shim import (
+    gateway_puppet,
+    import_wechaty,
+    mask_secret,
+    quiet_http2,
+    redact,
+    tame_loggers,
+)
 
 log = logging.getLogger("groupops.wechaty")
 
@@ -53,6 +70,7 @@ MENTION_RESERVE_BYTES = 64  # room.say() prepends "@<name>\u2005" per mention
 TEXT_TYPES = ("MESSAGE_TYPE_TEXT",)
 IMAGE_TYPES = ("MESSAGE_TYPE_IMAGE",)
 SECONDS_LIMIT = 2145888000  # wechaty's rule: larger timestamps are milliseconds
+FIRST_EVENT_WAIT_S = 5.0  # Start after the stream's first event or this long (Node client)
 
 
 class Unreachable(OSError):
@@ -201,14 +219,18 @@ class WechatyTransport:
         heartbeat_s: float | None = 30.0,
         heartbeat_sleep: Sleep | None = None,
         send_timeout_s: float = 30.0,
+        first_event_wait_s: float = FIRST_EVENT_WAIT_S,
     ) -> None:
         self.settings = settings or WechatyTransportSettings()
         self.endpoint = endpoint
         self.host, self.port = parse_endpoint(endpoint)
         if not token:
             raise TransportError("the wechaty puppet service token is empty")
-        self._token = token
         mask_secret(token)
+        self.connection: GatewayConnection = connection_for(
+            self.host, self.port, token, self.settings
+        )
+        self.first_event_wait_s = first_event_wait_s
         self.clock: Clock = clock or SystemClock()
         self._sleep: Sleep = sleep or asyncio.sleep
         self.heartbeat_s = heartbeat_s
@@ -273,9 +295,11 @@ class WechatyTransport:
             await self._teardown(bot)
 
     async def _supervise(self) -> None:
+        log.info("wechaty: connecting to %s", self.connection.describe())
         attempt = 0
         while not self._stopping:
             self._heard_from_service = False
+            hint: str | None = None
             try:
                 await self._session()
                 reason = "the puppet service ended the event stream"
@@ -288,15 +312,15 @@ class WechatyTransport:
                         f"the wechaty puppet service at {self.endpoint} is unreachable ({exc}). "
                         f"Start the puppet service, or fix transport.wechaty.endpoint / "
                         f"the {self.settings.endpoint_env} environment variable."
-                    ) from exc
+                    ) from None
             except Exception as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+                reason = reason_of(exc)
+                if not self._heard_from_service:
+                    # a failure before the gateway said anything is a setup problem;
+                    # an established connection that drops is not a TLS mismatch
+                    hint = diagnose(exc, self.connection, self.settings.token_env)
                 if not self._ever_connected and not self._heard_from_service:
-                    raise TransportError(
-                        f"the wechaty puppet service at {self.endpoint} failed at start-up "
-                        f"({reason}). Check that it is a wechaty puppet service and that the "
-                        f"token ({self.settings.token_env}) is valid."
-                    ) from exc
+                    raise TransportError(self._startup_failure(reason, hint)) from None
             if self._stopping:
                 return
             if self._heard_from_service:
@@ -309,16 +333,28 @@ class WechatyTransport:
             )
             self.backoffs.append(delay)
             log.warning(
-                "wechaty: connection to %s lost (%s); reconnecting in %.1fs (attempt %d, "
+                "wechaty: connection to %s lost (%s%s); reconnecting in %.1fs (attempt %d, "
                 "%d message(s) queued)",
                 self.endpoint,
                 reason,
+                f"; {hint}" if hint else "",
                 delay,
                 attempt,
                 len(self.outbox.pending()),
             )
             await self._sleep(delay)
             self.reconnects += 1
+
+    def _startup_failure(self, reason: str, hint: str | None) -> str:
+        where = f"the wechaty puppet service at {self.endpoint}"
+        if hint:
+            return f"{where} failed at start-up: {hint} ({reason})."
+        tls = "with TLS" if self.connection.tls else "without TLS"
+        return (
+            f"{where} failed at start-up ({reason}). Check that it is a wechaty puppet "
+            f"service, that it expects a connection {tls} (transport.wechaty.tls), and that "
+            f"the token ({self.settings.token_env}) is valid."
+        )
 
     async def _check_reachable(self) -> None:
         try:
@@ -333,12 +369,12 @@ class WechatyTransport:
 
     def _new_bot(self) -> Any:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
-        from wechaty_puppet import PuppetOptions
 
         w = self._wechaty
+        puppet = gateway_puppet(self.connection, self.first_event_wait_s)
         options = w.WechatyOptions(
-            puppet="wechaty-puppet-service",
-            puppet_options=PuppetOptions(token=self._token, end_point=self.endpoint),
+            puppet=puppet,
+            puppet_options=puppet.options,
             host="127.0.0.1",
             port=_free_port(),  # its plugin server is never started (no plugins)
             scheduler=AsyncIOScheduler(),  # in memory, not a job.db file
@@ -395,7 +431,7 @@ class WechatyTransport:
             try:
                 await asyncio.wait_for(bot.puppet.ding("groupops"), self.heartbeat_s)
             except Exception as exc:
-                raise ConnectionLost(f"heartbeat failed: {type(exc).__name__}: {exc}") from exc
+                raise ConnectionLost(f"heartbeat failed: {reason_of(exc)}") from None
 
     async def _teardown(self, bot: Any) -> None:
         scheduler = getattr(getattr(bot, "_plugin_manager", None), "scheduler", None)
@@ -405,10 +441,12 @@ class WechatyTransport:
         puppet = getattr(bot, "_puppet", None)
         if puppet is None:
             return
+        # gateway_puppet's stop() closes our connection and sends no Stop: the gateway's
+        # puppet keeps the account logged in for the next connection
         try:
             await asyncio.wait_for(puppet.stop(), 3)
         except Exception as exc:
-            log.debug("wechaty: stopping the puppet: %s", exc)
+            log.debug("wechaty: closing the connection: %s", reason_of(exc))
         finally:
             channel = getattr(puppet, "channel", None)
             if channel is not None:
@@ -449,7 +487,7 @@ class WechatyTransport:
         self._inbox.put_nowait(("leave", (room, leavers, remover, date)))
 
     async def _on_error(self, error: Any) -> None:
-        log.error("wechaty reported an error: %s", error)
+        log.error("wechaty reported an error: %s", redact(str(error)))
 
     # --- events into the app --------------------------------------------------------------
 
@@ -522,16 +560,18 @@ class WechatyTransport:
 
     def _track_sends(self, puppet: Any) -> None:
         """Remember the id the service gave a sent message: if room.say() fails after
-        that (reading the message back), the message did go out and must not be resent."""
+        that (reading the message back), the message did go out and must not be resent.
+        A gateway that answers with no id (wechaty-puppet-mock) sent it all the same:
+        room.say() then skips reading back a message it cannot load."""
         for method in ("message_send_text", "message_send_file"):
             original: Callable[..., Awaitable[str]] = getattr(puppet, method)
 
             async def tracked(
                 *args: Any, _original: Callable[..., Awaitable[str]] = original, **kw: Any
-            ) -> str:
+            ) -> str | None:
                 sent_id = await _original(*args, **kw)
-                self._sent_id = sent_id
-                return sent_id
+                self._sent_id = sent_id or ""
+                return sent_id or None
 
             setattr(puppet, method, tracked)
 
@@ -543,7 +583,9 @@ class WechatyTransport:
             if self._sent_id is None:
                 raise
             log.warning(
-                "wechaty: message %s was sent but reading it back failed: %s", self._sent_id, exc
+                "wechaty: message %s was sent but reading it back failed: %s",
+                self._sent_id,
+                reason_of(exc),
             )
 
     async def _deliver(self, item: OutboxItem) -> None:
@@ -567,8 +609,8 @@ class WechatyTransport:
             raise
         except Exception as exc:
             if not self._logged_in.is_set() or self._bot is not bot:
-                raise NotConnectedError(f"{type(exc).__name__}: {exc}") from exc
-            raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc
+                raise NotConnectedError(reason_of(exc)) from None
+            raise TransientSendError(reason_of(exc)) from None
 
 
 def _name(contact: Any) -> str:
