@@ -1,0 +1,538 @@
+"""What a question asks, and whether an FAQ entry answers that kind of question.
+
+Topic words say which entry a question is about; they do not say what it wants to know.
+`会员可以退款吗` shares 会员 with `会员费多少钱`, `每周分享会有回放吗` shares 每周+分享 with
+`每周的分享会是什么时候`: same topic, another question. Before the matcher answers, the
+question's intent must agree with the entry's. Intent has two parts:
+
+- the **slot**: the kind of answer wanted (a time, a duration, a place, a procedure, a remedy,
+  a person, a count or amount, a reason). Read from the asking clause's interrogatives
+  (几点, 多久, 在哪, 怎么, 怎么办, 找谁, 多少, 为什么). An entry offers the slots its own
+  question and similar phrasings ask, plus those its answer gives evidence of (clock
+  times, durations, addresses and pages, steps, contacts, numbers, reasons). Yes/no and
+  "what" questions fit any entry: a statement answers them.
+- the **facets**: the things asked about that change the answer: price, refund, earnings
+  (a fee the member receives is not one the member pays), replay, invoice, expiry,
+  cancellation, change, transfer, loss, damage, discount... (lexicon.FACET_TERMS). A facet
+  the asking clause names must appear in the entry (question, phrasings or answer).
+
+The question is also read for its shape: terms of the clause that asks weigh fully; terms of
+other clauses, or of an event already done (退出了), are context and weigh less; a single
+character that a synonym family also knows (加, 分, 换) is a weak hint, never an anchor; and
+a message that tells a story (past markers, third persons, finished events, media, a poll
+of the members) is not a question the FAQ answers at all.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.text.lexicon import (
+    FACET_TERMS,
+    GENERIC_TERMS,
+    INTENT_TERMS,
+    OPERATION_TERMS,
+    STRONG_SINGLES,
+)
+
+
+class Slot(enum.IntFlag):
+    """The kind of answer a question wants (combinable)."""
+
+    NONE = 0
+    TIME = enum.auto()
+    DURATION = enum.auto()
+    PLACE = enum.auto()
+    HOW = enum.auto()
+    REMEDY = enum.auto()
+    WHO = enum.auto()
+    COUNT = enum.auto()
+    WHY = enum.auto()
+
+
+# Slots that must be offered by the entry: an asked slot is satisfied by any of these.
+# (How-to and what-to-do questions are answered by any statement about the topic.)
+SATISFIED_BY: dict[Slot, Slot] = {
+    Slot.TIME: Slot.TIME | Slot.DURATION,
+    Slot.DURATION: Slot.DURATION | Slot.TIME,
+    Slot.PLACE: Slot.PLACE | Slot.HOW,  # "where do I sign up" is answered by how
+    Slot.WHO: Slot.WHO,
+    Slot.COUNT: Slot.COUNT,
+    Slot.WHY: Slot.WHY,
+}
+SPECIFIC = Slot.TIME | Slot.DURATION | Slot.PLACE | Slot.WHO | Slot.COUNT | Slot.WHY
+
+# --- what a question asks -----------------------------------------------------------------
+
+_ASK_PATTERNS: tuple[tuple[Slot, re.Pattern[str]], ...] = (
+    (
+        Slot.TIME,
+        re.compile(
+            r"什么时候|啥时候?|何时|几点|几号|哪天|哪一天|哪几天|周几|星期几|礼拜几|几月|"
+            r"什么时间|啥时间|几时|多会儿|时间是|时间段|哪个时间|什么日子"
+        ),
+    ),
+    (
+        Slot.DURATION,
+        re.compile(
+            r"多久|多长时间|多长|几天|多少天|几个月|几个?小时|多少小时|几周|几个星期|"
+            r"几分钟|多少分钟|几年|有效期"
+        ),
+    ),
+    (
+        Slot.PLACE,
+        re.compile(
+            r"哪里|哪儿|在哪|去哪|到哪|从哪|发哪|交哪|放哪|停哪|何处|什么地方|啥地方|什么位置|"
+            r"地址|位置|哪个(?:地方|位置|城市|区|门|站|口)|怎么(?:去|走|过去|到)"
+        ),
+    ),
+    (Slot.REMEDY, re.compile(r"怎么办|咋办|咋整|如何是好|怎么处理|如何处理")),
+    (Slot.WHO, re.compile(r"谁|哪位|找哪个|哪个(?:老师|人|教练|同学)|联系人")),
+    (
+        Slot.COUNT,
+        re.compile(
+            r"多少|几[个张次位节人篇组斤岁项条门期本场级块元分轮件套]|几课时|多大|多高|多重|多远|"
+            r"贵不贵|贵吗|便宜吗|什么价|啥价|怎么卖|价格|价位|收费标准"
+        ),
+    ),
+    (Slot.WHY, re.compile(r"为什么|为啥|为何|怎么会|咋会|什么原因|啥原因|何故")),
+    (
+        Slot.HOW,
+        re.compile(r"怎么(?!办|样|会|这么|那么)|怎样(?!了)|如何(?!是好)|咋(?!办|样|会)|啥办法|什么办法|步骤|流程"),
+    ),
+)
+
+
+# "邮箱是多少", "电话多少": 多少 asks for an identifier, not a count.
+_IDENTIFIER = re.compile(
+    r"(?:邮箱|电话|号码|手机号?|微信号?|账号|帐号|网址|密码|编号|门牌号?|群号|qq号?)是?多少"
+)
+
+
+def asked_slots(text: str) -> Slot:
+    """The slots a clause asks for (Slot.NONE for yes/no and "what" questions)."""
+    text = _IDENTIFIER.sub("", text)
+    found = Slot.NONE
+    for slot, pattern in _ASK_PATTERNS:
+        if pattern.search(text):
+            found |= slot
+    # "几点到几点", "多少钱": a count of hours or of money is a time or a price, not a count.
+    if found & Slot.TIME:
+        found &= ~Slot.COUNT
+    return found
+
+
+# --- what an answer offers ----------------------------------------------------------------
+
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万半]+)"
+_ANSWER_EVIDENCE: tuple[tuple[Slot, re.Pattern[str]], ...] = (
+    (
+        Slot.TIME,
+        re.compile(
+            r"\d{1,2}\s?[点:：]|\d+\s?[号日](?!内)|[早中晚]上|上午|下午|凌晨|傍晚|中午|"
+            r"周[一二三四五六日末]|星期[一二三四五六日天]|每[天日周月年晚早季]|次月|月[初底中]|"
+            r"节假日|工作日|当天|前一天|提前|之前|以前|结束后|之后|开营|开课|开学|截止"
+        ),
+    ),
+    (
+        Slot.DURATION,
+        re.compile(
+            _NUM + r"\s?(?:个)?(?:分钟|小时|天|周|星期|个月|月|年|个工作日|工作日|学期|季度)|"
+            r"长期|永久|随时"
+        ),
+    ),
+    (
+        Slot.PLACE,
+        re.compile(
+            r"在[^，。；,;]{0,14}(?:里|上|中|页|群|楼|号|路|站|口|门|馆|室|厅|店|处|公园|会议|平台|台)|"
+            r"地址|位于|[楼路街巷站]|小程序|公众号|群公告|群文件|群相册|平台|官网|网站|邮箱|链接|"
+            r"群里|前台|会议|线上|线下|现场|门口|附近|到[^，。；,;]{1,10}(?:领|拿|取)"
+        ),
+    ),
+    (
+        Slot.HOW,
+        re.compile(
+            r"发送|点击|扫码|填写|登记|申请|提交|下单|上传|选择|预约|报名|购买|办理|私信|联系|"
+            r"先[^。；;]{1,24}(?:再|然后|即可)|即可|按照?|通过|直接|步骤|流程|在[^，。；,;]{1,14}(?:里|页)"
+        ),
+    ),
+    (
+        Slot.WHO,
+        re.compile(
+            r"班长|班主任|管理员|客服|前台|助教|老师|教练|群主|负责人|私信|联系|财务|领队|"
+            r"工作人员|评委|作者|本人|拍摄者|志愿者|店长|团长|小助手"
+        ),
+    ),
+    (
+        Slot.COUNT,
+        re.compile(
+            r"\d|[一二两三四五六七八九十百千万]+\s?(?:个|张|次|位|节|人|篇|组|岁|项|条|门|期|本|场|"
+            r"课时|级|分|字|元|块|件|套|份|轮)|限|最多|至少|以上|以内|免费|全额|半价|原价|市价|折|"
+            r"按[^，。；,;]{1,12}(?:扣|赔|收|计|算|付|退)"
+        ),
+    ),
+    (Slot.WHY, re.compile(r"因为|为了|由于|原因|所以|是为|以免|避免|防止|安全")),
+)
+
+
+def answer_slots(answer: str) -> Slot:
+    found = Slot.NONE
+    for slot, pattern in _ANSWER_EVIDENCE:
+        if pattern.search(answer):
+            found |= slot
+    if found & Slot.HOW:
+        found |= Slot.REMEDY  # steps to take answer "what do I do if..."
+    return found
+
+
+@dataclass(frozen=True)
+class EntryIntent:
+    """What an FAQ entry can answer."""
+
+    slots: Slot  # offered: asked by its phrasings or evidenced by its answer
+    asked: Slot  # asked by its question and similar phrasings
+    facets: frozenset[str]  # named anywhere in the entry
+    # The facets its question is about (the last one of each sentence), when every sentence
+    # of every phrasing names one: a question that names none of them asks something else.
+    question_facets: frozenset[str]
+    terms: frozenset[str]  # every canonical term of its phrasings and answer
+    chars: frozenset[str]  # every character of its phrasings and answer
+
+    def knows(self, term: str) -> bool:
+        """Does the entry mention `term` (as a term, or all of its characters)?"""
+        return term in self.terms or (len(term) > 1 and all(c in self.chars for c in term))
+
+
+_SENTENCE = re.compile(r"[?？;；!！。]+")
+
+
+def question_sentences(phrasing: str) -> list[str]:
+    """The sentences of an FAQ phrasing ("月赛有什么奖品？积分怎么兑换？" has two)."""
+    return [s for s in _SENTENCE.split(phrasing) if s.strip()]
+
+
+def focal_facet(terms: Iterable[str], weak: frozenset[str]) -> str | None:
+    """The facet a sentence is about: its last one (the predicate comes last in Chinese)."""
+    found = None
+    for term in terms:
+        if term in FACET_TERMS and term not in weak:
+            found = term
+    return found
+
+
+def entry_intent(
+    phrasings: Iterable[str],
+    answer: str,
+    question_terms: Iterable[str],
+    answer_terms: Iterable[str],
+    sentence_facets: Iterable[str | None],
+) -> EntryIntent:
+    phrasings = tuple(phrasings)
+    asked = Slot.NONE
+    for text in phrasings:
+        asked |= asked_slots(text)
+    q_terms = frozenset(question_terms)
+    all_terms = q_terms | frozenset(answer_terms)
+    focal = list(sentence_facets)
+    return EntryIntent(
+        slots=asked | answer_slots(answer),
+        asked=asked,
+        facets=frozenset(t for t in all_terms if t in FACET_TERMS),
+        question_facets=frozenset(f for f in focal if f) if all(focal) else frozenset(),
+        terms=all_terms,
+        chars=frozenset("".join((*phrasings, answer))),
+    )
+
+
+def weak_singles(tokens: Iterable[str], canonical: Callable[[str], tuple[str, ...]]) -> frozenset[str]:
+    """Terms read only from ambiguous single characters (加 as 报名, 分 as 积分)."""
+    singles: set[str] = set()
+    strong: set[str] = set()
+    for token in tokens:
+        single = len(token) == 1 and token not in STRONG_SINGLES
+        for term in canonical(token):
+            (singles if single and term != token else strong).add(term)
+    return frozenset(singles - strong)
+
+
+# --- how a question is put ----------------------------------------------------------------
+
+_CLAUSE_BREAK = frozenset(",，.。!！?？;；~～…、")
+_ASKING_CLAUSE = re.compile(
+    r"[?？]|[吗嘛么呢伐]$|不$|什么|啥|怎么|怎样|咋|如何|哪|几|多少|多久|多长|是否|能否|可否|"
+    r"有没有|是不是|能不能|可不可以|会不会|要不要|行不行|谁|为什么|为啥|还是|"
+    r"(?:能|可以|可|会|要|有|是|行|好|用)\S{0,8}不$|[吗嘛么呢伐]"
+)
+# Perfective: the event already happened (退出了, 办过卡); it is context for what is asked,
+# unless the question is what to do about it (摔了怎么办).
+_DONE = frozenset({"了", "过"})
+# Interrogatives followed by the thing asked for: "哪个版本", "什么牌子", "啥好吃的".
+_WHICH = frozenset({"什么", "啥", "哪个", "哪种", "哪些", "哪款", "哪家", "什么样", "啥样"})
+# Bare money: a fee paid, a fee received, a refund or a deposit.
+_BARE_MONEY = frozenset({"钱"})
+MONEY = "钱"
+# A required facet is also satisfied by these (money arriving may be a refund or a payout).
+_FACET_ALTERNATIVES: dict[str, frozenset[str]] = {
+    MONEY: frozenset({"费用", "收入", "退款", "押金", "发放", "赔偿"}),
+    "发放": frozenset({"发放", "退款", "收入"}),
+}
+# Qualifiers that contradict each other: an entry about one does not answer the other.
+_CONTRASTS: dict[str, str] = {"线上": "线下", "线下": "线上"}
+# Markers of a told story rather than a question to the group's FAQ, by kind.
+_STORY_PAST = re.compile(
+    r"以前|之前|当时|那时|那会|后来|上次|上回|上周|上个月|去年|前年|小时候|那天|当年|最后|结果|"
+    r"昨天|昨晚|前几天|前段时间"
+)
+_STORY_PERSON = re.compile(
+    r"[他她]们?|朋友|同事|同学|老公|老婆|男朋友|女朋友|男友|女友|闺蜜|老板|邻居|隔壁|女主|男主|"
+    r"主角|大师|家老大|家老二|小朋友|别人|有个人|听说"
+)
+_STORY_MEDIA = re.compile(r"电影|电视剧|纪录片|小说|新闻|综艺|剧里|书里|视频里|故事")
+_STORY_UNSURE = re.compile(r".不知道|也不知道|没看懂|不明白为什么|搞不懂")
+_STORY_DONE = re.compile(r"[了过](?:[，,。！!]|$)|[^不没]\S了\S")
+# A poll of the members' own experience: "有人看到吗", "大家有没有遇到过".
+_MEMBER_POLL = re.compile(
+    r"(?:有人|有没有人|大家|各位|你们|姐妹们|宝子们|谁)[^，。,]{0,8}"
+    r"(?:看到|看见|见过|遇到|碰到|去过|用过|试过|买过|吃过|捡到|经历|有过)"
+)
+
+
+@dataclass(frozen=True)
+class QueryIntent:
+    slots: Slot
+    facet: str | None  # the facet the asking clause is about (its last one), required
+    facets: frozenset[str]  # every facet the message names, in any clause
+    # Whose facet: the word the focal facet belongs to ("比赛报名费多少钱": 比赛), as typed
+    # and as terms; an entry that never mentions it prices something else.
+    owner: tuple[str, tuple[str, ...]] | None
+    asked_nouns: tuple[tuple[str, tuple[str, ...]], ...]  # "哪个/什么 X": X as typed, its terms
+    # The asking clause's last content word: what a yes/no question asks about (the predicate
+    # comes last: "老师是男的还是女的", "家长可以陪着吗"), as typed and as terms.
+    predicate: tuple[str, tuple[str, ...]] | None
+    contrasts: frozenset[str]  # qualifiers an entry must not contradict (线上/线下)
+    roles: dict[str, float]  # term -> weight multiplier (context)
+    weak: frozenset[str]  # terms read only from an ambiguous single character
+    story: bool  # a story or a poll of the members, not a question for the FAQ
+
+
+def _clauses(text: str, tokens: tuple[str, ...]) -> list[list[str]]:
+    """Tokens grouped by clause: punctuation and the spaces members type between clauses."""
+    out: list[list[str]] = [[]]
+    at = 0
+    for token in tokens:
+        found = text.find(token, at)
+        gap = text[at:found] if found >= 0 else ""
+        at = found + len(token) if found >= 0 else at
+        if token in _CLAUSE_BREAK or set(token) <= _CLAUSE_BREAK or (gap.isspace() and out[-1]):
+            if out[-1]:
+                out.append([])
+            if token in _CLAUSE_BREAK or set(token) <= _CLAUSE_BREAK:
+                continue
+        out[-1].append(token)
+    return [c for c in out if c]
+
+
+def story_kinds(text: str) -> int:
+    """How many kinds of story markers a message carries."""
+    kinds = 0
+    for pattern in (
+        _STORY_PAST,
+        _STORY_PERSON,
+        _STORY_MEDIA,
+        _STORY_UNSURE,
+        _STORY_DONE,
+        _MEMBER_POLL,
+    ):
+        kinds += pattern.search(text) is not None
+    return kinds
+
+
+def read_query(
+    text: str,
+    tokens: tuple[str, ...],
+    terms: tuple[str, ...],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    *,
+    anchor_prior: float,
+    context_weight: float,
+    story_kinds_needed: int,
+) -> QueryIntent:
+    """A question's intent; `terms` are the analyser's canonical terms of the message."""
+    clauses = _clauses(text, tokens)
+    asking = [i for i, c in enumerate(clauses) if _ASKING_CLAUSE.search("".join(c))]
+    focus_clauses = set(asking) if asking else set(range(len(clauses)))
+    slots = Slot.NONE
+    for i in focus_clauses:
+        slots |= asked_slots("".join(clauses[i]))
+    remedy = bool(slots & Slot.REMEDY)
+    in_focus: set[str] = set()
+    in_context: set[str] = set()
+    strong: set[str] = set()
+    singles: set[str] = set()
+    focal: tuple[str, int, int] | None = None  # facet, clause, token
+    asked_nouns: list[tuple[str, tuple[str, ...]]] = []
+    for i, clause in enumerate(clauses):
+        focus = i in focus_clauses
+        for j, token in enumerate(clause):
+            if focus and token in _WHICH:
+                asked_nouns.extend(_noun_after(clause, j + 1, canonical))
+            mapped = canonical(token)
+            if not mapped:
+                continue
+            done = not remedy and j + 1 < len(clause) and clause[j + 1] in _DONE
+            single = len(token) == 1 and token not in STRONG_SINGLES
+            for term in mapped:
+                (in_focus if focus and not done else in_context).add(term)
+                if single and term != token:
+                    singles.add(term)
+                else:
+                    strong.add(term)
+                if focus and not done and not single:
+                    if token in _BARE_MONEY:
+                        focal = (MONEY, i, j)
+                    elif term in FACET_TERMS:
+                        focal = (term, i, j)
+            if focus and token == "退" and "退款" in terms:
+                focal = ("退款", i, j)  # the analyser read this bare 退 as a refund
+    weak = frozenset(singles - strong)
+    roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
+    predicate = None
+    if asking:
+        predicate = _last_content(clauses[asking[-1]], canonical, prior, weak, anchor_prior)
+    owner = None
+    if focal is not None:
+        owner = _owner(clauses[focal[1]][: focal[2]], canonical, prior, weak, anchor_prior)
+    return QueryIntent(
+        slots=slots,
+        facet=focal[0] if focal else None,
+        facets=frozenset(t for t in terms if t in FACET_TERMS),
+        owner=owner,
+        asked_nouns=tuple(asked_nouns),
+        predicate=predicate,
+        contrasts=frozenset(t for t in terms if t in _CONTRASTS),
+        roles=roles,
+        weak=weak,
+        story=story_kinds(text) >= story_kinds_needed,
+    )
+
+
+# Verbs of paying and asking that stand between a thing and its facet ("入会要交多少钱").
+_OWNER_SKIP = frozenset("交付花缴给出掏")
+
+
+def _owner(
+    before: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> tuple[str, tuple[str, ...]] | None:
+    """The nearest content word before a facet in its clause: what the facet belongs to."""
+    for distance, token in enumerate(reversed(before)):
+        terms = canonical(token)
+        if not terms or token in _OWNER_SKIP:
+            continue
+        if any(t in FACET_TERMS or t in INTENT_TERMS or t in OPERATION_TERMS for t in terms):
+            continue
+        if all(t in weak for t in terms):
+            continue
+        if len(token) == 1:
+            # A single character owns the facet only right before it ("书多少钱").
+            if distance == 0 or (distance == 1 and before[-1] == "的"):
+                return token, terms
+            continue
+        if all(prior(t) >= anchor_prior for t in terms):
+            return token, terms
+    return None
+
+
+def _last_content(
+    clause: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> tuple[str, tuple[str, ...]] | None:
+    """The clause's last content word, unless it is a facet (the facet check covers those)."""
+    for token in reversed(clause):
+        terms = canonical(token)
+        if not terms or all(t in weak or t in INTENT_TERMS for t in terms):
+            continue
+        if any(t in FACET_TERMS for t in terms) or token in _BARE_MONEY:
+            return None
+        if len(token) == 1 or all(prior(t) >= anchor_prior for t in terms):
+            return token, terms
+    return None
+
+
+def _noun_after(
+    clause: list[str], start: int, canonical: Callable[[str], tuple[str, ...]]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Up to two content tokens after an interrogative ("什么入门书" -> 入门, 书).
+
+    General words (要求, 规则) and intent words (时间, 地点) do not name a specific thing.
+    """
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for token in clause[start : start + 2]:
+        terms = canonical(token)
+        if not terms or token in _WHICH:
+            break
+        if any(t in GENERIC_TERMS or t in INTENT_TERMS for t in terms):
+            continue
+        out.append((token, terms))
+    return out
+
+
+def disagreement(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """Why the entry does not answer the question's intent; None when they agree."""
+    for slot, satisfied in SATISFIED_BY.items():
+        if query.slots & slot and not entry.slots & satisfied:
+            return f"asks {slot.name.lower()}"
+    if query.facet is not None:
+        options = _FACET_ALTERNATIVES.get(query.facet, frozenset({query.facet}))
+        if options.isdisjoint(entry.facets):
+            return f"asks about {query.facet}"
+    for surface, terms in query.asked_nouns:
+        if not entry.knows(surface) and not any(entry.knows(t) for t in terms):
+            return f"asks which {surface}"
+    for term in query.contrasts:
+        if _CONTRASTS[term] in entry.terms and term not in entry.terms:
+            return f"asks about {term}"
+    return None
+
+
+def agreement(
+    query: QueryIntent,
+    entry: EntryIntent,
+    *,
+    facet_penalty: float,
+    owner_penalty: float,
+    predicate_penalty: float,
+    slot_penalty: float,
+) -> float:
+    """A factor in (0, 1] for weaker signs that the entry answers another question."""
+    factor = 1.0
+    if entry.question_facets and entry.question_facets.isdisjoint(query.facets):
+        factor *= facet_penalty  # the entry is about a refund, the question never says so
+    if query.owner is not None:
+        surface, terms = query.owner
+        if not entry.knows(surface) and not any(entry.knows(t) for t in terms):
+            factor *= owner_penalty  # the price of something else
+    if query.predicate is not None and not query.slots & SPECIFIC:
+        surface, terms = query.predicate
+        if not entry.knows(surface) and not any(entry.knows(t) for t in terms):
+            factor *= predicate_penalty  # a yes/no question about something it never says
+    asked_specific = entry.asked & SPECIFIC
+    wanted = query.slots & SPECIFIC
+    if asked_specific and wanted:
+        offered = Slot.NONE
+        for slot, satisfied in SATISFIED_BY.items():
+            if asked_specific & slot:
+                offered |= slot | satisfied
+        if not wanted & offered:
+            factor *= slot_penalty  # its question asks a place, this one a time
+    return factor
