@@ -128,6 +128,11 @@ def asked_slots(text: str) -> Slot:
 # --- what an answer offers ----------------------------------------------------------------
 
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万半]+)"
+# People an answer can point to.
+_ROLE = (
+    r"(?:班长|班主任|管理员|客服|前台|助教|老师|教练|群主|负责人|财务|领队|工作人员|评委|志愿者|"
+    r"店长|团长|小助手|组长|队长|讲师|导师|主持人|嘉宾|作者|[小老][\u4e00-\u9fff])"
+)
 _ANSWER_EVIDENCE: tuple[tuple[Slot, re.Pattern[str]], ...] = (
     (
         Slot.TIME,
@@ -162,8 +167,10 @@ _ANSWER_EVIDENCE: tuple[tuple[Slot, re.Pattern[str]], ...] = (
     (
         Slot.WHO,
         re.compile(
-            r"班长|班主任|管理员|客服|前台|助教|老师|教练|群主|负责人|私信|联系|财务|领队|"
-            r"工作人员|评委|作者|本人|拍摄者|志愿者|店长|团长|小助手"
+            r"(?:私信|联系|找|咨询|问|交给|发给|告诉|添加|加)[^，。；,;]{0,6}" + _ROLE + "|"
+            + _ROLE + r"[^，。；,;]{0,8}(?:负责|处理|解答|答疑|审核|办理|登记|对接|主讲|带队)|"
+            r"归[^，。；,;]{0,4}(?:作者|本人|拍摄者|个人|所有)|由[^，。；,;]{1,10}(?:负责|承担|担任|主讲|带)|"
+            r"负责人|联系人|" + _ROLE + r"(?:是|叫|为)"
         ),
     ),
     (
@@ -205,6 +212,16 @@ class EntryIntent:
         """Does the entry mention `term` (as a term, or all of its characters)?"""
         return term in self.terms or (len(term) > 1 and all(c in self.chars for c in term))
 
+    def mentions(self, word: tuple[str, tuple[str, ...]]) -> bool:
+        """Does the entry mention a word of the question (as typed, or one of its terms)?
+
+        A single character must be a word of the entry: 书 is not in 读书笔记.
+        """
+        surface, terms = word
+        if len(surface) > 1 and all(c in self.chars for c in surface):
+            return True
+        return any(self.knows(t) for t in terms)
+
 
 _SENTENCE = re.compile(r"[?？;；!！。]+")
 
@@ -214,11 +231,16 @@ def question_sentences(phrasing: str) -> list[str]:
     return [s for s in _SENTENCE.split(phrasing) if s.strip()]
 
 
+# Getting and exchanging are how members talk about points and prizes in general ("积分能兑换
+# 什么" answers "积分有什么用"): an entry's question naming them does not narrow it.
+_BROAD_FACETS = frozenset({"兑换", "获得"})
+
+
 def focal_facet(terms: Iterable[str], weak: frozenset[str]) -> str | None:
-    """The facet a sentence is about: its last one (the predicate comes last in Chinese)."""
+    """The facet an FAQ sentence is about: its last one (the predicate comes last)."""
     found = None
     for term in terms:
-        if term in FACET_TERMS and term not in weak:
+        if term in FACET_TERMS and term not in weak and term not in _BROAD_FACETS:
             found = term
     return found
 
@@ -265,6 +287,11 @@ _ASKING_CLAUSE = re.compile(
     r"[?？]|[吗嘛么呢伐]$|不$|什么|啥|怎么|怎样|咋|如何|哪|几|多少|多久|多长|是否|能否|可否|"
     r"有没有|是不是|能不能|可不可以|会不会|要不要|行不行|谁|为什么|为啥|还是|"
     r"(?:能|可以|可|会|要|有|是|行|好|用)\S{0,8}不$|[吗嘛么呢伐]"
+)
+# A yes/no or either/or question (and no "what": "打卡格式是啥" asks for the format).
+_YES_NO = re.compile(
+    r"^(?!.*(?:什么|啥|哪|怎)).*(?:[吗么嘛]$|不$|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|"
+    r"是否|能否|可否|还是)"
 )
 # Perfective: the event already happened (退出了, 办过卡); it is context for what is asked,
 # unless the question is what to do about it (摔了怎么办).
@@ -401,7 +428,7 @@ def read_query(
     weak = frozenset(singles - strong)
     roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
     predicate = None
-    if asking:
+    if asking and not slots and _YES_NO.search("".join(clauses[asking[-1]])):
         predicate = _last_content(clauses[asking[-1]], canonical, prior, weak, anchor_prior)
     owner = None
     if focal is not None:
@@ -432,17 +459,19 @@ def _owner(
     anchor_prior: float,
 ) -> tuple[str, tuple[str, ...]] | None:
     """The nearest content word before a facet in its clause: what the facet belongs to."""
-    for distance, token in enumerate(reversed(before)):
+    distance = -1
+    for token in reversed(before):
         terms = canonical(token)
         if not terms or token in _OWNER_SKIP:
             continue
+        distance += 1
         if any(t in FACET_TERMS or t in INTENT_TERMS or t in OPERATION_TERMS for t in terms):
             continue
         if all(t in weak for t in terms):
             continue
         if len(token) == 1:
             # A single character owns the facet only right before it ("书多少钱").
-            if distance == 0 or (distance == 1 and before[-1] == "的"):
+            if distance == 0:
                 return token, terms
             continue
         if all(prior(t) >= anchor_prior for t in terms):
@@ -496,9 +525,6 @@ def disagreement(query: QueryIntent, entry: EntryIntent) -> str | None:
         options = _FACET_ALTERNATIVES.get(query.facet, frozenset({query.facet}))
         if options.isdisjoint(entry.facets):
             return f"asks about {query.facet}"
-    for surface, terms in query.asked_nouns:
-        if not entry.knows(surface) and not any(entry.knows(t) for t in terms):
-            return f"asks which {surface}"
     for term in query.contrasts:
         if _CONTRASTS[term] in entry.terms and term not in entry.terms:
             return f"asks about {term}"
@@ -512,20 +538,19 @@ def agreement(
     facet_penalty: float,
     owner_penalty: float,
     predicate_penalty: float,
+    which_penalty: float,
     slot_penalty: float,
 ) -> float:
     """A factor in (0, 1] for weaker signs that the entry answers another question."""
     factor = 1.0
     if entry.question_facets and entry.question_facets.isdisjoint(query.facets):
         factor *= facet_penalty  # the entry is about a refund, the question never says so
-    if query.owner is not None:
-        surface, terms = query.owner
-        if not entry.knows(surface) and not any(entry.knows(t) for t in terms):
-            factor *= owner_penalty  # the price of something else
-    if query.predicate is not None and not query.slots & SPECIFIC:
-        surface, terms = query.predicate
-        if not entry.knows(surface) and not any(entry.knows(t) for t in terms):
-            factor *= predicate_penalty  # a yes/no question about something it never says
+    if query.owner is not None and not entry.mentions(query.owner):
+        factor *= owner_penalty  # the price of something else
+    if query.predicate is not None and not entry.mentions(query.predicate):
+        factor *= predicate_penalty  # a yes/no question about something it never says
+    if not all(entry.mentions(noun) for noun in query.asked_nouns):
+        factor *= which_penalty  # "哪个版本": the entry never names a version
     asked_specific = entry.asked & SPECIFIC
     wanted = query.slots & SPECIFIC
     if asked_specific and wanted:

@@ -82,6 +82,7 @@ class MatchParams:
     facet_penalty: float = 0.6  # the entry's question is about a facet the question never names
     owner_penalty: float = 0.5  # the entry never mentions whose price (refund...) is asked
     predicate_penalty: float = 0.7  # a yes/no question's last word is not in the entry
+    which_penalty: float = 0.6  # "哪个版本": the thing asked for is not in the entry
     slot_penalty: float = 0.8  # the entry's question asks another kind of answer
 
 
@@ -401,6 +402,7 @@ class FaqIndex:
                     facet_penalty=p.facet_penalty,
                     owner_penalty=p.owner_penalty,
                     predicate_penalty=p.predicate_penalty,
+                    which_penalty=p.which_penalty,
                     slot_penalty=p.slot_penalty,
                 )
                 if factor < 1.0:
