@@ -167,7 +167,7 @@ _ANSWER_EVIDENCE: tuple[tuple[Slot, re.Pattern[str]], ...] = (
     (
         Slot.WHO,
         re.compile(
-            r"(?:私信|联系|找|咨询|问|交给|发给|告诉|添加|加)[^，。；,;]{0,6}" + _ROLE + "|"
+            r"私信|联系(?!方式)|咨询|艾特|@|(?:找|问|交给|发给|告诉|添加|加)[^，。；,;]{0,6}" + _ROLE + "|"
             + _ROLE + r"[^，。；,;]{0,8}(?:负责|处理|解答|答疑|审核|办理|登记|对接|主讲|带队)|"
             r"归[^，。；,;]{0,4}(?:作者|本人|拍摄者|个人|所有)|由[^，。；,;]{1,10}(?:负责|承担|担任|主讲|带)|"
             r"负责人|联系人|" + _ROLE + r"(?:是|叫|为)"
@@ -205,6 +205,7 @@ class EntryIntent:
     # The facets its question is about (the last one of each sentence), when every sentence
     # of every phrasing names one: a question that names none of them asks something else.
     question_facets: frozenset[str]
+    owned: bool  # its question says whose price (refund...) it is: 编程课多少钱
     terms: frozenset[str]  # every canonical term of its phrasings and answer
     chars: frozenset[str]  # every character of its phrasings and answer
 
@@ -236,13 +237,36 @@ def question_sentences(phrasing: str) -> list[str]:
 _BROAD_FACETS = frozenset({"兑换", "获得"})
 
 
-def focal_facet(terms: Iterable[str], weak: frozenset[str]) -> str | None:
-    """The facet an FAQ sentence is about: its last one (the predicate comes last)."""
-    found = None
-    for term in terms:
-        if term in FACET_TERMS and term not in weak and term not in _BROAD_FACETS:
-            found = term
-    return found
+def sentence_focus(
+    tokens: tuple[str, ...],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    *,
+    anchor_prior: float,
+    refund: bool,
+) -> tuple[str | None, bool]:
+    """The facet an FAQ sentence is about (its last one: the predicate comes last) and
+    whether the sentence says whose it is ("编程课多少钱" prices the course; "可以退款吗" is
+    about any refund). `refund`: the sentence's bare 退 reads as a refund."""
+    weak = weak_singles(tokens, canonical)
+    found: tuple[str, int] | None = None
+    for i, token in enumerate(tokens):
+        terms = ("退款",) if token == "退" and refund else canonical(token)
+        for term in terms:
+            if term in FACET_TERMS and term not in weak and term not in _BROAD_FACETS:
+                found = (term, i)
+    if found is None:
+        return None, False
+    owner = _owner(list(tokens[: found[1] + 1]), canonical, prior, weak, anchor_prior)
+    return found[0], owner is not None
+
+
+_PEOPLE = re.compile(_ROLE + "|成员|会员|同学|学员|人")
+
+
+def _people_slot(phrasings: Iterable[str]) -> Slot:
+    """An entry whose question is about people ("有哪些教练") answers who they are."""
+    return Slot.WHO if any(_PEOPLE.search(p) for p in phrasings) else Slot.NONE
 
 
 def entry_intent(
@@ -250,7 +274,7 @@ def entry_intent(
     answer: str,
     question_terms: Iterable[str],
     answer_terms: Iterable[str],
-    sentence_facets: Iterable[str | None],
+    sentence_facets: Iterable[tuple[str | None, bool]],
 ) -> EntryIntent:
     phrasings = tuple(phrasings)
     asked = Slot.NONE
@@ -258,12 +282,14 @@ def entry_intent(
         asked |= asked_slots(text)
     q_terms = frozenset(question_terms)
     all_terms = q_terms | frozenset(answer_terms)
-    focal = list(sentence_facets)
+    focus = list(sentence_facets)
+    focal = [facet for facet, _ in focus]
     return EntryIntent(
-        slots=asked | answer_slots(answer),
+        slots=asked | answer_slots(answer) | _people_slot(phrasings),
         asked=asked,
         facets=frozenset(t for t in all_terms if t in FACET_TERMS),
         question_facets=frozenset(f for f in focal if f) if all(focal) else frozenset(),
+        owned=any(owned for _, owned in focus),
         terms=all_terms,
         chars=frozenset("".join((*phrasings, answer))),
     )
@@ -345,6 +371,15 @@ class QueryIntent:
     story: bool  # a story or a poll of the members, not a question for the FAQ
 
 
+def _reading_tui_as_refund(
+    canonical: Callable[[str], tuple[str, ...]],
+) -> Callable[[str], tuple[str, ...]]:
+    def read(token: str) -> tuple[str, ...]:
+        return ("退款",) if token == "退" else canonical(token)
+
+    return read
+
+
 def _clauses(text: str, tokens: tuple[str, ...]) -> list[list[str]]:
     """Tokens grouped by clause: punctuation and the spaces members type between clauses."""
     out: list[list[str]] = [[]]
@@ -389,6 +424,9 @@ def read_query(
     story_kinds_needed: int,
 ) -> QueryIntent:
     """A question's intent; `terms` are the analyser's canonical terms of the message."""
+    if "退款" in terms and "退" in tokens:
+        # The analyser read a bare 退 next to something paid for as a refund: so do we.
+        canonical = _reading_tui_as_refund(canonical)
     clauses = _clauses(text, tokens)
     asking = [i for i, c in enumerate(clauses) if _ASKING_CLAUSE.search("".join(c))]
     focus_clauses = set(asking) if asking else set(range(len(clauses)))
@@ -423,8 +461,6 @@ def read_query(
                         focal = (MONEY, i, j)
                     elif term in FACET_TERMS:
                         focal = (term, i, j)
-            if focus and token == "退" and "退款" in terms:
-                focal = ("退款", i, j)  # the analyser read this bare 退 as a refund
     weak = frozenset(singles - strong)
     roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
     predicate = None
@@ -432,7 +468,8 @@ def read_query(
         predicate = _last_content(clauses[asking[-1]], canonical, prior, weak, anchor_prior)
     owner = None
     if focal is not None:
-        owner = _owner(clauses[focal[1]][: focal[2]], canonical, prior, weak, anchor_prior)
+        before = clauses[focal[1]][: focal[2] + 1]
+        owner = _owner(before, canonical, prior, weak, anchor_prior)
     return QueryIntent(
         slots=slots,
         facet=focal[0] if focal else None,
@@ -458,9 +495,13 @@ def _owner(
     weak: frozenset[str],
     anchor_prior: float,
 ) -> tuple[str, tuple[str, ...]] | None:
-    """The nearest content word before a facet in its clause: what the facet belongs to."""
+    """What a facet belongs to: a compound's own topic (会员费, 稿费) or the nearest content
+    word before the facet in its clause. `before` ends with the facet's token."""
+    own = [t for t in canonical(before[-1]) if t not in FACET_TERMS and t not in INTENT_TERMS]
+    if own and not any(t in OPERATION_TERMS for t in own):
+        return before[-1], tuple(own)
     distance = -1
-    for token in reversed(before):
+    for token in reversed(before[:-1]):
         terms = canonical(token)
         if not terms or token in _OWNER_SKIP:
             continue
@@ -545,7 +586,7 @@ def agreement(
     factor = 1.0
     if entry.question_facets and entry.question_facets.isdisjoint(query.facets):
         factor *= facet_penalty  # the entry is about a refund, the question never says so
-    if query.owner is not None and not entry.mentions(query.owner):
+    if query.owner is not None and entry.owned and not entry.mentions(query.owner):
         factor *= owner_penalty  # the price of something else
     if query.predicate is not None and not entry.mentions(query.predicate):
         factor *= predicate_penalty  # a yes/no question about something it never says

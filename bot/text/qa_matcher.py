@@ -37,10 +37,9 @@ from bot.text.qa_intent import (
     agreement,
     disagreement,
     entry_intent,
-    focal_facet,
     question_sentences,
     read_query,
-    weak_singles,
+    sentence_focus,
 )
 
 # A single character read as a family's word ("加" as 报名) counts like any single character.
@@ -210,14 +209,22 @@ class FaqIndex:
 
     def _sentence_facets(
         self, phrasings: Iterable[str], answer_terms: frozenset[str]
-    ) -> list[str | None]:
-        """The focal facet of each sentence of an entry's phrasings (None: it names none)."""
-        out: list[str | None] = []
+    ) -> list[tuple[str | None, bool]]:
+        """Each sentence of an entry's phrasings: its focal facet, and whether it is owned."""
+        out: list[tuple[str | None, bool]] = []
         for phrasing in phrasings:
             for sentence in question_sentences(phrasing):
                 a = self.analyzer.analyze(sentence, question=True)
-                weak = weak_singles(a.tokens, self.analyzer.canonical)
-                out.append(focal_facet(_in_context(a, answer_terms), weak))
+                refund = "退款" in _in_context(a, answer_terms)
+                out.append(
+                    sentence_focus(
+                        a.tokens,
+                        self.analyzer.canonical,
+                        term_prior,
+                        anchor_prior=ANCHOR_PRIOR,
+                        refund=refund,
+                    )
+                )
         return out
 
     def _postings(self) -> None:
