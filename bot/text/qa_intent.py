@@ -64,10 +64,16 @@ SATISFIED_BY: dict[Slot, Slot] = {
     Slot.WHY: Slot.WHY,
 }
 SPECIFIC = Slot.TIME | Slot.DURATION | Slot.PLACE | Slot.WHO | Slot.COUNT | Slot.WHY
+# The same as plain ints for the per-candidate checks (Flag operators are slow).
+_SATISFIED: tuple[tuple[int, int, str], ...] = tuple(
+    (int(slot), int(satisfied), (slot.name or "").lower())
+    for slot, satisfied in SATISFIED_BY.items()
+)
+_SPECIFIC = int(SPECIFIC)
 
 # --- what a question asks -----------------------------------------------------------------
 
-_ASK_PATTERNS: tuple[tuple[Slot, re.Pattern[str]], ...] = (
+_ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
         Slot.TIME,
         re.compile(
@@ -101,7 +107,9 @@ _ASK_PATTERNS: tuple[tuple[Slot, re.Pattern[str]], ...] = (
     (Slot.WHY, re.compile(r"为什么|为啥|为何|怎么会|咋会|什么原因|啥原因|何故")),
     (
         Slot.HOW,
-        re.compile(r"怎么(?!办|样|会|这么|那么)|怎样(?!了)|如何(?!是好)|咋(?!办|样|会)|啥办法|什么办法|步骤|流程"),
+        re.compile(
+            r"怎么(?!办|样|会|这么|那么)|怎样(?!了)|如何(?!是好)|咋(?!办|样|会)|啥办法|什么办法|步骤|流程"
+        ),
     ),
 )
 
@@ -112,16 +120,22 @@ _IDENTIFIER = re.compile(
 )
 
 
-def asked_slots(text: str) -> Slot:
-    """The slots a clause asks for (Slot.NONE for yes/no and "what" questions)."""
+_ASK_PATTERNS = tuple((int(slot), pattern) for slot, pattern in _ASK_PATTERNS)
+_ANY_ASK = re.compile("|".join(f"(?:{p.pattern})" for _, p in _ASK_PATTERNS))
+
+
+def asked_slots(text: str) -> int:
+    """The Slot bits a clause asks for (0 for yes/no and "what" questions)."""
+    if not _ANY_ASK.search(text):
+        return 0
     text = _IDENTIFIER.sub("", text)
-    found = Slot.NONE
+    found = 0
     for slot, pattern in _ASK_PATTERNS:
         if pattern.search(text):
             found |= slot
     # "几点到几点", "多少钱": a count of hours or of money is a time or a price, not a count.
     if found & Slot.TIME:
-        found &= ~Slot.COUNT
+        found &= ~int(Slot.COUNT)
     return found
 
 
@@ -133,7 +147,7 @@ _ROLE = (
     r"(?:班长|班主任|管理员|客服|前台|助教|老师|教练|群主|负责人|财务|领队|工作人员|评委|志愿者|"
     r"店长|团长|小助手|组长|队长|讲师|导师|主持人|嘉宾|作者|[小老][\u4e00-\u9fff])"
 )
-_ANSWER_EVIDENCE: tuple[tuple[Slot, re.Pattern[str]], ...] = (
+_ANSWER_EVIDENCE: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
         Slot.TIME,
         re.compile(
@@ -167,8 +181,11 @@ _ANSWER_EVIDENCE: tuple[tuple[Slot, re.Pattern[str]], ...] = (
     (
         Slot.WHO,
         re.compile(
-            r"私信|联系(?!方式)|咨询|艾特|@|(?:找|问|交给|发给|告诉|添加|加)[^，。；,;]{0,6}" + _ROLE + "|"
-            + _ROLE + r"[^，。；,;]{0,8}(?:负责|处理|解答|答疑|审核|办理|登记|对接|主讲|带队)|"
+            r"私信|联系(?!方式)|咨询|艾特|@|(?:找|问|交给|发给|告诉|添加|加)[^，。；,;]{0,6}"
+            + _ROLE
+            + "|"
+            + _ROLE
+            + r"[^，。；,;]{0,8}(?:负责|处理|解答|答疑|审核|办理|登记|对接|主讲|带队)|"
             r"归[^，。；,;]{0,4}(?:作者|本人|拍摄者|个人|所有)|由[^，。；,;]{1,10}(?:负责|承担|担任|主讲|带)|"
             r"负责人|联系人|" + _ROLE + r"(?:是|叫|为)"
         ),
@@ -185,8 +202,11 @@ _ANSWER_EVIDENCE: tuple[tuple[Slot, re.Pattern[str]], ...] = (
 )
 
 
-def answer_slots(answer: str) -> Slot:
-    found = Slot.NONE
+_ANSWER_EVIDENCE = tuple((int(slot), pattern) for slot, pattern in _ANSWER_EVIDENCE)
+
+
+def answer_slots(answer: str) -> int:
+    found = 0
     for slot, pattern in _ANSWER_EVIDENCE:
         if pattern.search(answer):
             found |= slot
@@ -199,8 +219,8 @@ def answer_slots(answer: str) -> Slot:
 class EntryIntent:
     """What an FAQ entry can answer."""
 
-    slots: Slot  # offered: asked by its phrasings or evidenced by its answer
-    asked: Slot  # asked by its question and similar phrasings
+    slots: int  # Slot bits offered: asked by its phrasings or evidenced by its answer
+    asked: int  # Slot bits asked by its question and similar phrasings
     facets: frozenset[str]  # named anywhere in the entry
     # The facets its question is about (the last one of each sentence), when every sentence
     # of every phrasing names one: a question that names none of them asks something else.
@@ -264,9 +284,9 @@ def sentence_focus(
 _PEOPLE = re.compile(_ROLE + "|成员|会员|同学|学员|人")
 
 
-def _people_slot(phrasings: Iterable[str]) -> Slot:
+def _people_slot(phrasings: Iterable[str]) -> int:
     """An entry whose question is about people ("有哪些教练") answers who they are."""
-    return Slot.WHO if any(_PEOPLE.search(p) for p in phrasings) else Slot.NONE
+    return int(Slot.WHO) if any(_PEOPLE.search(p) for p in phrasings) else 0
 
 
 def entry_intent(
@@ -277,7 +297,7 @@ def entry_intent(
     sentence_facets: Iterable[tuple[str | None, bool]],
 ) -> EntryIntent:
     phrasings = tuple(phrasings)
-    asked = Slot.NONE
+    asked = 0
     for text in phrasings:
         asked |= asked_slots(text)
     q_terms = frozenset(question_terms)
@@ -295,7 +315,9 @@ def entry_intent(
     )
 
 
-def weak_singles(tokens: Iterable[str], canonical: Callable[[str], tuple[str, ...]]) -> frozenset[str]:
+def weak_singles(
+    tokens: Iterable[str], canonical: Callable[[str], tuple[str, ...]]
+) -> frozenset[str]:
     """Terms read only from ambiguous single characters (加 as 报名, 分 as 积分)."""
     singles: set[str] = set()
     strong: set[str] = set()
@@ -355,7 +377,7 @@ _MEMBER_POLL = re.compile(
 
 @dataclass(frozen=True)
 class QueryIntent:
-    slots: Slot
+    slots: int  # Slot bits
     facet: str | None  # the facet the asking clause is about (its last one), required
     facets: frozenset[str]  # every facet the message names, in any clause
     # Whose facet: the word the focal facet belongs to ("比赛报名费多少钱": 比赛), as typed
@@ -386,13 +408,15 @@ def _clauses(text: str, tokens: tuple[str, ...]) -> list[list[str]]:
     at = 0
     for token in tokens:
         found = text.find(token, at)
-        gap = text[at:found] if found >= 0 else ""
-        at = found + len(token) if found >= 0 else at
-        if token in _CLAUSE_BREAK or set(token) <= _CLAUSE_BREAK or (gap.isspace() and out[-1]):
+        spaced = found > at and text[at] == " "  # normalised text has single spaces
+        if found >= 0:
+            at = found + len(token)
+        if token[0] in _CLAUSE_BREAK:
             if out[-1]:
                 out.append([])
-            if token in _CLAUSE_BREAK or set(token) <= _CLAUSE_BREAK:
-                continue
+            continue
+        if spaced and out[-1]:
+            out.append([])
         out[-1].append(token)
     return [c for c in out if c]
 
@@ -430,7 +454,7 @@ def read_query(
     clauses = _clauses(text, tokens)
     asking = [i for i, c in enumerate(clauses) if _ASKING_CLAUSE.search("".join(c))]
     focus_clauses = set(asking) if asking else set(range(len(clauses)))
-    slots = Slot.NONE
+    slots = 0
     for i in focus_clauses:
         slots |= asked_slots("".join(clauses[i]))
     remedy = bool(slots & Slot.REMEDY)
@@ -559,9 +583,11 @@ def _noun_after(
 
 def disagreement(query: QueryIntent, entry: EntryIntent) -> str | None:
     """Why the entry does not answer the question's intent; None when they agree."""
-    for slot, satisfied in SATISFIED_BY.items():
-        if query.slots & slot and not entry.slots & satisfied:
-            return f"asks {slot.name.lower()}"
+    wanted = query.slots & _SPECIFIC
+    if wanted:
+        for slot, satisfied, name in _SATISFIED:
+            if wanted & slot and not entry.slots & satisfied:
+                return f"asks {name}"
     if query.facet is not None:
         options = _FACET_ALTERNATIVES.get(query.facet, frozenset({query.facet}))
         if options.isdisjoint(entry.facets):
@@ -592,11 +618,11 @@ def agreement(
         factor *= predicate_penalty  # a yes/no question about something it never says
     if not all(entry.mentions(noun) for noun in query.asked_nouns):
         factor *= which_penalty  # "哪个版本": the entry never names a version
-    asked_specific = entry.asked & SPECIFIC
-    wanted = query.slots & SPECIFIC
+    asked_specific = entry.asked & _SPECIFIC
+    wanted = query.slots & _SPECIFIC
     if asked_specific and wanted:
-        offered = Slot.NONE
-        for slot, satisfied in SATISFIED_BY.items():
+        offered = 0
+        for slot, satisfied, _ in _SATISFIED:
             if asked_specific & slot:
                 offered |= slot | satisfied
         if not wanted & offered:

@@ -355,6 +355,10 @@ class FaqIndex:
             return Decision(replace(a, question=False), None, None, False, reason="a story")
         weights = self._weights(a.terms, theme, intent)
         weak = intent.weak if intent is not None else frozenset()
+        # Topic words: one must match ("几点", "哪里" or a weak 加 alone are not enough).
+        anchors_of = frozenset(
+            t for t in weights if term_prior(t) >= ANCHOR_PRIOR and t not in weak
+        )
         total = sum(weights.values())
         qgrams = bigrams(a.surface)
         gram_w = {g: self.gram_idf.get(g, self.unseen_gram_idf) for g in qgrams}
@@ -390,12 +394,12 @@ class FaqIndex:
         hits: list[Hit] = []
         rejected: list[tuple[Hit, str]] = []
         for i in ranked:
-            if len(hits) >= p.candidates:
+            if len(hits) + len(rejected) >= p.candidates:
                 break
             entry = self.entries[i]
             if not (entry.doc.scopes & scopes):
                 continue
-            hit = self._score(entry, weights, total, gram_w, gram_total, uni, weak)
+            hit = self._score(entry, weights, total, gram_w, gram_total, uni, anchors_of, weak)
             if hit is None:
                 continue
             if intent is not None and entry.intent is not None:
@@ -443,6 +447,7 @@ class FaqIndex:
         gram_w: dict[str, float],
         gram_total: float,
         uni: tuple[dict[str, float], float] | None,
+        anchors_of: frozenset[str],
         weak: frozenset[str] = frozenset(),
     ) -> Hit | None:
         p = self.params
@@ -457,7 +462,7 @@ class FaqIndex:
             got = 0.0
             anchors = 0.0
             for term, w in weights.items():
-                anchor = term_prior(term) >= ANCHOR_PRIOR and term not in weak
+                anchor = term in anchors_of
                 if term in view.terms:
                     got += w
                     anchors += anchor
