@@ -387,6 +387,8 @@ class QueryIntent:
     # The asking clause's last content word: what a yes/no question asks about (the predicate
     # comes last: "老师是男的还是女的", "家长可以陪着吗"), as typed and as terms.
     predicate: tuple[str, tuple[str, ...]] | None
+    # What a yes/no question asks it for: the words before its modal ("腰疼可以上课吗": 腰疼).
+    condition: tuple[tuple[str, tuple[str, ...]], ...]
     contrasts: frozenset[str]  # qualifiers an entry must not contradict (线上/线下)
     roles: dict[str, float]  # term -> weight multiplier (context)
     weak: frozenset[str]  # terms read only from an ambiguous single character
@@ -488,8 +490,14 @@ def read_query(
     weak = frozenset(singles - strong)
     roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
     predicate = None
+    condition: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if asking and not slots and _YES_NO.search("".join(clauses[asking[-1]])):
-        predicate = _last_content(clauses[asking[-1]], canonical, prior, weak, anchor_prior)
+        last = asking[-1]
+        predicate = _last_content(clauses[last], canonical, prior, weak, anchor_prior)
+        before = _before_modal(clauses[last])
+        if before is None and last > 0 and last - 1 not in focus_clauses:
+            before = clauses[last - 1]  # "我怀孕四个月了，还能上课吗"
+        condition = tuple(_contents(before or [], canonical, prior, weak, anchor_prior))
     owner = None
     if focal is not None:
         before = clauses[focal[1]][: focal[2] + 1]
@@ -501,6 +509,7 @@ def read_query(
         owner=owner,
         asked_nouns=tuple(asked_nouns),
         predicate=predicate,
+        condition=condition,
         contrasts=frozenset(t for t in terms if t in _CONTRASTS),
         roles=roles,
         weak=weak,
@@ -542,6 +551,54 @@ def _owner(
         if all(prior(t) >= anchor_prior for t in terms):
             return token, terms
     return None
+
+
+# Modal verbs that split a yes/no question into its condition and its predicate.
+_MODALS = frozenset(
+    {
+        "能",
+        "可以",
+        "可",
+        "会",
+        "要",
+        "还能",
+        "还可以",
+        "能不能",
+        "可不可以",
+        "会不会",
+        "要不要",
+        "需要",
+        "能否",
+        "可否",
+        "是否",
+        "得",
+    }
+)
+
+
+def _before_modal(clause: list[str]) -> list[str] | None:
+    """The tokens before the clause's first modal; None when the clause starts with it."""
+    for i, token in enumerate(clause):
+        if token in _MODALS:
+            return clause[:i] or None
+    return None
+
+
+def _contents(
+    tokens: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> list[tuple[str, tuple[str, ...]]]:
+    out = []
+    for token in tokens:
+        terms = canonical(token)
+        if not terms or all(t in weak or t in INTENT_TERMS for t in terms):
+            continue
+        if len(token) == 1 or all(prior(t) >= anchor_prior for t in terms):
+            out.append((token, terms))
+    return out
 
 
 def _last_content(
@@ -605,6 +662,7 @@ def agreement(
     facet_penalty: float,
     owner_penalty: float,
     predicate_penalty: float,
+    condition_penalty: float,
     which_penalty: float,
     slot_penalty: float,
 ) -> float:
@@ -616,6 +674,8 @@ def agreement(
         factor *= owner_penalty  # the price of something else
     if query.predicate is not None and not entry.mentions(query.predicate):
         factor *= predicate_penalty  # a yes/no question about something it never says
+    if query.condition and not any(entry.mentions(word) for word in query.condition):
+        factor *= condition_penalty  # "腰疼可以上课吗" to an entry that never says 腰疼
     if not all(entry.mentions(noun) for noun in query.asked_nouns):
         factor *= which_penalty  # "哪个版本": the entry never names a version
     asked_specific = entry.asked & _SPECIFIC

@@ -81,6 +81,8 @@ class MatchParams:
     facet_penalty: float = 0.6  # the entry's question is about a facet the question never names
     owner_penalty: float = 0.5  # the entry never mentions whose price (refund...) is asked
     predicate_penalty: float = 0.7  # a yes/no question's last word is not in the entry
+    condition_penalty: float = 0.7  # nor the words before its modal (能, 可以)
+    novel_penalty: float = 0.8  # per topic word of the asking clause no entry uses
     which_penalty: float = 0.6  # "哪个版本": the thing asked for is not in the entry
     slot_penalty: float = 0.8  # the entry's question asks another kind of answer
 
@@ -359,6 +361,13 @@ class FaqIndex:
         anchors_of = frozenset(
             t for t in weights if term_prior(t) >= ANCHOR_PRIOR and t not in weak
         )
+        # Topic words of the asking clause that no entry uses at all: the question is about
+        # something the FAQ never mentions ("创始人", "摄像头").
+        novel = [
+            t
+            for t in anchors_of
+            if t not in self.term_idf and intent is not None and t not in intent.roles
+        ]
         total = sum(weights.values())
         qgrams = bigrams(a.surface)
         gram_w = {g: self.gram_idf.get(g, self.unseen_gram_idf) for g in qgrams}
@@ -413,9 +422,13 @@ class FaqIndex:
                     facet_penalty=p.facet_penalty,
                     owner_penalty=p.owner_penalty,
                     predicate_penalty=p.predicate_penalty,
+                    condition_penalty=p.condition_penalty,
                     which_penalty=p.which_penalty,
                     slot_penalty=p.slot_penalty,
                 )
+                for term in novel:
+                    if not entry.intent.knows(term):
+                        factor *= p.novel_penalty
                 if factor < 1.0:
                     hit = Hit(hit.key, round(hit.score * factor, 4), hit.phrasing)
             hits.append(hit)
