@@ -394,6 +394,13 @@ class QueryIntent:
     weak: frozenset[str]  # terms read only from an ambiguous single character
     story: bool  # a story or a poll of the members, not a question for the FAQ
 
+    @property
+    def judged(self) -> frozenset[str]:
+        """Terms a word-level check already weighs (owner, predicate, condition, which)."""
+        words = [*self.asked_nouns, *self.condition]
+        words += [w for w in (self.owner, self.predicate) if w is not None]
+        return frozenset(t for _, terms in words for t in terms)
+
 
 def _reading_tui_as_refund(
     canonical: Callable[[str], tuple[str, ...]],

@@ -366,7 +366,10 @@ class FaqIndex:
         novel = [
             t
             for t in anchors_of
-            if t not in self.term_idf and intent is not None and t not in intent.roles
+            if t not in self.term_idf
+            and intent is not None
+            and t not in intent.roles
+            and t not in intent.judged
         ]
         total = sum(weights.values())
         qgrams = bigrams(a.surface)
