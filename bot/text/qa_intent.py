@@ -9,12 +9,18 @@ question's intent must agree with the entry's. Intent has two parts:
   a person, a count or amount, a reason). Read from the asking clause's interrogatives
   (几点, 多久, 在哪, 怎么, 怎么办, 找谁, 多少, 为什么). An entry offers the slots its own
   question and similar phrasings ask, plus those its answer gives evidence of (clock
-  times, durations, addresses and pages, steps, contacts, numbers, reasons). Yes/no and
-  "what" questions fit any entry: a statement answers them.
+  times, durations, addresses and pages, steps, contacts, numbers, reasons). How-to, remedy,
+  yes/no and "what" questions fit any entry: a statement about the topic answers them.
 - the **facets**: the things asked about that change the answer: price, refund, earnings
   (a fee the member receives is not one the member pays), replay, invoice, expiry,
-  cancellation, change, transfer, loss, damage, discount... (lexicon.FACET_TERMS). A facet
-  the asking clause names must appear in the entry (question, phrasings or answer).
+  cancellation, change, transfer, loss, damage, discount... (lexicon.FACET_TERMS). The
+  facet the asking clause is about must appear in the entry (question, phrasings or answer).
+
+A disagreement on either rejects the entry (`disagreement`). Weaker signs scale its score
+down (`agreement`): the entry's own question is about a facet the question never names; the
+entry says whose price it gives and the question asks another's; a yes/no question's last
+word, or the words before its modal, are not in the entry; "哪个 X" names an X the entry
+never does.
 
 The question is also read for its shape: terms of the clause that asks weigh fully; terms of
 other clauses, or of an event already done (退出了), are context and weigh less; a single
