@@ -57,6 +57,11 @@ class Miss:
         for label, hit in (("best", d.best), ("runner-up", d.runner_up)):
             if hit is not None:
                 lines.append(f"      {label}: {hit.key} {hit.score:.3f}  ({hit.phrasing})")
+        if d.rejected is not None:
+            hit = d.rejected
+            lines.append(f"      rejected: {hit.key} {hit.score:.3f}  ({hit.phrasing}): {d.reason}")
+        elif d.reason:
+            lines.append(f"      {d.reason}")
         lines.append(f"      terms: {' '.join(d.analysis.terms) or '-'}")
         return "\n".join(lines)
 

@@ -235,8 +235,8 @@ class QaService:
         """Is an unanswered question about the community (not "anyone for lunch?")?"""
         if decision is None:
             return True
-        if decision.best is not None:
-            return True
+        if decision.best is not None or decision.rejected is not None:
+            return True  # near an entry: about the community, even if it asks something else
         terms = set(decision.analysis.terms)
         return bool(terms & COMMUNITY_TERMS or terms & self.theme_for(group))
 

@@ -38,10 +38,19 @@ _PUNCT_EDGE = " \t,，.。!！~～、;；:：…-—_=+*#＃@\"'“”‘’()�
 # Question marks, or a sentence-final particle that asks.
 _ASKING_END = re.compile(r"[?？]|[吗嘛么呢伐](?:[\s~～。.!！…,，]|$)")
 _ASKING_WORDS = re.compile(
-    r"什么|啥|怎么|怎样|咋|如何|哪|几[点号时个天次位月年岁周期种份人块分]|多少|多久|多长|多大|"
-    r"为何|为什么|为啥|是否|能否|可否|有没有|是不是|能不能|可不可以|可以不|会不会|要不要|"
-    r"行不行|好不好|有无|请问|求问|请教|想问|问一下|问下|不知道|不清楚|不懂|谁"
+    r"什么|啥|怎么|怎样|咋|如何|哪|几[点号时个天次位月年岁周期种份人块分张节篇组斤项条门本场轮件套课级]|"
+    r"周几|多少|多久|多长|多大|为何|为什么|为啥|是否|能否|可否|有没有|是不是|能不能|可不可以|可以不|"
+    r"会不会|要不要|行不行|好不好|有无|请问|求问|请教|想问|问一下|问下|不知道|不清楚|不懂|谁|"
+    r"是\S{1,12}还是\S{1,12}$"
 )
+# A request the FAQ answers like a question: "我想申请退费", "我要退出俱乐部", "地址发一下".
+_REQUEST = re.compile(
+    r"(?:^|[,，。!！;；\s])(?:我|本人)?(?:想|要|想要|需要|打算)(?:申请|办理|办|报名|退款|退费|退钱|退群|退出|退会|续费|"
+    r"开发票|开票|请假|预约|约课|转让|暂停|停卡|取消|补卡|兑换|投稿|加入|入会|入群)|"
+    r"(?:发一下|发下|发我一下|发我|求发|求个)$"
+)
+# Emoji and symbols after the last word do not end the sentence ("可以退款不😢").
+_TRAILING_SYMBOLS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\s]+$")
 # A-not-A questions closed by a bare 不: "钱能退不", "能开发票不", "可以带娃不".
 _ASKING_NOT = re.compile(r"(?:能|可以|可|会|要|有|是|行|好|对|用)\S{0,12}不[\s~～。.!！…]*$")
 # Exclamations shaped like questions: "怎么这么好看", "多么", "哪有".
@@ -57,7 +66,15 @@ for _canon, _surfaces in FAMILIES.items():
 for _s, _parts in SPLITS.items():
     _SURFACE[_s] = _parts
 
+# A bare 退 next to one of these is a refund, not leaving the group.
+_PAID_FOR = frozenset({"费用", "退款", "课程", "会员", "押金", "报名", "会员卡"})
+
 NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+# An amount or an ordinal in Chinese numerals ("一年", "第三天", "十分钟", "五岁"): context.
+CHINESE_AMOUNT = re.compile(
+    r"^第?[一二两三四五六七八九十百千万半几]+个?"
+    r"(?:年|月|天|日|周|次|岁|分钟|小时|页|节|节课|课|张|位|人|期|届|名|遍|回|号|块|元|本|篇|公里|斤)?$"
+)
 _LATIN = re.compile(r"^[a-z][a-z0-9]*$")
 
 
@@ -91,10 +108,11 @@ def looks_like_question(text: str) -> bool:
         return False
     if _ASKING_START.match(body):
         return len(strip_politeness(body)) >= 2
-    body = strip_politeness(body)
+    body = _TRAILING_SYMBOLS.sub("", strip_politeness(body))
     if len(body) < 2 or _LAUGH.match(body):
         return False
     asks = _ASKING_END.search(body) is not None or _ASKING_NOT.search(body) is not None
+    asks = asks or _REQUEST.search(body) is not None
     if _RHETORICAL.search(body) and not body.endswith(("?", "？")):
         return False
     return asks or _ASKING_WORDS.search(body) is not None
@@ -112,7 +130,7 @@ def term_prior(term: str) -> float:
         return 0.7
     if term in GENERIC_TERMS:
         return ANCHOR_PRIOR
-    if NUMBER.match(term):
+    if NUMBER.match(term) or CHINESE_AMOUNT.match(term):
         return 0.35
     if term in DEICTIC_TERMS:
         return 0.4
@@ -219,8 +237,8 @@ class Analyzer:
             if token == "退":
                 bare_quit = len(terms)
             terms.extend(self.canonical(token))
-        if bare_quit >= 0 and ("费用" in terms or "退款" in terms):
-            terms[bare_quit] = "退款"  # 钱能退吗: a bare 退 next to money is a refund
+        if bare_quit >= 0 and not _PAID_FOR.isdisjoint(terms):
+            terms[bare_quit] = "退款"  # 钱能退吗, 课能退吗: a bare 退 of something paid for
         asked = looks_like_question(text) if question is None else question
         result = Analysis(body, asked, tuple(terms), "".join(terms), tuple(cut))
         if use_cache:

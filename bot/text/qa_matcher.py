@@ -11,6 +11,11 @@ cost follows the query, not the FAQ size. Candidates are then scored exactly, pe
 - character bigram overlap (weighted Dice) of the content, for typos, segmentation
   differences and words the lexicon does not know.
 
+Topic is not enough: an entry answers a question only when their intents agree (the kind of
+answer wanted and the facets asked about; see bot/text/qa_intent.py). A candidate whose
+intent disagrees is rejected before the ranking, so a near answer is never given: the
+question stays unanswered and goes to the backlog.
+
 The bot answers only when the best score clears a threshold and beats the runner-up by a
 margin; both live in QASettings so the eval uses the bot's own configuration.
 """
@@ -21,11 +26,24 @@ import gc
 import heapq
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.settings.qa import QASettings
 from bot.text.normalize import ANCHOR_PRIOR, Analysis, Analyzer, term_prior
 from bot.text.pinyin import Respeller
+from bot.text.qa_intent import (
+    EntryIntent,
+    QueryIntent,
+    agreement,
+    disagreement,
+    entry_intent,
+    question_sentences,
+    read_query,
+    sentence_focus,
+)
+
+# A single character read as a family's word ("加" as 报名) counts like any single character.
+WEAK_PRIOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,17 @@ class MatchParams:
     candidates: int = 16
     homophones: bool = True  # repair homophone typos (回访 -> 回放) through pinyin
     discover_words: bool = True  # learn the FAQ's own words the dictionary lacks (跑衫)
+    intent: bool = True  # reject entries whose intent disagrees with the question's
+    context_weight: float = 0.6  # terms outside the asking clause, or of an event done
+    story_kinds: int = 3  # kinds of story markers that make a message a story, not a question
+    # Score factors for weaker signs of another intent (see qa_intent.agreement).
+    facet_penalty: float = 0.6  # the entry's question is about a facet the question never names
+    owner_penalty: float = 0.5  # the entry never mentions whose price (refund...) is asked
+    predicate_penalty: float = 0.7  # a yes/no question's last word is not in the entry
+    condition_penalty: float = 0.7  # nor the words before its modal (能, 可以)
+    novel_penalty: float = 0.8  # per topic word of the asking clause no entry uses
+    which_penalty: float = 0.6  # "哪个版本": the thing asked for is not in the entry
+    slot_penalty: float = 0.8  # the entry's question asks another kind of answer
 
 
 @dataclass(frozen=True)
@@ -68,9 +97,13 @@ class Hit:
 @dataclass(frozen=True)
 class Decision:
     analysis: Analysis
-    best: Hit | None
+    best: Hit | None  # the best entry whose intent agrees with the question's
     runner_up: Hit | None
     confident: bool
+    # The best-scoring entry rejected because it answers another intent, and why.
+    rejected: Hit | None = None
+    reason: str = ""
+    rejected_keys: frozenset[str] = frozenset()
 
     @property
     def answer_key(self) -> str | None:
@@ -94,6 +127,7 @@ class _Entry:
     views: list[_View]
     answer_terms: frozenset[str]
     chars: dict[str, float] = field(default_factory=dict)  # char -> 1 (question) or answer_weight
+    intent: EntryIntent | None = None
 
 
 def bigrams(surface: str) -> frozenset[str]:
@@ -158,7 +192,14 @@ class FaqIndex:
             chars = dict.fromkeys(analyzer.analyze(doc.answer, question=False).surface, 0.0)
             chars.update(dict.fromkeys("".join(v.surface for v in views), 1.0))
             chars = {c: w or index.params.answer_weight for c, w in chars.items() if _cjk(c)}
-            index.entries.append(_Entry(doc, views, answer_terms, chars))
+            intent = entry_intent(
+                (doc.question, *doc.aliases),
+                doc.answer,
+                (t for v in views for t in v.terms),
+                answer_terms,
+                index._sentence_facets((doc.question, *doc.aliases), answer_terms),
+            )
+            index.entries.append(_Entry(doc, views, answer_terms, chars, intent))
         index._postings()
         if index.params.homophones:
             vocabulary = set(analyzer.surfaces()) | set(index.term_idf)
@@ -167,6 +208,26 @@ class FaqIndex:
         # millions of small objects on every full collection (a multi-ms pause at 10k).
         gc.freeze()
         return index
+
+    def _sentence_facets(
+        self, phrasings: Iterable[str], answer_terms: frozenset[str]
+    ) -> list[tuple[str | None, bool]]:
+        """Each sentence of an entry's phrasings: its focal facet, and whether it is owned."""
+        out: list[tuple[str | None, bool]] = []
+        for phrasing in phrasings:
+            for sentence in question_sentences(phrasing):
+                a = self.analyzer.analyze(sentence, question=True)
+                refund = "退款" in _in_context(a, answer_terms)
+                out.append(
+                    sentence_focus(
+                        a.tokens,
+                        self.analyzer.canonical,
+                        term_prior,
+                        anchor_prior=ANCHOR_PRIOR,
+                        refund=refund,
+                    )
+                )
+        return out
 
     def _postings(self) -> None:
         n = max(len(self.entries), 1)
@@ -212,14 +273,37 @@ class FaqIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def _weights(self, terms: Iterable[str], theme: frozenset[str]) -> dict[str, float]:
+    def _weights(
+        self,
+        terms: Iterable[str],
+        theme: frozenset[str],
+        intent: QueryIntent | None = None,
+    ) -> dict[str, float]:
         out: dict[str, float] = {}
         for term in terms:
-            w = self.term_idf.get(term, self.unseen_idf) * term_prior(term)
+            prior = term_prior(term)
+            if intent is not None:
+                if term in intent.weak:
+                    prior = min(prior, WEAK_PRIOR)
+                prior *= intent.roles.get(term, 1.0)
+            w = self.term_idf.get(term, self.unseen_idf) * prior
             if term in theme:
                 w *= self.params.theme_weight
             out[term] = w
         return out
+
+    def read_intent(self, a: Analysis) -> QueryIntent:
+        """The question's intent as this index's parameters read it."""
+        return read_query(
+            a.text,
+            a.tokens,
+            a.terms,
+            self.analyzer.canonical,
+            term_prior,
+            anchor_prior=ANCHOR_PRIOR,
+            context_weight=self.params.context_weight,
+            story_kinds_needed=self.params.story_kinds,
+        )
 
     def match(
         self,
@@ -236,7 +320,7 @@ class FaqIndex:
         if not a.question or not self.entries:
             return Decision(a, None, None, False)
         decision = self._decide(a, scopes, theme, threshold, margin)
-        if self.respeller is None:
+        if self.respeller is None or not decision.analysis.question:
             return decision
         # Homophone typos (回访, 收废): a second reading with the typos repaired. It wins when
         # it is confident and explains the message better than the literal reading.
@@ -246,6 +330,10 @@ class FaqIndex:
         repaired = self._decide(
             self.analyzer.analyze(fixed, question=True), scopes, theme, threshold, margin
         )
+        if decision.answer_key is not None and decision.answer_key in repaired.rejected_keys:
+            # Read as meant (每周分享会有回访吗 asks for a replay), the literal answer answers
+            # another question: it is not given.
+            return repaired if repaired.confident else _unsure(decision, repaired)
         if not repaired.confident or repaired.best is None:
             return decision
         if decision.confident and decision.best is not None:
@@ -263,7 +351,26 @@ class FaqIndex:
         if not a.terms:
             return Decision(a, None, None, False)
         p = self.params
-        weights = self._weights(a.terms, theme)
+        intent = self.read_intent(a) if p.intent else None
+        if intent is not None and intent.story:
+            # A story or a poll of the members: not a question for the FAQ (nor the backlog).
+            return Decision(replace(a, question=False), None, None, False, reason="a story")
+        weights = self._weights(a.terms, theme, intent)
+        weak = intent.weak if intent is not None else frozenset()
+        # Topic words: one must match ("几点", "哪里" or a weak 加 alone are not enough).
+        anchors_of = frozenset(
+            t for t in weights if term_prior(t) >= ANCHOR_PRIOR and t not in weak
+        )
+        # Topic words of the asking clause that no entry uses at all: the question is about
+        # something the FAQ never mentions ("创始人", "摄像头").
+        novel = [
+            t
+            for t in anchors_of
+            if t not in self.term_idf
+            and intent is not None
+            and t not in intent.roles
+            and t not in intent.judged
+        ]
         total = sum(weights.values())
         qgrams = bigrams(a.surface)
         gram_w = {g: self.gram_idf.get(g, self.unseen_gram_idf) for g in qgrams}
@@ -297,15 +404,37 @@ class FaqIndex:
         ranked = heapq.nlargest(p.candidates * 2, rough, key=rough.__getitem__)
 
         hits: list[Hit] = []
+        rejected: list[tuple[Hit, str]] = []
         for i in ranked:
-            if len(hits) >= p.candidates:
+            if len(hits) + len(rejected) >= p.candidates:
                 break
             entry = self.entries[i]
             if not (entry.doc.scopes & scopes):
                 continue
-            hit = self._score(entry, weights, total, gram_w, gram_total, uni)
-            if hit is not None:
-                hits.append(hit)
+            hit = self._score(entry, weights, total, gram_w, gram_total, uni, anchors_of, weak)
+            if hit is None:
+                continue
+            if intent is not None and entry.intent is not None:
+                why = disagreement(intent, entry.intent)
+                if why is not None:
+                    rejected.append((hit, why))
+                    continue
+                factor = agreement(
+                    intent,
+                    entry.intent,
+                    facet_penalty=p.facet_penalty,
+                    owner_penalty=p.owner_penalty,
+                    predicate_penalty=p.predicate_penalty,
+                    condition_penalty=p.condition_penalty,
+                    which_penalty=p.which_penalty,
+                    slot_penalty=p.slot_penalty,
+                )
+                for term in novel:
+                    if not entry.intent.knows(term):
+                        factor *= p.novel_penalty
+                if factor < 1.0:
+                    hit = Hit(hit.key, round(hit.score * factor, 4), hit.phrasing)
+            hits.append(hit)
         hits.sort(key=lambda h: h.score, reverse=True)
         best = hits[0] if hits else None
         second = hits[1] if len(hits) > 1 else None
@@ -315,7 +444,16 @@ class FaqIndex:
             and best.score - (second.score if second else 0.0)
             >= (p.margin if margin is None else margin)
         )
-        return Decision(a, best, second, confident)
+        top_rejected, reason = max(rejected, key=lambda r: r[0].score, default=(None, ""))
+        return Decision(
+            a,
+            best,
+            second,
+            confident,
+            top_rejected,
+            reason,
+            frozenset(h.key for h, _ in rejected),
+        )
 
     def _score(
         self,
@@ -325,6 +463,8 @@ class FaqIndex:
         gram_w: dict[str, float],
         gram_total: float,
         uni: tuple[dict[str, float], float] | None,
+        anchors_of: frozenset[str],
+        weak: frozenset[str] = frozenset(),
     ) -> Hit | None:
         p = self.params
         best: Hit | None = None
@@ -338,20 +478,22 @@ class FaqIndex:
             got = 0.0
             anchors = 0.0
             for term, w in weights.items():
+                anchor = term in anchors_of
                 if term in view.terms:
                     got += w
-                    anchors += term_prior(term) >= ANCHOR_PRIOR
+                    anchors += anchor
                 elif term in entry.answer_terms:
                     got += w * p.answer_weight
-                    anchors += term_prior(term) >= ANCHOR_PRIOR
+                    anchors += anchor
                 elif len(term) > 1 and all(ch in entry.chars for ch in term):
                     # Cut differently (称重 vs 体重…称): its characters are all there.
-                    anchors += term_prior(term) >= ANCHOR_PRIOR
+                    anchors += anchor
             # A topic word must match: intent words alone ("几点", "哪里") are not enough.
             if anchors < 1.0:
                 continue
             q_cov = got / total
-            e_cov = sum(w for t, w in view.own.items() if t in weights) / view.own_total
+            e_cov = sum(w for t, w in view.own.items() if t in weights and t not in weak)
+            e_cov /= view.own_total
             shared = sum(w for g, w in gram_w.items() if g in view.bigrams)
             both = gram_total + view.gram_total
             chars = 2 * shared / both if both else 0.0
@@ -359,6 +501,19 @@ class FaqIndex:
             if best is None or score > best.score:
                 best = Hit(entry.doc.key, round(score, 4), view.text)
         return best
+
+
+def _unsure(literal: Decision, repaired: Decision) -> Decision:
+    """Neither reading answers: the literal reading, not confident, with the rejection."""
+    return Decision(
+        literal.analysis,
+        repaired.best,
+        repaired.runner_up,
+        False,
+        repaired.rejected,
+        repaired.reason,
+        repaired.rejected_keys,
+    )
 
 
 def theme_terms(analyzer: Analyzer, keywords: Sequence[str]) -> frozenset[str]:

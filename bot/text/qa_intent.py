@@ -1,0 +1,703 @@
+"""What a question asks, and whether an FAQ entry answers that kind of question.
+
+Topic words say which entry a question is about; they do not say what it wants to know.
+`会员可以退款吗` shares 会员 with `会员费多少钱`, `每周分享会有回放吗` shares 每周+分享 with
+`每周的分享会是什么时候`: same topic, another question. Before the matcher answers, the
+question's intent must agree with the entry's. Intent has two parts:
+
+- the **slot**: the kind of answer wanted (a time, a duration, a place, a procedure, a remedy,
+  a person, a count or amount, a reason). Read from the asking clause's interrogatives
+  (几点, 多久, 在哪, 怎么, 怎么办, 找谁, 多少, 为什么). An entry offers the slots its own
+  question and similar phrasings ask, plus those its answer gives evidence of (clock
+  times, durations, addresses and pages, steps, contacts, numbers, reasons). How-to, remedy,
+  yes/no and "what" questions fit any entry: a statement about the topic answers them.
+- the **facets**: the things asked about that change the answer: price, refund, earnings
+  (a fee the member receives is not one the member pays), replay, invoice, expiry,
+  cancellation, change, transfer, loss, damage, discount... (lexicon.FACET_TERMS). The
+  facet the asking clause is about must appear in the entry (question, phrasings or answer).
+
+A disagreement on either rejects the entry (`disagreement`). Weaker signs scale its score
+down (`agreement`): the entry's own question is about a facet the question never names; the
+entry says whose price it gives and the question asks another's; a yes/no question's last
+word, or the words before its modal, are not in the entry; "哪个 X" names an X the entry
+never does.
+
+The question is also read for its shape: terms of the clause that asks weigh fully; terms of
+other clauses, or of an event already done (退出了), are context and weigh less; a single
+character that a synonym family also knows (加, 分, 换) is a weak hint, never an anchor; and
+a message that tells a story (past markers, third persons, finished events, media, a poll
+of the members) is not a question the FAQ answers at all.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.text.lexicon import (
+    FACET_TERMS,
+    GENERIC_TERMS,
+    INTENT_TERMS,
+    OPERATION_TERMS,
+    STRONG_SINGLES,
+)
+
+
+class Slot(enum.IntFlag):
+    """The kind of answer a question wants (combinable)."""
+
+    NONE = 0
+    TIME = enum.auto()
+    DURATION = enum.auto()
+    PLACE = enum.auto()
+    HOW = enum.auto()
+    REMEDY = enum.auto()
+    WHO = enum.auto()
+    COUNT = enum.auto()
+    WHY = enum.auto()
+
+
+# Slots that must be offered by the entry: an asked slot is satisfied by any of these.
+# (How-to and what-to-do questions are answered by any statement about the topic.)
+SATISFIED_BY: dict[Slot, Slot] = {
+    Slot.TIME: Slot.TIME | Slot.DURATION,
+    Slot.DURATION: Slot.DURATION | Slot.TIME,
+    Slot.PLACE: Slot.PLACE | Slot.HOW,  # "where do I sign up" is answered by how
+    Slot.WHO: Slot.WHO,
+    Slot.COUNT: Slot.COUNT,
+    Slot.WHY: Slot.WHY,
+}
+SPECIFIC = Slot.TIME | Slot.DURATION | Slot.PLACE | Slot.WHO | Slot.COUNT | Slot.WHY
+# The same as plain ints for the per-candidate checks (Flag operators are slow).
+_SATISFIED: tuple[tuple[int, int, str], ...] = tuple(
+    (int(slot), int(satisfied), (slot.name or "").lower())
+    for slot, satisfied in SATISFIED_BY.items()
+)
+_SPECIFIC = int(SPECIFIC)
+
+# --- what a question asks -----------------------------------------------------------------
+
+_ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (
+        Slot.TIME,
+        re.compile(
+            r"什么时候|啥时候?|何时|几点|几号|哪天|哪一天|哪几天|周几|星期几|礼拜几|几月|"
+            r"什么时间|啥时间|几时|多会儿|时间是|时间段|哪个时间|什么日子"
+        ),
+    ),
+    (
+        Slot.DURATION,
+        re.compile(
+            r"多久|多长时间|多长|几天|多少天|几个月|几个?小时|多少小时|几周|几个星期|"
+            r"几分钟|多少分钟|几年|有效期"
+        ),
+    ),
+    (
+        Slot.PLACE,
+        re.compile(
+            r"哪里|哪儿|在哪|去哪|到哪|从哪|发哪|交哪|放哪|停哪|何处|什么地方|啥地方|什么位置|"
+            r"地址|位置|哪个(?:地方|位置|城市|区|门|站|口)|怎么(?:去|走|过去|到)"
+        ),
+    ),
+    (Slot.REMEDY, re.compile(r"怎么办|咋办|咋整|如何是好|怎么处理|如何处理")),
+    (Slot.WHO, re.compile(r"谁|哪位|找哪个|哪个(?:老师|人|教练|同学)|联系人")),
+    (
+        Slot.COUNT,
+        re.compile(
+            r"多少|几[个张次位节人篇组斤岁项条门期本场级块元分轮件套]|几课时|多大|多高|多重|多远|"
+            r"贵不贵|贵吗|便宜吗|什么价|啥价|怎么卖|价格|价位|收费标准"
+        ),
+    ),
+    (Slot.WHY, re.compile(r"为什么|为啥|为何|怎么会|咋会|什么原因|啥原因|何故")),
+    (
+        Slot.HOW,
+        re.compile(
+            r"怎么(?!办|样|会|这么|那么)|怎样(?!了)|如何(?!是好)|咋(?!办|样|会)|啥办法|什么办法|步骤|流程"
+        ),
+    ),
+)
+
+
+# "邮箱是多少", "电话多少": 多少 asks for an identifier, not a count.
+_IDENTIFIER = re.compile(
+    r"(?:邮箱|电话|号码|手机号?|微信号?|账号|帐号|网址|密码|编号|门牌号?|群号|qq号?)是?多少"
+)
+
+
+_ASK_PATTERNS = tuple((int(slot), pattern) for slot, pattern in _ASK_PATTERNS)
+_ANY_ASK = re.compile("|".join(f"(?:{p.pattern})" for _, p in _ASK_PATTERNS))
+
+
+def asked_slots(text: str) -> int:
+    """The Slot bits a clause asks for (0 for yes/no and "what" questions)."""
+    if not _ANY_ASK.search(text):
+        return 0
+    text = _IDENTIFIER.sub("", text)
+    found = 0
+    for slot, pattern in _ASK_PATTERNS:
+        if pattern.search(text):
+            found |= slot
+    # "几点到几点", "多少钱": a count of hours or of money is a time or a price, not a count.
+    if found & Slot.TIME:
+        found &= ~int(Slot.COUNT)
+    return found
+
+
+# --- what an answer offers ----------------------------------------------------------------
+
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万半]+)"
+# People an answer can point to.
+_ROLE = (
+    r"(?:班长|班主任|管理员|客服|前台|助教|老师|教练|群主|负责人|财务|领队|工作人员|评委|志愿者|"
+    r"店长|团长|小助手|组长|队长|讲师|导师|主持人|嘉宾|作者|[小老][\u4e00-\u9fff])"
+)
+_ANSWER_EVIDENCE: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (
+        Slot.TIME,
+        re.compile(
+            r"\d{1,2}\s?[点:：]|\d+\s?[号日](?!内)|[早中晚]上|上午|下午|凌晨|傍晚|中午|"
+            r"周[一二三四五六日末]|星期[一二三四五六日天]|每[天日周月年晚早季]|次月|月[初底中]|"
+            r"节假日|工作日|当天|前一天|提前|之前|以前|结束后|之后|开营|开课|开学|截止"
+        ),
+    ),
+    (
+        Slot.DURATION,
+        re.compile(
+            _NUM + r"\s?(?:个)?(?:分钟|小时|天|周|星期|个月|月|年|个工作日|工作日|学期|季度)|"
+            r"长期|永久|随时"
+        ),
+    ),
+    (
+        Slot.PLACE,
+        re.compile(
+            r"在[^，。；,;]{0,14}(?:里|上|中|页|群|楼|号|路|站|口|门|馆|室|厅|店|处|公园|会议|平台|台)|"
+            r"地址|位于|[楼路街巷站]|小程序|公众号|群公告|群文件|群相册|平台|官网|网站|邮箱|链接|"
+            r"群里|前台|会议|线上|线下|现场|门口|附近|到[^，。；,;]{1,10}(?:领|拿|取)"
+        ),
+    ),
+    (
+        Slot.HOW,
+        re.compile(
+            r"发送|点击|扫码|填写|登记|申请|提交|下单|上传|选择|预约|报名|购买|办理|私信|联系|"
+            r"先[^。；;]{1,24}(?:再|然后|即可)|即可|按照?|通过|直接|步骤|流程|在[^，。；,;]{1,14}(?:里|页)"
+        ),
+    ),
+    (
+        Slot.WHO,
+        re.compile(
+            r"私信|联系(?!方式)|咨询|艾特|@|(?:找|问|交给|发给|告诉|添加|加)[^，。；,;]{0,6}"
+            + _ROLE
+            + "|"
+            + _ROLE
+            + r"[^，。；,;]{0,8}(?:负责|处理|解答|答疑|审核|办理|登记|对接|主讲|带队)|"
+            r"归[^，。；,;]{0,4}(?:作者|本人|拍摄者|个人|所有)|由[^，。；,;]{1,10}(?:负责|承担|担任|主讲|带)|"
+            r"负责人|联系人|" + _ROLE + r"(?:是|叫|为)"
+        ),
+    ),
+    (
+        Slot.COUNT,
+        re.compile(
+            r"\d|[一二两三四五六七八九十百千万]+\s?(?:个|张|次|位|节|人|篇|组|岁|项|条|门|期|本|场|"
+            r"课时|级|分|字|元|块|件|套|份|轮)|限|最多|至少|以上|以内|免费|全额|半价|原价|市价|折|"
+            r"按[^，。；,;]{1,12}(?:扣|赔|收|计|算|付|退)"
+        ),
+    ),
+    (Slot.WHY, re.compile(r"因为|为了|由于|原因|所以|是为|以免|避免|防止|安全")),
+)
+
+
+_ANSWER_EVIDENCE = tuple((int(slot), pattern) for slot, pattern in _ANSWER_EVIDENCE)
+
+
+def answer_slots(answer: str) -> int:
+    found = 0
+    for slot, pattern in _ANSWER_EVIDENCE:
+        if pattern.search(answer):
+            found |= slot
+    if found & Slot.HOW:
+        found |= Slot.REMEDY  # steps to take answer "what do I do if..."
+    return found
+
+
+@dataclass(frozen=True)
+class EntryIntent:
+    """What an FAQ entry can answer."""
+
+    slots: int  # Slot bits offered: asked by its phrasings or evidenced by its answer
+    asked: int  # Slot bits asked by its question and similar phrasings
+    facets: frozenset[str]  # named anywhere in the entry
+    # The facets its question is about (the last one of each sentence), when every sentence
+    # of every phrasing names one: a question that names none of them asks something else.
+    question_facets: frozenset[str]
+    owned: bool  # its question says whose price (refund...) it is: 编程课多少钱
+    terms: frozenset[str]  # every canonical term of its phrasings and answer
+    chars: frozenset[str]  # every character of its phrasings and answer
+
+    def knows(self, term: str) -> bool:
+        """Does the entry mention `term` (as a term, or all of its characters)?"""
+        return term in self.terms or (len(term) > 1 and all(c in self.chars for c in term))
+
+    def mentions(self, word: tuple[str, tuple[str, ...]]) -> bool:
+        """Does the entry mention a word of the question (as typed, or one of its terms)?
+
+        A single character must be a word of the entry: 书 is not in 读书笔记.
+        """
+        surface, terms = word
+        if len(surface) > 1 and all(c in self.chars for c in surface):
+            return True
+        return any(self.knows(t) for t in terms)
+
+
+_SENTENCE = re.compile(r"[?？;；!！。]+")
+
+
+def question_sentences(phrasing: str) -> list[str]:
+    """The sentences of an FAQ phrasing ("月赛有什么奖品？积分怎么兑换？" has two)."""
+    return [s for s in _SENTENCE.split(phrasing) if s.strip()]
+
+
+# Getting and exchanging are how members talk about points and prizes in general ("积分能兑换
+# 什么" answers "积分有什么用"): an entry's question naming them does not narrow it.
+_BROAD_FACETS = frozenset({"兑换", "获得"})
+
+
+def sentence_focus(
+    tokens: tuple[str, ...],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    *,
+    anchor_prior: float,
+    refund: bool,
+) -> tuple[str | None, bool]:
+    """The facet an FAQ sentence is about (its last one: the predicate comes last) and
+    whether the sentence says whose it is ("编程课多少钱" prices the course; "可以退款吗" is
+    about any refund). `refund`: the sentence's bare 退 reads as a refund."""
+    weak = weak_singles(tokens, canonical)
+    found: tuple[str, int] | None = None
+    for i, token in enumerate(tokens):
+        terms = ("退款",) if token == "退" and refund else canonical(token)
+        for term in terms:
+            if term in FACET_TERMS and term not in weak and term not in _BROAD_FACETS:
+                found = (term, i)
+    if found is None:
+        return None, False
+    owner = _owner(list(tokens[: found[1] + 1]), canonical, prior, weak, anchor_prior)
+    return found[0], owner is not None
+
+
+_PEOPLE = re.compile(_ROLE + "|成员|会员|同学|学员|人")
+
+
+def _people_slot(phrasings: Iterable[str]) -> int:
+    """An entry whose question is about people ("有哪些教练") answers who they are."""
+    return int(Slot.WHO) if any(_PEOPLE.search(p) for p in phrasings) else 0
+
+
+def entry_intent(
+    phrasings: Iterable[str],
+    answer: str,
+    question_terms: Iterable[str],
+    answer_terms: Iterable[str],
+    sentence_facets: Iterable[tuple[str | None, bool]],
+) -> EntryIntent:
+    phrasings = tuple(phrasings)
+    asked = 0
+    for text in phrasings:
+        asked |= asked_slots(text)
+    q_terms = frozenset(question_terms)
+    all_terms = q_terms | frozenset(answer_terms)
+    focus = list(sentence_facets)
+    focal = [facet for facet, _ in focus]
+    return EntryIntent(
+        slots=asked | answer_slots(answer) | _people_slot(phrasings),
+        asked=asked,
+        facets=frozenset(t for t in all_terms if t in FACET_TERMS),
+        question_facets=frozenset(f for f in focal if f) if all(focal) else frozenset(),
+        owned=any(owned for _, owned in focus),
+        terms=all_terms,
+        chars=frozenset("".join((*phrasings, answer))),
+    )
+
+
+def weak_singles(
+    tokens: Iterable[str], canonical: Callable[[str], tuple[str, ...]]
+) -> frozenset[str]:
+    """Terms read only from ambiguous single characters (加 as 报名, 分 as 积分)."""
+    singles: set[str] = set()
+    strong: set[str] = set()
+    for token in tokens:
+        single = len(token) == 1 and token not in STRONG_SINGLES
+        for term in canonical(token):
+            (singles if single and term != token else strong).add(term)
+    return frozenset(singles - strong)
+
+
+# --- how a question is put ----------------------------------------------------------------
+
+_CLAUSE_BREAK = frozenset(",，.。!！?？;；~～…、")
+_ASKING_CLAUSE = re.compile(
+    r"[?？]|[吗嘛么呢伐]$|不$|什么|啥|怎么|怎样|咋|如何|哪|几|多少|多久|多长|是否|能否|可否|"
+    r"有没有|是不是|能不能|可不可以|会不会|要不要|行不行|谁|为什么|为啥|还是|"
+    r"(?:能|可以|可|会|要|有|是|行|好|用)\S{0,8}不$|[吗嘛么呢伐]"
+)
+# A yes/no or either/or question (and no "what": "打卡格式是啥" asks for the format).
+_YES_NO = re.compile(
+    r"^(?!.*(?:什么|啥|哪|怎)).*(?:[吗么嘛]$|不$|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|"
+    r"是否|能否|可否|还是)"
+)
+# Perfective: the event already happened (退出了, 办过卡); it is context for what is asked,
+# unless the question is what to do about it (摔了怎么办).
+_DONE = frozenset({"了", "过"})
+# Interrogatives followed by the thing asked for: "哪个版本", "什么牌子", "啥好吃的".
+_WHICH = frozenset({"什么", "啥", "哪个", "哪种", "哪些", "哪款", "哪家", "什么样", "啥样"})
+# Bare money: a fee paid, a fee received, a refund or a deposit.
+_BARE_MONEY = frozenset({"钱"})
+MONEY = "钱"
+# A required facet is also satisfied by these (money arriving may be a refund or a payout).
+_FACET_ALTERNATIVES: dict[str, frozenset[str]] = {
+    MONEY: frozenset({"费用", "收入", "退款", "押金", "发放", "赔偿"}),
+    "发放": frozenset({"发放", "退款", "收入"}),
+}
+# Qualifiers that contradict each other: an entry about one does not answer the other.
+_CONTRASTS: dict[str, str] = {"线上": "线下", "线下": "线上"}
+# Markers of a told story rather than a question to the group's FAQ, by kind.
+_STORY_PAST = re.compile(
+    r"以前|之前|当时|那时|那会|后来|上次|上回|上周|上个月|去年|前年|小时候|那天|当年|最后|结果|"
+    r"昨天|昨晚|前几天|前段时间"
+)
+_STORY_PERSON = re.compile(
+    r"[他她]们?|朋友|同事|同学|老公|老婆|男朋友|女朋友|男友|女友|闺蜜|老板|邻居|隔壁|女主|男主|"
+    r"主角|大师|家老大|家老二|小朋友|别人|有个人|听说"
+)
+_STORY_MEDIA = re.compile(r"电影|电视剧|纪录片|小说|新闻|综艺|剧里|书里|视频里|故事")
+_STORY_UNSURE = re.compile(r".不知道|也不知道|没看懂|不明白为什么|搞不懂")
+_STORY_DONE = re.compile(r"[了过](?:[，,。！!]|$)|[^不没]\S了\S")
+# A poll of the members' own experience: "有人看到吗", "大家有没有遇到过".
+_MEMBER_POLL = re.compile(
+    r"(?:有人|有没有人|大家|各位|你们|姐妹们|宝子们|谁)[^，。,]{0,8}"
+    r"(?:看到|看见|见过|遇到|碰到|去过|用过|试过|买过|吃过|捡到|经历|有过)"
+)
+
+
+@dataclass(frozen=True)
+class QueryIntent:
+    slots: int  # Slot bits
+    facet: str | None  # the facet the asking clause is about (its last one), required
+    facets: frozenset[str]  # every facet the message names, in any clause
+    # Whose facet: the word the focal facet belongs to ("比赛报名费多少钱": 比赛), as typed
+    # and as terms; an entry that never mentions it prices something else.
+    owner: tuple[str, tuple[str, ...]] | None
+    asked_nouns: tuple[tuple[str, tuple[str, ...]], ...]  # "哪个/什么 X": X as typed, its terms
+    # The asking clause's last content word: what a yes/no question asks about (the predicate
+    # comes last: "老师是男的还是女的", "家长可以陪着吗"), as typed and as terms.
+    predicate: tuple[str, tuple[str, ...]] | None
+    # What a yes/no question asks it for: the words before its modal ("腰疼可以上课吗": 腰疼).
+    condition: tuple[tuple[str, tuple[str, ...]], ...]
+    contrasts: frozenset[str]  # qualifiers an entry must not contradict (线上/线下)
+    roles: dict[str, float]  # term -> weight multiplier (context)
+    weak: frozenset[str]  # terms read only from an ambiguous single character
+    story: bool  # a story or a poll of the members, not a question for the FAQ
+
+    @property
+    def judged(self) -> frozenset[str]:
+        """Terms a word-level check already weighs (owner, predicate, condition, which)."""
+        words = [*self.asked_nouns, *self.condition]
+        words += [w for w in (self.owner, self.predicate) if w is not None]
+        return frozenset(t for _, terms in words for t in terms)
+
+
+def _reading_tui_as_refund(
+    canonical: Callable[[str], tuple[str, ...]],
+) -> Callable[[str], tuple[str, ...]]:
+    def read(token: str) -> tuple[str, ...]:
+        return ("退款",) if token == "退" else canonical(token)
+
+    return read
+
+
+def _clauses(text: str, tokens: tuple[str, ...]) -> list[list[str]]:
+    """Tokens grouped by clause: punctuation and the spaces members type between clauses."""
+    out: list[list[str]] = [[]]
+    at = 0
+    for token in tokens:
+        found = text.find(token, at)
+        spaced = found > at and text[at] == " "  # normalised text has single spaces
+        if found >= 0:
+            at = found + len(token)
+        if token[0] in _CLAUSE_BREAK:
+            if out[-1]:
+                out.append([])
+            continue
+        if spaced and out[-1]:
+            out.append([])
+        out[-1].append(token)
+    return [c for c in out if c]
+
+
+def story_kinds(text: str) -> int:
+    """How many kinds of story markers a message carries."""
+    kinds = 0
+    for pattern in (
+        _STORY_PAST,
+        _STORY_PERSON,
+        _STORY_MEDIA,
+        _STORY_UNSURE,
+        _STORY_DONE,
+        _MEMBER_POLL,
+    ):
+        kinds += pattern.search(text) is not None
+    return kinds
+
+
+def read_query(
+    text: str,
+    tokens: tuple[str, ...],
+    terms: tuple[str, ...],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    *,
+    anchor_prior: float,
+    context_weight: float,
+    story_kinds_needed: int,
+) -> QueryIntent:
+    """A question's intent; `terms` are the analyser's canonical terms of the message."""
+    if "退款" in terms and "退" in tokens:
+        # The analyser read a bare 退 next to something paid for as a refund: so do we.
+        canonical = _reading_tui_as_refund(canonical)
+    clauses = _clauses(text, tokens)
+    asking = [i for i, c in enumerate(clauses) if _ASKING_CLAUSE.search("".join(c))]
+    focus_clauses = set(asking) if asking else set(range(len(clauses)))
+    slots = 0
+    for i in focus_clauses:
+        slots |= asked_slots("".join(clauses[i]))
+    remedy = bool(slots & Slot.REMEDY)
+    in_focus: set[str] = set()
+    in_context: set[str] = set()
+    strong: set[str] = set()
+    singles: set[str] = set()
+    focal: tuple[str, int, int] | None = None  # facet, clause, token
+    asked_nouns: list[tuple[str, tuple[str, ...]]] = []
+    for i, clause in enumerate(clauses):
+        focus = i in focus_clauses
+        for j, token in enumerate(clause):
+            if focus and token in _WHICH:
+                asked_nouns.extend(_noun_after(clause, j + 1, canonical))
+            mapped = canonical(token)
+            if not mapped:
+                continue
+            done = not remedy and j + 1 < len(clause) and clause[j + 1] in _DONE
+            single = len(token) == 1 and token not in STRONG_SINGLES
+            for term in mapped:
+                (in_focus if focus and not done else in_context).add(term)
+                if single and term != token:
+                    singles.add(term)
+                else:
+                    strong.add(term)
+                if focus and not done and not single:
+                    if token in _BARE_MONEY:
+                        focal = (MONEY, i, j)
+                    elif term in FACET_TERMS:
+                        focal = (term, i, j)
+    weak = frozenset(singles - strong)
+    roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
+    predicate = None
+    condition: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    if asking and not slots and _YES_NO.search("".join(clauses[asking[-1]])):
+        last = asking[-1]
+        predicate = _last_content(clauses[last], canonical, prior, weak, anchor_prior)
+        before = _before_modal(clauses[last])
+        if before is None and last > 0 and last - 1 not in focus_clauses:
+            before = clauses[last - 1]  # "我怀孕四个月了，还能上课吗"
+        condition = tuple(_contents(before or [], canonical, prior, weak, anchor_prior))
+    owner = None
+    if focal is not None:
+        before = clauses[focal[1]][: focal[2] + 1]
+        owner = _owner(before, canonical, prior, weak, anchor_prior)
+    return QueryIntent(
+        slots=slots,
+        facet=focal[0] if focal else None,
+        facets=frozenset(t for t in terms if t in FACET_TERMS),
+        owner=owner,
+        asked_nouns=tuple(asked_nouns),
+        predicate=predicate,
+        condition=condition,
+        contrasts=frozenset(t for t in terms if t in _CONTRASTS),
+        roles=roles,
+        weak=weak,
+        story=story_kinds(text) >= story_kinds_needed,
+    )
+
+
+# Verbs of paying and asking that stand between a thing and its facet ("入会要交多少钱").
+_OWNER_SKIP = frozenset("交付花缴给出掏")
+
+
+def _owner(
+    before: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> tuple[str, tuple[str, ...]] | None:
+    """What a facet belongs to: a compound's own topic (会员费, 稿费) or the nearest content
+    word before the facet in its clause. `before` ends with the facet's token."""
+    own = [t for t in canonical(before[-1]) if t not in FACET_TERMS and t not in INTENT_TERMS]
+    if own and not any(t in OPERATION_TERMS for t in own):
+        return before[-1], tuple(own)
+    distance = -1
+    for token in reversed(before[:-1]):
+        terms = canonical(token)
+        if not terms or token in _OWNER_SKIP:
+            continue
+        distance += 1
+        if any(t in FACET_TERMS or t in INTENT_TERMS or t in OPERATION_TERMS for t in terms):
+            continue
+        if all(t in weak for t in terms):
+            continue
+        if len(token) == 1:
+            # A single character owns the facet only right before it ("书多少钱").
+            if distance == 0:
+                return token, terms
+            continue
+        if all(prior(t) >= anchor_prior for t in terms):
+            return token, terms
+    return None
+
+
+# Modal verbs that split a yes/no question into its condition and its predicate.
+_MODALS = frozenset(
+    {
+        "能",
+        "可以",
+        "可",
+        "会",
+        "要",
+        "还能",
+        "还可以",
+        "能不能",
+        "可不可以",
+        "会不会",
+        "要不要",
+        "需要",
+        "能否",
+        "可否",
+        "是否",
+        "得",
+    }
+)
+
+
+def _before_modal(clause: list[str]) -> list[str] | None:
+    """The tokens before the clause's first modal; None when the clause starts with it."""
+    for i, token in enumerate(clause):
+        if token in _MODALS:
+            return clause[:i] or None
+    return None
+
+
+def _contents(
+    tokens: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> list[tuple[str, tuple[str, ...]]]:
+    out = []
+    for token in tokens:
+        terms = canonical(token)
+        if not terms or all(t in weak or t in INTENT_TERMS for t in terms):
+            continue
+        if len(token) == 1 or all(prior(t) >= anchor_prior for t in terms):
+            out.append((token, terms))
+    return out
+
+
+def _last_content(
+    clause: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> tuple[str, tuple[str, ...]] | None:
+    """The clause's last content word, unless it is a facet (the facet check covers those)."""
+    for token in reversed(clause):
+        terms = canonical(token)
+        if not terms or all(t in weak or t in INTENT_TERMS for t in terms):
+            continue
+        if any(t in FACET_TERMS for t in terms) or token in _BARE_MONEY:
+            return None
+        if len(token) == 1 or all(prior(t) >= anchor_prior for t in terms):
+            return token, terms
+    return None
+
+
+def _noun_after(
+    clause: list[str], start: int, canonical: Callable[[str], tuple[str, ...]]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Up to two content tokens after an interrogative ("什么入门书" -> 入门, 书).
+
+    General words (要求, 规则) and intent words (时间, 地点) do not name a specific thing.
+    """
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for token in clause[start : start + 2]:
+        terms = canonical(token)
+        if not terms or token in _WHICH:
+            break
+        if any(t in GENERIC_TERMS or t in INTENT_TERMS for t in terms):
+            continue
+        out.append((token, terms))
+    return out
+
+
+def disagreement(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """Why the entry does not answer the question's intent; None when they agree."""
+    wanted = query.slots & _SPECIFIC
+    if wanted:
+        for slot, satisfied, name in _SATISFIED:
+            if wanted & slot and not entry.slots & satisfied:
+                return f"asks {name}"
+    if query.facet is not None:
+        options = _FACET_ALTERNATIVES.get(query.facet, frozenset({query.facet}))
+        if options.isdisjoint(entry.facets):
+            return f"asks about {query.facet}"
+    for term in query.contrasts:
+        if _CONTRASTS[term] in entry.terms and term not in entry.terms:
+            return f"asks about {term}"
+    return None
+
+
+def agreement(
+    query: QueryIntent,
+    entry: EntryIntent,
+    *,
+    facet_penalty: float,
+    owner_penalty: float,
+    predicate_penalty: float,
+    condition_penalty: float,
+    which_penalty: float,
+    slot_penalty: float,
+) -> float:
+    """A factor in (0, 1] for weaker signs that the entry answers another question."""
+    factor = 1.0
+    if entry.question_facets and entry.question_facets.isdisjoint(query.facets):
+        factor *= facet_penalty  # the entry is about a refund, the question never says so
+    if query.owner is not None and entry.owned and not entry.mentions(query.owner):
+        factor *= owner_penalty  # the price of something else
+    if query.predicate is not None and not entry.mentions(query.predicate):
+        factor *= predicate_penalty  # a yes/no question about something it never says
+    if query.condition and not any(entry.mentions(word) for word in query.condition):
+        factor *= condition_penalty  # "腰疼可以上课吗" to an entry that never says 腰疼
+    if not all(entry.mentions(noun) for noun in query.asked_nouns):
+        factor *= which_penalty  # "哪个版本": the entry never names a version
+    asked_specific = entry.asked & _SPECIFIC
+    wanted = query.slots & _SPECIFIC
+    if asked_specific and wanted:
+        offered = 0
+        for slot, satisfied, _ in _SATISFIED:
+            if asked_specific & slot:
+                offered |= slot | satisfied
+        if not wanted & offered:
+            factor *= slot_penalty  # its question asks a place, this one a time
+    return factor

@@ -1,0 +1,78 @@
+"""The Q&A targets on every held-out and development community in tests/data.
+
+Targets: top-1 accuracy >= 0.85 with false answers <= 0.02 on each community. Held-out files
+(qa_holdout_*, qa_other) were written before the work that measured them and were never tuned
+on; development files (qa_dev_*) were. `MEASURED` holds the figures of the final measurement
+(`groupops eval qa tests/data/FILE --json`); a community below a target is an expected
+failure of the target test (strict: meeting the target fails it, so the mark is removed),
+and every community must stay at its measured level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.qa_eval import EvalReport, load_eval_set, run_eval
+
+DATA = Path(__file__).parent / "data"
+TOP1 = 0.85
+FALSE = 0.02
+
+# name: (top1_accuracy, false_answer_rate) at the final measurement.
+MEASURED: dict[str, tuple[float, float]] = {
+    "qa_holdout_garden.yaml": (0.6735, 0.0370),
+    "qa_holdout_gongkao.yaml": (0.8148, 0.0345),
+    "qa_holdout_hiking.yaml": (0.6200, 0.0541),
+    "qa_holdout_tuangou.yaml": (0.5870, 0.0286),
+    "qa_holdout_english.yaml": (0.8197, 0.0133),
+    "qa_holdout_parenting.yaml": (0.6508, 0.0128),
+    "qa_holdout_photo.yaml": (0.8000, 0.0000),
+    "qa_other.yaml": (0.8000, 0.0250),
+    "qa_dev_writing.yaml": (0.9455, 0.0000),
+    "qa_dev_photo_club.yaml": (0.7167, 0.0111),
+    "qa_dev_bookclub.yaml": (0.7674, 0.0619),
+    "qa_dev_coding.yaml": (0.8000, 0.0568),
+    "qa_dev_cooking.yaml": (0.8780, 0.0000),
+    "qa_dev_running.yaml": (0.8974, 0.0000),
+    "qa_dev_yoga.yaml": (0.7612, 0.0614),
+}
+# Room for other changes to the shared tokenizer (a word learned elsewhere cuts differently).
+ACCURACY_SLACK = 0.03
+FALSE_SLACK = 0.012
+
+_reports: dict[str, EvalReport] = {}
+
+
+def report_of(name: str) -> EvalReport:
+    if name not in _reports:
+        _reports[name] = run_eval(load_eval_set(DATA / name), timing_rounds=1)
+    return _reports[name]
+
+
+def test_every_qa_eval_file_is_listed() -> None:
+    assert sorted(p.name for p in DATA.glob("qa_*.yaml")) == sorted(MEASURED)
+
+
+def _target(name: str) -> object:
+    top1, false = MEASURED[name]
+    if top1 >= TOP1 and false <= FALSE:
+        return name
+    reason = f"measured top-1 {top1:.3f}, false answers {false:.3f}"
+    return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
+@pytest.mark.parametrize("name", [_target(name) for name in MEASURED])
+def test_each_community_meets_the_targets(name: str) -> None:
+    report = report_of(name)
+    assert report.top1_accuracy >= TOP1
+    assert report.false_answer_rate <= FALSE
+
+
+@pytest.mark.parametrize("name", list(MEASURED))
+def test_each_community_stays_at_its_measured_level(name: str) -> None:
+    top1, false = MEASURED[name]
+    report = report_of(name)
+    assert report.top1_accuracy >= top1 - ACCURACY_SLACK
+    assert report.false_answer_rate <= false + FALSE_SLACK
