@@ -36,6 +36,7 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Iterable
 
 log = logging.getLogger("groupops.inbound")
 
@@ -140,3 +141,17 @@ def platform_id(bounded: str) -> str:
     seen since it started is returned as it is (the platform will refuse it, logged there).
     """
     return _memory.originals.get(bounded, bounded)
+
+
+def strip_bot_mention(text: str, names: Iterable[str]) -> tuple[str, bool]:
+    """The text without "@<name>" for each of the bot's names, and whether one was there.
+
+    A mention ends at a space, U+2005 (WeChat puts one after a mention), punctuation or the
+    end of the text, so `@小助手 打卡` reads as `打卡` to the handlers on every transport.
+    """
+    found = False
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        pattern = re.compile(r"@" + re.escape(name) + r"(?=$|[\s\u2005,，:：!！?？。])[\s\u2005]*")
+        text, count = pattern.subn("", text)
+        found = found or count > 0
+    return (text.strip() if found else text), found
