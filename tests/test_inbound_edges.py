@@ -22,7 +22,6 @@ from storage.models import (
 )
 from tests.fuzz_support import router_failures
 from tests.moderation_support import moderation_config
-from tests.rewards_support import rewards_config
 from tests.support import at, config_from, msg, running_bot
 from tests.test_spam_flow import AD_1, AD_2, AD_3
 
