@@ -60,7 +60,7 @@ def decode_transcript(data: bytes) -> str:
         line_no = data.count(b"\n", 0, exc.start) + 1
         raise TranscriptError(
             line_no,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column {exc.start - start + 1}); "
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start - start + 1} of the line); "
             "save the transcript as UTF-8",
         ) from None
 
