@@ -143,7 +143,23 @@ arguments = st.one_of(
     ),
     st.tuples(st.sampled_from(MENTIONS), st.sampled_from(NUMBERS), free_arguments).map(" ".join),
 )
-any_text = st.one_of(st.text(max_size=200), free_arguments)
+# Characters that matter at the edge: controls, surrogates, invisible and bidi marks, line
+# separators, emoji joiners, full-width forms, CJK. Mixed with every other code point.
+SPECIAL_CHARS = (
+    [chr(c) for c in range(0x20)]
+    + ["\x7f", "\x85", "\x9f", "\u00ad", "\u061c", "\u180e", "\u2028", "\u2029", "\u2060"]
+    + [chr(c) for c in range(0x200B, 0x2010)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\ufeff", "\ufffd", "\ud800", "\udbff", "\udc00", "\udcff", "\udfff", "\u3000"]
+    + ["😀", "👩", "\ufe0f", "打", "卡", "字", "＃", "／", "１", "@", "#", "/", "|", "~"]
+)
+hostile_char = st.one_of(
+    st.characters(exclude_categories=()),  # any code point, surrogates included
+    st.sampled_from(SPECIAL_CHARS),
+)
+hostile_text = st.text(alphabet=hostile_char, max_size=300)
+any_text = st.one_of(hostile_text, free_arguments)
 
 _MENTION = re.compile(r"@([^\s@，,。:：!！?？]+)")
 

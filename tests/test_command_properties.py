@@ -5,21 +5,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.commands import MAX_ARG_NUMBER, UsageError, parse_call, parse_number, split_command
+from bot.settings.rewards import RewardsSettings
+from handlers.checkin import (
+    MAX_WORD_COUNT,
+    checkin_content,
+    chinese_number,
+    parse_makeup_day,
+    parse_word_count,
+    read_word_count,
+)
+from handlers.rewards_draw import parse_draw_args
+from handlers.rewards_notice import parse_notice_args
+from handlers.rewards_quiz import parse_quiz_args
+from handlers.stats import parse_days
 from tests.fuzz_support import (
     MENTIONS,
     NUMBERS,
     WORDS,
     LoopBot,
+    any_text,
     corpus,
     free_arguments,
     router_failures,
 )
+from tests.support import msg
 
 
 def usage_words(usage: str) -> list[str]:
@@ -113,3 +130,61 @@ def test_every_usage_form_with_every_number_and_mention(loop_bot: LoopBot) -> No
 @pytest.mark.parametrize("text", corpus("commands"))
 def test_command_corpus(loop_bot: LoopBot, text: str) -> None:
     check_command(loop_bot, text, "admin")
+
+
+# --- the pure parsers: any input gives a result or the documented UsageError ----------------
+
+PURE = settings(deadline=1000)  # milliseconds per example
+
+
+@PURE
+@given(any_text)
+def test_the_shared_command_parser_never_fails(text: str) -> None:
+    message = msg(text)
+    head, _ = split_command(message.text)
+    call = parse_call(message)
+    assert call.name == head and call.args == call.args.strip()
+    assert not any(w.startswith("@") and len(w) > 1 for w in call.words)  # mentions removed
+
+
+@PURE
+@given(st.one_of(any_text, st.sampled_from(NUMBERS)), st.integers(0, 10), st.integers(0, 2**40))
+def test_parse_number_gives_a_bounded_number_or_none(word: str, low: int, high: int) -> None:
+    value = parse_number(word, low=low, high=high)
+    assert value is None or low <= value <= min(high, MAX_ARG_NUMBER)
+
+
+@PURE
+@given(any_text)
+def test_the_per_command_parsers_give_a_result_or_a_usage_error(args: str) -> None:
+    rewards = RewardsSettings()
+    for parse in (
+        lambda: parse_quiz_args(args, rewards.quiz),
+        lambda: parse_notice_args(args, rewards.notice),
+        lambda: parse_draw_args(args, rewards.draw),
+        lambda: parse_days(args, 7, 90),
+    ):
+        try:
+            parse()
+        except UsageError as exc:
+            assert exc.hint == "" or not exc.hint.isascii()  # a hint in Chinese
+
+
+@PURE
+@given(st.one_of(any_text, st.sampled_from(NUMBERS).map(lambda n: f"打卡 {n}字")))
+def test_checkin_text_parsers_never_fail(text: str) -> None:
+    content = checkin_content(text, ["打卡", "签到"])
+    words = read_word_count(text)
+    assert words is None or words >= 0
+    stored = parse_word_count(text)
+    assert stored is None or 0 <= stored <= MAX_WORD_COUNT
+    day = parse_makeup_day(text, date(2026, 11, 21))
+    assert day is None or day <= date(2026, 11, 21)
+    assert content is None or isinstance(content, str)
+
+
+@PURE
+@given(st.text(alphabet="零〇一二两三四五六七八九十百千万", max_size=12))
+def test_chinese_numbers_are_a_number_or_none(text: str) -> None:
+    value = chinese_number(text)
+    assert value is None or 0 <= value < 10**9
