@@ -61,7 +61,11 @@ def test_clean_name_is_one_bounded_line(name: str) -> None:
 
 ids = st.one_of(
     st.text(alphabet=hostile_char, max_size=200),
-    st.builds(lambda s, n: s * n, st.text(alphabet=hostile_char, min_size=1, max_size=5), st.integers(1, 200)),
+    st.builds(
+        lambda s, n: s * n,
+        st.text(alphabet=hostile_char, min_size=1, max_size=5),
+        st.integers(1, 200),
+    ),
 )
 
 
