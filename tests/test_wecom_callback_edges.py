@@ -97,3 +97,18 @@ async def test_an_echostr_that_is_not_utf8_is_refused(sqlite_db: str) -> None:
         response = await run.wecom.http.get(run.wecom.url, params=params)
         assert response.status_code == 400
         assert "not UTF-8" in response.text
+
+
+async def test_a_long_user_id_is_bounded_inside_and_original_outside(sqlite_db: str) -> None:
+    long_user = "user-" + "x" * 120
+    async with running(sqlite_db) as run:
+        reply = run.wecom.open_reply(await run.wecom.mention("@小助手 打卡", userid=long_user))
+        content = reply["stream"]["content"]
+        assert content.startswith(f"<@{long_user}> ✅ 打卡成功")
+        async with run.app.uow() as uow:
+            from sqlalchemy import select
+
+            from storage.models import Checkin
+
+            stored = (await uow.session.execute(select(Checkin.member_id))).scalar_one()
+        assert len(stored) <= 80 and stored.startswith("user-xxx") and stored != long_user
