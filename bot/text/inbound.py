@@ -87,6 +87,8 @@ def clean_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
 
 def clean_name(name: str) -> str:
     """A display name: clean text on one line, at most MAX_NAME_CHARS."""
+    if len(name) <= MAX_NAME_CHARS and _ID_UNSAFE.search(name) is None and name == name.strip():
+        return name  # the common case: nothing to do
     return _SPACES.sub(" ", clean_text(name, MAX_NAME_CHARS * 4)).strip()[:MAX_NAME_CHARS]
 
 
