@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -10,8 +11,17 @@ from bot.context import Context
 from bot.events import Message
 from bot.router import STOP, CommandInfo, Flow, Route, is_command_text
 
+log = logging.getLogger("groupops.commands")
+
 _MENTION_TOKEN = re.compile(r"@\S+[\u2005\s]?")
 REFUSAL = "抱歉，这个命令只有管理员可以使用。"
+FAILED = "抱歉，这个命令没有处理成功，请检查后再试。"
+
+# The largest number a command argument may carry: every integer column (a PostgreSQL
+# INTEGER is 32 bits) can hold it, and int() never sees thousands of digits.
+MAX_ARG_NUMBER = 2**31 - 1
+_ARG_NUMBER = re.compile(r"[0-9]{1,10}")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＃", "0123456789#")
 
 
 class UsageError(Exception):
@@ -32,6 +42,19 @@ class CommandCall:
     @property
     def words(self) -> list[str]:
         return self.args.split()
+
+
+def parse_number(word: str, *, low: int = 0, high: int = MAX_ARG_NUMBER) -> int | None:
+    """A whole number typed as a command argument, or None when it is not one in [low, high].
+
+    ASCII and full-width digits (１２) are accepted, and a leading # (`#3`, `＃3`); signs,
+    decimals, other digit forms and numbers with more than ten digits are not.
+    """
+    text = word.strip().translate(_FULL_WIDTH).lstrip("#")
+    if _ARG_NUMBER.fullmatch(text) is None:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 def split_command(text: str) -> tuple[str, str]:
@@ -80,6 +103,10 @@ def command(
         except UsageError as exc:
             hint = f"{exc.hint}\n" if exc.hint else ""
             await ctx.reply(message, f"{hint}用法：{usage}")
+        except Exception:
+            # A bug or a failing database must not leave the member without an answer.
+            log.exception("command %s failed on message %s", name, message.message_id)
+            await ctx.reply(message, f"{FAILED}\n用法：{usage}")
         return STOP
 
     info = CommandInfo(names=names, usage=usage, summary=summary, admin_only=admin_only)

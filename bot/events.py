@@ -1,9 +1,16 @@
-"""Transport-neutral events. Every id is stable (never a nickname)."""
+"""Transport-neutral events. Every id is stable (never a nickname).
+
+Constructing an inbound event cleans its text and bounds its ids (bot/text/inbound.py):
+this is the one place every transport's input passes, so no handler sees a NUL, a
+zero-width mark, a lone surrogate or an id longer than the database columns.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from bot.text.inbound import bound_id, clean_name, clean_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +29,20 @@ class Message:
     quote_sender_id: str | None = None
     is_image: bool = False
 
+    def __post_init__(self) -> None:
+        _set(self, "group_id", bound_id(self.group_id))
+        _set(self, "sender_id", bound_id(self.sender_id))
+        _set(self, "message_id", bound_id(self.message_id))
+        _set(self, "text", clean_text(self.text))
+        if self.mentions:
+            _set(self, "mentions", tuple(dict.fromkeys(bound_id(m) for m in self.mentions)))
+        if self.sender_name:
+            _set(self, "sender_name", clean_name(self.sender_name))
+        if self.quote_text is not None:
+            _set(self, "quote_text", clean_text(self.quote_text))
+        if self.quote_sender_id is not None:
+            _set(self, "quote_sender_id", bound_id(self.quote_sender_id))
+
 
 @dataclass(frozen=True, slots=True)
 class MemberJoined:
@@ -32,6 +53,15 @@ class MemberJoined:
     member_name: str = ""
     inviter_id: str | None = None
 
+    def __post_init__(self) -> None:
+        _set(self, "group_id", bound_id(self.group_id))
+        _set(self, "member_id", bound_id(self.member_id))
+        _set(self, "event_id", bound_id(self.event_id))
+        if self.member_name:
+            _set(self, "member_name", clean_name(self.member_name))
+        if self.inviter_id is not None:
+            _set(self, "inviter_id", bound_id(self.inviter_id))
+
 
 @dataclass(frozen=True, slots=True)
 class MemberLeft:
@@ -39,6 +69,17 @@ class MemberLeft:
     member_id: str
     time: datetime
     event_id: str = ""
+
+    def __post_init__(self) -> None:
+        _set(self, "group_id", bound_id(self.group_id))
+        _set(self, "member_id", bound_id(self.member_id))
+        _set(self, "event_id", bound_id(self.event_id))
+
+
+def _set(event: object, name: str, value: object) -> None:
+    """Assign a cleaned value during construction (the events are frozen)."""
+    if getattr(event, name) is not value:
+        object.__setattr__(event, name, value)
 
 
 Event = Message | MemberJoined | MemberLeft

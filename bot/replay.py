@@ -7,6 +7,10 @@
 
 `@user` in a text mentions that user id. Scheduled jobs due between two lines run, in time
 order, before the later line.
+
+A transcript is UTF-8 text whose lines end with \n (or \r\n); other Unicode line
+separators (U+2028, U+2029, ...) belong to the message they are in. Times lie between
+EARLIEST and LATEST; `until` at most MAX_UNTIL_DAYS after the last line.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TextIO
 
@@ -24,6 +28,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import AppConfig
 from bot.events import Event, MemberJoined, MemberLeft, Message, OutgoingMessage
+from bot.text.inbound import strip_bot_mention
 
 _LINE = re.compile(
     r"^(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)\s+(?P<group>\S+)\s+"
@@ -31,12 +36,55 @@ _LINE = re.compile(
     r"|(?P<user>[^\s:#]+)(?:#(?P<msgid>[^\s:]+))?[:：]\s?(?P<text>.*)$)"
 )
 _MENTION = re.compile(r"@([^\s@，,。:：!！?？]+)")
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2099, 12, 31, 23, 59, 59)
+MAX_UNTIL_DAYS = 366
 
 
 class TranscriptError(ValueError):
     def __init__(self, line_no: int, message: str) -> None:
         super().__init__(f"line {line_no}: {message}")
         self.line_no = line_no
+
+
+class UntilError(ValueError):
+    """`--until` is not a time, or lies too far after the transcript."""
+
+
+def decode_transcript(data: bytes) -> str:
+    """UTF-8 text (a BOM is skipped); TranscriptError names the first line that is not."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        line_no = data.count(b"\n", 0, exc.start) + 1
+        raise TranscriptError(
+            line_no,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start - start + 1} of the line); "
+            "save the transcript as UTF-8",
+        ) from None
+
+
+def parse_until(text: str, tz: tzinfo) -> datetime:
+    """A `--until` time: ISO date or date and time, local to `tz` unless it has an offset."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UntilError(
+            f"{text!r} is not a time; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]"
+        ) from None
+    if not EARLIEST <= when.replace(tzinfo=None) <= LATEST:
+        raise UntilError(f"{text!r} is outside {EARLIEST.year}-{LATEST.year}")
+    return when if when.tzinfo is not None else when.replace(tzinfo=tz)
+
+
+def _check_until(until: datetime, lines: list[TranscriptLine]) -> None:
+    last = lines[-1].event.time if lines else None
+    if last is not None and until - last > timedelta(days=MAX_UNTIL_DAYS):
+        raise UntilError(
+            f"{until.isoformat()} is {(until - last).days} days after the transcript's last "
+            f"line (line {lines[-1].line_no}); at most {MAX_UNTIL_DAYS} days"
+        )
 
 
 @dataclass(frozen=True)
@@ -49,7 +97,9 @@ def parse_transcript(text: str, config: AppConfig) -> list[TranscriptLine]:
     out: list[TranscriptLine] = []
     bot_ids = {config.root.bot.user_id, config.root.bot.name}
     last: datetime | None = None
-    for line_no, raw in enumerate(text.splitlines(), start=1):
+    # Lines end with \n only: str.splitlines() would also split a message at U+2028,
+    # U+2029, U+0085, \x1c-\x1e, \v or \f inside it.
+    for line_no, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -63,6 +113,10 @@ def parse_transcript(text: str, config: AppConfig) -> list[TranscriptLine]:
             naive = datetime.fromisoformat(found["ts"].replace(" ", "T"))
         except ValueError as exc:
             raise TranscriptError(line_no, f"bad time {found['ts']!r}: {exc}") from None
+        if not EARLIEST <= naive <= LATEST:
+            raise TranscriptError(
+                line_no, f"time {found['ts']!r} is outside {EARLIEST.year}-{LATEST.year}"
+            )
         when = naive.replace(tzinfo=config.group(group).tz)
         if last is not None and when < last:
             raise TranscriptError(line_no, "time goes backwards")
@@ -75,8 +129,8 @@ def parse_transcript(text: str, config: AppConfig) -> list[TranscriptLine]:
             else:
                 event = MemberLeft(group, member, when, event_id=f"L{line_no}")
         else:
-            text_ = found["text"]
-            named = _MENTION.findall(text_)
+            named = _MENTION.findall(found["text"])
+            text_, mentions_bot = strip_bot_mention(found["text"], bot_ids)
             event = Message(
                 group_id=group,
                 sender_id=found["user"],
@@ -84,7 +138,7 @@ def parse_transcript(text: str, config: AppConfig) -> list[TranscriptLine]:
                 text=text_,
                 time=when,
                 mentions=tuple(dict.fromkeys(n for n in named if n not in bot_ids)),
-                mentions_bot=any(n in bot_ids for n in named),
+                mentions_bot=mentions_bot or any(n in bot_ids for n in named),
                 sender_name=found["user"],
             )
         out.append(TranscriptLine(line_no, event))
@@ -150,6 +204,8 @@ async def run_replay(
 ) -> list[OutgoingMessage]:
     """Replay a transcript against a database; returns every message the bot sent."""
     lines = parse_transcript(transcript, config)
+    if until is not None:
+        _check_until(until, lines)
     start = lines[0].event.time if lines else (until or datetime.now().astimezone())
     clock = FakeClock(start - timedelta(seconds=1))
     holder: list[App] = []
@@ -188,4 +244,6 @@ def print_to(stream: TextIO, as_json: bool) -> Callable[[OutgoingMessage], None]
 
 
 def read_transcript(path: str) -> str:
-    return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    """The transcript's text; TranscriptError when it is not UTF-8, OSError when unreadable."""
+    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    return decode_transcript(data)

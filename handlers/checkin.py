@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 
@@ -12,18 +14,30 @@ from bot.commands import CommandCall, command
 from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import Message
-from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
+from bot.router import CONTINUE, STOP, Flow, Route
 from bot.settings.checkin import CheckinSettings
 from handlers.members import remember_member
 from storage.uow import UnitOfWork
 
-_WORDS = re.compile(r"(\d{1,7})\s*字")
+# A word count: 1200字, 2,000字, 1.2万字, 3千字 (after NFKC, so full-width digits count too),
+# or Chinese numerals with 百/千/万 (三千字, 两千五百字, 一万二字; not 十字 or 千字文).
+_WORDS = re.compile(
+    r"(?<![\d.,])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>[千万kKwW]?)\s*字"
+    r"|(?P<cn>[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*)\s*字"
+)
+_UNITS = {"": 1, "千": 1000, "k": 1000, "K": 1000, "万": 10_000, "w": 10_000, "W": 10_000}
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+WORD_COUNT_SCAN = 200  # a word count is read from the start of the content only
+MAX_WORD_COUNT = 99_999_999  # larger counts are not stored (the reply says so)
 _DATE = re.compile(r"^(?:(?P<y>\d{4})[-/.年])?(?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$")
 _AFTER_KEYWORD = re.compile(r"^(?:$|[\s:：,，!！。.~～#\d])")
 
 
 def _strip_hash(text: str) -> str:
-    return text.strip().lstrip("#＃").strip()
+    """The text without a leading #, / or ／ (#打卡 and /打卡 are check-ins too)."""
+    return text.strip().lstrip("#＃/／").strip()
 
 
 def checkin_content(text: str, keywords: list[str]) -> str | None:
@@ -44,9 +58,55 @@ def checkin_content(text: str, keywords: list[str]) -> str | None:
     return None
 
 
+def chinese_number(text: str) -> int | None:
+    """三千 -> 3000, 两千五百 -> 2500, 一万二 -> 12000, 一千零五 -> 1005; None if malformed."""
+    total = section = 0
+    digit: int | None = None
+    scale = 1  # the last unit seen, for a colloquial tail digit (一千二 = 1200)
+    zero = False
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None:
+                return None
+            digit = _CN_DIGITS[ch]
+            if digit == 0:
+                digit, zero = None, True
+        elif ch in _CN_UNITS:
+            unit = _CN_UNITS[ch]
+            if unit >= scale and section:
+                return None  # 三百千: units must fall
+            section += (1 if digit is None else digit) * unit
+            digit, scale, zero = None, unit, False
+        else:  # 万
+            if total:
+                return None
+            total = (section + (digit or 0)) * 10_000
+            if total == 0:
+                return None
+            section, digit, scale, zero = 0, None, 10_000, False
+    if digit is not None:
+        section += digit if zero or scale == 1 else digit * scale // 10
+    return total + section
+
+
+def read_word_count(content: str) -> int | None:
+    """The word count written near the start of a check-in ("1200字", "三千字"), unbounded."""
+    head = unicodedata.normalize("NFKC", content[:WORD_COUNT_SCAN])
+    for found in _WORDS.finditer(head):
+        if found["cn"]:
+            # 三千字, but not 十字路口: Chinese counts need 百, 千 or 万
+            value = chinese_number(found["cn"]) if re.search("[百千万]", found["cn"]) else None
+            if value is not None:
+                return value
+            continue
+        return int(Decimal(found["num"].replace(",", "")) * _UNITS[found["unit"]])
+    return None
+
+
 def parse_word_count(content: str) -> int | None:
-    found = _WORDS.search(content)
-    return int(found.group(1)) if found else None
+    """The word count to store: None when none is written or it is above MAX_WORD_COUNT."""
+    words = read_word_count(content)
+    return words if words is not None and words <= MAX_WORD_COUNT else None
 
 
 def streak_bonus(settings: CheckinSettings, streak: int) -> int:
@@ -153,9 +213,11 @@ def _award_lines(award: Award) -> list[str]:
 
 
 def looks_like_keyword_line(message: Message) -> bool:
-    """Pure pre-filter; the group's configured keywords are checked in the handler."""
-    text = message.text.lstrip()
-    return 0 < len(text) <= 2000 and not is_command_text(text)
+    """Pure pre-filter; the group's configured keywords are checked in the handler.
+
+    Any length: a keyword followed by a long pasted article is a check-in (inbound text
+    is bounded at the transport edge). `/打卡` is a check-in too."""
+    return bool(message.text) and not message.is_image
 
 
 async def handle_checkin(message: Message, ctx: Context) -> Flow:
@@ -203,9 +265,11 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
         # Another process stored this member's check-in for the day first.
         await ctx.reply(message, "今天已经打过卡啦，明天继续加油～")
         return STOP
-    words = parse_word_count(content)
+    words = read_word_count(content)
     head = f"✅ 打卡成功！连续打卡 {streak} 天"
-    if words:
+    if words is not None and words > MAX_WORD_COUNT:
+        head += f"，字数超过上限（{MAX_WORD_COUNT} 字），没有记录"
+    elif words:
         head += f"，今日 {words} 字"
     gained = f"本次 +{points} 分" + (f"（含连续奖励 {bonus} 分）" if bonus else "")
     lines = [head, f"{gained}，总积分 {award.balance}，等级：{award.level}", *_award_lines(award)]

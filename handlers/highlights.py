@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import CommandCall, UsageError, command, split_command
+from bot.commands import CommandCall, UsageError, command, parse_number, split_command
 from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import Message
@@ -58,10 +58,10 @@ def _local(group: GroupSettings, when: datetime) -> datetime:
 
 
 def _number(word: str) -> int:
-    digits = word.lstrip("#＃")
-    if not digits.isdigit():
+    number = parse_number(word, low=1)
+    if number is None:
         raise UsageError("请写精华编号，例如：/精华 确认 3")
-    return int(digits)
+    return number
 
 
 # --- saving -----------------------------------------------------------------------------------

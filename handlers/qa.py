@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.commands import CommandCall, UsageError, command
+from bot.commands import CommandCall, UsageError, command, parse_number
 from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
@@ -125,7 +125,7 @@ async def faq_add(call: CommandCall, ctx: Context, service: QaService, rest: str
 
 
 def _parse_id(word: str) -> int | None:
-    return int(word) if word.isdigit() else None
+    return parse_number(word, low=1)
 
 
 async def faq_del(call: CommandCall, ctx: Context, service: QaService, rest: str) -> None:

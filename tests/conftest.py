@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support import PG_ENV, fresh_pg_database, sqlite_url
 
@@ -24,3 +25,13 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
     async with fresh_pg_database() as url:
         yield url
+
+
+# Hypothesis: a bounded, reproducible search by default (CI: the same examples every run, so
+# a red build is never a coin toss); HYPOTHESIS_PROFILE=deep for a long random search.
+# Examples it finds are kept in tests/corpus/ as regression cases.
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, print_blob=True, derandomize=True, database=None
+)
+settings.register_profile("deep", max_examples=5000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

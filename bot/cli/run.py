@@ -7,7 +7,6 @@ import asyncio
 import os
 import sys
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 from bot.cli.common import DEFAULT_CONFIG, load_or_report, setup_logging
@@ -35,22 +34,33 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from bot.replay import TranscriptError, print_to, read_transcript, run_replay
+    from bot.replay import (
+        TranscriptError,
+        UntilError,
+        parse_until,
+        print_to,
+        read_transcript,
+        run_replay,
+    )
 
     config = load_or_report(args.config)
     if config is None:
         return 1
     setup_logging("WARNING")
+    until = None
     try:
+        if args.until:
+            until = parse_until(args.until, config.group("").tz)
         text = read_transcript(args.transcript)
+    except UntilError as exc:
+        print(f"groupops replay: --until: {exc}", file=sys.stderr)
+        return 2
+    except TranscriptError as exc:
+        print(f"{args.transcript}:{exc.line_no}: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"{args.transcript}: cannot read: {exc}", file=sys.stderr)
         return 1
-    until = None
-    if args.until:
-        until = datetime.fromisoformat(args.until)
-        if until.tzinfo is None:
-            until = until.replace(tzinfo=config.group("").tz)
     with tempfile.TemporaryDirectory(prefix="groupops-replay-") as tmp:
         db = args.db or os.path.join(tmp, "replay.db")
         try:
@@ -66,6 +76,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         except TranscriptError as exc:
             print(f"{args.transcript}:{exc.line_no}: {exc}", file=sys.stderr)
             return 1
+        except UntilError as exc:
+            print(f"groupops replay: --until: {exc}", file=sys.stderr)
+            return 2
     return 0
 
 

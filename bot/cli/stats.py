@@ -36,6 +36,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from bot.cli.common import load_or_report, report_db_error
     from handlers.stats import collect_stats, format_stats
     from storage.operator import OperatorDatabaseError, open_database, resolve_db_url
+    from storage.repos.stats import StatsRepo
 
     config = load_or_report(args.config)
     if config is None:
@@ -56,6 +57,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
     async def go() -> int:
         try:
             async with open_database(url) as uow, uow() as work:
+                if not await StatsRepo(work.session).has_data(args.group):
+                    print(
+                        f"groupops stats: group {args.group!r} has no data (no messages, "
+                        "check-ins, points or members stored); check the group id",
+                        file=sys.stderr,
+                    )
+                    return 1
                 stats = await collect_stats(work, group, today, args.days, until)
         except OperatorDatabaseError as exc:
             return report_db_error(exc)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import itertools
 import re
 import sys
@@ -12,6 +14,7 @@ from typing import TextIO
 from bot.app import App
 from bot.config import AppConfig
 from bot.events import MemberJoined, MemberLeft, Message
+from bot.text.inbound import bound_id, strip_bot_mention
 from bot.transports.base import Capabilities, Visibility
 
 CAPABILITIES = Capabilities(sees=Visibility.ALL, sees_joins=True, can_send_images=True)
@@ -69,7 +72,7 @@ class ConsoleSession:
         now = self.app.clock.now()
         if line.startswith(":"):
             cmd, _, arg = line[1:].partition(" ")
-            arg = arg.strip()
+            arg = bound_id(arg.strip())  # a user or group id, as the events will store it
             if cmd in ("quit", "q", "exit"):
                 return False
             if cmd == "as" and arg:
@@ -95,15 +98,16 @@ class ConsoleSession:
             return True
         bot_ids = {self.app.config.root.bot.user_id, self.app.config.root.bot.name}
         named = _MENTION.findall(line)
+        text, mentions_bot = strip_bot_mention(line, bot_ids)
         await self.app.handle(
             Message(
                 group_id=self.group,
                 sender_id=self.user,
                 message_id=f"console-{now.timestamp():.0f}-{next(self._ids)}",
-                text=line,
+                text=text,
                 time=now,
                 mentions=tuple(dict.fromkeys(n for n in named if n not in bot_ids)),
-                mentions_bot=any(n in bot_ids for n in named),
+                mentions_bot=mentions_bot or any(n in bot_ids for n in named),
                 sender_name=self.user,
             )
         )
@@ -127,6 +131,11 @@ class ConsoleSession:
 
     async def run(self, stdin: TextIO | None = None) -> None:
         source = stdin or sys.stdin
+        if isinstance(source, io.TextIOWrapper):
+            # Bytes that are not UTF-8 (a pasted line cut mid-character) must not end the
+            # session: they become lone surrogates here and U+FFFD in the message.
+            with contextlib.suppress(ValueError, OSError):
+                source.reconfigure(errors="surrogateescape")
         self._note(HELP)
         while True:
             if source.isatty():

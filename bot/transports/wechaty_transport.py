@@ -43,6 +43,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.events import Event, MemberJoined, MemberLeft, Message, event_key
 from bot.settings.transport import WechatyTransportSettings, resolve_secret
+from bot.text.inbound import platform_id
 from bot.transports.base import Capabilities, TransportError, Visibility, outbox_policy
 from bot.transports.outbox import (
     NotConnectedError,
@@ -593,7 +594,7 @@ class WechatyTransport:
         if bot is None or not self._logged_in.is_set():
             raise NotConnectedError("not connected to the puppet service")
         try:
-            room = bot.Room.load(item.conversation)
+            room = bot.Room.load(platform_id(item.conversation))
             await asyncio.wait_for(room.ready(), self.send_timeout_s)
             if item.kind == "image" and item.image_path and item.id not in self._images_sent:
                 try:
@@ -603,7 +604,8 @@ class WechatyTransport:
                 await self._say(room, box, None)
                 self._images_sent.add(item.id)
             if item.text.strip() or (item.mentions and item.kind != "image"):
-                await self._say(room, item.text or " ", list(item.mentions) or None)
+                mentions = [platform_id(m) for m in item.mentions]
+                await self._say(room, item.text or " ", mentions or None)
             self._images_sent.discard(item.id)
         except PermanentSendError:
             raise

@@ -38,6 +38,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import AppConfig
 from bot.events import Message
 from bot.settings.transport import WecomAibotSettings, resolve_secret
+from bot.text.inbound import platform_id
 from bot.transports.base import Capabilities, TransportError, Visibility, outbox_policy
 from bot.transports.outbox import (
     NotConnectedError,
@@ -618,7 +619,7 @@ class WeComAIBotTransport:
                 self._answered.forget(req_id)  # the retry may answer again (same stream id)
                 raise
         body = {
-            "chatid": item.conversation,
+            "chatid": platform_id(item.conversation),
             "msgtype": "markdown",
             "markdown": {"content": content},
         }

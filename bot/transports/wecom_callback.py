@@ -24,7 +24,8 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Collection
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -181,22 +182,9 @@ class WeComCallbackTransport:
     # --- HTTP -----------------------------------------------------------------------------
 
     def _params(self, request: web.Request, *names: str) -> dict[str, str]:
-        values = {n: request.query.get(n, "") for n in names}
-        missing = [n for n, v in values.items() if not v]
-        if missing:
-            raise BadRequest(400, f"missing query parameter(s): {', '.join(missing)}")
-        try:
-            sent = int(values["timestamp"])
-        except ValueError:
-            raise BadRequest(400, "timestamp is not a number") from None
-        skew = abs(self.clock.now().timestamp() - sent)
-        if skew > self.settings.max_clock_skew_s:
-            raise BadRequest(
-                403,
-                f"stale timestamp ({skew:.0f}s from our clock, allowed "
-                f"{self.settings.max_clock_skew_s}s): a replay, or a wrong clock",
-            )
-        return values
+        return check_params(
+            request.query, names, self.clock.now().timestamp(), self.settings.max_clock_skew_s
+        )
 
     def _refuse(self, request: web.Request, exc: BadRequest) -> web.Response:
         log.warning(
@@ -212,14 +200,7 @@ class WeComCallbackTransport:
         """URL verification: the decrypted echostr, as plain text."""
         try:
             p = self._params(request, "msg_signature", "timestamp", "nonce", "echostr")
-            try:
-                echo = self.crypto.verify_url(
-                    p["msg_signature"], p["timestamp"], p["nonce"], p["echostr"]
-                )
-            except SignatureError:
-                raise BadRequest(401, "bad msg_signature (check the Token)") from None
-            except DecryptError as exc:
-                raise BadRequest(400, f"echostr does not decrypt: {exc}") from None
+            echo = verify_echo(self.crypto, p)
         except BadRequest as exc:
             return self._refuse(request, exc)
         log.info("WeCom callback: URL verified")
@@ -234,27 +215,7 @@ class WeComCallbackTransport:
                 raise BadRequest(
                     413, f"body larger than max_body_bytes ({self.settings.max_body_bytes})"
                 ) from None
-            try:
-                envelope = json.loads(raw)
-                encrypted = envelope["encrypt"]
-                if not isinstance(encrypted, str):
-                    raise TypeError("encrypt is not a string")
-            except (ValueError, KeyError, TypeError) as exc:
-                raise BadRequest(400, f'body is not {{"encrypt": "..."}}: {exc}') from None
-            try:
-                plain = self.crypto.open(p["msg_signature"], p["timestamp"], p["nonce"], encrypted)
-            except SignatureError:
-                raise BadRequest(401, "bad msg_signature (check the Token)") from None
-            except DecryptError as exc:
-                raise BadRequest(
-                    400, f"does not decrypt (check the EncodingAESKey): {exc}"
-                ) from None
-            try:
-                body = json.loads(plain)
-                if not isinstance(body, dict):
-                    raise TypeError("not an object")
-            except (ValueError, TypeError) as exc:
-                raise BadRequest(400, f"decrypted body is not a JSON object: {exc}") from None
+            body = open_body(self.crypto, p, raw)
         except BadRequest as exc:
             return self._refuse(request, exc)
         try:
@@ -417,6 +378,86 @@ class WeComCallbackTransport:
                 answer.get("errmsg", ""),
             )
             raise PermanentSendError(f"response_url refused: errcode {errcode}")
+
+
+# --- the decoder: query parameters, envelope, signature, decryption, inner JSON -----------
+#
+# Pure functions over what the HTTP request carried; each failure is a BadRequest with the
+# status and one line saying why (tests/test_wecom_callback_properties.py: any input gives
+# a result or a BadRequest, never another exception).
+
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; 12 digits reach the year 33658
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{40}")  # a sha1 hex digest
+_PRINTABLE = re.compile(r"[\x21-\x7e]{1,256}")  # a nonce: printable ASCII
+_ENVELOPE = 'body is not {"encrypt": "..."}'
+_INNER = "decrypted body is not a JSON object"
+
+
+def check_params(
+    query: Mapping[str, str], names: Sequence[str], now: float, max_skew_s: float
+) -> dict[str, str]:
+    """The named query parameters, checked for shape and the timestamp for freshness."""
+    values = {n: query.get(n, "") for n in names}
+    missing = [n for n, v in values.items() if not v]
+    if missing:
+        raise BadRequest(400, f"missing query parameter(s): {', '.join(missing)}")
+    if _TIMESTAMP.fullmatch(values["timestamp"]) is None:
+        raise BadRequest(400, "timestamp is not a number of seconds (1 to 12 digits)")
+    skew = abs(now - int(values["timestamp"]))
+    if skew > max_skew_s:
+        raise BadRequest(
+            403,
+            f"stale timestamp ({skew:.0f}s from our clock, allowed {max_skew_s:g}s): "
+            "a replay, or a wrong clock",
+        )
+    if _SIGNATURE.fullmatch(values["msg_signature"]) is None:
+        raise BadRequest(401, "msg_signature is not a sha1 hex digest")
+    if _PRINTABLE.fullmatch(values["nonce"]) is None:
+        raise BadRequest(400, "nonce is not 1 to 256 printable ASCII characters")
+    if "echostr" in values and not values["echostr"].isascii():
+        raise BadRequest(400, "echostr is not base64")
+    return values
+
+
+def verify_echo(crypto: WeComCrypto, params: Mapping[str, str]) -> str:
+    """URL verification: the decrypted echostr."""
+    try:
+        return crypto.verify_url(
+            params["msg_signature"], params["timestamp"], params["nonce"], params["echostr"]
+        )
+    except SignatureError:
+        raise BadRequest(401, "bad msg_signature (check the Token)") from None
+    except DecryptError as exc:
+        raise BadRequest(400, f"echostr does not decrypt: {exc}") from None
+
+
+def _json(data: bytes | str, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise BadRequest(400, f"{what}: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise BadRequest(400, f"{what}: {exc}") from None
+
+
+def open_body(crypto: WeComCrypto, params: Mapping[str, str], raw: bytes) -> dict[str, Any]:
+    """A POSTed body `{"encrypt": ...}`: signature checked, decrypted, parsed as an object."""
+    envelope = _json(raw, _ENVELOPE)
+    encrypted = envelope.get("encrypt") if isinstance(envelope, dict) else None
+    if not isinstance(encrypted, str) or not encrypted.isascii():
+        raise BadRequest(400, f"{_ENVELOPE}: no ASCII string field encrypt")
+    try:
+        plain = crypto.open(
+            params["msg_signature"], params["timestamp"], params["nonce"], encrypted
+        )
+    except SignatureError:
+        raise BadRequest(401, "bad msg_signature (check the Token)") from None
+    except DecryptError as exc:
+        raise BadRequest(400, f"does not decrypt (check the EncodingAESKey): {exc}") from None
+    body = _json(plain, _INNER)
+    if not isinstance(body, dict):
+        raise BadRequest(400, f"{_INNER}: {type(body).__name__}")
+    return body
 
 
 def _stream_reply(stream_id: str, content: str, *, finish: bool) -> dict[str, Any]:

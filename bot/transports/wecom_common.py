@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
 from bot.events import Event
+from bot.text.inbound import platform_id
 
 EventSink = Callable[[Event], Awaitable[object]]
 """Where a transport hands inbound events (normally `App.handle`)."""
@@ -48,7 +49,7 @@ def with_mentions(text: str, mentions: Sequence[str]) -> str:
     """WeCom's `<@userid>` mention syntax in text/markdown content, before the text."""
     if not mentions:
         return text
-    return " ".join(f"<@{m}>" for m in mentions) + " " + text
+    return " ".join(f"<@{platform_id(m)}>" for m in mentions) + " " + text
 
 
 def strip_bot_mention(content: str, bot_names: Sequence[str]) -> tuple[str, bool]:

@@ -91,8 +91,12 @@ class WeComCrypto:
 
     def verify(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> None:
         """Raise SignatureError unless msg_signature matches (constant-time comparison)."""
-        expected = self.sign(timestamp, nonce, encrypt)
-        if not hmac.compare_digest(expected.encode("ascii"), msg_signature.encode("utf-8")):
+        try:
+            expected = self.sign(timestamp, nonce, encrypt)
+        except UnicodeEncodeError:  # a lone surrogate cannot have been signed
+            raise SignatureError("msg_signature does not match") from None
+        given = msg_signature.encode("utf-8", "replace")
+        if not hmac.compare_digest(expected.encode("ascii"), given):
             raise SignatureError("msg_signature does not match")
 
     # --- envelopes ------------------------------------------------------------------------
@@ -134,7 +138,10 @@ class WeComCrypto:
     def verify_url(self, msg_signature: str, timestamp: str, nonce: str, echostr: str) -> str:
         """URL verification (GET): check the signature, return the decrypted echostr."""
         self.verify(msg_signature, timestamp, nonce, echostr)
-        return self.decrypt(echostr).decode("utf-8")
+        try:
+            return self.decrypt(echostr).decode("utf-8")
+        except UnicodeDecodeError:
+            raise DecryptError("echostr is not UTF-8 text") from None
 
     def open(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> bytes:
         """A POSTed {"encrypt": ...} body: check the signature, return the plaintext."""

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, distinct, func, select
 
-from storage.models import ActivityEntry, Checkin, LedgerEntry
+from storage.models import ActivityEntry, Checkin, LedgerEntry, Member
 from storage.models.moderation import Violation
 from storage.models.qa import QaBacklog
 from storage.session import DbSession
@@ -103,6 +103,14 @@ class StatsRepo:
             m: MemberTrail(m, k.get("post"), k.get("join"), k.get("leave"))
             for m, k in latest.items()
         }
+
+    async def has_data(self, group_id: str) -> bool:
+        """Whether anything is stored for the group: activity, check-ins, points, members."""
+        for model in (ActivityEntry, Checkin, LedgerEntry, Member):
+            stmt = select(model.group_id).where(model.group_id == group_id).limit(1)
+            if (await self.session.execute(stmt)).first() is not None:
+                return True
+        return False
 
     async def logged_groups(self) -> list[str]:
         stmt = select(ActivityEntry.group_id).distinct().order_by(ActivityEntry.group_id)
