@@ -329,7 +329,8 @@ async def test_peer_review_pairs_the_days_submitters_once_and_pays_partners(db_u
         (them,) = await say(bot, "/我的", partner, "2026-11-16 07:31")
         assert them.splitlines()[-1] == "📝 作业点评：收到 2 条，给出 0 条"
         async with bot.app.uow() as uow:
-            done = (await uow.session.execute(select(CampPair))).scalars().all()
+            stmt = select(CampPair).order_by(CampPair.id)
+            done = (await uow.session.execute(stmt)).scalars().all()
         assert [(p.reviewer_id, p.reviewed_at is not None) for p in done] == [
             (a, a == reviewer) for a, _ in pairs
         ]
