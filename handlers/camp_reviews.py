@@ -391,7 +391,7 @@ async def _record_peer_review(
         reviewer_id=message.sender_id,
         kind="peer",
         text=text,
-        points=points,
+        points=0,  # a review's points are what the work earned; the reviewer is paid below
         message_id=message.message_id,
         at=message.time,
     )

@@ -75,7 +75,7 @@ class CampReview(Base):
     reviewer_id: Mapped[str] = mapped_column(ID)
     kind: Mapped[str] = mapped_column(String(16))  # "teacher" | "peer"
     text: Mapped[str] = mapped_column(Text, default="")
-    points: Mapped[int] = mapped_column(default=0)
+    points: Mapped[int] = mapped_column(default=0)  # granted to the work's author
     message_id: Mapped[str] = mapped_column(ID)
     created_at: Mapped[datetime]  # the review message's own time
 
