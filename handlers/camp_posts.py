@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -35,6 +35,7 @@ from scheduler.camp_pictures import (
     CalendarData,
     CalendarRow,
     CertificateData,
+    render_calendar,
     render_certificate,
 )
 from scheduler.camps import CampService
@@ -239,11 +240,18 @@ async def close_camp(ctx: Context, camp: Camp) -> None:
         log.info("camp %s/%s: nobody joined, no closing post", group.group_id, camp.id)
         return
     await ctx.say(closing_text(result), [s.member_id for _r, s in result.finishers][:20])
-    if not (camp.certificate and result.finishers):
+    if not camp.certificate:
         return
     folder = camp_folder(ctx.config, group)
+    after_the_end = camp.last_day + timedelta(days=1)  # no day is "not yet" any more
+
+    def draw() -> list[tuple[str, Path]]:
+        # the calendar goes to the folder too, for the operators (it is not posted)
+        render_calendar(calendar_of(result, group.tz, after_the_end), calendar_path(folder, camp))
+        return write_certificates(result, folder)
+
     try:
-        written = await asyncio.to_thread(write_certificates, result, folder)
+        written = await asyncio.to_thread(draw)
     except Exception:
         log.exception("camp %s/%s: the certificates could not be drawn", group.group_id, camp.id)
         return

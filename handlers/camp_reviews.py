@@ -350,7 +350,11 @@ async def handle_peer_review(message: Message, ctx: Context) -> Flow:
             repo = CampRepo(uow.session)
             if await repo.review_by_message(group.group_id, message.message_id) is not None:
                 return STOP  # a redelivery
-            mine = await repo.memberships(group.group_id, message.sender_id, [c.id for c in camps])
+            # locked: one reviewer's reviews are decided one at a time, so the partner's
+            # points are paid once a day even when two processes take two of their messages
+            mine = await repo.memberships(
+                group.group_id, message.sender_id, [c.id for c in camps], lock=True
+            )
             if not mine:
                 await ctx.reply(message, "报名打卡营之后才能参加互评哦，发送 /报名 看看吧。")
                 return STOP

@@ -107,7 +107,11 @@ async def test_a_camp_week_posts_tasks_reminders_and_the_closing_post(
             (str(folder / "early-alice.png"), "", "11-23 09:00"),
             (str(folder / "early-bob.png"), "", "11-23 09:00"),
         ]
-        assert sorted(p.name for p in folder.iterdir()) == ["early-alice.png", "early-bob.png"]
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "early-alice.png",
+            "early-bob.png",
+            "early-calendar.png",  # for the operators, not posted
+        ]
         assert (folder / "early-bob.png").read_bytes()[:4] == b"\x89PNG"
         runs = await camp_runs(bot)
         assert len(runs) == 7 + 7 + 1 and {r[3] for r in runs} == {"posted"}
