@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,6 +30,29 @@ _INSERT_DAY = {
     "sqlite": _insert_day_ignoring_duplicates(sqlite_insert),
     "postgresql": _insert_day_ignoring_duplicates(postgresql_insert),
 }
+# Statements of a check-in's path, built once on the Core tables (see storage/repos/ledger.py).
+_MEMBERS = table_of(CampMember)
+_MEMBERSHIPS = select(_MEMBERS.c.camp_id, _MEMBERS.c.joined_at).where(
+    _MEMBERS.c.group_id == bindparam("group_id"),
+    _MEMBERS.c.member_id == bindparam("member_id"),
+    _MEMBERS.c.left_at.is_(None),
+)  # every camp of the member in the group (a handful), filtered in Python: no IN list
+_MEMBERSHIPS_LOCKED = _MEMBERSHIPS.with_for_update()
+_PROGRESS = select(
+    func.count(), func.coalesce(func.sum(case((_DAYS.c.makeup, 1), else_=0)), 0)
+).where(
+    _DAYS.c.group_id == bindparam("group_id"),
+    _DAYS.c.camp_id == bindparam("camp_id"),
+    _DAYS.c.member_id == bindparam("member_id"),
+)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A member's current membership of one camp."""
+
+    camp_id: str
+    joined_at: datetime
 
 
 @dataclass(frozen=True)
@@ -90,21 +113,17 @@ class CampRepo:
 
     async def memberships(
         self, group_id: str, member_id: str, camp_ids: Sequence[str], *, lock: bool = False
-    ) -> list[CampMember]:
+    ) -> list[Membership]:
         """The member's current memberships among `camp_ids`. With lock, the rows are locked
         until the transaction ends (PostgreSQL; SQLite runs one transaction at a time), so
         a member's camp days and make-up allowance are decided one message at a time."""
         if not camp_ids:
             return []
-        stmt = select(CampMember).where(
-            CampMember.group_id == group_id,
-            CampMember.member_id == member_id,
-            CampMember.camp_id.in_(list(camp_ids)),
-            CampMember.left_at.is_(None),
-        )
-        if lock:
-            stmt = stmt.with_for_update()
-        return list((await self.session.execute(stmt)).scalars())
+        params = {"group_id": group_id, "member_id": member_id}
+        stmt = _MEMBERSHIPS_LOCKED if lock else _MEMBERSHIPS
+        wanted = set(camp_ids)
+        rows = (await self.session.execute(stmt, params)).all()
+        return [Membership(r[0], r[1]) for r in rows if r[0] in wanted]
 
     async def members(self, group_id: str, camp_id: str) -> list[CampMember]:
         """Current members, in the order they joined."""
@@ -153,13 +172,8 @@ class CampRepo:
 
     async def progress(self, group_id: str, camp_id: str, member_id: str) -> tuple[int, int]:
         """(camp days done, make-up cards among them)."""
-        stmt = select(func.count(), func.coalesce(func.sum(case((CampDay.makeup, 1), else_=0)), 0))
-        stmt = stmt.where(
-            CampDay.group_id == group_id,
-            CampDay.camp_id == camp_id,
-            CampDay.member_id == member_id,
-        )
-        row = (await self.session.execute(stmt)).one()
+        params = {"group_id": group_id, "camp_id": camp_id, "member_id": member_id}
+        row = (await self.session.execute(_PROGRESS, params)).one()
         return int(row[0]), int(row[1])
 
     async def not_done(self, group_id: str, camp_id: str, day: date) -> list[str]:
