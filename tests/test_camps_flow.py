@@ -224,6 +224,11 @@ async def test_teacher_reviews_grant_points_once_even_after_a_restart(db_url: st
         assert empty == "请写上点评内容。\n用法：/点评 @营员 [N分] 点评内容"
         (nothing,) = await say(bot, "/点评 @bob 不错", "coach", "2026-11-16 12:09", to="bob")
         assert nothing == "bob 还没有交过营内作业。"
+        (ledger,) = await say(bot, "/账本 @alice", "coach", "2026-11-16 12:10", to="alice")
+        assert ledger.splitlines()[1:3] == [
+            "11-16 12:05 +8 作业点评：「早起营」第 1 天（coach 发放）",
+            "11-16 12:00 +5 作业点评：「早起营」第 1 天（teacher 发放）",
+        ]
     # the same command message delivered again after a restart: no second review or points
     async with running_bot(db_url, config, at("2026-11-16 12:30")) as again:
         assert (
