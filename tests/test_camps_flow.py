@@ -6,7 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.camp_reviews import pair_up
+from handlers.camps import rank_standings
 from storage.models import CampPair, Highlight
+from storage.repos.camps import CampStanding
 from tests.camps_support import (
     CAMP_CONFIG,
     camp_config,
@@ -345,3 +347,23 @@ async def test_my_profile_has_no_review_line_in_a_group_without_camps(db_url: st
     async with running_bot(db_url, None, START) as bot:
         (me,) = await say(bot, "/我的", "alice", "2026-11-16 07:30")
         assert "点评" not in me
+
+
+def test_ranks_are_shared_by_equal_days_and_points() -> None:
+    def standing(member: str, days: int, points: int, minute: int) -> CampStanding:
+        return CampStanding(member, at(f"2026-11-15 10:{minute:02d}"), days, 0, points, 0)
+
+    ranked = rank_standings(
+        [
+            standing("dave", 3, 0, 0),
+            standing("carol", 7, 5, 3),
+            standing("bob", 7, 5, 2),
+            standing("alice", 7, 8, 1),
+        ]
+    )
+    assert [(rank, s.member_id) for rank, s in ranked] == [
+        (1, "alice"),
+        (2, "bob"),  # joined before carol: listed first, the same rank
+        (2, "carol"),
+        (4, "dave"),
+    ]
