@@ -17,7 +17,7 @@ from tests.camps_support import (
     reviews,
     say,
 )
-from tests.support import at, running_bot
+from tests.support import at, msg, running_bot
 
 START = at("2026-11-15 10:00")
 
@@ -367,3 +367,16 @@ def test_ranks_are_shared_by_equal_days_and_points() -> None:
         (2, "carol"),
         (4, "dave"),
     ]
+
+
+async def test_the_messages_own_time_decides_not_when_it_is_delivered(db_url: str) -> None:
+    async with running_bot(db_url, camp_config(), START) as bot:
+        await say(bot, "/报名 early", "alice", "2026-11-15 10:00")
+        await say(bot, "/报名 early", "bob", "2026-11-16 06:00")
+        bot.clock.set(at("2026-11-16 09:30"))  # a backlog delivered after the window closed
+        (sent_in_time,) = await bot.push(msg("打卡", user="alice", when=at("2026-11-16 07:59")))
+        assert sent_in_time.endswith("🏕 「早起营」第 1 天完成（1/7 天）")
+        # sent before bob joined (delivered after): a check-in, but not for the camp
+        (before_joining,) = await bot.push(msg("打卡", user="bob", when=at("2026-11-16 05:59")))
+        assert "🏕" not in before_joining
+        assert await camp_days(bot) == {"alice": [1]}
