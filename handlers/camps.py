@@ -93,7 +93,8 @@ def pick_camp(group: GroupSettings, args: str, candidates: list[Camp] | None = N
     if args:
         found = find_camp(camps, args)
         if found is None:
-            raise UsageError(f"没有找到打卡营「{args}」。本群的打卡营：{listing(camps)}")
+            shown = args if len(args) <= 20 else args[:19] + "…"
+            raise UsageError(f"没有找到打卡营「{shown}」。本群的打卡营：{listing(camps)}")
         return found
     choices = candidates if candidates is not None else camps
     if len(choices) == 1:
