@@ -18,6 +18,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from bot.settings.base import Strict, ThemeSettings, TimeRange, TimezoneName
+from bot.settings.camps import CampList
 from bot.settings.checkin import CheckinSettings
 from bot.settings.nudge import NudgeSettings
 from bot.settings.qa import QASettings
@@ -43,6 +44,7 @@ class FeatureSettings(Strict):
     rituals: RitualList = []
     calendar: CalendarSettings = CalendarSettings()
     highlights: HighlightSettings = HighlightSettings()
+    camps: CampList = []
     # Local "HH:MM-HH:MM" ranges (may wrap midnight) when the bot posts nothing unprompted.
     quiet_hours: list[TimeRange] = []
 

@@ -19,6 +19,9 @@ from bot.sender import Sender
 from handlers import (
     activity,
     admin,
+    camp_posts,
+    camp_reviews,
+    camps,
     checkin,
     highlights,
     moderation,
@@ -45,6 +48,11 @@ ROUTES: list[Route[Any]] = [
     *spam.ROUTES,
     # 4. check-ins
     *checkin.ROUTES,
+    # 4b. check-in camps (打卡营), next to the check-ins they count: their commands, then
+    # `#点评` peer reviews, taken here before the highlight tags (#精华) and the free-text
+    # features (Q&A, nudges) can read a review as a question or as chatter
+    *camps.ROUTES,
+    *camp_reviews.ROUTES,
     # 5. rewards: commands, quiz answers, notice replies
     *rewards.ROUTES,
     # 6. rituals and highlights commands
@@ -79,6 +87,7 @@ SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
     moderation.moderation_service,  # classifiers, drift windows, whitelist
     rewards.make_service,  # open quizzes and notice red packets, reloaded at start
     rituals.ritual_service,
+    camp_posts.camp_service,  # the camps' task posts, reminders and closing posts
     # welcome batches and the newcomer guide; retention and the weekly picture
     lambda deps: welcome.WelcomeService(deps.scheduler, deps.uow, deps.context_for),
     lambda deps: health_jobs.HealthJobs(deps.scheduler, deps.uow, deps.context_for, deps.config),

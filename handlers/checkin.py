@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route
 from bot.settings.checkin import CheckinSettings
+from handlers.camps import camp_checkin_line, camp_makeup_line, review_counts_line
 from handlers.members import remember_member
 from storage.uow import UnitOfWork
 
@@ -236,9 +237,12 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
             # process can only make the total shown in this reply a moment old).
             standing = await uow.checkins.standing(group.group_id, member, up_to=day)
             if standing.last_day == day:
+                # A camp may still count it (the earlier one was outside its window).
+                camp_line = await camp_checkin_line(ctx, uow, message, content)
                 await ctx.reply(
                     message,
-                    f"今天已经打过卡啦（连续打卡 {standing.last_streak} 天），明天继续加油～",
+                    f"今天已经打过卡啦（连续打卡 {standing.last_streak} 天），明天继续加油～"
+                    + (f"\n{camp_line}" if camp_line else ""),
                 )
                 return STOP
             yesterday = day - timedelta(1)
@@ -261,6 +265,7 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
             )
             totals = (standing.balance + points, standing.earned + points)
             award = await _after_points(uow, group, member, streak, points, message.time, totals)
+            camp_line = await camp_checkin_line(ctx, uow, message, content)
     except IntegrityError:
         # Another process stored this member's check-in for the day first.
         await ctx.reply(message, "今天已经打过卡啦，明天继续加油～")
@@ -273,6 +278,8 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
         head += f"，今日 {words} 字"
     gained = f"本次 +{points} 分" + (f"（含连续奖励 {bonus} 分）" if bonus else "")
     lines = [head, f"{gained}，总积分 {award.balance}，等级：{award.level}", *_award_lines(award)]
+    if camp_line:
+        lines.append(camp_line)
     await ctx.reply(message, "\n".join(lines))
     return STOP
 
@@ -374,6 +381,7 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
             )
             live = streak if latest_day >= today - timedelta(1) else 0
             award = await _after_points(uow, group, member, live, points, message.time)
+            camp_line = await camp_makeup_line(ctx, uow, message, target)
     except IntegrityError:
         await ctx.reply(message, f"{target:%m-%d} 已经打过卡了，不需要补卡。")
         return STOP
@@ -383,6 +391,8 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
         f"本次 +{points} 分，总积分 {award.balance}，本月还剩 {left} 次补卡机会",
         *_award_lines(award),
     ]
+    if camp_line:
+        lines.append(camp_line)
     await ctx.reply(message, "\n".join(lines))
     return STOP
 
@@ -398,6 +408,7 @@ async def cmd_me(call: CommandCall, ctx: Context) -> None:
         standing = await uow.checkins.standing(group.group_id, member, up_to=today)
         days = await uow.checkins.count_days(group.group_id, member)
         badges = [b.name for b in await uow.badges.of_member(group.group_id, member)]
+        reviews = await review_counts_line(uow, group, member)
     last = standing.last_day
     streak = standing.last_streak if last is not None and last >= today - timedelta(1) else 0
     checked_today = last == today
@@ -408,6 +419,8 @@ async def cmd_me(call: CommandCall, ctx: Context) -> None:
         f"总积分 {balance}，等级：{level_for(group.checkin, earned)}",
         f"勋章：{'、'.join(badges) if badges else '暂无'}",
     ]
+    if reviews:
+        lines.append(reviews)
     await ctx.reply(message, "\n".join(lines))
 
 

@@ -14,6 +14,9 @@ LEDGER_KIND_LABELS: dict[str, str] = {
     "quiz": "抢答",
     "notice": "通知红包",
     "draw": "抽奖",
+    "camp_review": "作业点评",
+    "camp_excellent": "优秀作业",
+    "camp_peer": "互评",
 }
 OTHER_KIND = "其他"
 

@@ -234,32 +234,14 @@ class RitualService:
         await self._perform(ctx, occurrence, run_id)
 
     async def _perform(self, ctx: Context, occurrence: Occurrence, run_id: int) -> None:
-        try:
-            await self.perform(ctx, occurrence)
-        except Exception as exc:
-            async with ctx.uow() as uow:
-                await RitualRunRepo(uow.session).finish(
-                    run_id, "failed", ctx.clock.now(), f"{type(exc).__name__}: {exc}"
-                )
-            raise
-        async with ctx.uow() as uow:
-            await RitualRunRepo(uow.session).finish(run_id, "posted", ctx.clock.now())
+        await perform_run(ctx, run_id, lambda: self.perform(ctx, occurrence))
 
     async def run_now(self, ctx: Context, ritual: Ritual, by: str, at: datetime) -> bool:
         """`/仪式 run ID`: post now. False when this very request was already run."""
-        try:
-            async with ctx.uow() as uow:
-                run = await RitualRunRepo(uow.session).claim(
-                    group_id=ctx.group.group_id,
-                    ritual_id=ritual.id,
-                    part="manual",
-                    scheduled_at=at,
-                    status="claimed",
-                    at=ctx.clock.now(),
-                    actor_id=by,
-                )
-                run_id = run.id
-        except IntegrityError:
+        run_id = await claim_run(
+            ctx, ritual_id=ritual.id, part="manual", scheduled_at=at, status="claimed", actor_id=by
+        )
+        if run_id is None:
             return False
         occurrence = Occurrence(ctx.group.group_id, ritual, "post", at, at)
         await self._perform(ctx, occurrence, run_id)
@@ -288,6 +270,50 @@ class RitualService:
         except IntegrityError:
             return upcoming, False
         return upcoming, True
+
+
+async def claim_run(
+    ctx: Context,
+    *,
+    ritual_id: str,
+    part: str,
+    scheduled_at: datetime,
+    status: str,
+    actor_id: str | None = None,
+    note: str = "",
+) -> int | None:
+    """Record a run in `ctx.group` before acting on it: the run's id, or None when it is
+    already recorded (a restart, a retried fire, another process). Other scheduled posts
+    (camps) use this and `perform_run` too, under their own `ritual_id` namespace."""
+    try:
+        async with ctx.uow() as uow:
+            run = await RitualRunRepo(uow.session).claim(
+                group_id=ctx.group.group_id,
+                ritual_id=ritual_id,
+                part=part,
+                scheduled_at=scheduled_at,
+                status=status,
+                at=ctx.clock.now(),
+                actor_id=actor_id,
+                note=note,
+            )
+            return run.id
+    except IntegrityError:
+        return None
+
+
+async def perform_run(ctx: Context, run_id: int, action: Callable[[], Awaitable[None]]) -> None:
+    """Do a claimed run and record how it ended: posted, or failed (and re-raise)."""
+    try:
+        await action()
+    except Exception as exc:
+        async with ctx.uow() as uow:
+            await RitualRunRepo(uow.session).finish(
+                run_id, "failed", ctx.clock.now(), f"{type(exc).__name__}: {exc}"
+            )
+        raise
+    async with ctx.uow() as uow:
+        await RitualRunRepo(uow.session).finish(run_id, "posted", ctx.clock.now())
 
 
 def _occurrence(spec: JobSpec, ritual: Ritual, fire_at: datetime) -> Occurrence | None:

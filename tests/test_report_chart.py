@@ -29,6 +29,20 @@ from PIL import Image, ImageDraw, ImageFont
 
 from handlers.activity import ActivityLog
 from handlers.stats import collect_week
+from scheduler.camp_pictures import (
+    BEFORE,
+    DONE,
+    EXCELLENT,
+    MAKEUP,
+    MISSED,
+    CalendarData,
+    CalendarRow,
+    CertificateData,
+    calendar_texts,
+    certificate_texts,
+    render_calendar,
+    render_certificate,
+)
 from scheduler.health_jobs import HealthJobs
 from scheduler.report_chart import (
     WeekData,
@@ -248,3 +262,84 @@ async def test_collect_week_reads_the_week_before(sqlite_db: str) -> None:
     assert first.previous is None and first.recorded_days == 4  # Thursday to Sunday
     assert second.previous == WeekTotals(messages=2, checkins=1, active_members=2)
     assert second.recorded_days == 7
+
+
+# --- the camp pictures: the same glyph checks over every text they draw --------------------
+
+CERTIFICATE = CertificateData(
+    member_name="韩梅梅🎉",
+    camp_title="21天写作营",
+    group_name="写作成长营一群",
+    start=date(2026, 11, 16),
+    last_day=date(2026, 12, 6),
+    days_done=19,
+    total_days=21,
+    rank=3,
+    members=12,
+    issued=date(2026, 12, 7),
+)
+CALENDAR = CalendarData(
+    camp_title="21天写作营",
+    group_name="写作成长营一群",
+    days=tuple(date(2026, 11, 16) + timedelta(days=i) for i in range(21)),
+    rows=(
+        CalendarRow("张小明", tuple([DONE] * 20 + [EXCELLENT]), 21),
+        CalendarRow("李雷🎉", tuple([DONE] * 4 + [MAKEUP] + [DONE] * 15 + [MISSED]), 20),
+        CalendarRow(LONG_NAME, tuple([BEFORE] * 2 + [DONE] * 10 + [MISSED] * 9), 10),
+    ),
+    required_days=18,
+)
+
+
+def camp_texts() -> list[str]:
+    return certificate_texts(CERTIFICATE) + calendar_texts(CALENDAR)
+
+
+def test_the_camp_pictures_font_covers_every_character_they_draw() -> None:
+    cmap = TTFont(str(font_path()), lazy=True).getBestCmap()
+    drawn = "".join(camp_texts())
+    missing = sorted({c for c in drawn if c not in "\n " and ord(c) not in cmap})
+    assert missing == []
+    assert "🎉" not in drawn and "韩梅梅" in drawn and "李雷" in drawn
+    assert certificate_texts(CERTIFICATE)[:2] == ["结营证书", "韩梅梅"]
+    assert "共 21 天，完成 19 天" in certificate_texts(CERTIFICATE)
+    assert "在 12 位营员中排名第 3" in certificate_texts(CERTIFICATE)
+    assert any(t.endswith("… 10天") for t in calendar_texts(CALENDAR))  # shortened name
+    assert len(ideographs(camp_texts())) > 40
+
+
+def test_the_camp_pictures_chinese_is_real_glyphs_not_tofu() -> None:
+    ours = font(28)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for char in ideographs(camp_texts()):
+            reference = normalized(drawn_from_the_font_file(char))
+            real = normalized(drawn_by_matplotlib(char, ours))
+            tofu = normalized(drawn_by_matplotlib(char, no_cjk_font()))
+            assert iou(real, reference) > 0.65, char
+            assert iou(real, reference) > iou(tofu, reference) + 0.15, char
+    assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == [
+        str(w.message) for w in caught if "DejaVu" in str(w.message)
+    ]
+
+
+def test_a_certificate_and_a_calendar_render_without_a_missing_glyph(tmp_path: Path) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cert = render_certificate(CERTIFICATE, tmp_path / "cert.png")
+        cal = render_calendar(CALENDAR, tmp_path / "calendar.png")
+        empty = render_calendar(replace(CALENDAR, rows=()), tmp_path / "empty.png")
+    assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == []
+    with Image.open(cert) as image:
+        assert image.format == "PNG" and image.size == (1000, 700)
+    with Image.open(cal) as image:
+        assert image.format == "PNG"
+        pixels = np.asarray(image.convert("RGB")).astype(int)
+    # the calendar's cells are there in their colours: done, make-up, excellent, missed
+    for colour in ((0x54, 0xA2, 0x4B), (0xF2, 0xCF, 0x5B), (0xE4, 0x57, 0x56)):
+        assert (np.abs(pixels - colour).sum(axis=2) < 10).sum() > 100
+    with Image.open(empty) as image:
+        pixels = np.asarray(image.convert("RGB")).astype(int)
+    assert (np.abs(pixels - (0x54, 0xA2, 0x4B)).sum(axis=2) < 10).sum() < 400  # legend only
+    assert calendar_texts(replace(CALENDAR, rows=()))[-1] == "这一期还没有人报名"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calendar.png", "cert.png", "empty.png"]

@@ -8,6 +8,7 @@ faq.py      faq export | import
 payouts.py  payouts
 stats.py    stats, report
 export.py   export highlights
+camp.py     camp report
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.cli import bench, db, evals, export, faq, payouts, run, stats
+from bot.cli import bench, camp, db, evals, export, faq, payouts, run, stats
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -28,6 +29,7 @@ REGISTRARS: list[Registrar] = [
     faq.register,
     stats.register,
     export.register,
+    camp.register,
 ]
 
 

@@ -2,6 +2,7 @@
 
 from storage.models.activity import ActivityEntry
 from storage.models.base import Base
+from storage.models.camps import CampDay, CampMember, CampPair, CampReview
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
 from storage.models.health import HealthRun, Newcomer
 from storage.models.highlights import Highlight
@@ -15,6 +16,10 @@ __all__ = [
     "ActivityEntry",
     "Badge",
     "Base",
+    "CampDay",
+    "CampMember",
+    "CampPair",
+    "CampReview",
     "Checkin",
     "FaqAlias",
     "FaqEntry",
