@@ -86,7 +86,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """兼职 日结 一单一结 宝妈 手机操作 动动手指 副业 躺赚 日赚 日入 月入 轻松赚 零投入
         零成本 零门槛 招代理 代理加盟 加盟 被动收入 在家赚 在家就能 足不出户 时间自由 收入可观
         学生党 招募 招聘 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
-        手机就能做 诚招 招学徒 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的""",
+        手机就能做 诚招 招学徒 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪 底薪
+        包吃住""",
     ),
     "proxy": (
         7,
@@ -99,7 +100,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         甩卖 秒杀价 现货 低价 厂家直发 厂家直供 工厂价 出厂价 源头工厂 一件代发 拿货价
         产地直发 产地直供 原产地 基地直供 现摘现发 现摘 现挖 农户自产 农家自产 自家果园
         自家茶园 自家种植 农家 土鸡蛋 散养 专卖 纯正 无添加 买一送一 买二送一 买三送一
-        不甜包退 包退 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购""",
+        不甜包退 包退 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
+        打包带走""",
     ),
     "shop": (3, "拼多多 拼夕夕 拼xx 拼dd pdd"),
     "bait": (
@@ -136,7 +138,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "miracle": (
         6,
         """不节食 不反弹 躺瘦 月瘦 祛斑 丰胸 增高 根治 包治 特效药 无效退款 一个疗程 包过 保过
-        包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证""",
+        包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证 押题 内部押题 内部资料 原题 保证抢到
+        不过退款 不过全额退款 不过退费 保过协议""",
     ),
     "cta": (
         5,
@@ -146,18 +149,19 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         联系电话 加我v 绿泡泡 +vx +wx +q 咨询 电话 进裙 加裙 看我朋友圈 朋友圈有 看朋友圈
         嘀嘀我 dd我 扣1领 扣1送 扣1免费 进群领 进裙领 加群领 入群领 私信 联系助理 添加客服 加客服
         拉你进 拉群 私信回复 订购电话 热线 打电话 找我 找我们 留言 了解请 欢迎咨询 有意的
-        想做的 想了解的 要的私 要的滴 要的加""",
+        想做的 想了解的 要的私 要的滴 要的加 扣1 要的扣 要的联系 联系""",
     ),
     "price": (
         3,
-        "低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要 仅需 原价 价更优惠 拿优惠",
+        """低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要 仅需 原价 价更优惠
+        拿优惠 加价 半价 面议 价格面议""",
     ),
     # Selling talk: addressing "you" with a service, a problem made light of. Innocent
     # alone ("我帮你看看"), it weighs with an offer or a call to contact.
     "pitch": (
         3,
         """帮你 帮您 为你 为您 替你 替您 带你 包你 让你 专业团队 我们团队 一站式 别怕 不用怕
-        不用愁 有救了 告别 上门""",
+        不用愁 有救了 告别 上门 保证""",
     ),
     # Money-trouble words: members talk about debts too; with a pitch or a call to contact
     # they are a loan or debt-negotiation ad.
@@ -170,6 +174,11 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
 # Call-to-action words that only name the phone: they add nothing to a phone number itself
 # ("王老师的电话是139…吗" is a member asking, not an ad).
 PHONE_WORDS = frozenset({"电话", "电话咨询", "咨询电话", "联系电话", "订购电话", "热线", "打电话"})
+# Calls to contact that address whoever wants something: an offer is implied.
+SOLICITING = frozenset(
+    """有意者 有意向 有意的 有需要的 需要的私 需要的扫 需要的联系 感兴趣的 想了解的 想做的 要的私
+    要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号""".split()
+)
 # Offer categories: what the message is selling (a call to action alone sells nothing).
 OFFERS = frozenset(
     {
@@ -201,6 +210,7 @@ _PRICE = re.compile(
     rf"|(?:只要|仅需|仅售|特价|售价|原价|现价|学费|拿货价)\s*{_NUM}"
     rf"|{_CN_SUM}\s*(?:元|块)|(?:一|每)\s*{_UNIT}\s*{_CN_SUM}(?![\u4e00-\u9fff])"
     rf"|{_CN_SUM}\s*(?:一|每)\s*{_UNIT}|(?<![\u4e00-\u9fff])[二三四五六七八九]\s*折(?!腾)"
+    r"|[一二三四五六七八九十]块[一二三四五六七八九](?![块\u4e00-\u9fff])|[二三四五六七八九]块[一二三四五六七八九]"
 )
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
@@ -209,7 +219,7 @@ _FOLLOWER = re.compile(
 # 代 + a service verb: 代写, 代购, 代运营, 代打卡 ... but not 现代, 时代, 代码, 代表, 代替
 _PROXY = re.compile(
     r"(?<![现时年古近当一二三四后历世换替取])代(?:写|购|发|刷|考|练|做|拍|跑|还|课|运营|种|养|办"
-    r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背)"
+    r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背|订|钓|买)"
     r"|\d+\s*字?起接|帮(?:你|您)刷|(?:专业|提供)[^，。,.!?？！]{0,6}(?:服务|代)"
 )
 # Farm produce sold by its grower: "自家养的蜂蜜", "自家种的橙子", "农户自产".
@@ -226,6 +236,8 @@ _JOB_FEE = re.compile(
     r"|工本费|入职费|激活费|手续费|资料费|体检费|报名费)"
 )
 _JOB_CONTEXT = re.compile(r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资")
+# Guarantees a seller cannot give: "不过全额退款", "无效退费".
+_REFUND_PROMISE = re.compile(r"(?:不过|无效|过不了|没效果|不成功)[^，。,.!?？！]{0,3}退(?:款|费|钱)")
 # A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
 _STORY = re.compile(
     r"(?:以前|之前|曾经|当年|那时候?|那会儿?|年轻时|小时候|刚毕业|后来|去年|前年|"
@@ -466,6 +478,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
     ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
     ("goods", _FARM, 5, re.compile("自家")),
+    ("miracle", _REFUND_PROMISE, 6, re.compile("退")),
 )
 
 
@@ -475,9 +488,10 @@ def combine(
     """Structural signals plus word categories; a category counts once, plus a little per
     further distinct word, so five side-job words weigh more than one but not five times.
 
-    Then the interactions: a price with a call to contact privately is a sale (+4); words
-    that only name the phone add nothing to a phone number; a first-person story of the
-    past with no call to contact, no price and no hard evidence is not an offer (-6).
+    Then the interactions: a price with a call to contact privately is a sale (+4); a call
+    to contact adds nothing to a phone number unless something is on offer; a first-person
+    story of the past with no call to contact, no price and no hard evidence is not an
+    offer (-6).
     """
     by_code: dict[str, Signal] = {}
     for signal in signals:
@@ -485,7 +499,14 @@ def combine(
         if previous is None or signal.points > previous.points:
             by_code[signal.code] = signal
     if "phone" in by_code and "cta" in word_hits:
-        calls = [w for w in word_hits["cta"] if w not in PHONE_WORDS]
+        # words that only name the phone add nothing to it; and with nothing on offer, any
+        # call to contact is about that number ("教练电话 137…，想上课的直接联系他")
+        offered = bool(
+            OFFERS.intersection(word_hits)
+            or OFFERS.intersection(by_code)
+            or SOLICITING.intersection(word_hits["cta"])
+        )
+        calls = [w for w in word_hits["cta"] if w not in PHONE_WORDS and offered]
         word_hits = {k: v for k, v in word_hits.items() if k != "cta"}
         if calls:
             word_hits["cta"] = calls
