@@ -185,22 +185,22 @@ def domain_affinity(theme: ThemeSettings) -> dict[str, float]:
     Each keyword (and each word of the name) scores its best match in the domain: it IS a
     domain word, or mostly consists of one ("健身房" and "健身"), 1.0 (0.5 for a weak
     word); a partial overlap either way ("蛋糕" inside "蛋糕店") 0.5. Each domain word in the
-    description or the examples adds 0.5. Generic: nothing here names a community.
+    description or the examples adds 0.5. When the theme has keywords, one of them must
+    belong to the domain. Generic: nothing here names a community.
     """
-    terms = {
-        t
-        for t in (
-            *(unicodedata.normalize("NFKC", k).lower().strip() for k in theme.keywords),
-            *(t for t in theme_tokens(theme.name) if _content_word(t)),
-        )
-        if len(t) >= 2
+    keywords = {
+        k
+        for k in (unicodedata.normalize("NFKC", k).lower().strip() for k in theme.keywords)
+        if len(k) >= 2
     }
+    terms = keywords | {t for t in theme_tokens(theme.name) if _content_word(t) and len(t) >= 2}
     loose = normalize(" ".join((theme.description, *theme.examples)))
     scores: dict[str, float] = {}
     for domain in DOMAINS:
         strong = [w for w in words(domain.strong) if len(w) >= 2]
         weak = [w for w in words(domain.weak) if len(w) >= 2]
         score = 0.0
+        by_keyword = False
         for term in terms:
             best = 0.0
             for word in strong:
@@ -212,6 +212,11 @@ def domain_affinity(theme: ThemeSettings) -> dict[str, float]:
             if best == 0.0 and term in weak:
                 best = 0.5
             score += best
+            by_keyword = by_keyword or (best > 0 and term in keywords)
+        if keywords and not by_keyword:
+            # the name and description set the scene ("幸福小区团购群" is about buying,
+            # not about the neighbourhood): a field no keyword belongs to is not the theme's
+            continue
         score += 0.5 * sum(1 for word in strong if word in loose and word not in terms)
         if score:
             scores[domain.name] = score
@@ -532,9 +537,11 @@ class TopicClassifier:
             for char in sorted(loose)[: int(CHAR_CAP / W_CHAR + 0.5)]:
                 themes.setdefault(char, (W_CHAR, "char"))
         theme = sum(w for w, _ in themes.values())
-        if theme > 0 and domains:
+        if domains and any(src != "char" for _, src in themes.values()):
+            # a complaint about a theme matter is about the theme (a loose character of a
+            # theme word, "错" of 报错, does not make one)
             for name in _FEELINGS.intersection(domains):
-                del domains[name]  # a complaint about a theme matter is about the theme
+                del domains[name]
         off = sum(sum(ws.values()) for ws in domains.values())
         need = OFF_MIN + (THEMED_EXTRA + theme if theme > 0 else 0.0)
         phrases: set[str] = set()

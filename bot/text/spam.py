@@ -175,10 +175,9 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
 # ("王老师的电话是139…吗" is a member asking, not an ad).
 PHONE_WORDS = frozenset({"电话", "电话咨询", "咨询电话", "联系电话", "订购电话", "热线", "打电话"})
 # Calls to contact that address whoever wants something: an offer is implied.
-SOLICITING = frozenset(
-    """有意者 有意向 有意的 有需要的 需要的私 需要的扫 需要的联系 感兴趣的 想了解的 想做的 要的私
-    要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号""".split()
-)
+_SOLICITING_WORDS = """有意者 有意向 有意的 有需要的 需要的私 需要的扫 需要的联系 感兴趣的 想了解的
+    想做的 要的私 要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号"""
+SOLICITING = frozenset(_SOLICITING_WORDS.split())
 # Offer categories: what the message is selling (a call to action alone sells nothing).
 OFFERS = frozenset(
     {
@@ -237,7 +236,9 @@ _JOB_FEE = re.compile(
 )
 _JOB_CONTEXT = re.compile(r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资")
 # Guarantees a seller cannot give: "不过全额退款", "无效退费".
-_REFUND_PROMISE = re.compile(r"(?:不过|无效|过不了|没效果|不成功)[^，。,.!?？！]{0,3}退(?:款|费|钱)")
+_REFUND_PROMISE = re.compile(
+    r"(?:不过|无效|过不了|没效果|不成功)[^，。,.!?？！]{0,3}退(?:款|费|钱)"
+)
 # A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
 _STORY = re.compile(
     r"(?:以前|之前|曾经|当年|那时候?|那会儿?|年轻时|小时候|刚毕业|后来|去年|前年|"
