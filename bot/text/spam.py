@@ -198,7 +198,9 @@ STORY_POINTS = -6  # a first-person story of the past, with no call to contact: 
 
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 # a sum in Chinese numerals, not "一块" (together) or "一本": two numerals or a 十/百/千/万
+# (starting where a run of numerals starts: a long run is scanned once, not from each numeral)
 _CN_SUM = (
+    r"(?<![一二两三四五六七八九十百千万])"
     r"(?:[一二两三四五六七八九]?[十百千万][一二两三四五六七八九十百千万]*|[二两三四五六七八九]{2,})"
 )
 _UNIT = r"(?:套|盒|斤|箱|件|瓶|位|期|条|单|份|袋|罐|支|包|台|本|辆|只|双|张|公里)"
