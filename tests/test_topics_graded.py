@@ -142,3 +142,10 @@ def test_the_story_signal_is_explained(writing: TopicClassifier) -> None:
 def test_off_topic_rules(hiking: TopicClassifier, text: str, label: str) -> None:
     verdict = hiking.classify(text)
     assert verdict.label == label, verdict.explain()
+
+
+def test_word_sets_are_call_to_action_words() -> None:
+    from bot.text.spam import PHONE_WORDS, SOLICITING, SPAM_WORDS
+
+    calls = set(SPAM_WORDS["cta"][1].split())
+    assert calls >= SOLICITING | PHONE_WORDS
