@@ -20,6 +20,7 @@ from bot.text.classify import Label, TopicClassifier, Verdict
 from bot.text.spam import Signal
 from handlers.highlights import preview
 from storage.repos.moderation import ModerationRepo
+from storage.session import DbSession
 from storage.uow import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ log = logging.getLogger("groupops.moderation")
 
 PROMO_CONTEXT = timedelta(minutes=10)  # an image this soon after promotional text is judged with it
 PROMO_MIN_POINTS = 5
+PROMO_CALLS = frozenset({"cta"})  # signals that point to a contact the image may carry
 _MAX_PROMO = 50_000
 
 
@@ -131,9 +133,12 @@ class ModerationService:
         )
         if (
             not message.is_image
-            and verdict.label != "spam"
+            and not verdict.hard_evidence
             and verdict.spam_points >= PROMO_MIN_POINTS
+            and any(s.code in PROMO_CALLS for s in verdict.signals)
         ):
+            # "有需要的加我" then an image: the image is the QR code the text points to. A
+            # story with offer words but no call to contact makes no image suspect.
             self._remember_promo(message, verdict)
         return verdict
 
@@ -204,6 +209,20 @@ class ModerationService:
         window = self._windows.get(group_id)
         if window is not None:
             window.clear()
+
+
+async def barred_from_rewards(
+    session: DbSession, group: GroupSettings, at: datetime
+) -> frozenset[str]:
+    """Members of the group with open spam violations at ``at`` (or later): they win no
+    draw or notice red packet and get no payout. Empty when
+    ``nudge.spam.exclude_from_rewards`` is off. The one rule every reward feature asks."""
+    spam = group.nudge.spam
+    if not spam.exclude_from_rewards:
+        return frozenset()
+    since = at - timedelta(days=spam.ladder_window_days)
+    repo = ModerationRepo(session)
+    return frozenset(await repo.open_violators(group.group_id, since, spam.open_after))
 
 
 def moderation_service(deps: ServiceDeps) -> ModerationService:

@@ -1,7 +1,8 @@
 """Lucky draws (抽奖) among today's active members, recorded so they can be audited.
 
 `/抽奖 N名 M分`: candidates are the members who spoke or checked in on the group's local day
-(minus the admin running it, admins when `draw.exclude_admins`, and the bot). The seed is
+(minus the admin running it, admins when `draw.exclude_admins`, the bot, and members with open
+spam violations, see `handlers.moderation.barred_from_rewards`). The seed is
 derived from the draw's start key (the command's message id), and the seed, the sorted
 candidate list, the method and the winners are stored in reward_draws. `pick_winners(seed,
 candidates, n)` re-derives the winners from those stored values.
@@ -23,6 +24,7 @@ from bot.commands import UsageError
 from bot.context import Context
 from bot.settings.rewards import DrawSettings
 from handlers.activity import flushed
+from handlers.moderation import barred_from_rewards
 from storage.models import RewardDraw
 from storage.repos.activity import ActivityRepo
 from storage.repos.rewards import RewardsRepo
@@ -108,6 +110,7 @@ async def run_draw(
                 return None
             spoke = await ActivityRepo(uow.session).active_on_day(group.group_id, day)
             checked = await repo.checked_in_on(group.group_id, day)
+            excluded |= await barred_from_rewards(uow.session, group, at)
             candidates = sorted(
                 m
                 for m in spoke | checked

@@ -2,7 +2,8 @@
 
 `/通知 内容 [前N名] [M分] [限时M分钟]`. A reply is the configured keyword (default 收到).
 Places are taken with a conditional UPDATE (claimed < places), one claim row per member, and
-the closing message (all places taken, or time up) is posted once.
+the closing message (all places taken, or time up) is posted once. Members with open spam
+violations take no place (`handlers.moderation.barred_from_rewards`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow
 from bot.settings.rewards import NoticeSettings
 from handlers.members import remember_member
+from handlers.moderation import barred_from_rewards
 from handlers.rewards_state import OpenNotice, RewardsService, is_notice_reply
 from storage.models import RewardNotice
 from storage.repos.rewards import RewardsRepo
@@ -167,6 +169,8 @@ async def handle_reply(message: Message, ctx: Context) -> Flow:
             repo = RewardsRepo(uow.session)
             if await repo.has_claim(notice.id, member):
                 notice.claimed.add(member)
+                return CONTINUE
+            if member in await barred_from_rewards(uow.session, ctx.group, message.time):
                 return CONTINUE
             if await repo.take_notice_place(notice.id, message.time):
                 await repo.add_claim(notice.id, member, message.message_id, message.time)

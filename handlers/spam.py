@@ -4,16 +4,19 @@ The route runs right after the admin commands. It labels each message (spam / of
 social), logs the decision with its reasons (logger ``groupops.moderation``), feeds the
 group's drift window for nudges, and stops a spam message from reaching other features.
 
-A spam message from a member who is neither an admin nor whitelisted is recorded as a
-violation; the member's n-th violation within ``nudge.spam.ladder_window_days`` takes the
-n-th ladder step: warn (mentioning the sender) → notify admins → ask admins to remove the
-member, quoting the evidence. The bot never removes anyone itself.
+Evidence is graded. A spam message with hard evidence (a contact handle, a phone number, a
+link, a QR code) from a member who is neither an admin nor whitelisted is a public
+violation; the member's n-th within ``nudge.spam.ladder_window_days`` takes the n-th ladder
+step: warn (mentioning the sender) → notify admins → ask admins to remove the member,
+quoting the evidence. The bot never removes anyone itself. Offer words without hard
+evidence are only a note for admins (``/违规``, and ``nudge.spam.review_group``), unless
+the member already had a public step in the window (a repeat offer after a warning).
 
     /白名单 @成员          whitelist a member (their messages are never treated as spam)
     /白名单 移除 @成员     take a member off the whitelist
     /白名单                list the whitelist
     /违规 @成员            a member's spam record
-"""
+    /违规                  the group's latest records, notes included"""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bot.commands import CommandCall, UsageError, command
+from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
@@ -31,10 +35,11 @@ from bot.text.classify import Verdict
 from bot.text.spam import REASON_LABELS
 from handlers.highlights import preview
 from handlers.moderation import ModerationService, log
-from storage.models.moderation import Violation
+from storage.models.moderation import NOTE_ACTION, Violation
 from storage.repos.moderation import ModerationRepo
 
 STEP_NAMES: dict[str, str] = {
+    NOTE_ACTION: "待复核（未公开）",
     "warn": "提醒",
     "notify_admins": "通知管理员",
     "ask_remove": "请求移出",
@@ -76,8 +81,7 @@ async def handle_message(message: Message, ctx: Context) -> Flow:
     )
     if verdict.label == "spam":
         if spam_on and not exempt:
-            await act_on_spam(message, ctx, verdict)
-            return STOP
+            return await act_on_spam(message, ctx, verdict)
         return CONTINUE  # exempt: not spam, and not counted for or against drift
     if nudge_on and not admin:
         moderation.observe(group, message, verdict.label)
@@ -88,7 +92,14 @@ def ladder_step(ladder: list[LadderStep], count: int) -> LadderStep:
     return ladder[min(count, len(ladder)) - 1]
 
 
-async def act_on_spam(message: Message, ctx: Context, verdict: Verdict) -> None:
+async def act_on_spam(message: Message, ctx: Context, verdict: Verdict) -> Flow:
+    """Record a spam message and take the step its evidence allows.
+
+    Public steps (the ladder) need hard evidence -- a contact handle, a phone number, a link,
+    a QR code -- or a repeat offer after a public step within the window. Offer words alone
+    make a note that only admins see (``/违规``, and ``review_group`` when set); the message
+    then goes on like any other, because a member's story may use the same words.
+    """
     group, settings = ctx.group, ctx.group.nudge.spam
     reasons = reason_text(verdict)
     shown = ("[图片] " if message.is_image else "") + preview(message.text, 80)
@@ -97,9 +108,15 @@ async def act_on_spam(message: Message, ctx: Context, verdict: Verdict) -> None:
         async with ctx.uow() as uow:
             repo = ModerationRepo(uow.session)
             if await repo.has_violation(group.group_id, message.message_id):
-                return  # the same message delivered again after a restart
-            count = await repo.count_violations(group.group_id, message.sender_id, since) + 1
-            step = ladder_step(settings.ladder, count)
+                return STOP  # the same message delivered again after a restart
+            public = await repo.count_violations(
+                group.group_id, message.sender_id, since, public_only=True
+            )
+            if verdict.hard_evidence or public:
+                count = public + 1
+                step: str = ladder_step(settings.ladder, count)
+            else:
+                count, step = 0, NOTE_ACTION
             repo.add_violation(
                 Violation(
                     group_id=group.group_id,
@@ -116,10 +133,29 @@ async def act_on_spam(message: Message, ctx: Context, verdict: Verdict) -> None:
             if step == "ask_remove":
                 await uow.session.flush()
                 evidence = await repo.violations(
-                    group.group_id, message.sender_id, settings.evidence_items
+                    group.group_id, message.sender_id, settings.evidence_items, public_only=True
                 )
+            name = ""
+            if step == NOTE_ACTION and settings.review_group is not None:
+                names = await uow.members.names(group.group_id, [message.sender_id])
+                name = names.get(message.sender_id, message.sender_id)
     except IntegrityError:
-        return  # another bot process recorded this message first
+        return STOP  # another bot process recorded this message first
+    if step == NOTE_ACTION:
+        log.warning(
+            "%s %s: possible ad from %s without hard evidence, noted for admins: %s",
+            group.group_id,
+            message.message_id,
+            message.sender_id,
+            verdict.explain(),
+        )
+        if settings.review_group is not None:
+            await ctx.for_group(settings.review_group).say(
+                f"🔎 待复核（群内未提醒）：「{group.name or group.group_id}」的 {name} "
+                f"发了一条疑似广告（识别到：{reasons}，无联系方式等实据）。\n"
+                f"「{shown}」\n在该群发送 /违规 @成员 可查看记录。"
+            )
+        return CONTINUE
     log.warning(
         "%s %s: spam from %s, violation %d, step %s: %s",
         group.group_id,
@@ -152,6 +188,7 @@ async def act_on_spam(message: Message, ctx: Context, verdict: Verdict) -> None:
             ),
         ]
         await ctx.say("\n".join(lines), [message.sender_id, *admins])
+    return STOP
 
 
 # --- admin commands ---------------------------------------------------------------------
@@ -211,19 +248,31 @@ async def cmd_whitelist(call: CommandCall, ctx: Context) -> None:
     await ctx.say(text, list(call.mentions))
 
 
-VIOLATIONS_USAGE = "/违规 @成员"
+VIOLATIONS_USAGE = "/违规 @成员 | /违规"
+RECENT_ITEMS = 10
+
+
+def _record_line(row: Violation, group: GroupSettings, who: str = "") -> str:
+    when = row.created_at.astimezone(group.tz)
+    why = row.reasons.split(" | ", 1)[0]
+    step = STEP_NAMES.get(row.action, row.action)
+    return f"{when:%m-%d %H:%M} {who}{step}（{why}）「{row.excerpt}」"
 
 
 async def cmd_violations(call: CommandCall, ctx: Context) -> None:
-    if len(call.mentions) != 1:
-        raise UsageError("请 @ 一位成员。")
-    target, group = call.mentions[0], ctx.group
+    if len(call.mentions) > 1 or (call.words and not call.mentions):
+        raise UsageError("请 @ 一位成员，或不带参数查看本群最近的记录。")
+    group = ctx.group
+    if not call.mentions:
+        await _recent_violations(call, ctx)
+        return
+    target = call.mentions[0]
     settings = group.nudge.spam
     since = call.message.time - timedelta(days=settings.ladder_window_days)
     async with ctx.uow() as uow:
         repo = ModerationRepo(uow.session)
         total = await repo.total_violations(group.group_id, target)
-        recent = await repo.count_violations(group.group_id, target, since)
+        recent = await repo.count_violations(group.group_id, target, since, public_only=True)
         rows = await repo.violations(group.group_id, target, 5)
         names = await uow.members.names(group.group_id, [target])
     name = names.get(target, target)
@@ -233,15 +282,26 @@ async def cmd_violations(call: CommandCall, ctx: Context) -> None:
         await ctx.reply(call.message, f"{name}{extra} 没有违规记录。")
         return
     lines = [
-        f"📋 {name} 的违规记录：共 {total} 次，近 {settings.ladder_window_days} 天 {recent} 次"
-        + ("（现为白名单成员）" if whitelisted else "")
+        f"📋 {name} 的违规记录：共 {total} 次，近 {settings.ladder_window_days} 天公开处理 "
+        f"{recent} 次" + ("（现为白名单成员）" if whitelisted else "")
     ]
-    for row in rows:
-        when = row.created_at.astimezone(group.tz)
-        why = row.reasons.split(" | ", 1)[0]
-        lines.append(
-            f"{when:%m-%d %H:%M} {STEP_NAMES.get(row.action, row.action)}（{why}）「{row.excerpt}」"
-        )
+    lines.extend(_record_line(row, group) for row in rows)
+    await ctx.reply(call.message, "\n".join(lines))
+
+
+async def _recent_violations(call: CommandCall, ctx: Context) -> None:
+    """The group's latest records, notes included: where admins review what was not shown."""
+    group = ctx.group
+    async with ctx.uow() as uow:
+        rows = await ModerationRepo(uow.session).violations(group.group_id, None, RECENT_ITEMS)
+        names = await uow.members.names(group.group_id, sorted({r.member_id for r in rows}))
+    if not rows:
+        await ctx.reply(call.message, "本群还没有广告记录。")
+        return
+    lines = [f"📋 本群最近 {len(rows)} 条广告记录（「待复核」的仅管理员可见，群内未提醒）："]
+    lines.extend(
+        _record_line(row, group, f"{names.get(row.member_id, row.member_id)} ") for row in rows
+    )
     await ctx.reply(call.message, "\n".join(lines))
 
 
@@ -263,7 +323,7 @@ ROUTES: list[Route[Message]] = [
         ("/违规", "/violations"),
         cmd_violations,
         usage=VIOLATIONS_USAGE,
-        summary="查看成员的广告违规记录",
+        summary="查看成员的广告违规记录，或本群最近的记录（含待复核）",
         admin_only=True,
     ),
     Route("spam.check", Message, _always, handle_message),

@@ -84,3 +84,50 @@ async def test_repository_round_trip(db_url: str) -> None:
             assert await ModerationRepo(u.session).whitelist() == []
     finally:
         await engine.dispose()
+
+
+async def test_open_violators(db_url: str) -> None:
+    """Open: a violation at ask_remove, or min_count public ones, since the window start;
+    notes never count; whitelisted members never are."""
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    records = [
+        ("twice", "warn", 2),
+        ("twice", "notify_admins", 1),
+        ("removal", "ask_remove", 1),  # one is enough
+        ("once", "warn", 1),
+        ("noted", "note", 3),
+        ("noted", "note", 2),
+        ("noted", "warn", 1),  # one public step and two notes: not open
+        ("old", "warn", 50),
+        ("old", "ask_remove", 40),  # outside the window
+        ("forgiven", "ask_remove", 1),  # whitelisted afterwards
+        ("elsewhere", "ask_remove", 1),  # another group
+    ]
+    try:
+        async with uow() as u:
+            repo = ModerationRepo(u.session)
+            for i, (member, action, days) in enumerate(records):
+                repo.add_violation(
+                    Violation(
+                        group_id="other" if member == "elsewhere" else "g",
+                        member_id=member,
+                        message_id=f"m{i}",
+                        excerpt="x",
+                        reasons="r",
+                        score=10,
+                        action=action,
+                        created_at=NOW - timedelta(days=days),
+                    )
+                )
+            await repo.add_whitelisted("g", "forgiven", "admin", NOW)
+        async with uow() as u:
+            repo = ModerationRepo(u.session)
+            since = NOW - timedelta(days=30)
+            assert await repo.open_violators("g", since, 2) == {"twice", "removal"}
+            assert await repo.open_violators("g", since, 1) == {"twice", "removal", "once", "noted"}
+            assert await repo.count_violations("g", "noted", since) == 3
+            assert await repo.count_violations("g", "noted", since, public_only=True) == 1
+    finally:
+        await engine.dispose()

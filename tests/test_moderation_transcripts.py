@@ -93,6 +93,7 @@ async def test_spam_transcript(tmp_path: Path) -> None:
                 ("spammer", "warn"),
                 ("spammer", "notify_admins"),
                 ("spammer", "ask_remove"),
+                ("frank", "note"),
                 ("dave", "warn"),
             ]
     finally:

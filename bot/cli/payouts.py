@@ -6,7 +6,8 @@ Operators who pay real WeChat red packets by hand run
 
 and get one row per (group, member) with the points from /红包 (reward), quizzes (quiz),
 notice red packets (notice) and draws (draw) whose ledger time falls on a local day of the
-group (its own timezone) in [since, until]. Read-only: the database is not migrated, and a
+group (its own timezone) in [since, until]. Members with open spam violations are left out
+(listed on stderr as withheld). Read-only: the database is not migrated, and a
 missing SQLite file or an unmigrated schema is refused (storage/operator.py).
 """
 
@@ -50,8 +51,12 @@ async def collect_payouts(
     since: date,
     until: date | None,
     group: str | None = None,
+    withheld: list[PayoutRow] | None = None,
 ) -> list[PayoutRow]:
-    """Rows sorted by group, then total (highest first), then member id."""
+    """Rows sorted by group, then total (highest first), then member id. Members with open
+    spam violations (from the window before ``since`` on) are left out, and appended to
+    ``withheld`` when given."""
+    from handlers.moderation import barred_from_rewards
     from storage.operator import open_database
     from storage.repos.members import MemberRepo
     from storage.repos.rewards import RewardsRepo
@@ -76,7 +81,15 @@ async def collect_payouts(
                 row = rows[key] = PayoutRow(line.group_id, settings.name, line.member_id)
             row.points[line.kind] += line.delta
         by_group: dict[str, list[str]] = defaultdict(list)
-        for group_id, member_id in rows:
+        barred: dict[str, frozenset[str]] = {}
+        for group_id, member_id in list(rows):
+            if group_id not in barred:
+                barred[group_id] = await barred_from_rewards(session, config.group(group_id), low)
+            if member_id in barred[group_id]:
+                held = rows.pop((group_id, member_id))
+                if withheld is not None:
+                    withheld.append(held)
+                continue
             by_group[group_id].append(member_id)
         for group_id, members in by_group.items():
             names = await MemberRepo(session).names(group_id, members)
@@ -132,10 +145,19 @@ def cmd_payouts(args: argparse.Namespace) -> int:
         print("--until is before --since", file=sys.stderr)
         return 2
     url = resolve_db_url(args.db, config.storage_url)
+    withheld: list[PayoutRow] = []
     try:
-        rows = asyncio.run(collect_payouts(config, url, args.since, args.until, args.group))
+        rows = asyncio.run(
+            collect_payouts(config, url, args.since, args.until, args.group, withheld)
+        )
     except OperatorDatabaseError as exc:
         return report_db_error(exc)
+    for held in sorted(withheld, key=lambda r: (r.group_id, r.member_id)):
+        print(
+            f"withheld: {held.group_id} {held.member_id} ({held.total} points): open spam"
+            " violations (see /违规 in the group; whitelisting clears them)",
+            file=sys.stderr,
+        )
     if args.format == "csv":
         write_csv(rows, sys.stdout)
     else:

@@ -27,6 +27,22 @@ class SpamSettings(Strict):
     ladder: list[LadderStep] = Field(default=["warn", "notify_admins", "ask_remove"], min_length=1)
     ladder_window_days: int = Field(default=30, ge=1, le=3650)
     evidence_items: int = Field(default=3, ge=1, le=10, description="violations quoted to admins")
+    # Offer words without hard evidence (no contact handle, phone number, link or QR code)
+    # are never warned in public: they are recorded as a note for admins (`/违规`), and
+    # posted to this group when set (an admins-only group the bot is in).
+    review_group: str | None = None
+    # Members with open violations win no draw or notice red packet and are left out of
+    # `groupops payouts`: open = a violation at the ask_remove step, or `open_after` public
+    # violations, within `ladder_window_days`. Whitelisting a member clears them.
+    exclude_from_rewards: bool = True
+    open_after: int = Field(default=2, ge=1)
+
+    @field_validator("review_group")
+    @classmethod
+    def _review_group(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("an empty group id (leave review_group out instead)")
+        return value.strip() if value is not None else None
 
     @field_validator("whitelist_domains")
     @classmethod

@@ -76,7 +76,7 @@ THEMED_EXTRA = 0.5
 # Characters too common to stand for a theme on their own.
 _STOP_CHARS = frozenset(
     "的了是在有和与及或就都也还很太吗呢吧啊呀哦么什怎个一不人大小多少上下中日月年天时我你他她它们这那子儿"
-    "学生会家出来去说到要能可对以为后前里外自动互量单用行发心分开方法习复备地得过着看想做好新老"
+    "学生会家出来去说到要能可对以为后前里外自动互量单用行发心分开方法习复备地得过着看想做好新老每"
 )
 SOCIAL_MAX_CHARS = 16
 SCAN_CHARS = 1000  # longer texts are judged on their beginning
@@ -87,8 +87,13 @@ _GROUP_QUESTION = re.compile(
     r"|带[^，。,.!?？！]{1,4}(?:一起)?(?:去|来|参加)"
     r"|(?:几点|在哪|哪里|什么时候)(?:集合|见面|开始|出发|截止|交)"
     r"|(?:群里|群内|咱们群|本群|这个群)[^，。,.!?？！]{0,6}(?:规则|规定|要求|可以|能不能)"
+    r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
 )
 _QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
+# A question, or a choice put to the group ("值不值得入手，还是先买铝架").
+_ASKS_TO_CHOOSE = re.compile(
+    r"[?？]|吗|呢|值不值|要不要|好不好|哪个|哪款|哪家|哪种|哪里|在哪|推荐|还是|求"
+)
 _MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
 _SPACES = re.compile(r"\s+")
 _WECHAT_EMOJI = re.compile(r"\[[^\[\]\s]{1,6}\]")
@@ -118,6 +123,12 @@ class Verdict:
     themes: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (word, source)
     note: str = ""  # for social verdicts
     spam_threshold: int = SPAM_THRESHOLD
+
+    @property
+    def hard_evidence(self) -> bool:
+        """A contact handle, phone number, link or QR code among the spam signals: what a
+        public warning needs (offer words alone are worth a note to admins at most)."""
+        return spam_rules.has_hard_evidence(self.signals)
 
     @cached_property
     def reasons(self) -> tuple[str, ...]:
@@ -174,22 +185,22 @@ def domain_affinity(theme: ThemeSettings) -> dict[str, float]:
     Each keyword (and each word of the name) scores its best match in the domain: it IS a
     domain word, or mostly consists of one ("健身房" and "健身"), 1.0 (0.5 for a weak
     word); a partial overlap either way ("蛋糕" inside "蛋糕店") 0.5. Each domain word in the
-    description or the examples adds 0.5. Generic: nothing here names a community.
+    description or the examples adds 0.5. When the theme has keywords, one of them must
+    belong to the domain. Generic: nothing here names a community.
     """
-    terms = {
-        t
-        for t in (
-            *(unicodedata.normalize("NFKC", k).lower().strip() for k in theme.keywords),
-            *(t for t in theme_tokens(theme.name) if _content_word(t)),
-        )
-        if len(t) >= 2
+    keywords = {
+        k
+        for k in (unicodedata.normalize("NFKC", k).lower().strip() for k in theme.keywords)
+        if len(k) >= 2
     }
+    terms = keywords | {t for t in theme_tokens(theme.name) if _content_word(t) and len(t) >= 2}
     loose = normalize(" ".join((theme.description, *theme.examples)))
     scores: dict[str, float] = {}
     for domain in DOMAINS:
         strong = [w for w in words(domain.strong) if len(w) >= 2]
         weak = [w for w in words(domain.weak) if len(w) >= 2]
         score = 0.0
+        by_keyword = False
         for term in terms:
             best = 0.0
             for word in strong:
@@ -201,6 +212,11 @@ def domain_affinity(theme: ThemeSettings) -> dict[str, float]:
             if best == 0.0 and term in weak:
                 best = 0.5
             score += best
+            by_keyword = by_keyword or (best > 0 and term in keywords)
+        if keywords and not by_keyword:
+            # the name and description set the scene ("幸福小区团购群" is about buying,
+            # not about the neighbourhood): a field no keyword belongs to is not the theme's
+            continue
         score += 0.5 * sum(1 for word in strong if word in loose and word not in terms)
         if score:
             scores[domain.name] = score
@@ -231,6 +247,13 @@ _SOCIAL_RE = re.compile(
     + "|".join(re.escape(w) for w in sorted({*_SOCIAL, *_FILLER}, key=len, reverse=True))
     + ")+$"
 )
+# A welcome: "欢迎小林加入", "欢迎新伙伴入群", "欢迎新拳友" -- a name or a short word, never an
+# invitation to a shop ("欢迎光临", "欢迎咨询").
+_WELCOME_RE = re.compile(
+    r"^(?:热烈)?(?:欢迎)+(?:[\u4e00-\u9fffa-z0-9]{1,8}?(?:加入|入群|进群|来到|回归|回来|入营)"
+    r"(?:本群|我们|大家庭|群聊)?|[\u4e00-\u9fffa-z0-9]{0,4})$"
+)
+_NOT_WELCOME = re.compile(r"光临|咨询|选购|订购|下单|购买|私聊|来电|联系|加我|进店|到店|扫码")
 
 
 def _content_word(token: str) -> bool:
@@ -238,6 +261,32 @@ def _content_word(token: str) -> bool:
     if len(token) < 2 or token in _GENERIC or token in _SOCIAL:
         return False
     return bool(_CJK.search(token)) or (token.isalnum() and not token.isdigit())
+
+
+_FEELINGS = frozenset(d.name for d in DOMAINS if d.feeling)
+SHOPPING = "shopping"
+# Buying is how a member gets a theme item, not a topic of its own: with theme evidence in
+# the message ("在淘宝买的线色差好大" in a knitting group), shopping counts at most this.
+W_SHOPPING_FRAME = 0.5
+
+
+def _shopping_discount(
+    text: str, domains: dict[str, dict[str, float]], phrases: set[str], theme: float
+) -> float:
+    """How much of the shopping domain's points to take back. A question whose only
+    everyday evidence is the wish to buy ("冲锋衣哪个牌子值得买？", "哪里能买到靠谱的苗？")
+    asks about an object the group knows better than any shop: shopping counts nothing. With
+    theme evidence, buying is the frame around a theme item: it counts at most
+    ``W_SHOPPING_FRAME``. Shopping events and platforms (双十一, 淘宝) without theme
+    evidence stay everyday chat."""
+    shopping = domains[SHOPPING]
+    points = sum(shopping.values())
+    strong = any(w >= 1.0 and word not in phrases for word, w in shopping.items())
+    if len(domains) == 1 and not strong and _ASKS_TO_CHOOSE.search(text) is not None:
+        return points
+    if theme > 0 and points > W_SHOPPING_FRAME:
+        return points - W_SHOPPING_FRAME
+    return 0.0
 
 
 class TopicClassifier:
@@ -429,7 +478,15 @@ class TopicClassifier:
         body = _NOT_WORD.sub("", _WECHAT_EMOJI.sub("", text))
         if not body:
             return bool(text)  # emoji, stickers or punctuation only
-        return len(body) <= SOCIAL_MAX_CHARS and _SOCIAL_RE.match(body) is not None
+        if len(body) > SOCIAL_MAX_CHARS:
+            return False
+        if _SOCIAL_RE.match(body) is not None:
+            return True
+        return (
+            body.startswith(("欢迎", "热烈欢迎"))
+            and _WELCOME_RE.match(body) is not None
+            and _NOT_WELCOME.search(body) is None
+        )
 
     def classify(
         self, raw: str, *, is_image: bool = False, context: Signal | None = None
@@ -460,7 +517,7 @@ class TopicClassifier:
         )
         if is_image and context is not None:
             structural.append(Signal("image_after_promo", 10, context.evidence))
-        signals = tuple(spam_rules.combine(structural, spam_words))
+        signals = tuple(spam_rules.combine(structural, spam_words, text))
         points = spam_rules.total(signals)
         threshold = self.spam_threshold
         if points >= threshold:
@@ -480,8 +537,14 @@ class TopicClassifier:
             for char in sorted(loose)[: int(CHAR_CAP / W_CHAR + 0.5)]:
                 themes.setdefault(char, (W_CHAR, "char"))
         theme = sum(w for w, _ in themes.values())
+        if domains and any(src != "char" for _, src in themes.values()):
+            # a complaint about a theme matter is about the theme (a loose character of a
+            # theme word, "错" of 报错, does not make one)
+            for name in _FEELINGS.intersection(domains):
+                del domains[name]
         off = sum(sum(ws.values()) for ws in domains.values())
         need = OFF_MIN + (THEMED_EXTRA + theme if theme > 0 else 0.0)
+        phrases: set[str] = set()
         if theme < VETO and off < need:
             # the phrasing patterns can only change the outcome here
             for name, pattern in self._domain_patterns:
@@ -493,7 +556,10 @@ class TopicClassifier:
                     extra = 1.0 - sum(w for word, w in matched.items() if word in phrase)
                     if extra > 0:
                         matched[phrase] = extra
+                        phrases.add(phrase)
                         off += extra
+        if off >= need and theme < VETO and SHOPPING in domains:
+            off -= _shopping_discount(text, domains, phrases, theme)
         label: Label = "off" if off >= need and theme < VETO else "on"
         if label == "off" and len(text) <= GROUP_QUESTION_MAX_CHARS:
             # a short question about the group's own doings ("带孩子一起去可以吗") is never off

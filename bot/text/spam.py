@@ -1,14 +1,21 @@
 """Spam (ads, 引流, 微商, scams) as a scored rule model with explainable signals.
 
 Each rule that fires adds points and names its evidence. A message is spam at
-``SPAM_THRESHOLD`` points. Strong structural signals (a contact handle with an id, a phone
-number, a short link, a QR code) nearly decide alone; offer words (涨粉, 兼职, 代写...) only
-together with another signal, because members talk about such things innocently too
-("公众号涨粉好慢" in a writing group is not an ad).
+``SPAM_THRESHOLD`` points. Evidence is graded:
+
+- hard evidence (``HARD_EVIDENCE``): a contact handle with an id, a phone number (also in
+  Chinese, capital, circled, full-width, spaced or masked digits), a link, a QR code, an
+  operator's ad word. Only hard evidence (or a repeat offer after a public warning, which
+  the handler knows) may lead to a public step.
+- offer vocabulary: 涨粉, 兼职, 代写, loans, health products, farm/factory goods, prices,
+  calls to contact privately... Several together can make a message spam, but alone they
+  are worth at most a private note to admins, because members talk about such things
+  innocently too ("公众号涨粉好慢" in a writing group, a story of a past side job).
 
 Word categories are matched by the classifier's single lexicon scan (``SPAM_WORDS``);
-structural signals are regular expressions here (``structural_signals``).
-"""
+structural signals are regular expressions here (``structural_signals``); ``combine``
+weighs them together (a price with a call to contact privately is a sale; a first-person
+story with no call to contact is not an offer)."""
 
 from __future__ import annotations
 
@@ -28,13 +35,13 @@ class Signal:
     evidence: str  # the text that fired the rule
 
     def __str__(self) -> str:
-        return f"{self.code}+{self.points}({self.evidence})"
+        return f"{self.code}{self.points:+d}({self.evidence})"
 
 
 # What each signal means, in the member-facing language.
 REASON_LABELS: dict[str, str] = {
     "contact": "留联系方式",
-    "phone": "手机号",
+    "phone": "电话号码",
     "short_link": "短链接",
     "shop_link": "购物助力链接",
     "link": "外部链接",
@@ -42,56 +49,97 @@ REASON_LABELS: dict[str, str] = {
     "image_after_promo": "推广文字后发图",
     "follower": "涨粉刷量",
     "sidejob": "兼职副业招募",
-    "proxy": "代写代购/微商",
+    "job_fee": "招工先收费",
+    "proxy": "代写代办/代运营",
     "goods": "售卖商品",
+    "shop": "购物平台",
     "bait": "福利诱导",
     "bargain": "砍一刀/助力",
-    "scam": "刷单返利",
+    "scam": "刷单返利/投资诱导",
+    "loan": "贷款/债务协商",
+    "health": "保健品/疗效宣传",
     "miracle": "夸大宣传",
     "cta": "引导私聊/扫码",
     "price": "报价",
+    "pitch": "推销话术",
+    "debt": "借贷话题",
+    "sale": "报价并引导私聊",
+    "story": "个人经历",
     "operator": "管理员设置的广告词",
 }
+
+# Signals that are hard evidence of an ad: something a reader can contact or open. Only
+# these (or a repeat offer after a public warning) may lead to a public step.
+HARD_EVIDENCE = frozenset(
+    {"contact", "phone", "short_link", "shop_link", "link", "qr", "image_after_promo", "operator"}
+)
 
 # category -> (points for the first word, words). Lower case; matched as substrings.
 SPAM_WORDS: dict[str, tuple[int, str]] = {
     "follower": (
         7,
         """涨粉 刷粉 买粉 活粉 真人粉 僵尸粉 真粉 刷阅读 刷量 刷赞 刷点赞 刷播放 刷评论 刷关注
-        刷流量 刷浏览 真人关注 互粉 互关 互赞 粉丝量 千粉 万粉 点赞关注 涨赞""",
+        刷流量 刷浏览 真人关注 互粉 互关 互赞 粉丝量 千粉 万粉 点赞关注 涨赞 破千粉 破万粉""",
     ),
     "sidejob": (
         6,
         """兼职 日结 一单一结 宝妈 手机操作 动动手指 副业 躺赚 日赚 日入 月入 轻松赚 零投入
         零成本 零门槛 招代理 代理加盟 加盟 被动收入 在家赚 在家就能 足不出户 时间自由 收入可观
-        学生党 招募 招聘 有手就行""",
+        学生党 招募 招聘 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
+        手机就能做 诚招 招学徒 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪 底薪
+        包吃住""",
     ),
-    "proxy": (7, "微商 专业代"),
+    "proxy": (
+        7,
+        """微商 专业代 代运营 包原创 原创保证 保证原创 包涨粉 起号 陪跑 铺量 素人铺量 包教包会
+        承接 接单 代办""",
+    ),
     "goods": (
         5,
         """高仿 原单 工厂直销 厂家直销 一手货源 货源 批发 正品 全网最低 出售 低价出 清仓
-        甩卖 秒杀价 现货 接单 低价""",
+        甩卖 秒杀价 现货 低价 厂家直发 厂家直供 工厂价 出厂价 源头工厂 一件代发 拿货价
+        产地直发 产地直供 原产地 基地直供 现摘现发 现摘 现挖 农户自产 农家自产 自家果园
+        自家茶园 自家种植 农家 土鸡蛋 散养 专卖 纯正 无添加 买一送一 买二送一 买三送一
+        不甜包退 包退 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
+        打包带走""",
     ),
+    "shop": (3, "拼多多 拼夕夕 拼xx 拼dd pdd"),
     "bait": (
         5,
         """限时福利 【福利】 福利来了 免费领 免费送 领红包 领取红包 先到先得 名额有限 仅限今天
         速来 速抢 大礼包 礼包 不是梦 大额券 内部券 优惠券群 进群领 进裙领 加群领 入群领 免费领取 领取资料
-        领取教程 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量""",
+        领取教程 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量 免费听 发红包 福利群 新群
+        看过来 转发到 截图给我 集赞 转发朋友圈""",
     ),
     "bargain": (
         8,
-        """砍一刀 帮我砍 帮忙砍 砍价 助力 帮我投 投一票 拼多多 拼夕夕 拼xx 拼dd pdd 帮忙点一下
-        多多助力""",
+        """砍一刀 帮我砍 帮忙砍 砍价 助力 帮我投 投一票 帮忙点一下 多多助力""",
     ),
     "scam": (
         8,
         """刷单 返利 返现 网赚 稳赚 高回报 投资回报 带你赚钱 带你理财 稳赚不赔 保本 内幕消息
-        荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt""",
+        荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt 内部消息
+        必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资""",
+    ),
+    "loan": (
+        8,
+        """停息挂账 协商还款 协商分期 延期还款 协商延期 分期还款 债务优化 债务重组 征信修复
+        修复征信 征信花 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
+        无担保 免抵押 低息 信用贷 凭身份证 只还本金 减免违约金 减免利息 逾期不用怕 法务团队
+        急用钱 手机就能借 额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款""",
+    ),
+    "health": (
+        6,
+        """降三高 降血糖 降血压 降血脂 降尿酸 清理血管 软化血管 疏通血管 增强免疫力 提高免疫力
+        调理身体 祖传 秘方 偏方 保健品 益生菌 酵素 鱼油 孢子粉 纳豆激酶 叶黄素 胶原蛋白肽
+        护肝片 磁疗 理疗仪 排毒 养颜 抗衰老 一瓶顶 药到病除 无副作用 纯中药 中药调理 见效快
+        三天见效 软胶囊""",
     ),
     "miracle": (
         6,
         """不节食 不反弹 躺瘦 月瘦 祛斑 丰胸 增高 根治 包治 特效药 无效退款 一个疗程 包过 保过
-        包就业 保分 包拿证 包上岸 包通过""",
+        包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证 押题 内部押题 内部资料 原题 保证抢到
+        不过退款 不过全额退款 不过退费 保过协议""",
     ),
     "cta": (
         5,
@@ -99,29 +147,113 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         有需要的 需要的私 需要的扫 需要的联系 详情咨询 戳我 滴滴我 进群 加群 扫码 扫一扫 二维码
         看主页 主页有 主页联系 点我头像 点头像 看我头像 头像联系 同号 详聊 详询 电话咨询 咨询电话
         联系电话 加我v 绿泡泡 +vx +wx +q 咨询 电话 进裙 加裙 看我朋友圈 朋友圈有 看朋友圈
-        嘀嘀我 dd我 扣1领 扣1送 扣1免费 进群领 进裙领 加群领 入群领""",
+        嘀嘀我 dd我 扣1领 扣1送 扣1免费 进群领 进裙领 加群领 入群领 私信 联系助理 添加客服 加客服
+        拉你进 拉群 私信回复 订购电话 热线 打电话 找我 找我们 留言 了解请 欢迎咨询 有意的
+        想做的 想了解的 要的私 要的滴 要的加 扣1 要的扣 要的联系 联系""",
     ),
-    "price": (3, "低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要"),
+    "price": (
+        3,
+        """低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要 仅需 原价 价更优惠
+        拿优惠 加价 半价 面议 价格面议""",
+    ),
+    # Selling talk: addressing "you" with a service, a problem made light of. Innocent
+    # alone ("我帮你看看"), it weighs with an offer or a call to contact.
+    "pitch": (
+        3,
+        """帮你 帮您 为你 为您 替你 替您 带你 包你 让你 专业团队 我们团队 一站式 别怕 不用怕
+        不用愁 有救了 告别 上门 保证""",
+    ),
+    # Money-trouble words: members talk about debts too; with a pitch or a call to contact
+    # they are a loan or debt-negotiation ad.
+    "debt": (
+        3,
+        """逾期 负债 欠款 网贷 信用卡 征信 借呗 花呗 贷款 首付 流水 分期 催收 利息 银行
+        车贷 房贷 借钱""",
+    ),
 }
+# Call-to-action words that only name the phone: they add nothing to a phone number itself
+# ("王老师的电话是139…吗" is a member asking, not an ad).
+PHONE_WORDS = frozenset({"电话", "电话咨询", "咨询电话", "联系电话", "订购电话", "热线", "打电话"})
+# Calls to contact that address whoever wants something: an offer is implied.
+_SOLICITING_WORDS = """有意者 有意向 有意的 有需要的 需要的私 需要的扫 需要的联系 感兴趣的 想了解的
+    想做的 要的私 要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号"""
+SOLICITING = frozenset(_SOLICITING_WORDS.split())
+# Offer categories: what the message is selling (a call to action alone sells nothing).
+OFFERS = frozenset(
+    {
+        "follower",
+        "sidejob",
+        "proxy",
+        "goods",
+        "bait",
+        "scam",
+        "loan",
+        "health",
+        "miracle",
+        "job_fee",
+    }
+)
+SALE_POINTS = 4  # a price together with a call to contact privately: a sale
+STORY_POINTS = -6  # a first-person story of the past, with no call to contact: not an offer
 
-_PRICE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块|rmb)|[¥￥]\s*\d+|(?<!\d)\d\s*折")
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
+# a sum in Chinese numerals, not "一块" (together) or "一本": two numerals or a 十/百/千/万
+# (starting where a run of numerals starts: a long run is scanned once, not from each numeral)
+_CN_SUM = (
+    r"(?<![一二两三四五六七八九十百千万])"
+    r"(?:[一二两三四五六七八九]?[十百千万][一二两三四五六七八九十百千万]*|[二两三四五六七八九]{2,})"
+)
+_UNIT = r"(?:套|盒|斤|箱|件|瓶|位|期|条|单|份|袋|罐|支|包|台|本|辆|只|双|张|公里)"
+_PRICE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:元|块|rmb)|[¥￥]\s*\d+|(?<!\d)\d\s*折"
+    rf"|\d+(?:\.\d+)?\s*(?:一|/|每)\s*{_UNIT}"
+    rf"|(?:一|每|/)\s*{_UNIT}\s*(?:(?:只要|仅需|仅|才)\s*{_NUM}|\d+(?:\.\d+)?)"
+    rf"|(?:只要|仅需|仅售|特价|售价|原价|现价|学费|拿货价)\s*{_NUM}"
+    rf"|{_CN_SUM}\s*(?:元|块)|(?:一|每)\s*{_UNIT}\s*{_CN_SUM}(?![\u4e00-\u9fff])"
+    rf"|{_CN_SUM}\s*(?:一|每)\s*{_UNIT}|(?<![\u4e00-\u9fff])[二三四五六七八九]\s*折(?!腾)"
+    r"|[一二三四五六七八九十]块[一二三四五六七八九](?![块\u4e00-\u9fff])|[二三四五六七八九]块[一二三四五六七八九]"
+)
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
     r"|(?:\d+|[一两几千万百])(?:千|万|百)?\s*个?(?:粉|赞|关注)\s*(?:只要|仅需|\d)"
 )
+# 代 + a service verb: 代写, 代购, 代运营, 代打卡 ... but not 现代, 时代, 代码, 代表, 代替
 _PROXY = re.compile(
-    r"(?<![现时年古近当一二三四后历世换替取])代(?:写|购|发|刷|考|练|做|拍|跑|还|课)"
+    r"(?<![现时年古近当一二三四后历世换替取])代(?:写|购|发|刷|考|练|做|拍|跑|还|课|运营|种|养|办"
+    r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背|订|钓|买)"
+    r"|\d+\s*字?起接|帮(?:你|您)刷|(?:专业|提供)[^，。,.!?？！]{0,6}(?:服务|代)"
 )
-_MIRACLE = re.compile(r"(?:月|周|天|一个月)瘦\s*\d+\s*(?:斤|公斤|kg)")
+# Farm produce sold by its grower: "自家养的蜂蜜", "自家种的橙子", "农户自产".
+_FARM = re.compile(r"自家(?:种|养|产|做|酿|晒|腌|榨|炒|果园|茶园|地里)")
+_MIRACLE = re.compile(
+    r"(?:月|周|天|一个月)瘦\s*\d+\s*(?:斤|公斤|kg)|瘦\s*[十二三四五六七八九]+\s*斤"
+)
 _BAIT = re.compile(
     r"价值\s*\d+\s*元|前\s*\d+\s*名|日赚\s*\d+|月入\s*(?:\d+|过万|上万)|(?<![\d.])0\s*元"
 )
+# A job that asks for money first: "入职先交会员费99", "先交材料押金两百".
+_JOB_FEE = re.compile(
+    r"(?:交|付|缴|收)[^，。,.!?？！]{0,8}(?:押金|保证金|会员费|会费|入会费|培训费|材料费|服装费"
+    r"|工本费|入职费|激活费|手续费|资料费|体检费|报名费)"
+)
+_JOB_CONTEXT = re.compile(r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资")
+# Guarantees a seller cannot give: "不过全额退款", "无效退费".
+_REFUND_PROMISE = re.compile(
+    r"(?:不过|无效|过不了|没效果|不成功)[^，。,.!?？！]{0,3}退(?:款|费|钱)"
+)
+# A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
+_STORY = re.compile(
+    r"(?:以前|之前|曾经|当年|那时候?|那会儿?|年轻时|小时候|刚毕业|后来|去年|前年|"
+    r"做过|干过|当过|待过|打过|试过)"
+)
+_FIRST_PERSON = re.compile(r"我|俺")
 
 _ID = r"[a-z0-9][a-z0-9_\-]{4,29}"
 _SEP = r"[\s:：+_\-]*"
 _HANDLE = re.compile(
     # a named messenger, then an id: "vx：abc123", "微信 wx888999", "Q号 889977665"
-    r"(?:(?<![a-z0-9])(?:vx|wx|v x|w x|wechat|weixin|qq|q q|q号|v号|v信|vx号|wx号)|微信号?|威信|薇信|徽信|维信|威芯|薇芯|微芯|维芯|v芯|卫信"
+    r"(?:(?<![a-z0-9])(?:vx|wx|v x|w x|wechat|weixin|wei xin|weixin号|qq|q q|q号|v号|v信|vx号"
+    r"|wx号)|微信号?|威信|薇信|徽信|维信|威芯|薇芯|微芯|维芯|v芯|卫信|wei信|微x|薇x"
     r"|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)\s*(?:号|群|号码)?"
     + _SEP
     + r"(?P<id>"
@@ -138,11 +270,23 @@ _HANDLE = re.compile(
     + _ID
     + ")"
     + r"|(?<![a-z0-9])[vq](?P<digits>\d{5,12})(?![a-z0-9])"
+    # a single messenger character, a colon, an id with a digit: "微：che_bao_66"
+    + r"|[微薇威扣企](?:\s*[:：]\s*)(?P<id4>(?=[a-z_\-]*\d)"
+    + _ID
+    + ")"
 )
 _PHONE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+# Numbers meant to be called that are not mobile numbers: 400/800 hotlines and landlines
+# with an area code ("0571 8888 6666").
+_HOTLINE = re.compile(r"(?<!\d)(?:[48]00\d{7}|0[1-9]\d{1,2}\d{7,8})(?!\d)")
+# A mobile number with some digits masked: "138****6789", "152xxxx8890".
+_MASKED_PHONE = re.compile(r"(?<![\d*])1[3-9]\d(?:\d|[*x×#]){4}\d{4}(?!\d)")
+_MASK = re.compile(r"[*x×#]")
 _DIGIT = re.compile(r"\d")
 _LATIN = re.compile(r"[a-z]")
-_DIGIT_GAPS = re.compile(r"(?<=\d)[\s\-]+(?=\d)")
+_DIGIT_GAPS = re.compile(r"(?<=[\d*])[\s\-_.·/~]+(?=[\d*])")
+# Letters and digits spaced apart so that a filter does not see the id ("f i t 6 6 8").
+_ALNUM_GAPS = re.compile(r"(?<=[a-z0-9])\s+(?=\d|[a-z](?![a-z]))")
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s，。！？、）)]+"
     r"|(?<![@\w.])(?:[a-z0-9][a-z0-9\-]*\.)+(?:cn|com|net|org|cc|top|xyz|me|io|ly|im|vip|club|site"
@@ -166,10 +310,19 @@ def has_disguised_digits(raw: str) -> bool:
     return not raw.isascii() and _DISGUISED_DIGITS.search(raw) is not None
 
 
-_CN_DIGITS = str.maketrans(
-    "零〇幺一二三四五六七八九壹贰叁肆伍陆柒捌玖两", "001123456789123456789" + "2"
-)
-_CN_DIGIT_RUN = re.compile("[零〇幺一二三四五六七八九壹贰叁肆伍陆柒捌玖两]{7,}")
+_CN_NUMERALS = "零〇幺一二三四五六七八九壹贰叁肆伍陆柒捌玖两"
+_CN_DIGITS = str.maketrans(_CN_NUMERALS, "001123456789123456789" + "2")
+# Seven or more digits, some of them Chinese or capital numerals, possibly spaced: a number
+# spelled out ("一三八 零五七一 二六九四", "壹捌陆 贰贰叁叁 肆肆伍伍", "400-八八八-六六六六").
+_CN_DIGIT_RUN = re.compile(f"[{_CN_NUMERALS}0-9](?:[\\s\\-_.·]*[{_CN_NUMERALS}0-9]){{6,}}")
+_CN_NUMERAL = re.compile(f"[{_CN_NUMERALS}]")
+
+
+def _spell_out(found: re.Match[str]) -> str:
+    run = found.group(0)
+    if _CN_NUMERAL.search(run) is None:
+        return run
+    return re.sub(r"[\s\-_.·]+", "", run).translate(_CN_DIGITS)
 
 
 _FOLDABLE = re.compile("[\u2795\u271a\ufe62\u2719]|" + _DECORATION.pattern)
@@ -238,6 +391,23 @@ def host_in(host: str, domains: Iterable[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+def _phone(compact: str, disguised: bool) -> Signal | None:
+    """A number meant to be called: mobile (plain, spaced, in Chinese or capital numerals,
+    circled or full-width, masked), a hotline or a landline. ``compact``: the text without
+    links, numbers spelled out, gaps between digits removed."""
+    found = _PHONE.search(compact)
+    if found is not None:
+        # a number in disguised digits is meant to slip past filters
+        return Signal("phone", 10 if disguised else 8, found.group(0))
+    found = _MASKED_PHONE.search(compact)
+    if found is not None and _MASK.search(found.group(0)) is not None:
+        return Signal("phone", 10, found.group(0))
+    found = _HOTLINE.search(compact)
+    if found is not None:
+        return Signal("phone", 8 if disguised else 6, found.group(0))
+    return None
+
+
 def structural_signals(
     text: str,
     whitelist_domains: Sequence[str],
@@ -251,11 +421,6 @@ def structural_signals(
     digits in circled, keycap or full-width form (see ``has_disguised_digits``).
     """
     out: list[Signal] = []
-    if _CN_DIGIT_RUN.search(text) is not None:
-        # "一三八一二三四五六七八", "幺三九…": numbers spelled in Chinese digits
-        text = _CN_DIGIT_RUN.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
-        disguised = True
-    has_digit = _DIGIT.search(text) is not None
     rest = text
     if "." in text:
         for found in _URL.finditer(text):
@@ -270,23 +435,28 @@ def structural_signals(
             else:
                 out.append(Signal("link", 4, url))
         rest = _URL.sub(" ", text)
+    if _CN_NUMERAL.search(rest) is not None:
+        spelled = _CN_DIGIT_RUN.sub(_spell_out, rest)
+        if spelled != rest:
+            rest, disguised = spelled, True
+    has_digit = _DIGIT.search(rest) is not None
     if has_digit or _LATIN.search(rest) is not None:
-        compact = _DIGIT_GAPS.sub("", rest)
+        compact = _ALNUM_GAPS.sub("", _DIGIT_GAPS.sub("", rest))
         for found in _HANDLE.finditer(compact):
             ident = (
                 found.group("id")
                 or found.group("id2")
                 or found.group("id3")
+                or found.group("id4")
                 or found.group("digits")
             )
             if any(c.isdigit() for c in ident) or len(ident) >= 6:
                 out.append(Signal("contact", 10, found.group(0).strip()))
                 break
-        if has_digit:
-            phone = _PHONE.search(compact)
-            if phone is not None and not any(s.code == "contact" for s in out):
-                # a phone number in disguised digits is meant to slip past filters
-                out.append(Signal("phone", 10 if disguised else 8, phone.group(0)))
+        if has_digit and not any(s.code == "contact" for s in out):
+            phone = _phone(_DIGIT_GAPS.sub("", rest), disguised)
+            if phone is not None:
+                out.append(phone)
     if is_image:
         qr = _QR_WORDS.search(text)
         if qr is not None:
@@ -296,29 +466,53 @@ def structural_signals(
             continue  # the pattern cannot match: skip the costlier expression
         hit = pattern.search(text)
         if hit is not None:
+            if code == "job_fee" and _JOB_CONTEXT.search(text) is None:
+                continue  # a fee without a job offer ("报名费多少") is no job scam
             out.append(Signal(code, points, hit.group(0)))
     return out
 
 
 # (code, pattern, points, a cheap expression the text must match for the pattern to)
 _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
-    ("price", _PRICE, 3, re.compile("元|块|rmb|¥|￥|折")),
+    ("price", _PRICE, 3, re.compile("元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千")),
     ("follower", _FOLLOWER, 7, re.compile("粉|赞|关注|播放|阅读")),
-    ("proxy", _PROXY, 7, re.compile("代")),
+    ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供")),
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
+    ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
+    ("goods", _FARM, 5, re.compile("自家")),
+    ("miracle", _REFUND_PROMISE, 6, re.compile("退")),
 )
 
 
-def combine(signals: Iterable[Signal], word_hits: dict[str, list[str]]) -> list[Signal]:
+def combine(
+    signals: Iterable[Signal], word_hits: dict[str, list[str]], text: str = ""
+) -> list[Signal]:
     """Structural signals plus word categories; a category counts once, plus a little per
-    further distinct word, so five side-job words weigh more than one but not five times."""
-    out: list[Signal] = []
+    further distinct word, so five side-job words weigh more than one but not five times.
+
+    Then the interactions: a price with a call to contact privately is a sale (+4); a call
+    to contact adds nothing to a phone number unless something is on offer; a first-person
+    story of the past with no call to contact, no price and no hard evidence is not an
+    offer (-6).
+    """
     by_code: dict[str, Signal] = {}
     for signal in signals:
         previous = by_code.get(signal.code)
         if previous is None or signal.points > previous.points:
             by_code[signal.code] = signal
+    if "phone" in by_code and "cta" in word_hits:
+        # words that only name the phone add nothing to it; and with nothing on offer, any
+        # call to contact is about that number ("教练电话 137…，想上课的直接联系他")
+        offered = bool(
+            OFFERS.intersection(word_hits)
+            or OFFERS.intersection(by_code)
+            or SOLICITING.intersection(word_hits["cta"])
+        )
+        calls = [w for w in word_hits["cta"] if w not in PHONE_WORDS and offered]
+        word_hits = {k: v for k, v in word_hits.items() if k != "cta"}
+        if calls:
+            word_hits["cta"] = calls
     for code, hits in word_hits.items():
         base = SPAM_WORDS[code][0] if code in SPAM_WORDS else 10
         previous = by_code.get(code)
@@ -329,9 +523,24 @@ def combine(signals: Iterable[Signal], word_hits: dict[str, list[str]]) -> list[
         else:
             extra = min(len(distinct) - 1, EXTRA_HIT_CAP) * EXTRA_HIT_POINTS
             by_code[code] = Signal(code, base + extra, "、".join(distinct[:3]))
-    out.extend(by_code.values())
-    return out
+    if "price" in by_code and "cta" in by_code:
+        by_code["sale"] = Signal("sale", SALE_POINTS, by_code["price"].evidence)
+    elif (
+        text
+        and "cta" not in by_code
+        and "price" not in by_code
+        and not HARD_EVIDENCE.intersection(by_code)
+        and OFFERS.intersection(by_code)
+    ):
+        story = _STORY.search(text)
+        if story is not None and _FIRST_PERSON.search(text) is not None:
+            by_code["story"] = Signal("story", STORY_POINTS, story.group(0))
+    return list(by_code.values())
 
 
 def total(signals: Iterable[Signal]) -> int:
     return sum(s.points for s in signals)
+
+
+def has_hard_evidence(signals: Iterable[Signal]) -> bool:
+    return any(s.code in HARD_EVIDENCE for s in signals)

@@ -10,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models.base import Base
 from storage.models.core import ID
 
+# Violation.action: the public ladder steps, and a note that only admins see (offer words
+# without hard evidence: no contact handle, phone number, link or QR code).
+PUBLIC_ACTIONS = ("warn", "notify_admins", "ask_remove")
+NOTE_ACTION = "note"
+REMOVAL_ACTION = "ask_remove"
+
 
 class ModerationState(Base):
     """One row per group that an admin or a nudge has touched."""
@@ -52,5 +58,5 @@ class Violation(Base):
     excerpt: Mapped[str] = mapped_column(Text)
     reasons: Mapped[str] = mapped_column(String(500))
     score: Mapped[int]
-    action: Mapped[str] = mapped_column(String(32))  # the ladder step taken
+    action: Mapped[str] = mapped_column(String(32))  # a PUBLIC_ACTIONS step, or NOTE_ACTION
     created_at: Mapped[datetime]

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 
-from storage.models.moderation import ModerationState, Violation, WhitelistedMember
+from storage.models.moderation import (
+    PUBLIC_ACTIONS,
+    REMOVAL_ACTION,
+    ModerationState,
+    Violation,
+    WhitelistedMember,
+)
 from storage.session import DbSession
 
 
@@ -71,22 +77,52 @@ class ModerationRepo:
     def add_violation(self, violation: Violation) -> None:
         self.session.add(violation)
 
-    async def count_violations(self, group_id: str, member_id: str, since: datetime) -> int:
+    async def count_violations(
+        self, group_id: str, member_id: str, since: datetime, *, public_only: bool = False
+    ) -> int:
+        """A member's violations since ``since``; ``public_only``: the ladder's steps, not
+        the notes only admins saw."""
         stmt = select(func.count()).where(
             Violation.group_id == group_id,
             Violation.member_id == member_id,
             Violation.created_at >= since,
         )
+        if public_only:
+            stmt = stmt.where(Violation.action.in_(PUBLIC_ACTIONS))
         return int((await self.session.execute(stmt)).scalar_one())
 
-    async def violations(self, group_id: str, member_id: str, limit: int) -> list[Violation]:
-        """A member's violations, newest first."""
-        stmt = (
-            select(Violation)
-            .where(Violation.group_id == group_id, Violation.member_id == member_id)
-            .order_by(Violation.created_at.desc(), Violation.id.desc())
-            .limit(limit)
+    async def open_violators(self, group_id: str, since: datetime, min_count: int) -> set[str]:
+        """Members of the group with open spam violations: since ``since``, a violation at
+        the ask_remove step or at least ``min_count`` public ones. Notes do not count, and a
+        whitelisted member is never open."""
+        whitelisted = select(WhitelistedMember.member_id).where(
+            WhitelistedMember.group_id == group_id
         )
+        removal = func.sum(case((Violation.action == REMOVAL_ACTION, 1), else_=0))
+        stmt = (
+            select(Violation.member_id)
+            .where(
+                Violation.group_id == group_id,
+                Violation.created_at >= since,
+                Violation.action.in_(PUBLIC_ACTIONS),
+                Violation.member_id.not_in(whitelisted),
+            )
+            .group_by(Violation.member_id)
+            .having((func.count() >= min_count) | (removal > 0))
+        )
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def violations(
+        self, group_id: str, member_id: str | None, limit: int, *, public_only: bool = False
+    ) -> list[Violation]:
+        """A member's violations (every member's when ``member_id`` is None), newest first;
+        ``public_only``: the ladder's steps, not the notes."""
+        stmt = select(Violation).where(Violation.group_id == group_id)
+        if member_id is not None:
+            stmt = stmt.where(Violation.member_id == member_id)
+        if public_only:
+            stmt = stmt.where(Violation.action.in_(PUBLIC_ACTIONS))
+        stmt = stmt.order_by(Violation.created_at.desc(), Violation.id.desc()).limit(limit)
         return list((await self.session.execute(stmt)).scalars())
 
     async def total_violations(self, group_id: str, member_id: str) -> int:
