@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import text
+
 from tests.rewards_support import rewards_config
 from tests.support import at, msg, running_bot
 
@@ -60,3 +62,21 @@ async def test_checkin_rate_counts_only_days_since_the_bot_started(db_url: str) 
         rate_line = next(line for line in report.splitlines() if line.startswith("✅"))
         # bob and coach posted; 3 check-ins over the 3 days the bot has been in the group
         assert "打卡率 50%（3 ÷ (2 人 × 3 天)，从 11-19 有记录起算）" in rate_line, rate_line
+
+
+async def test_stats_count_only_ads_acted_on_not_private_notes(db_url: str) -> None:
+    async with running_bot(db_url, rewards_config(), at("2026-11-21 07:00")) as bot:
+        await bot.say(
+            "兼职日结，宝妈在家也能做，想了解的私聊我", user="eve", when=at("2026-11-21 08:00")
+        )
+        await bot.say(
+            "加V：abc12345 兼职日结，每天两百", user="mallory", when=at("2026-11-21 08:05")
+        )
+        async with bot.app.uow() as uow:
+            actions = sorted(
+                r[0]
+                for r in await uow.session.execute(text("SELECT action FROM moderation_violations"))
+            )
+        assert actions == ["note", "warn"]
+        (report,) = await bot.say("/统计", user="coach", when=at("2026-11-21 11:00"))
+        assert "🛡 拦截广告 1 条" in report, report

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, distinct, func, select
 
 from storage.models import ActivityEntry, Checkin, LedgerEntry, Member
-from storage.models.moderation import Violation
+from storage.models.moderation import PUBLIC_ACTIONS, Violation
 from storage.models.qa import QaBacklog
 from storage.session import DbSession
 
@@ -197,11 +197,13 @@ class StatsRepo:
         return {r[0]: int(r[1]) for r in (await self.session.execute(stmt)).all()}
 
     async def spam_between(self, group_id: str, since: datetime, until: datetime) -> int:
-        """Spam messages caught (moderation violations) in [since, until)."""
+        """Spam messages caught (violations acted on in public) in [since, until); private
+        notes about offer words are not counted: nothing was blocked."""
         stmt = select(func.count(Violation.id)).where(
             Violation.group_id == group_id,
             Violation.created_at >= since,
             Violation.created_at < until,
+            Violation.action.in_(PUBLIC_ACTIONS),
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
