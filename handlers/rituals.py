@@ -20,7 +20,8 @@ from bot.context import Context
 from bot.events import Message
 from bot.router import Route
 from bot.schedule_expr import describe_duration
-from bot.settings.rituals import Ritual, template_fields
+from bot.settings.rituals import Ritual
+from bot.template import placeholders_in, render_template
 from handlers.checkin import leaderboard_text
 from handlers.highlights import digest_text, latest_text
 from handlers.rewards import start_quiz_from_bank
@@ -98,7 +99,7 @@ async def render(
     """Fill a ritual template; the leaderboard and highlights are read only when used."""
     group = ctx.group
     local = event_at.astimezone(group.tz)
-    used = template_fields(template)
+    used = placeholders_in(template)
     values: dict[str, str] = {
         "title": ritual.name,
         "date": f"{local.month}月{local.day}日",
@@ -113,7 +114,7 @@ async def render(
         values["leaderboard"] = await leaderboard_text(ctx, ctx.now())
     if "highlights" in used:
         values["highlights"] = await latest_text(ctx, group.features.highlights.in_posts)
-    return template.format_map(values)
+    return render_template(template, values)
 
 
 # --- performing an occurrence (called by the scheduler after the run is recorded) ----------

@@ -107,7 +107,7 @@ def test_storage_url_must_name_a_supported_database() -> None:
 
 def test_invalid_yaml_names_the_line() -> None:
     found = problems("a: 1\nb: [1, 2\nc: 3\n")
-    assert found[0].startswith("c.yaml:3: (yaml): invalid YAML")
+    assert found[0].startswith("c.yaml:3: b: invalid YAML: expected ',' or ']', but got ':'")
 
 
 def test_duplicate_key_is_an_error() -> None:
