@@ -52,7 +52,16 @@ class ConfigProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.message}"
+        return f"{self.file}:{self.line}: {_one_line(self.path)}: {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    """A key or a quoted value may hold line breaks; a problem is always one line."""
+    return text.translate(_ESCAPES) if any(c in text for c in _ESCAPES_TEXT) else text
+
+
+_ESCAPES_TEXT = "\n\r\t\x85\u2028\u2029"
+_ESCAPES = {ord(c): repr(c)[1:-1] for c in _ESCAPES_TEXT}
 
 
 class ConfigError(Exception):
@@ -185,17 +194,31 @@ def decode_text(data: bytes, file: str) -> str:
     return text
 
 
+# YAML breaks lines at these too, editors do not: line numbers would disagree.
+_HIDDEN_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR as LF (YAML reads them all as one line break, so values do not
+    change), so that line N is the N-th line in any editor."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def check_characters(text: str, file: str) -> None:
-    found = _NOT_PRINTABLE.search(text)
+    """Refuse what YAML cannot hold (control characters, surrogates) and the line breaks
+    editors do not show (NEL, U+2028, U+2029); text is already normalize_newlines()'d."""
+    found = _NOT_PRINTABLE.search(text) or _HIDDEN_BREAKS.search(text)
     if found is None:
         return
     start = found.start()
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1
-    message = (
-        f"character U+{ord(found.group()):04X} at column {column} is not allowed "
-        "(control characters and broken UTF-8 cannot be in a YAML file)"
-    )
+    char = found.group()
+    if _HIDDEN_BREAKS.fullmatch(char):
+        why = "YAML reads it as a line break but editors do not; remove it"
+    else:
+        why = "control characters and broken UTF-8 cannot be in a YAML file"
+    message = f"character U+{ord(char):04X} at column {column} is not allowed ({why})"
     raise ConfigError([ConfigProblem(file, line, "(file)", message)])
 
 
@@ -531,6 +554,7 @@ def parse_yaml(
             raise ConfigError(
                 [ConfigProblem(file, 1, "(file)", f"larger than {_size_text(limits.max_bytes)}")]
             )
+    text = normalize_newlines(text)
     check_characters(text, file)
     doc = YamlDocument(file, None)
     builder = _Builder(doc, limits, yaml12_bools, on_text)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support import PG_ENV, fresh_pg_database, sqlite_url
 
@@ -24,3 +26,19 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
     async with fresh_pg_database() as url:
         yield url
+
+
+# Hypothesis: CI runs a bounded number of examples per property (seeded by the test, so a
+# run is repeatable); HYPOTHESIS_PROFILE=fuzz explores far more when hunting locally.
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=timedelta(seconds=5),
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz", max_examples=20_000, deadline=timedelta(seconds=5), print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -17,6 +17,7 @@ from bot.yaml_loader import (
     check_characters,
     decode_text,
     load_yaml_file,
+    normalize_newlines,
     read_limited,
 )
 
@@ -101,7 +102,7 @@ def read_faq_file(path: Path) -> list[FaqItem]:
 
 def _read_faq_csv(path: Path) -> list[FaqItem]:
     file = str(path)
-    text = decode_text(read_limited(path, DATA_LIMITS), file)
+    text = normalize_newlines(decode_text(read_limited(path, DATA_LIMITS), file))
     check_characters(text, file)
     doc = YamlDocument(file, None)
     items: list[FaqItem] = []
