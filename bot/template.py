@@ -26,6 +26,7 @@ from pydantic import BaseModel, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ESCAPE_HINT = "write {{ and }} for literal braces"
 
 
 class TemplateError(ValueError):
@@ -58,7 +59,7 @@ def _bad_braces(text: str, start: int, end: int) -> TemplateError:
         why = f"attribute and index access are not allowed in {shown}: write {plain}"
     else:
         why = f"{shown} is not a placeholder (names are letters, digits and _)"
-    return TemplateError(f"{why}; write {{{{ and }}}} for literal braces")
+    return TemplateError(f"{why}; {_ESCAPE_HINT}")
 
 
 @lru_cache(maxsize=4096)
@@ -82,8 +83,8 @@ def parse_template(text: str) -> ParsedTemplate:
                 i = brace + 2
                 continue
             raise TemplateError(
-                f"a single '}}' after {_snippet(text, max(0, brace - 20), brace + 1)!r}: "
-                "write }} for a literal brace"
+                f"a single '}}' after {_snippet(text, max(0, brace - 20), brace + 1)!r}; "
+                f"{_ESCAPE_HINT}"
             )
         if text.startswith("{{", brace):
             literal.append("{")
@@ -93,8 +94,7 @@ def parse_template(text: str) -> ParsedTemplate:
         reopen = text.find("{", brace + 1)
         if close < 0 or 0 <= reopen < close:
             raise TemplateError(
-                f"'{{' in {_snippet(text, brace, brace + 20)!r} is never closed: "
-                "write {{ for a literal brace"
+                f"'{{' in {_snippet(text, brace, brace + 20)!r} is never closed; {_ESCAPE_HINT}"
             )
         name = text[brace + 1 : close]
         if not _NAME.fullmatch(name):
