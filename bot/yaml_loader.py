@@ -21,9 +21,9 @@ everything else with ``FILE:LINE: path: message``, quickly:
   refused; an impossible date (``2026-13-45``) or a number longer than 100 characters is
   a problem at its line.
 
-The events come from libyaml when PyYAML has it (fast, iterative) and from PyYAML's
-pure-Python parser otherwise; on a syntax error the pure-Python parser words the message
-(it names the offending character). Both parsers are iterative: nesting never recurses.
+The events come from libyaml when PyYAML has it (fast) and from PyYAML's pure-Python
+parser otherwise. Both parsers are iterative, so deep nesting never recurses, and events
+are consumed as they come, so a limit stops the parse at once.
 """
 
 from __future__ import annotations
@@ -82,9 +82,13 @@ class YamlLimits:
 
 
 # config.yaml: the bundled example is 13 KB, about 1,500 values, 8 levels deep.
-CONFIG_LIMITS = YamlLimits(max_bytes=1 << 20, max_depth=32, max_values=200_000)
+CONFIG_LIMITS = YamlLimits(max_bytes=1 << 20, max_depth=32, max_values=100_000)
 # FAQ files and evaluation cases: long lists of short entries.
 DATA_LIMITS = YamlLimits(max_bytes=16 << 20, max_depth=32, max_values=2_000_000)
+
+
+# A file with thousands of problems is reported by its first ones.
+MAX_PROBLEMS = 100
 
 
 def dotted(path: YamlPath, limit: int = 12) -> str:
@@ -122,8 +126,16 @@ class YamlDocument:
         )
 
     def raise_problems(self) -> None:
-        if self.problems:
-            raise ConfigError(sorted(set(self.problems), key=lambda p: (p.line, p.path)))
+        """Raise every problem, in file order, at most MAX_PROBLEMS of them."""
+        if not self.problems:
+            return
+        found = sorted(set(self.problems), key=lambda p: (p.line, p.path))
+        if len(found) > MAX_PROBLEMS:
+            rest = len(found) - MAX_PROBLEMS
+            last = found[MAX_PROBLEMS]
+            found = found[:MAX_PROBLEMS]
+            found.append(ConfigProblem(self.file, last.line, "(file)", f"{rest} more problems"))
+        raise ConfigError(found)
 
 
 # --- reading bytes ------------------------------------------------------------------------
@@ -230,6 +242,8 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
 )
 _SEQ, _MAP, _MERGE, _VALUE = (_TAG + name for name in ("seq", "map", "merge", "value"))
 _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP})
+# plain keys whose resolved tag matters: a merge key and the empty (null) key
+_KEY_TRAPS = frozenset({"<<", "", "~"})
 _ALLOWED_TYPES = "only text, numbers, true/false, null, dates, lists and mappings"
 
 
@@ -259,9 +273,17 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
-def _construct_scalar(tag: str, node: ScalarNode, limits: YamlLimits) -> Any:
+_CONSTRUCTORS: dict[str, tuple[str, Callable[[ScalarNode], Any]]] = {
+    _INT: ("integer", _CONSTRUCTOR.construct_yaml_int),
+    _FLOAT: ("number", _CONSTRUCTOR.construct_yaml_float),
+    _BOOL: ("true/false", _CONSTRUCTOR.construct_yaml_bool),
+    _TIMESTAMP: ("date", _CONSTRUCTOR.construct_yaml_timestamp),
+}
+_PLAIN_INT = re.compile(r"[-+]?[1-9][0-9]*|0")
+
+
+def _construct_scalar(tag: str, value: str, limits: YamlLimits) -> Any:
     """The Python value of a resolved scalar; ValueError with a message for the operator."""
-    value = node.value
     if tag == _STR:
         return value
     if tag == _NULL:
@@ -270,15 +292,11 @@ def _construct_scalar(tag: str, node: ScalarNode, limits: YamlLimits) -> Any:
         raise ValueError(
             f"a number of {len(value)} characters is too long (quote it if it is text, e.g. an id)"
         )
-    constructors: dict[str, Callable[[ScalarNode], Any]] = {
-        _INT: _CONSTRUCTOR.construct_yaml_int,
-        _FLOAT: _CONSTRUCTOR.construct_yaml_float,
-        _BOOL: _CONSTRUCTOR.construct_yaml_bool,
-        _TIMESTAMP: _CONSTRUCTOR.construct_yaml_timestamp,
-    }
-    kind = {_INT: "integer", _FLOAT: "number", _BOOL: "true/false", _TIMESTAMP: "date"}[tag]
+    if tag == _INT and _PLAIN_INT.fullmatch(value):
+        return int(value)
+    kind, construct = _CONSTRUCTORS[tag]
     try:
-        return constructors[tag](node)
+        return construct(ScalarNode(tag, value))
     except Exception as exc:  # PyYAML's constructors raise anything on a bad explicit tag
         reason = str(exc) if isinstance(exc, ValueError) and str(exc) else "malformed"
         if len(value) > 40:
@@ -375,9 +393,10 @@ class _Builder:
         assert top.key is not None
         return (*top.path, top.key)
 
-    def _place(self, value: Any, line: int) -> None:
-        """Put a finished (or just opened) value where the parser is."""
-        path = self._next_path()
+    def _place(self, value: Any, line: int, path: YamlPath | None = None) -> None:
+        """Put a finished (or just opened) value where the parser is (path: _next_path())."""
+        if path is None:
+            path = self._next_path()
         self.doc.lines.setdefault(path, line)  # a mapping value keeps its key's line
         if not self.stack:
             self.root = value
@@ -391,12 +410,13 @@ class _Builder:
         top.key = None
 
     def _scalar(self, event: yaml.ScalarEvent, line: int) -> None:
+        if self._expecting_key():
+            self._key(event, line)
+            return
         tag = event.tag
         if tag is None or tag == "!":
-            tag = _resolve(self.resolver, event)
-        if self._expecting_key():
-            self._key(event, tag, line)
-            return
+            # only plain scalars are resolved: a quoted one is text
+            tag = _resolve(self.resolver, event) if event.implicit[0] else _STR
         self._count(1, line)
         path = self._next_path()
         value: Any
@@ -406,9 +426,8 @@ class _Builder:
             self.doc.problem(path, f"tag {_short_tag(tag)} is not allowed ({_ALLOWED_TYPES})", line)
             value = event.value
         else:
-            node = ScalarNode(tag, event.value, style=event.style)
             try:
-                value = _construct_scalar(tag, node, self.limits)
+                value = _construct_scalar(tag, event.value, self.limits)
             except ValueError as exc:
                 self.doc.problem(path, str(exc), line)
                 value = event.value
@@ -417,14 +436,19 @@ class _Builder:
                     value = self.on_text(value)
                 except ValueError as exc:
                     self.doc.problem(path, str(exc), line)
-        self._place(value, line)
+        self._place(value, line, path)
         if event.anchor is not None:
             self.anchors[event.anchor] = (value, 1)
 
-    def _key(self, event: yaml.ScalarEvent, tag: str, line: int) -> None:
+    def _key(self, event: yaml.ScalarEvent, line: int) -> None:
+        """A key is kept as written (`0123` stays "0123"); only its tag is checked."""
         top = self.stack[-1]
         assert isinstance(top.container, dict)
-        if tag == _MERGE and event.implicit[0]:
+        tag = event.tag
+        if tag is None or tag == "!":
+            plain = event.implicit[0]
+            tag = _resolve(self.resolver, event) if plain and event.value in _KEY_TRAPS else _STR
+        if tag == _MERGE:
             raise _Fatal(
                 line,
                 "merge keys (<<) are not supported: put shared settings under `defaults` "
@@ -470,7 +494,7 @@ class _Builder:
         path = self._next_path()
         if tag not in (None, "!", _MAP if mapping else _SEQ):
             self.doc.problem(path, f"tag {_short_tag(tag)} is not allowed ({_ALLOWED_TYPES})", line)
-        self._place(container, line)
+        self._place(container, line, path)
         if event.anchor is not None:
             self.open_anchors.add(event.anchor)
         self.stack.append(_Frame(path, container, event.anchor, self.values - 1))
@@ -496,33 +520,30 @@ def _events(text: str, fast: bool) -> Any:
         loader.dispose()
 
 
-def _syntax_problem(
-    exc: yaml.YAMLError, text: str, file: str, path: YamlPath, fast: bool
-) -> ConfigProblem:
-    """FILE:LINE for a syntax error. PyYAML's own parser words it (it names the character
-    it stumbled on); a construct left open at the end of the file is reported where it
-    opened (an unclosed quote is on the line of its opening quote, not the last line)."""
-    if fast and _has_libyaml():
-        try:
-            for _ in _events(text, fast=False):
-                pass
-        except yaml.YAMLError as worded:
-            exc = worded
+def _syntax_problem(exc: yaml.YAMLError, text: str, file: str, path: YamlPath) -> ConfigProblem:
+    """FILE:LINE for a syntax error. A construct left open at the end of the file is
+    reported where it opened (an unclosed quote on the line of its opening quote, not the
+    last line); otherwise the character the parser stumbled on is named."""
     problem = str(getattr(exc, "problem", None) or "").strip() or str(exc)
     context = str(getattr(exc, "context", None) or "").strip()
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
     line = problem_mark.line + 1 if problem_mark is not None else 1
-    ends = "end of stream" in problem or "<stream end>" in problem
+    at_end = problem_mark is not None and problem_mark.index >= len(text.rstrip())
+    ends = at_end or "end of stream" in problem or "<stream end>" in problem
     if ends and context_mark is not None and context:
         line = context_mark.line + 1
         message = f"invalid YAML: the file ends {context} started on this line"
         if "quoted scalar" in context:
             message += " (a closing quote is missing)"
-    else:
-        message = f"invalid YAML: {problem}"
-        if context and context_mark is not None and context_mark.line + 1 != line:
-            message += f" ({context} started at line {context_mark.line + 1})"
+        return ConfigProblem(file, line, dotted(path), message)
+    message = f"invalid YAML: {problem}"
+    index = problem_mark.index if problem_mark is not None else -1
+    named = "but got" in problem or "but found" in problem or "found character '" in problem
+    if 0 <= index < len(text) and text[index] != "\n" and not named:
+        message += f" (found {text[index]!r})"
+    if context and context_mark is not None and context_mark.line + 1 != line:
+        message += f" ({context} started at line {context_mark.line + 1})"
     return ConfigProblem(file, line, dotted(path), message)
 
 
@@ -567,7 +588,7 @@ def parse_yaml(
             [*doc.problems, ConfigProblem(file, fatal.line, dotted(path), fatal.message)]
         ) from None
     except yaml.YAMLError as exc:
-        problem = _syntax_problem(exc, text, file, builder.current_path(), fast)
+        problem = _syntax_problem(exc, text, file, builder.current_path())
         raise ConfigError([*doc.problems, problem]) from None
     doc.data = builder.root
     return doc
