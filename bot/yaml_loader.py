@@ -342,6 +342,7 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
         self.values = 0
+        self.aliased = False  # an alias has been expanded
         self.documents = 0
         self.root: Any = None
 
@@ -370,13 +371,13 @@ class _Builder:
         elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
             self._close()
 
-    def _count(self, amount: int, line: int) -> None:
+    def _count(self, amount: int, line: int, alias: bool = False) -> None:
         self.values += amount
+        self.aliased = self.aliased or alias
         if self.values > self.limits.max_values:
+            why = "aliases repeating aliases?" if self.aliased else "split it into smaller files"
             raise _Fatal(
-                line,
-                f"the document expands to more than {self.limits.max_values:,} values "
-                "(aliases repeating aliases?)",
+                line, f"the document expands to more than {self.limits.max_values:,} values ({why})"
             )
 
     def _expecting_key(self) -> bool:
@@ -477,7 +478,7 @@ class _Builder:
         if found is None:
             raise _Fatal(line, f"unknown alias *{name} (define &{name} before using it)")
         value, size = found
-        self._count(size, line)
+        self._count(size, line, alias=True)
         self._place(value, line)
 
     def _open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent, line: int) -> None:
