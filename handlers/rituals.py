@@ -20,8 +20,8 @@ from bot.context import Context
 from bot.events import Message
 from bot.router import Route
 from bot.schedule_expr import describe_duration
-from bot.settings.rituals import Ritual
-from bot.template import placeholders_in, render_template
+from bot.settings.rituals import Ritual, template_fields
+from bot.template import render_template
 from handlers.checkin import leaderboard_text
 from handlers.highlights import digest_text, latest_text
 from handlers.rewards import start_quiz_from_bank
@@ -99,7 +99,7 @@ async def render(
     """Fill a ritual template; the leaderboard and highlights are read only when used."""
     group = ctx.group
     local = event_at.astimezone(group.tz)
-    used = placeholders_in(template)
+    used = template_fields(template)
     values: dict[str, str] = {
         "title": ritual.name,
         "date": f"{local.month}月{local.day}日",

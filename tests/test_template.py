@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.template import Placeholders, TemplateError, parse_template, render_template
@@ -59,6 +61,7 @@ def test_only_the_declared_placeholders_with_a_suggestion() -> None:
         spec.check("{xyz}")
 
 
+@settings(deadline=timedelta(seconds=5))
 @given(st.text(max_size=200))
 def test_output_is_never_larger_than_the_template_and_its_values(text: str) -> None:
     """No input can amplify: the output is at most the template plus one value per
