@@ -342,6 +342,8 @@ def test_a_blank_variable_counts_as_missing() -> None:
 SECRET_SHAPES = {
     "WECOM_CALLBACK_AES_KEY": "a" * 43,
     "WECHATY_PUPPET_SERVICE_ENDPOINT": "127.0.0.1:1",
+    # a gateway token names its TLS server before the last "_" (insecure_...)
+    "WECHATY_PUPPET_SERVICE_TOKEN": "insecure_0123456789",
 }
 
 
