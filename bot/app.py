@@ -7,9 +7,10 @@ import gc
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.config import AppConfig, ConfigError, ConfigProblem, load_config
@@ -18,6 +19,7 @@ from bot.events import Event
 from bot.router import CommandInfo, Route, Router
 from bot.sender import Sender
 from bot.services import ReloadAware, Services, Startable, Stoppable
+from bot.yaml_loader import CONFIG_LIMITS
 from handlers.members import MemberCache
 from scheduler.service import SchedulerService
 from storage import migrate
@@ -26,6 +28,11 @@ from storage.session import SessionSource
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("groupops.app")
+
+T = TypeVar("T")
+# A reload parse never takes this long within the loader's limits (1 MiB: well under a
+# second); the bound is for a stuck filesystem (a hung network mount).
+RELOAD_TIMEOUT_S = 30.0
 
 
 def freeze_startup_objects() -> None:
@@ -62,19 +69,33 @@ class PausedGroupsFilter:
 
 
 class ConfigWatcher:
-    """Notices a changed config file by content, not by timestamps alone."""
+    """Notices a changed config file by content, not by timestamps alone.
+
+    Called from a worker thread (App.check_config_file): a stat per poll; the content is
+    hashed only when size or mtime moved, and never more than the loader would read."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._stat: tuple[int, int] | None = None
         self._digest = self._read_digest()
 
     def _read_digest(self) -> str | None:
         try:
-            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+            stat = self.path.stat()
+            self._stat = (stat.st_size, stat.st_mtime_ns)
+            with self.path.open("rb") as handle:
+                data = handle.read(CONFIG_LIMITS.max_bytes + 1)
         except OSError:
             return None
+        return f"{stat.st_size}:{hashlib.sha256(data).hexdigest()}"
 
     def changed(self) -> bool:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) == self._stat:
+            return False
         digest = self._read_digest()
         if digest is None or digest == self._digest:
             return False
@@ -107,6 +128,9 @@ class App:
         self.services.add(self.scheduler)
         self.services.add(MemberCache())
         self.watcher = ConfigWatcher(config.path) if config.path else None
+        # one thread reads and parses config files on reload: never the event loop
+        self._reload_executor = ThreadPoolExecutor(1, thread_name_prefix="groupops-config")
+        self._reload_lock = asyncio.Lock()
         self._job_sender = PausedGroupsFilter(sender, lambda gid: gid in self.router.paused)
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -151,6 +175,7 @@ class App:
                 except Exception:
                     log.exception("stopping %s failed", type(service).__name__)
         await self.scheduler.stop()
+        self._reload_executor.shutdown(wait=False, cancel_futures=True)
         self.sessions.dispose()
         await self.engine.dispose()
 
@@ -198,17 +223,36 @@ class App:
             self.router.paused.discard(group_id)
 
     async def reload_config(self) -> list[ConfigProblem]:
-        """Validate the config file again and swap it in; on problems keep the old one."""
-        if self.config.path is None:
+        """Validate the config file again and swap it in; on problems keep the old one.
+
+        The file is read and parsed in a worker thread, never on the event loop, within
+        RELOAD_TIMEOUT_S (the loader's limits keep any file far below it); a second reload
+        while one is parsing waits for it."""
+        path = self.config.path
+        if path is None:
             return []
-        try:
-            new = load_config(self.config.path)
-        except ConfigError as exc:
-            for problem in exc.problems:
+        async with self._reload_lock:
+            try:
+                new = await self._in_thread(load_config, path)
+            except ConfigError as exc:
+                for problem in exc.problems:
+                    log.error("config reload rejected, keeping the old config: %s", problem)
+                return exc.problems
+            except TimeoutError:
+                problem = ConfigProblem(
+                    str(path), 1, "(file)", f"not parsed within {RELOAD_TIMEOUT_S:g} s"
+                )
                 log.error("config reload rejected, keeping the old config: %s", problem)
-            return exc.problems
-        await self.apply_config(new)
+                return [problem]
+            await self.apply_config(new)
         return []
+
+    async def _in_thread(self, func: Callable[[Path], T], path: Path) -> T:
+        """func(path) on the reload thread, bounded by RELOAD_TIMEOUT_S. A parse that
+        overruns is abandoned (threads cannot be killed) and the next one waits its turn."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._reload_executor, func, path)
+        return await asyncio.wait_for(future, RELOAD_TIMEOUT_S)
 
     async def apply_config(self, new: AppConfig) -> None:
         if new.storage_url != self.config.storage_url:
@@ -224,7 +268,15 @@ class App:
 
     async def check_config_file(self) -> list[ConfigProblem] | None:
         """Reload when the file changed. None when it did not change."""
-        if self.watcher is None or not self.watcher.changed():
+        watcher = self.watcher
+        if watcher is None:
+            return None
+        try:
+            changed = await self._in_thread(lambda _path: watcher.changed(), watcher.path)
+        except TimeoutError:
+            log.error("config watch: %s did not answer within %g s", watcher.path, RELOAD_TIMEOUT_S)
+            return None
+        if not changed:
             return None
         return await self.reload_config()
 

@@ -1,6 +1,10 @@
 """config.yaml: loading with line numbers, ${ENV} substitution, defaults merged into groups.
 
-Errors are reported as ``FILE:LINE: dotted.path: message``.
+Every read of config.yaml (check-config, run, hot reload) goes through load_config: the
+safe YAML loader with limits (bot/yaml_loader.py), then the pydantic models of
+bot/settings/, then the FAQ files the config names. Errors are reported as
+``FILE:LINE: dotted.path: message``; whatever passes has bounded numbers and templates
+that render (bot/template.py).
 """
 
 from __future__ import annotations
@@ -8,28 +12,33 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-import yaml
-from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
 from bot.settings.base import Strict, ThemeSettings, TimeRange, TimezoneName
 from bot.settings.camps import CampList
 from bot.settings.checkin import CheckinSettings
 from bot.settings.nudge import NudgeSettings
-from bot.settings.qa import QASettings
+from bot.settings.problems import add_validation_problems, under
+from bot.settings.qa import FaqItem, QASettings, read_faq_file
 from bot.settings.rewards import RewardsSettings
 from bot.settings.rituals import CalendarSettings, HighlightSettings, Ritual, RitualList
 from bot.settings.stats import StatsSettings
-from bot.settings.transport import TransportSettings
+from bot.settings.transport import SecretMissing, TransportSettings, resolve_secret
 from bot.settings.welcome import WelcomeSettings
+from bot.template import iter_templates, render_template
+from bot.yaml_loader import CONFIG_LIMITS, YamlDocument, YamlPath, parse_yaml, read_limited
+from bot.yaml_loader import ConfigError as ConfigError  # re-exported: callers import from here
+from bot.yaml_loader import ConfigProblem as ConfigProblem
+from bot.yaml_loader import dotted as dotted
 from storage.urls import normalize_db_url
 
-Path_ = tuple[str | int, ...]
+Path_ = YamlPath
 
 
 class FeatureSettings(Strict):
@@ -91,30 +100,13 @@ class RootConfig(Strict):
     storage: StorageSettings = StorageSettings()
     transport: TransportSettings = TransportSettings()
     log_level: str = "INFO"
-    reload_interval_s: float = Field(default=2.0, gt=0)
+    reload_interval_s: float = Field(default=2.0, gt=0, le=3600)
     defaults: DefaultsSettings = DefaultsSettings()
     groups: dict[str, Any] = {}
 
 
 _GROUP_ONLY_KEYS = set(GroupEntry.model_fields)
 _FEATURE_KEYS = set(FeatureSettings.model_fields)
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    file: str
-    line: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.message}"
-
-
-class ConfigError(Exception):
-    def __init__(self, problems: list[ConfigProblem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)
@@ -173,6 +165,10 @@ class AppConfig:
     groups: dict[str, GroupSettings]
     raw_defaults: dict[str, Any] = field(repr=False)
     _unlisted: dict[str, GroupSettings] = field(default_factory=dict, repr=False)
+    # the parsed file, for line numbers in later checks (check_environment)
+    source: YamlDocument | None = field(default=None, repr=False)
+    # entries of every qa.faq_file, read and validated with the config (absolute path ->)
+    faq_files: dict[Path, tuple[FaqItem, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def timezone(self) -> str:
@@ -206,71 +202,32 @@ def _features_of(defaults: DefaultsSettings) -> FeatureSettings:
     return FeatureSettings(**{k: getattr(defaults, k) for k in _FEATURE_KEYS})
 
 
-# --- YAML with line numbers ---------------------------------------------------------------
+# --- loading ------------------------------------------------------------------------------
 
 _ENV = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
 
-class _Loaded:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.lines: dict[Path_, int] = {}
-        self.problems: list[ConfigProblem] = []
-
-    def problem(self, path: Path_, message: str, line: int | None = None) -> None:
-        self.problems.append(
-            ConfigProblem(self.file, line or self.line_of(path), dotted(path), message)
-        )
-
-    def line_of(self, path: Path_) -> int:
-        for end in range(len(path), -1, -1):
-            found = self.lines.get(path[:end])
-            if found is not None:
-                return found
-        return 1
-
-    def build(self, node: yaml.Node, path: Path_) -> Any:
-        self.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key = _scalar(key_node)
-                if isinstance(key, (int, float, bool)):
-                    key = str(key).lower() if isinstance(key, bool) else str(key)
-                if key in out:
-                    self.problem((*path, key), "duplicate key", key_node.start_mark.line + 1)
-                out[key] = self.build(value_node, (*path, key))
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = _scalar(node)
-        if isinstance(value, str) and "${" in value:
-            value = self._substitute(value, path)
+def _substitute_env(value: str) -> str:
+    """${NAME} or ${NAME:-default} from the environment, in every text value."""
+    if "${" not in value:
         return value
+    missing: list[str] = []
 
-    def _substitute(self, value: str, path: Path_) -> str:
-        def repl(m: re.Match[str]) -> str:
-            name, default = m["name"], m["default"]
-            if name in os.environ:
-                return os.environ[name]
-            if default is not None:
-                return default
-            self.problem(path, f"environment variable {name} is not set")
-            return ""
+    def repl(m: re.Match[str]) -> str:
+        name, default = m["name"], m["default"]
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        missing.append(name)
+        return ""
 
-        return _ENV.sub(repl, value)
-
-
-def _scalar(node: yaml.Node) -> Any:
-    return yaml.SafeLoader("").construct_object(node)
-
-
-def dotted(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top)"
+    out = _ENV.sub(repl, value)
+    if len(missing) == 1:
+        raise ValueError(f"environment variable {missing[0]} is not set")
+    if missing:
+        raise ValueError(f"environment variables {', '.join(missing)} are not set")
+    return out
 
 
 def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -283,93 +240,59 @@ def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
-def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The model class that owns the last key of loc, to suggest spellings."""
-    current: type[BaseModel] | None = model
-    for part in loc[:-1]:
-        if current is None or isinstance(part, int):
-            continue
-        info = current.model_fields.get(str(part))
-        if info is None:
-            return None
-        ann = info.annotation
-        args = getattr(ann, "__args__", ())
-        candidates = [ann, *args]
-        current = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-    return current
+def _feature_locator(
+    gpath: Path_, overrides: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> Callable[[Path_], Path_]:
+    """Where an error of a group's merged features was written: follows _deep_merge, so a
+    value the group replaced (a list, a scalar) is the group's, and only what the group
+    left to `defaults` is blamed on `defaults`."""
 
-
-def _explain(err: Mapping[str, Any], model: type[BaseModel]) -> str:
-    loc = tuple(err["loc"])
-    if err["type"] == "extra_forbidden":
-        owner = _model_at(model, loc)
-        msg = "unknown key"
-        if owner is not None and loc and isinstance(loc[-1], str):
-            close = difflib.get_close_matches(loc[-1], list(owner.model_fields), n=1)
-            if close:
-                msg += f" (did you mean {close[0]!r}?)"
-            else:
-                msg += f" (allowed: {', '.join(sorted(owner.model_fields))})"
-        return msg
-    if err["type"] == "missing":
-        return "required field is missing"
-    msg = str(err["msg"])
-    return msg.removeprefix("Value error, ")
-
-
-def _validation_problems(
-    loaded: _Loaded,
-    exc: ValidationError,
-    model: type[BaseModel],
-    prefixes: list[Path_],
-) -> None:
-    """Report errors; loc is looked up under each prefix in turn (group override, then defaults)."""
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        # pydantic puts union/function-validator tags into loc; keep only real keys
-        clean: Path_ = tuple(
-            p for p in loc if isinstance(p, int) or not str(p).startswith("function-")
-        )
-        chosen = prefixes[0] + clean
-        for prefix in prefixes:
-            if prefix + clean in loaded.lines:
-                chosen = prefix + clean
+    def locate(loc: Path_) -> Path_:
+        over: Any = overrides
+        base: Any = defaults
+        for part in loc:
+            in_over = isinstance(over, Mapping) and part in over
+            in_base = isinstance(base, Mapping) and part in base
+            if not in_over:
+                return ("defaults", *loc) if in_base else (*gpath, *loc)
+            over = over[part]
+            base = base[part] if in_base else None
+            if not (isinstance(over, Mapping) and isinstance(base, Mapping)):
                 break
-        loaded.problem(chosen, _explain(err, model))
+        return (*gpath, *loc)
+
+    return locate
 
 
 def load_config(path: str | Path) -> AppConfig:
-    """Load and validate a config file. Raises ConfigError listing every problem found."""
+    """Load and validate a config file. Raises ConfigError listing every problem found.
+
+    A file over the size limit is refused before it is read; see bot/yaml_loader.py."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([ConfigProblem(str(file), 0, "(file)", f"cannot read: {exc}")]) from exc
-    return parse_config(text, str(file), file.resolve())
+    data = read_limited(file, CONFIG_LIMITS)
+    return parse_config(data, str(file), file.resolve())
 
 
-def parse_config(text: str, file: str = "<config>", resolved: Path | None = None) -> AppConfig:
-    loaded = _Loaded(file)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(
-            [ConfigProblem(file, line, "(yaml)", f"invalid YAML: {problem}")]
-        ) from exc
-    data = loaded.build(node, ()) if node is not None else {}
+def parse_config(
+    text: str | bytes, file: str = "<config>", resolved: Path | None = None
+) -> AppConfig:
+    """Validate a config's text. With ``resolved`` (the file's absolute path) the FAQ files
+    it names are read too, relative to it."""
+    doc = parse_yaml(text, file, CONFIG_LIMITS, on_text=_substitute_env)
+    data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
-        raise ConfigError([ConfigProblem(file, 1, "(top)", "the file must be a mapping of keys")])
+        raise ConfigError(
+            [
+                *doc.problems,
+                ConfigProblem(file, doc.line_of(()), "(top)", "the file must be a mapping of keys"),
+            ]
+        )
 
     root: RootConfig | None = None
     try:
         root = RootConfig.model_validate(data)
     except ValidationError as exc:
-        _validation_problems(loaded, exc, RootConfig, [()])
+        add_validation_problems(doc, exc, RootConfig)
 
     groups: dict[str, GroupSettings] = {}
     defaults_raw = data.get("defaults") or {}
@@ -383,26 +306,27 @@ def parse_config(text: str, file: str = "<config>", resolved: Path | None = None
             if raw is None:
                 raw = {}
             if not isinstance(raw, dict):
-                loaded.problem(gpath, "a group must be a mapping (name, admins, timezone, ...)")
+                doc.problem(gpath, "a group must be a mapping (name, admins, timezone, ...)")
                 continue
             entry: GroupEntry | None = None
             only = {k: v for k, v in raw.items() if k in _GROUP_ONLY_KEYS}
             try:
                 entry = GroupEntry.model_validate(only)
             except ValidationError as exc:
-                _validation_problems(loaded, exc, GroupEntry, [gpath])
+                add_validation_problems(doc, exc, GroupEntry, under(gpath))
             overrides = {k: v for k, v in raw.items() if k not in _GROUP_ONLY_KEYS}
             for key in overrides:
                 if key not in _FEATURE_KEYS:
                     allowed = sorted(_FEATURE_KEYS | _GROUP_ONLY_KEYS)
                     close = difflib.get_close_matches(str(key), allowed, n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
-                    loaded.problem((*gpath, key), f"unknown key{hint}")
+                    doc.problem((*gpath, key), f"unknown key{hint}")
             overrides = {k: v for k, v in overrides.items() if k in _FEATURE_KEYS}
             try:
                 features = FeatureSettings.model_validate(_deep_merge(feature_defaults, overrides))
             except ValidationError as exc:
-                _validation_problems(loaded, exc, FeatureSettings, [gpath, ("defaults",)])
+                locate = _feature_locator(gpath, overrides, feature_defaults)
+                add_validation_problems(doc, exc, FeatureSettings, locate)
                 continue
             if entry is None or root is None:
                 continue
@@ -414,7 +338,105 @@ def parse_config(text: str, file: str = "<config>", resolved: Path | None = None
                 theme=entry.theme or root.defaults.theme,
                 features=features,
             )
-    if loaded.problems or root is None:
-        unique = sorted(set(loaded.problems), key=lambda p: (p.line, p.path))
-        raise ConfigError(unique)
-    return AppConfig(root=root, path=resolved, groups=groups, raw_defaults=defaults_raw)
+    faq_files: dict[Path, tuple[FaqItem, ...]] = {}
+    if root is not None and resolved is not None:
+        faq_files = _read_faq_files(doc, root, groups, resolved.parent)
+    if doc.problems or root is None:
+        doc.raise_problems()
+    assert root is not None
+    return AppConfig(
+        root=root,
+        path=resolved,
+        groups=groups,
+        raw_defaults=defaults_raw,
+        source=doc,
+        faq_files=faq_files,
+    )
+
+
+def faq_file_path(faq_file: str, base: Path | None) -> Path:
+    """Where qa.faq_file points: relative to config.yaml's folder."""
+    path = Path(faq_file)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return path
+
+
+def _read_faq_files(
+    doc: YamlDocument, root: RootConfig, groups: Mapping[str, GroupSettings], base: Path
+) -> dict[Path, tuple[FaqItem, ...]]:
+    """Read every qa.faq_file once; its problems are reported at its own lines (a missing
+    file at the qa.faq_file line of config.yaml)."""
+    named: dict[Path, Path_] = {}
+    if root.defaults.qa.faq_file:
+        named[faq_file_path(root.defaults.qa.faq_file, base)] = ("defaults", "qa", "faq_file")
+    for gid, group in groups.items():
+        if group.qa.faq_file:
+            where: Path_ = ("groups", gid, "qa", "faq_file")
+            if where not in doc.lines:
+                where = ("defaults", "qa", "faq_file")
+            named.setdefault(faq_file_path(group.qa.faq_file, base), where)
+    out: dict[Path, tuple[FaqItem, ...]] = {}
+    for path, where in named.items():
+        try:
+            out[path] = tuple(read_faq_file(path))
+        except ConfigError as exc:
+            for problem in exc.problems:
+                if problem.path == "(file)" and problem.message.startswith("cannot read"):
+                    doc.problem(where, f"FAQ file {path}: {problem.message}")
+                else:
+                    doc.problems.append(problem)
+    return out
+
+
+# --- what check-config adds: templates rendered, the transport's environment ---------------
+
+
+def render_all_templates(config: AppConfig) -> int:
+    """Render every configured template with its sample values (validation did this
+    already; check-config repeats it over the loaded config and reports the count)."""
+    count = 0
+    models: list[tuple[Path_, Any]] = [(("defaults",), config.root.defaults)]
+    models += [(("groups", gid), g.features) for gid, g in config.groups.items()]
+    for prefix, model in models:
+        for path, text, spec in iter_templates(model, prefix):
+            try:
+                render_template(text, spec.samples)
+            except ValueError as exc:
+                line = config.source.line_of(path) if config.source else 1
+                raise ConfigError(
+                    [ConfigProblem(str(config.path or "<config>"), line, dotted(path), str(exc))]
+                ) from exc
+            count += 1
+    return count
+
+
+def check_environment(
+    config: AppConfig, environ: Mapping[str, str] | None = None
+) -> list[ConfigProblem]:
+    """The selected transport's secrets (tokens, keys, endpoints): each must be in the
+    config (usually as ${VAR}) or in its environment variable, and not blank. Messages
+    name the variable, never a value."""
+    env = os.environ if environ is None else environ
+    transport = config.root.transport
+    file = str(config.path or "<config>")
+    problems: list[ConfigProblem] = []
+    for secret in transport.secrets():
+        if secret.value.strip():
+            continue
+        section: Path_ = ("transport", transport.type)
+        field_path: Path_ = (*section, *secret.field.split("."))
+        try:
+            resolve_secret("", secret.env, secret.what, env)
+            continue
+        except SecretMissing as exc:
+            message = str(exc)
+        line = 1
+        if config.source is not None:
+            candidates = [field_path, (*section, f"{secret.field}_env"), ("transport", "type")]
+            line = next(
+                (config.source.lines[p] for p in candidates if p in config.source.lines),
+                config.source.line_of(section),
+            )
+        problems.append(ConfigProblem(file, line, dotted(field_path), message))
+    return problems

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from bot.settings.base import ThemeSettings
 from bot.settings.qa import FaqItem, QASettings
 from bot.text.normalize import Analyzer, shared_analyzer
 from bot.text.qa_matcher import Decision, FaqDoc, FaqIndex, params_for, theme_terms
+from bot.yaml_loader import DATA_LIMITS, ConfigError, first_problem, load_yaml_file
 
 
 class EvalFileError(ValueError):
@@ -86,9 +86,9 @@ class EvalReport:
 
 def load_eval_set(path: str | Path) -> EvalSet:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise EvalFileError(f"{path}: cannot read: {exc}") from exc
+        data = load_yaml_file(path, DATA_LIMITS).data
+    except ConfigError as exc:
+        raise EvalFileError(first_problem(exc)) from exc
     if not isinstance(data, dict):
         raise EvalFileError(f"{path}: expected a mapping with theme, faq and cases")
     try:

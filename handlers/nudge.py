@@ -24,6 +24,7 @@ from bot.events import Message
 from bot.quiet import in_quiet_hours
 from bot.router import CONTINUE, Flow, Route
 from bot.settings.nudge import HookKind
+from bot.template import render_template
 from handlers.highlights import preview
 from handlers.moderation import Drift, ModerationService, log
 from storage.repos.moderation import ModerationRepo
@@ -102,14 +103,14 @@ async def hook_line(ctx: Context, now: datetime, turn: int) -> str | None:
             continue
         if text:
             template: str = getattr(settings.hook_texts, kind)
-            return template.format(text=text)
+            return render_template(template, {"text": text})
     return None
 
 
 async def nudge_text(ctx: Context, now: datetime, turn: int) -> str:
     settings = ctx.group.nudge
     theme = ctx.group.theme.name or ctx.group.name
-    lead = settings.phrasings[turn % len(settings.phrasings)].format(theme=theme)
+    lead = render_template(settings.phrasings[turn % len(settings.phrasings)], {"theme": theme})
     hook = await hook_line(ctx, now, turn)
     return f"{lead}\n{hook}" if hook else lead
 

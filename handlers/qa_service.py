@@ -7,20 +7,16 @@ and the "already in the backlog" check.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
-from bot.config import AppConfig, GroupSettings
+from bot.config import AppConfig, ConfigError, GroupSettings, faq_file_path
 from bot.settings.qa import FaqItem, QASettings
+from bot.settings.qa import read_faq_file as read_faq_items
 from bot.text.lexicon import FAMILIES, INTENT_TERMS
 from bot.text.normalize import Analyzer, normalize, shared_analyzer, strip_politeness
 from bot.text.qa_matcher import Decision, FaqDoc, FaqIndex, MatchParams, theme_terms
@@ -52,50 +48,27 @@ class Entry:
 
 
 def read_faq_file(path: Path) -> list[FaqItem]:
-    """Entries from a YAML (a list, or a mapping with `faq:`) or CSV file."""
+    """Entries from a YAML (a list, or a mapping with `faq:`) or CSV file
+    (bot/settings/qa.py, through the safe YAML loader). FaqFileError lists every problem as
+    FILE:LINE: path: message."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise FaqFileError(f"{path}: cannot read: {exc}") from exc
-    rows: list[Any]
-    if path.suffix.lower() == ".csv":
-        rows = []
-        for row in csv.DictReader(io.StringIO(text)):
-            similar = [s.strip() for s in (row.get("similar") or "").split("|") if s.strip()]
-            groups = [g.strip() for g in (row.get("groups") or "").split("|") if g.strip()]
-            rows.append({**row, "similar": similar, "groups": groups})
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise FaqFileError(f"{path}: invalid YAML: {exc}") from exc
-        if isinstance(data, dict):
-            data = data.get("faq")
-        rows = data if isinstance(data, list) else []
-    items = []
-    for n, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
-            raise FaqFileError(f"{path}: entry {n}: expected id, question, answer")
-        clean = {
-            k: v
-            for k, v in row.items()
-            if k in {"id", "question", "answer", "similar", "aliases", "groups"}
-            and v not in (None, "")
-        }
-        try:
-            items.append(FaqItem.model_validate(clean))
-        except ValidationError as exc:
-            raise FaqFileError(f"{path}: entry {n}: {exc.errors()[0]['msg']}") from exc
-    return items
+        return read_faq_items(path)
+    except ConfigError as exc:
+        raise FaqFileError("\n".join(str(p) for p in exc.problems)) from exc
 
 
-def config_items(settings: QASettings, base: Path | None) -> list[FaqItem]:
+def config_items(
+    settings: QASettings,
+    base: Path | None,
+    preloaded: Mapping[Path, tuple[FaqItem, ...]] | None = None,
+) -> list[FaqItem]:
+    """Inline entries plus the faq_file's; a file the config loader already read (off the
+    event loop, see AppConfig.faq_files) is not read again."""
     items = list(settings.faq)
     if settings.faq_file:
-        path = Path(settings.faq_file)
-        if not path.is_absolute() and base is not None:
-            path = base / path
-        items += read_faq_file(path)
+        path = faq_file_path(settings.faq_file, base)
+        known = preloaded.get(path) if preloaded is not None else None
+        items += list(known) if known is not None else read_faq_file(path)
     return items
 
 
@@ -180,7 +153,7 @@ class QaService:
                 lists.append((gid, group.qa))
         for source, settings in lists:
             try:
-                items = config_items(settings, base)
+                items = config_items(settings, base, self.config.faq_files)
             except FaqFileError as exc:
                 log.error("FAQ file skipped: %s", exc)
                 items = list(settings.faq)

@@ -21,6 +21,7 @@ from bot.events import Message
 from bot.router import Route
 from bot.schedule_expr import describe_duration
 from bot.settings.rituals import Ritual, template_fields
+from bot.template import render_template
 from handlers.checkin import leaderboard_text
 from handlers.highlights import digest_text, latest_text
 from handlers.rewards import start_quiz_from_bank
@@ -113,7 +114,7 @@ async def render(
         values["leaderboard"] = await leaderboard_text(ctx, ctx.now())
     if "highlights" in used:
         values["highlights"] = await latest_text(ctx, group.features.highlights.in_posts)
-    return template.format_map(values)
+    return render_template(template, values)
 
 
 # --- performing an occurrence (called by the scheduler after the run is recorded) ----------

@@ -27,6 +27,7 @@ from bot.events import MemberJoined
 from bot.quiet import in_quiet_hours
 from bot.router import CONTINUE, Flow, Route
 from bot.settings.welcome import WelcomeSettings
+from bot.template import render_template
 from handlers.activity import flushed
 from scheduler.service import SchedulerService
 from storage.models import Newcomer
@@ -59,7 +60,7 @@ def rules_block(settings: WelcomeSettings) -> str:
 
 def welcome_text(group: GroupSettings) -> str:
     settings = group.welcome
-    text = settings.text.format(group=group.name)
+    text = render_template(settings.text, {"group": group.name})
     if settings.show_rules and settings.rules:
         text += "\n" + rules_block(settings)
     return text
@@ -67,7 +68,7 @@ def welcome_text(group: GroupSettings) -> str:
 
 def guide_text(group: GroupSettings) -> str:
     guide = group.welcome.newcomer
-    return guide.text.format(group=group.name, days=guide.after_days)
+    return render_template(guide.text, {"group": group.name, "days": str(guide.after_days)})
 
 
 # --- quiet hours ------------------------------------------------------------------------

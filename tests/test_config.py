@@ -107,7 +107,14 @@ def test_storage_url_must_name_a_supported_database() -> None:
 
 def test_invalid_yaml_names_the_line() -> None:
     found = problems("a: 1\nb: [1, 2\nc: 3\n")
-    assert found[0].startswith("c.yaml:3: (yaml): invalid YAML")
+    assert found == [
+        "c.yaml:3: b: invalid YAML: did not find expected ',' or ']' (found ':') "
+        "(while parsing a flow sequence started at line 2)"
+    ]
+    assert problems("a: 1\nb: [1, 2\n") == [
+        "c.yaml:2: b: invalid YAML: the file ends while parsing a flow sequence started on "
+        "this line"
+    ]
 
 
 def test_duplicate_key_is_an_error() -> None:

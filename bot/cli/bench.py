@@ -10,12 +10,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.bench import run_bench
 from bot.cli.common import DEFAULT_CONFIG
 from bot.config import ConfigError, load_config, parse_config
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    # imported here: the whole bot, which other commands (check-config) do not need
+    from bot.bench import run_bench
+
     path = Path(getattr(args, "config", "") or "config.yaml")
     try:
         config = load_config(path) if path.exists() else parse_config("{}")

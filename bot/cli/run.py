@@ -13,10 +13,30 @@ from bot.cli.common import DEFAULT_CONFIG, load_or_report, setup_logging
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    """Whatever passes here, `run` can start with: the file (safe YAML within limits),
+    every setting (bounded), every template (rendered with sample values), and the
+    selected transport's secrets in the environment (named, never printed)."""
+    from bot.config import ConfigError, check_environment, render_all_templates
+
     config = load_or_report(args.file)
     if config is None:
         return 1
-    print(f"{args.file}: OK ({len(config.groups)} groups configured)")
+    try:
+        templates = render_all_templates(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    missing = check_environment(config)
+    for problem in missing:
+        print(problem, file=sys.stderr)
+    if missing:
+        return 1
+    transport = config.root.transport.type
+    print(
+        f"{args.file}: OK ({len(config.groups)} groups configured, "
+        f"{templates} templates rendered, transport {transport})"
+    )
     return 0
 
 

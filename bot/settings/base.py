@@ -1,27 +1,61 @@
-"""Shared building blocks for the config models."""
+"""Shared building blocks for the config models.
+
+Conventions for a new setting (every field of every model below `RootConfig`):
+
+- a number has both bounds, chosen so that the bot can run at either end:
+  ``points: int = Field(default=10, ge=0, le=MAX_POINTS)``;
+  ``cooldown_minutes: float = Field(default=60, ge=0, le=WEEK_MINUTES)``.
+  NaN and infinity are refused for every float (``Strict`` sets ``allow_inf_nan=False``).
+- a duration written ``30m``/``1h``/``2天`` has both bounds too:
+  ``grace: Annotated[Duration, DurationRange("0s", "7d")] = timedelta(minutes=30)``.
+- a text the bot fills in and posts is a template with a closed set of placeholders, each
+  with a sample value: ``Annotated[str, Placeholders(member="小明", points="10")]``
+  (bot/template.py), rendered with ``render_template(text, values)``.
+- a secret is never a plain value: ``token: str = ""`` plus ``token_env: str = "NAME"``
+  (bot/settings/transport.py), so check-config can say which variable is missing.
+
+tests/test_config_bounds.py walks every model and fails on a number or duration without
+both bounds, and on a default text with ``{...}`` that is not a template.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    model_validator,
+)
+from pydantic_core import core_schema
 
-from bot.schedule_expr import parse_schedule
+from bot.schedule_expr import parse_duration, parse_schedule
+
+# Shared upper bounds. Points end up summed in 64-bit ledger columns and in messages: a
+# single award above MAX_POINTS is a typo, not a reward.
+MAX_POINTS = 100_000
+MAX_COUNT = 10_000  # places, winners, list sizes an operator may ask for
+WEEK_MINUTES = 7 * 24 * 60
+DAY_SECONDS = 24 * 60 * 60
 
 
 class Strict(BaseModel):
-    """Every config model: unknown keys are errors, values are immutable."""
+    """Every config model: unknown keys are errors, values are immutable, floats finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(
             f"unknown timezone {name!r} (use an IANA name like Asia/Shanghai)"
         ) from exc
@@ -35,6 +69,39 @@ def _check_schedule(expr: str) -> str:
 
 TimezoneName = Annotated[str, AfterValidator(_check_timezone)]
 ScheduleExpr = Annotated[str, AfterValidator(_check_schedule)]
+
+
+def _parse_duration(value: Any) -> timedelta:
+    """parse_duration, with absurd sizes as a ValueError (timedelta itself overflows)."""
+    if isinstance(value, str) and len(value) > 64:
+        raise ValueError("not a duration: too long (use 1d, 1h, 30m, 1天, 2小时, 30分钟)")
+    try:
+        return parse_duration(value)
+    except OverflowError as exc:
+        raise ValueError("duration is far too long") from exc
+
+
+class DurationRange:
+    """Pydantic metadata bounding a Duration: ``Annotated[Duration, DurationRange("1m", "30d")]``."""
+
+    def __init__(self, low: str, high: str) -> None:
+        self.text = f"{low} and {high}"
+        self.low = parse_duration(low)
+        self.high = parse_duration(high)
+
+    def check(self, value: timedelta) -> timedelta:
+        if not self.low <= value <= self.high:
+            raise ValueError(f"must be between {self.text}")
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+# `1d`, `1h`, `30m`, `1h30m`, `1天`, `2小时`, `30分钟`; a bare number is seconds.
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration)]
 
 
 class ThemeSettings(Strict):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from bot.settings.base import Strict
+from bot.settings.base import WEEK_MINUTES, Strict
+from bot.template import Placeholders
 
 LadderStep = Literal["warn", "notify_admins", "ask_remove"]
 HookKind = Literal["ritual", "highlight", "faq", "theme"]
@@ -18,7 +19,7 @@ class SpamSettings(Strict):
     enabled: bool = True
     # Points a message needs to be judged spam (a contact handle with an id scores 10, a
     # short link 9, an offer word 3-8; see bot/text/spam.py).
-    threshold: int = Field(default=10, ge=1)
+    threshold: int = Field(default=10, ge=1, le=1000)
     # Links to these domains (and their subdomains) are never counted against a message.
     whitelist_domains: list[str] = []
     # Extra words that mark an ad in this group (each counts like a contact handle).
@@ -57,13 +58,19 @@ class SpamSettings(Strict):
         return out
 
 
+# {text}: the topic, highlight or question a hook offers.
+HookTemplate = Annotated[str, Placeholders(text="如何坚持每天写作")]
+# {theme}: the theme's name (the group's name when the theme has none).
+PhrasingTemplate = Annotated[str, Placeholders(theme="写作")]
+
+
 class HookTexts(Strict):
     """How a nudge offers something on-theme; {text} is the topic, highlight or question."""
 
-    ritual: str = "今天的话题是「{text}」，来聊聊你的看法？"
-    highlight: str = "最近的精华「{text}」还没看的可以去翻翻～"
-    faq: str = "群里还有个问题等大家来答：「{text}」"
-    theme: str = "比如聊聊：{text}"
+    ritual: HookTemplate = "今天的话题是「{text}」，来聊聊你的看法？"
+    highlight: HookTemplate = "最近的精华「{text}」还没看的可以去翻翻～"
+    faq: HookTemplate = "群里还有个问题等大家来答：「{text}」"
+    theme: HookTemplate = "比如聊聊：{text}"
 
 
 class NudgeSettings(Strict):
@@ -72,17 +79,17 @@ class NudgeSettings(Strict):
     enabled: bool = True
     # The recent window: the last `window_messages` messages within `window_minutes`.
     window_messages: int = Field(default=10, ge=2, le=200)
-    window_minutes: float = Field(default=15, gt=0)
+    window_minutes: float = Field(default=15, gt=0, le=24 * 60)
     # Nudge when at least `min_off` of the window's messages are off-topic, they are at
     # least `off_ratio` of the on+off messages (greetings and emoji do not count), and
     # they come from at least `min_senders` members.
-    min_off: int = Field(default=4, ge=1)
+    min_off: int = Field(default=4, ge=1, le=200)
     off_ratio: float = Field(default=0.6, gt=0, le=1)
-    min_senders: int = Field(default=2, ge=1)
-    cooldown_minutes: float = Field(default=60, ge=0)
+    min_senders: int = Field(default=2, ge=1, le=200)
+    cooldown_minutes: float = Field(default=60, ge=0, le=WEEK_MINUTES)
     # Rotated in turn; {theme} is the theme's name. A hook line (below) follows when one
     # is available.
-    phrasings: list[str] = Field(
+    phrasings: list[PhrasingTemplate] = Field(
         default=[
             "大家聊得好热闹😄 小助手悄悄把话题往「{theme}」拉一拉～",
             "插个话～ 好一会儿没聊「{theme}」啦。",
@@ -97,23 +104,3 @@ class NudgeSettings(Strict):
     # More words that are off-topic in this group (each counts as a clear off-topic word).
     off_topic_words: list[str] = []
     spam: SpamSettings = SpamSettings()
-
-    @field_validator("phrasings")
-    @classmethod
-    def _phrasings(cls, value: list[str]) -> list[str]:
-        for text in value:
-            try:
-                text.format(theme="")
-            except (KeyError, IndexError, ValueError) as exc:
-                raise ValueError(f"phrasing {text!r}: only {{theme}} may be used") from exc
-        return value
-
-    @model_validator(mode="after")
-    def _hook_texts(self) -> NudgeSettings:
-        for kind in ("ritual", "highlight", "faq", "theme"):
-            text = getattr(self.hook_texts, kind)
-            try:
-                text.format(text="")
-            except (KeyError, IndexError, ValueError) as exc:
-                raise ValueError(f"hook_texts.{kind}: only {{text}} may be used") from exc
-        return self

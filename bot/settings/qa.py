@@ -1,10 +1,25 @@
 from __future__ import annotations
 
+import csv
+import io
 import re
+from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 
-from bot.settings.base import Strict
+from bot.settings.base import WEEK_MINUTES, Strict
+from bot.settings.problems import add_validation_problems, clean_loc, explain, under
+from bot.yaml_loader import (
+    DATA_LIMITS,
+    YamlDocument,
+    YamlPath,
+    check_characters,
+    decode_text,
+    load_yaml_file,
+    normalize_newlines,
+    read_limited,
+)
 
 _ID = re.compile(r"^[\w.-]{1,64}$")
 
@@ -43,6 +58,72 @@ class QASettings(Strict):
     margin: float = Field(default=0.08, ge=0, le=1)
     # The same entry is not answered twice in a group within this window; the bot points
     # to its earlier answer instead.
-    cooldown_minutes: float = Field(default=10, ge=0)
+    cooldown_minutes: float = Field(default=10, ge=0, le=WEEK_MINUTES)
     backlog: bool = True  # record questions the bot could not answer for /faq todo
     reply_when_unsure: bool = True  # when @-mentioned with an unanswerable question
+
+
+# --- FAQ files (qa.faq_file, `groupops faq import`) ------------------------------------------
+
+_FAQ_FIELDS = frozenset({"id", "question", "answer", "similar", "aliases", "groups"})
+
+
+def read_faq_file(path: Path) -> list[FaqItem]:
+    """Entries from a YAML (a list, or a mapping with `faq:`) or CSV (id,question,answer
+    [,similar][,groups]; lists separated by `|`) file. Other keys or columns are ignored.
+
+    Raises ConfigError with every problem as FILE:LINE: path: message."""
+    if path.suffix.lower() == ".csv":
+        return _read_faq_csv(path)
+    doc = load_yaml_file(path, DATA_LIMITS)
+    data: Any = doc.data
+    prefix: YamlPath = ()
+    if isinstance(data, dict):
+        data, prefix = data.get("faq"), ("faq",)
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        doc.problem(prefix, "expected a list of entries (id, question, answer)")
+        doc.raise_problems()
+    items: list[FaqItem] = []
+    for n, row in enumerate(data):
+        row_path = (*prefix, n)
+        if not isinstance(row, dict):
+            doc.problem(row_path, "an entry is a mapping with id, question and answer")
+            continue
+        clean = {k: v for k, v in row.items() if k in _FAQ_FIELDS and v not in (None, "")}
+        try:
+            items.append(FaqItem.model_validate(clean))
+        except ValidationError as exc:
+            add_validation_problems(doc, exc, FaqItem, under(row_path))
+    doc.raise_problems()
+    return items
+
+
+def _read_faq_csv(path: Path) -> list[FaqItem]:
+    file = str(path)
+    text = normalize_newlines(decode_text(read_limited(path, DATA_LIMITS), file))
+    check_characters(text, file)
+    doc = YamlDocument(file, None)
+    items: list[FaqItem] = []
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        for row in reader:
+            line = reader.line_num
+            similar = [s.strip() for s in (row.get("similar") or "").split("|") if s.strip()]
+            groups = [g.strip() for g in (row.get("groups") or "").split("|") if g.strip()]
+            clean = {
+                k: v
+                for k, v in {**row, "similar": similar, "groups": groups}.items()
+                if k in _FAQ_FIELDS and v not in (None, "")
+            }
+            try:
+                items.append(FaqItem.model_validate(clean))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    where = clean_loc(tuple(err["loc"]))[:1] or ("(row)",)
+                    doc.problem(where, explain(err, FaqItem), line)
+    except csv.Error as exc:
+        doc.problem(("(csv)",), f"malformed CSV: {exc}", reader.line_num or 1)
+    doc.raise_problems()
+    return items

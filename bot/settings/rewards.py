@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.settings.base import Strict
+from bot.settings.base import MAX_COUNT, MAX_POINTS, WEEK_MINUTES, Strict
+
+# A day's grants add up many red packets.
+MAX_DAILY_POINTS = 10 * MAX_POINTS
 
 
 class RewardGrantSettings(Strict):
     """`/红包 @成员 N 理由`: an admin grants points to one member."""
 
-    max_points: int = Field(default=100, ge=1, description="most points in one red packet")
+    max_points: int = Field(
+        default=100, ge=1, le=MAX_POINTS, description="most points in one red packet"
+    )
     # Counted from the ledger (kind "reward") within the group's local day.
-    admin_daily_cap: int = Field(default=300, ge=0, description="points one admin may grant a day")
+    admin_daily_cap: int = Field(
+        default=300, ge=0, le=MAX_DAILY_POINTS, description="points one admin may grant a day"
+    )
     member_daily_cap: int = Field(
-        default=100, ge=0, description="points one member may receive a day"
+        default=100, ge=0, le=MAX_DAILY_POINTS, description="points one member may receive a day"
     )
 
 
@@ -23,7 +30,7 @@ class QuizQuestion(Strict):
 
     question: str = Field(min_length=1)
     answers: list[str] = Field(min_length=1)
-    points: int | None = Field(default=None, ge=1)
+    points: int | None = Field(default=None, ge=1, le=MAX_POINTS)
 
     @field_validator("question", mode="before")
     @classmethod
@@ -51,10 +58,10 @@ class QuizQuestion(Strict):
 class QuizSettings(Strict):
     """`/抢答 题目 | 答案 [N分] [限时M分钟]`, or a question from `bank`."""
 
-    points: int = Field(default=20, ge=1)
-    max_points: int = Field(default=200, ge=1)
-    minutes: int = Field(default=10, ge=1, description="default time limit")
-    max_minutes: int = Field(default=1440, ge=1)
+    points: int = Field(default=20, ge=1, le=MAX_POINTS)
+    max_points: int = Field(default=200, ge=1, le=MAX_POINTS)
+    minutes: int = Field(default=10, ge=1, le=WEEK_MINUTES, description="default time limit")
+    max_minutes: int = Field(default=1440, ge=1, le=WEEK_MINUTES)
     bank: list[QuizQuestion] = []
 
     @model_validator(mode="after")
@@ -70,11 +77,13 @@ class NoticeSettings(Strict):
     """`/通知 内容 [前N名] [M分]`: the first N members replying a keyword get M points."""
 
     keywords: list[str] = Field(default=["收到"], min_length=1)
-    places: int = Field(default=10, ge=1)
-    max_places: int = Field(default=200, ge=1)
-    points: int = Field(default=5, ge=1)
-    max_points: int = Field(default=50, ge=1)
-    minutes: int = Field(default=60, ge=1, description="the notice red packet closes after this")
+    places: int = Field(default=10, ge=1, le=MAX_COUNT)
+    max_places: int = Field(default=200, ge=1, le=MAX_COUNT)
+    points: int = Field(default=5, ge=1, le=MAX_POINTS)
+    max_points: int = Field(default=50, ge=1, le=MAX_POINTS)
+    minutes: int = Field(
+        default=60, ge=1, le=WEEK_MINUTES, description="the notice red packet closes after this"
+    )
 
     @field_validator("keywords")
     @classmethod
@@ -87,8 +96,8 @@ class NoticeSettings(Strict):
 class DrawSettings(Strict):
     """`/抽奖 N名 M分`: N members among those who spoke or checked in today."""
 
-    max_winners: int = Field(default=10, ge=1)
-    max_points: int = Field(default=100, ge=1)
+    max_winners: int = Field(default=10, ge=1, le=MAX_COUNT)
+    max_points: int = Field(default=100, ge=1, le=MAX_POINTS)
     exclude_admins: bool = True
 
 

@@ -3,67 +3,40 @@ highlights (精华)."""
 
 from __future__ import annotations
 
-import difflib
-import string
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from bot.schedule_expr import describe_duration, parse_duration
-from bot.settings.base import ScheduleExpr, Strict
+from bot.schedule_expr import describe_duration
+from bot.settings.base import Duration, DurationRange, ScheduleExpr, Strict
+from bot.template import Placeholders, placeholders_in
 
-# Variables a ritual message may use, e.g. "今日话题：{topic}".
-POST_VARIABLES = frozenset(
-    {"title", "date", "weekday", "time", "topic", "host", "leaderboard", "highlights", "group"}
-)
+# The placeholders a ritual post may use, e.g. "今日话题：{topic}", with the sample values
+# check-config renders every template with.
+POST_SAMPLES = {
+    "title": "每周分享会",
+    "date": "3月5日",
+    "weekday": "周三",
+    "time": "20:00",
+    "topic": "如何坚持每天写作",
+    "host": "小明",
+    "leaderboard": "1. 小明 120分\n2. 小红 95分",
+    "highlights": "1. 写作先求完成再求完美",
+    "group": "写作成长营",
+}
+POST_VARIABLES = frozenset(POST_SAMPLES)
 REMINDER_VARIABLES = POST_VARIABLES | {"countdown"}
+
+PostTemplate = Annotated[str, Placeholders(**POST_SAMPLES)]
+ReminderTemplate = Annotated[str, Placeholders(**POST_SAMPLES, countdown="1小时后")]
 
 
 def template_fields(template: str) -> set[str]:
-    """The variable names used in a template (raises ValueError on a malformed one)."""
-    names: set[str] = set()
-    for _literal, name, _spec, _conv in string.Formatter().parse(template):
-        if name is not None:
-            names.add(name)
-    return names
+    """The placeholder names used in a template (raises ValueError on a malformed one)."""
+    return set(placeholders_in(template))
 
 
-def _template_check(allowed: frozenset[str]) -> AfterValidator:
-    def check(text: str) -> str:
-        try:
-            used = template_fields(text)
-        except ValueError as exc:
-            raise ValueError(f"malformed template ({exc}); write {{{{ and }}}} for braces") from exc
-        unknown = sorted(used - allowed)
-        if unknown:
-            shown = ", ".join("{" + u + "}" for u in unknown)
-            close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
-            if close:
-                raise ValueError(f"unknown variable {shown} (did you mean {{{close[0]}}}?)")
-            known = ", ".join("{" + a + "}" for a in sorted(allowed))
-            raise ValueError(f"unknown variable {shown} (allowed: {known})")
-        return text
-
-    return AfterValidator(check)
-
-
-def _positive(delta: timedelta) -> timedelta:
-    if delta <= timedelta(0):
-        raise ValueError("must be longer than zero")
-    return delta
-
-
-def _not_negative(delta: timedelta) -> timedelta:
-    if delta < timedelta(0):
-        raise ValueError("must not be negative")
-    return delta
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
-PostTemplate = Annotated[str, _template_check(POST_VARIABLES)]
-ReminderTemplate = Annotated[str, _template_check(REMINDER_VARIABLES)]
 RitualId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 
 DEFAULT_REMINDER = "⏰ 预告：「{title}」将在{countdown}开始（{date} {weekday} {time}）"
@@ -72,7 +45,7 @@ DEFAULT_REMINDER = "⏰ 预告：「{title}」将在{countdown}开始（{date} {
 class Reminder(Strict):
     """A post `before` an event, e.g. 1d and 1h before the Wednesday sharing session."""
 
-    before: PositiveDuration
+    before: Annotated[Duration, DurationRange("1m", "30d")]
     text: ReminderTemplate = DEFAULT_REMINDER
 
     @property
@@ -83,7 +56,7 @@ class Reminder(Strict):
 class FollowUp(Strict):
     """A post `after` an event: a recap, or "share what you learned"."""
 
-    after: PositiveDuration
+    after: Annotated[Duration, DurationRange("1m", "30d")]
     text: PostTemplate
 
 
@@ -113,7 +86,7 @@ class Ritual(Strict):
     reminders: list[Reminder] = []
     follow_up: FollowUp | None = None
     # A run missed while the bot was down is posted late within this time, else skipped.
-    grace: Annotated[Duration, AfterValidator(_not_negative)] = timedelta(minutes=30)
+    grace: Annotated[Duration, DurationRange("0s", "7d")] = timedelta(minutes=30)
 
     @property
     def name(self) -> str:

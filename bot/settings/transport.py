@@ -9,11 +9,19 @@ to the WeCom transports (bot/transports/wecom_*.py), which may add fields to the
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
 
-from bot.settings.base import Strict
+from bot.settings.base import DAY_SECONDS, Strict
+
+# Bounds shared by the transports' settings.
+MAX_TEXT_BYTES = 1 << 20
+MAX_RATE = 10_000  # messages per minute or per hour
+MAX_WAIT_S = 600.0  # timeouts: longer is a hang, not patience
+MAX_BACKOFF_S = 3600.0
 
 TransportType = Literal["console", "wechaty", "wecom_aibot", "wecom_callback", "wecom_webhook"]
 
@@ -22,29 +30,46 @@ class SecretMissing(ValueError):
     """A secret the chosen transport needs is neither in config.yaml nor in the environment."""
 
 
-def resolve_secret(value: str, env_name: str, what: str) -> str:
+def resolve_secret(
+    value: str, env_name: str, what: str, environ: Mapping[str, str] | None = None
+) -> str:
     """The secret: the config value if set (e.g. from ${VAR}), else the named env variable.
+    A blank one (spaces only) counts as missing.
 
     The error names the variable, never a value."""
-    if value:
+    if value.strip():
         return value
-    found = os.environ.get(env_name, "") if env_name else ""
-    if not found:
+    env = os.environ if environ is None else environ
+    found = env.get(env_name, "") if env_name else ""
+    if not found.strip():
         where = f"set the environment variable {env_name}" if env_name else "set it"
+        if found:
+            where = f"the environment variable {env_name} is blank"
         raise SecretMissing(f"{what} is not configured: {where} (or write ${{VAR}} in config.yaml)")
     return found
+
+
+@dataclass(frozen=True)
+class SecretSetting:
+    """A secret the selected transport needs: the config value (``${VAR}`` already
+    substituted) or, when that is empty, the environment variable ``env``."""
+
+    field: str  # the key under transport.<type>, e.g. "token"
+    value: str
+    env: str
+    what: str  # how messages name it, e.g. "the WeCom callback Token"
 
 
 class OutboxSettings(Strict):
     """How a transport's outbox paces and splits messages (per conversation = per group)."""
 
-    max_text_bytes: int = Field(default=2048, ge=64)
-    per_minute: int | None = Field(default=20, ge=1)
-    per_hour: int | None = Field(default=None, ge=1)
-    overall_per_minute: int | None = Field(default=None, ge=1)
-    retry_base_s: float = Field(default=1.0, gt=0)
-    retry_max_s: float = Field(default=300.0, gt=0)
-    max_attempts: int = Field(default=8, ge=1)
+    max_text_bytes: int = Field(default=2048, ge=64, le=MAX_TEXT_BYTES)
+    per_minute: int | None = Field(default=20, ge=1, le=MAX_RATE)
+    per_hour: int | None = Field(default=None, ge=1, le=MAX_RATE)
+    overall_per_minute: int | None = Field(default=None, ge=1, le=MAX_RATE)
+    retry_base_s: float = Field(default=1.0, gt=0, le=MAX_BACKOFF_S)
+    retry_max_s: float = Field(default=300.0, gt=0, le=DAY_SECONDS)
+    max_attempts: int = Field(default=8, ge=1, le=1000)
     persist: bool = True  # keep undelivered messages in the database across restarts
 
 
@@ -53,27 +78,27 @@ class OutboxSettings(Strict):
 
 
 class WechatyOutboxSettings(OutboxSettings):
-    max_text_bytes: int = Field(default=4000, ge=64)
-    overall_per_minute: int | None = Field(default=60, ge=1)
+    max_text_bytes: int = Field(default=4000, ge=64, le=MAX_TEXT_BYTES)
+    overall_per_minute: int | None = Field(default=60, ge=1, le=MAX_RATE)
 
 
 class WecomAibotOutboxSettings(OutboxSettings):
     """WeCom AI bot: 30 messages a minute and 1000 an hour per conversation."""
 
-    max_text_bytes: int = Field(default=20480, ge=64)
-    per_minute: int | None = Field(default=30, ge=1)
-    per_hour: int | None = Field(default=1000, ge=1)
+    max_text_bytes: int = Field(default=20480, ge=64, le=MAX_TEXT_BYTES)
+    per_minute: int | None = Field(default=30, ge=1, le=MAX_RATE)
+    per_hour: int | None = Field(default=1000, ge=1, le=MAX_RATE)
 
 
 class WecomCallbackOutboxSettings(OutboxSettings):
-    per_minute: int | None = Field(default=30, ge=1)
-    per_hour: int | None = Field(default=1000, ge=1)
+    per_minute: int | None = Field(default=30, ge=1, le=MAX_RATE)
+    per_hour: int | None = Field(default=1000, ge=1, le=MAX_RATE)
 
 
 class WecomWebhookOutboxSettings(OutboxSettings):
     """Group robot webhook: 20 messages a minute; text up to 2048 bytes."""
 
-    per_minute: int | None = Field(default=20, ge=1)
+    per_minute: int | None = Field(default=20, ge=1, le=MAX_RATE)
 
 
 class ConsoleTransportSettings(Strict):
@@ -97,9 +122,9 @@ class WechatyTransportSettings(Strict):
     # prefix before its last "_" (insecure_xxx -> insecure), as the Node client does
     tls_server_name: str = ""
     tls_server_name_env: str = "WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME"
-    connect_timeout_s: float = Field(default=20.0, gt=0)
-    reconnect_initial_s: float = Field(default=1.0, gt=0)
-    reconnect_max_s: float = Field(default=60.0, gt=0)
+    connect_timeout_s: float = Field(default=20.0, gt=0, le=MAX_WAIT_S)
+    reconnect_initial_s: float = Field(default=1.0, gt=0, le=MAX_BACKOFF_S)
+    reconnect_max_s: float = Field(default=60.0, gt=0, le=MAX_BACKOFF_S)
     outbox: WechatyOutboxSettings = WechatyOutboxSettings()
 
 
@@ -111,14 +136,17 @@ class WecomAibotSettings(Strict):
     bot_id_env: str = "WECOM_AIBOT_ID"
     secret: str = ""
     secret_env: str = "WECOM_AIBOT_SECRET"
-    heartbeat_s: float = Field(default=30.0, gt=0)
-    reconnect_initial_s: float = Field(default=1.0, gt=0)
-    reconnect_max_s: float = Field(default=60.0, gt=0)
+    heartbeat_s: float = Field(default=30.0, gt=0, le=MAX_WAIT_S)
+    reconnect_initial_s: float = Field(default=1.0, gt=0, le=MAX_BACKOFF_S)
+    reconnect_max_s: float = Field(default=60.0, gt=0, le=MAX_BACKOFF_S)
     # added by the WeCom transports:
     mention_names: list[str] = []  # the bot's name(s) in WeCom, removed from "@name ..." text
-    ack_timeout_s: float = Field(default=5.0, gt=0)  # wait for WeCom's answer to a request
-    reply_window_s: float = Field(default=300.0, gt=0)  # answer a callback by req_id this long
-    max_auth_failures: int = Field(default=5, ge=1)  # refused subscribes before giving up
+    # wait for WeCom's answer to a request
+    ack_timeout_s: float = Field(default=5.0, gt=0, le=MAX_WAIT_S)
+    # answer a callback by req_id this long
+    reply_window_s: float = Field(default=300.0, gt=0, le=DAY_SECONDS)
+    # refused subscribes before giving up
+    max_auth_failures: int = Field(default=5, ge=1, le=1000)
     outbox: WecomAibotOutboxSettings = WecomAibotOutboxSettings()
 
 
@@ -133,13 +161,17 @@ class WecomCallbackSettings(Strict):
     aes_key: str = ""
     aes_key_env: str = "WECOM_CALLBACK_AES_KEY"
     receive_id: str = ""  # "" for AI bots; the CorpID for self-built apps
-    max_clock_skew_s: int = Field(default=300, ge=1)
+    max_clock_skew_s: int = Field(default=300, ge=1, le=DAY_SECONDS)
     # added by the WeCom transports:
     mention_names: list[str] = []  # the bot's name(s) in WeCom, removed from "@name ..." text
-    max_body_bytes: int = Field(default=256 * 1024, ge=1024)  # larger POSTs get HTTP 413
-    reply_wait_s: float = Field(default=2.0, ge=0)  # WeCom waits 5 s for the passive reply
-    refresh_wait_s: float = Field(default=1.0, ge=0)  # per stream-refresh callback
-    response_url_ttl_s: float = Field(default=3600.0, gt=0)  # proactive answers via response_url
+    # larger POSTs get HTTP 413
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 << 20)
+    # WeCom waits 5 s for the passive reply
+    reply_wait_s: float = Field(default=2.0, ge=0, le=MAX_WAIT_S)
+    # per stream-refresh callback
+    refresh_wait_s: float = Field(default=1.0, ge=0, le=MAX_WAIT_S)
+    # proactive answers via response_url
+    response_url_ttl_s: float = Field(default=3600.0, gt=0, le=DAY_SECONDS)
     outbox: WecomCallbackOutboxSettings = WecomCallbackOutboxSettings()
 
 
@@ -151,7 +183,7 @@ class WecomWebhookSettings(Strict):
     key_env: str = "WECOM_WEBHOOK_KEY"
     # added by the WeCom transports: one robot per group, when posting to several groups
     group_key_envs: dict[str, str] = {}  # group id -> env variable holding that robot's key
-    timeout_s: float = Field(default=10.0, gt=0)
+    timeout_s: float = Field(default=10.0, gt=0, le=MAX_WAIT_S)
     outbox: WecomWebhookOutboxSettings = WecomWebhookOutboxSettings()
 
 
@@ -162,3 +194,40 @@ class TransportSettings(Strict):
     wecom_aibot: WecomAibotSettings = WecomAibotSettings()
     wecom_callback: WecomCallbackSettings = WecomCallbackSettings()
     wecom_webhook: WecomWebhookSettings = WecomWebhookSettings()
+
+    def secrets(self) -> list[SecretSetting]:
+        """What the selected transport reads with resolve_secret when it is built (the
+        transports' build functions); check-config checks each without printing values."""
+        if self.type == "wechaty":
+            w = self.wechaty
+            return [
+                SecretSetting(
+                    "endpoint", w.endpoint, w.endpoint_env, "the wechaty puppet service endpoint"
+                ),
+                SecretSetting("token", w.token, w.token_env, "the wechaty puppet service token"),
+            ]
+        if self.type == "wecom_aibot":
+            a = self.wecom_aibot
+            return [
+                SecretSetting("bot_id", a.bot_id, a.bot_id_env, "the WeCom AI bot BotID"),
+                SecretSetting("secret", a.secret, a.secret_env, "the WeCom AI bot Secret"),
+            ]
+        if self.type == "wecom_callback":
+            c = self.wecom_callback
+            return [
+                SecretSetting("token", c.token, c.token_env, "the WeCom callback Token"),
+                SecretSetting(
+                    "aes_key", c.aes_key, c.aes_key_env, "the WeCom callback EncodingAESKey"
+                ),
+            ]
+        if self.type == "wecom_webhook":
+            h = self.wecom_webhook
+            found = [SecretSetting("key", h.key, h.key_env, "the WeCom group robot webhook key")]
+            found += [
+                SecretSetting(
+                    f"group_key_envs.{group}", "", env, f"the webhook key of group {group}"
+                )
+                for group, env in h.group_key_envs.items()
+            ]
+            return found
+        return []

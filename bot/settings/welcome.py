@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import string
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from bot.settings.base import Strict
+from bot.template import Placeholders
 
+# {group}: the group's name; {days}: welcome.newcomer.after_days.
+WelcomeTemplate = Annotated[str, Placeholders(group="写作成长营")]
+GuideTemplate = Annotated[str, Placeholders(group="写作成长营", days="3")]
 WELCOME_VARIABLES = frozenset({"group"})
 GUIDE_VARIABLES = frozenset({"group", "days"})
-
-
-def _template(allowed: frozenset[str]) -> AfterValidator:
-    def check(text: str) -> str:
-        try:
-            used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-        except ValueError as exc:
-            raise ValueError(f"malformed template ({exc}); write {{{{ and }}}} for braces") from exc
-        unknown = sorted(used - allowed)
-        if unknown:
-            known = ", ".join("{" + a + "}" for a in sorted(allowed))
-            raise ValueError(f"unknown variable {{{unknown[0]}}} (allowed: {known})")
-        return text
-
-    return AfterValidator(check)
-
-
-WelcomeTemplate = Annotated[str, _template(WELCOME_VARIABLES)]
-GuideTemplate = Annotated[str, _template(GUIDE_VARIABLES)]
 
 DEFAULT_RULES = [
     "友善交流，尊重每一位成员",

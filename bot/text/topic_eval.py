@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.settings.base import ThemeSettings
 from bot.text.classify import Label, TopicClassifier, Verdict
+from bot.yaml_loader import DATA_LIMITS, ConfigError, first_problem, load_yaml_file
 
 
 class TopicCase(BaseModel):
@@ -43,27 +42,12 @@ class CasesError(ValueError):
     pass
 
 
-class _Yaml12BoolLoader(yaml.SafeLoader):
-    """A safe loader where only true/false are booleans (YAML 1.2): `label: on` and
-    `label: off` stay strings instead of becoming True/False as in YAML 1.1."""
-
-
-_Yaml12BoolLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12BoolLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
 def load_cases(path: str | Path) -> TopicCases:
     try:
-        data: Any = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Yaml12BoolLoader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise CasesError(f"{path}: cannot read: {exc}") from exc
+        # `label: on` and `label: off` stay text (YAML 1.2 booleans: only true/false)
+        data: Any = load_yaml_file(path, DATA_LIMITS, yaml12_bools=True).data
+    except ConfigError as exc:
+        raise CasesError(first_problem(exc)) from exc
     try:
         return TopicCases.model_validate(data)
     except ValidationError as exc:
