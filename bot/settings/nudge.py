@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from bot.settings.base import WEEK_MINUTES, Strict
+from bot.settings.base import MAX_COUNT, WEEK_MINUTES, Strict
 from bot.template import Placeholders
 
 LadderStep = Literal["warn", "notify_admins", "ask_remove"]
@@ -36,7 +36,7 @@ class SpamSettings(Strict):
     # `groupops payouts`: open = a violation at the ask_remove step, or `open_after` public
     # violations, within `ladder_window_days`. Whitelisting a member clears them.
     exclude_from_rewards: bool = True
-    open_after: int = Field(default=2, ge=1)
+    open_after: int = Field(default=2, ge=1, le=MAX_COUNT)
 
     @field_validator("review_group")
     @classmethod
