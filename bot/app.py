@@ -100,7 +100,8 @@ class App:
         self.db_url = db_url or config.storage_url
         self.engine = create_engine(self.db_url)
         self.sessions = SessionSource(self.engine)
-        self.uow = UnitOfWorkFactory(self.sessions)
+        # One bot process per SQLite file; PostgreSQL may be shared by several processes.
+        self.uow = UnitOfWorkFactory(self.sessions, shared=self.engine.dialect.name != "sqlite")
         self.router = Router(routes if routes is not None else ROUTES)
         self.services = Services()
         self.scheduler = SchedulerService(clock)

@@ -1,7 +1,7 @@
 """Lucky draws (抽奖) among today's active members, recorded so they can be audited.
 
 `/抽奖 N名 M分`: candidates are the members who spoke or checked in on the group's local day
-(minus the admin running it, admins when `draw.exclude_admins`, and the bot). The seed is
+before the draw (minus the admin running it, admins when `draw.exclude_admins`, and the bot). The seed is
 derived from the draw's start key (the command's message id), and the seed, the sorted
 candidate list, the method and the winners are stored in reward_draws. `pick_winners(seed,
 candidates, n)` re-derives the winners from those stored values.
@@ -15,7 +15,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,7 @@ from handlers.activity import flushed
 from storage.models import RewardDraw
 from storage.repos.activity import ActivityRepo
 from storage.repos.rewards import RewardsRepo
+from storage.rounds import RoundWindow
 
 DRAW_USAGE = "/抽奖 N名 M分，例如：/抽奖 3名 10分"
 # random.Random(seed).random() is guaranteed to give the same sequence on every Python version
@@ -97,6 +98,10 @@ async def run_draw(
     """
     group = ctx.group
     day = at.astimezone(group.tz).date()
+    # The draw is a round over the local day up to its own time: a message or check-in
+    # counts only when it was sent before the draw (storage/rounds.py), however late it
+    # was delivered.
+    window = RoundWindow(datetime.combine(day, time(0), tzinfo=group.tz), at)
     await flushed(ctx)  # the activity log is buffered
     excluded = {ctx.config.root.bot.user_id}
     if created_by is not None:
@@ -106,8 +111,8 @@ async def run_draw(
             repo = RewardsRepo(uow.session)
             if await repo.draw_by_key(start_key) is not None:
                 return None
-            spoke = await ActivityRepo(uow.session).active_on_day(group.group_id, day)
-            checked = await repo.checked_in_on(group.group_id, day)
+            spoke = await ActivityRepo(uow.session).active_on_day(group.group_id, day, window)
+            checked = await repo.checked_in_on(group.group_id, day, window)
             candidates = sorted(
                 m
                 for m in spoke | checked

@@ -20,7 +20,7 @@ from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow
 from bot.settings.rewards import NoticeSettings
 from handlers.members import remember_member
-from handlers.rewards_state import OpenNotice, RewardsService, is_notice_reply
+from handlers.rewards_state import OpenNotice, RewardsService, is_notice_reply, message_key
 from storage.models import RewardNotice
 from storage.repos.rewards import RewardsRepo
 
@@ -149,11 +149,19 @@ async def open_notice(
 async def handle_reply(message: Message, ctx: Context) -> Flow:
     """Route handler for ordinary messages: in memory unless it is a keyword reply."""
     service = ctx.services.find(RewardsService)
-    notice = service.notices.get(message.group_id) if service is not None else None
-    if notice is None or service is None:
+    if service is None:
+        return CONTINUE
+    if ctx.group.rewards.enabled:
+        await service.refresh(message.group_id, message_key(message))
+    notice = service.notices.get(message.group_id)
+    if notice is None:
         return CONTINUE
     member = message.sender_id
-    if member in notice.claimed or member == notice.created_by or message.time > notice.deadline:
+    # Only a reply sent while this notice was open counts (a redelivered reply to an
+    # earlier notice takes no place in this one).
+    if member in notice.claimed or member == notice.created_by:
+        return CONTINUE
+    if not notice.window.contains(message.time):
         return CONTINUE
     if not is_notice_reply(message.text, ctx.group.rewards.notice.keywords):
         return CONTINUE

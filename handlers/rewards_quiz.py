@@ -21,7 +21,7 @@ from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow
 from bot.settings.rewards import QuizQuestion, QuizSettings
 from handlers.members import remember_member
-from handlers.rewards_state import OpenQuiz, RewardsService, normalize_answer
+from handlers.rewards_state import OpenQuiz, RewardsService, message_key, normalize_answer
 from storage.models import RewardQuiz
 from storage.repos.rewards import RewardsRepo
 
@@ -182,10 +182,16 @@ async def start_quiz_from_bank(ctx: Context, at: datetime, *, key: str | None = 
 async def handle_answer(message: Message, ctx: Context) -> Flow:
     """Route handler for ordinary messages: in memory unless the text matches an answer."""
     service = ctx.services.find(RewardsService)
-    quiz = service.quizzes.get(message.group_id) if service is not None else None
-    if quiz is None or service is None:
+    if service is None:
         return CONTINUE
-    if message.sender_id == quiz.created_by or message.time > quiz.deadline:
+    if ctx.group.rewards.enabled:
+        await service.refresh(message.group_id, message_key(message))
+    quiz = service.quizzes.get(message.group_id)
+    if quiz is None:
+        return CONTINUE
+    # Only an answer sent while this round was open counts (a redelivered old answer
+    # does not win a later round).
+    if message.sender_id == quiz.created_by or not quiz.window.contains(message.time):
         return CONTINUE
     if normalize_answer(message.text) not in quiz.accepted:
         return CONTINUE

@@ -44,8 +44,12 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    def __init__(self, sessions: Callable[[], DbSession]) -> None:
+    def __init__(self, sessions: Callable[[], DbSession], *, shared: bool = False) -> None:
         self.sessions = sessions
+        # True when other bot processes may use the same database at the same time
+        # (PostgreSQL). Then state a service mirrors in memory can change under it, and must
+        # be checked against the database where it decides something (open rounds).
+        self.shared = shared
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

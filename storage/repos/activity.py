@@ -7,6 +7,7 @@ from sqlalchemy import delete, distinct, func, insert, select
 
 from storage.models import ActivityEntry
 from storage.models.base import table_of
+from storage.rounds import RoundWindow
 from storage.session import DbSession
 
 _INSERT = insert(table_of(ActivityEntry))
@@ -47,7 +48,10 @@ class ActivityRepo:
         )
         return set((await self.session.execute(stmt)).scalars())
 
-    async def active_on_day(self, group_id: str, day: date) -> set[str]:
+    async def active_on_day(
+        self, group_id: str, day: date, window: RoundWindow | None = None
+    ) -> set[str]:
+        """Members who posted on a local day (only at times within `window`, when given)."""
         stmt = (
             select(ActivityEntry.member_id)
             .where(
@@ -57,6 +61,8 @@ class ActivityRepo:
             )
             .distinct()
         )
+        if window is not None:
+            stmt = stmt.where(window.holds(ActivityEntry.at))
         return set((await self.session.execute(stmt)).scalars())
 
     async def per_day(self, group_id: str, first: date, last: date) -> list[DayCount]:

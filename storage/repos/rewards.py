@@ -21,6 +21,7 @@ from storage.models import (
     RewardNoticeClaim,
     RewardQuiz,
 )
+from storage.rounds import RoundWindow, open_during
 from storage.session import DbSession, scalar_or_none
 
 REWARD_KINDS = ("reward", "quiz", "notice", "draw")
@@ -99,9 +100,30 @@ class RewardsRepo:
         rows = (await self.session.execute(stmt)).all()
         return [RewardLine(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows]
 
-    async def checked_in_on(self, group_id: str, day: date) -> set[str]:
-        stmt = select(Checkin.member_id).where(Checkin.group_id == group_id, Checkin.day == day)
+    async def checked_in_on(self, group_id: str, day: date, window: RoundWindow) -> set[str]:
+        """Members with a check-in for `day` made within `window` (a draw's round)."""
+        stmt = select(Checkin.member_id).where(
+            Checkin.group_id == group_id, Checkin.day == day, window.holds(Checkin.checked_at)
+        )
         return set((await self.session.execute(stmt)).scalars())
+
+    async def open_round_ids(self, group_id: str) -> tuple[int | None, int | None]:
+        """(open quiz id, open notice id) of a group, in one query (latest of each)."""
+        quiz = (
+            select(func.max(RewardQuiz.id))
+            .where(RewardQuiz.status == "open", RewardQuiz.group_id == group_id)
+            .scalar_subquery()
+        )
+        notice = (
+            select(func.max(RewardNotice.id))
+            .where(RewardNotice.status == "open", RewardNotice.group_id == group_id)
+            .scalar_subquery()
+        )
+        row = (await self.session.execute(select(quiz, notice))).one()
+        return (
+            None if row[0] is None else int(row[0]),
+            None if row[1] is None else int(row[1]),
+        )
 
     # --- quizzes ---------------------------------------------------------------------------
 
@@ -142,7 +164,8 @@ class RewardsRepo:
     async def decide_quiz_winner(
         self, quiz_id: int, member_id: str, message_id: str, at: datetime
     ) -> bool:
-        """Make `member_id` the winner unless someone already is. True when this call won.
+        """Make `member_id` the winner unless someone already is, the round is closed, or an
+        answer sent at `at` does not belong to it (storage/rounds.py). True when this call won.
 
         One conditional UPDATE: on PostgreSQL a concurrent second writer waits for the
         first to commit, then finds winner_id set; on SQLite the write lock serialises them.
@@ -153,7 +176,7 @@ class RewardsRepo:
                 RewardQuiz.id == quiz_id,
                 RewardQuiz.status == "open",
                 RewardQuiz.winner_id.is_(None),
-                RewardQuiz.deadline >= at,
+                open_during(RewardQuiz.started_at, RewardQuiz.deadline, at),
             )
             .values(status="won", winner_id=member_id, winner_message_id=message_id, closed_at=at)
             .execution_options(synchronize_session=False)
@@ -211,14 +234,15 @@ class RewardsRepo:
         return (await self.session.execute(stmt)).first() is not None
 
     async def take_notice_place(self, notice_id: int, at: datetime) -> bool:
-        """Take one of the notice's places if one is left and it is still open."""
+        """Take one of the notice's places if one is left, it is still open, and a reply sent
+        at `at` belongs to it (storage/rounds.py)."""
         stmt = (
             update(RewardNotice)
             .where(
                 RewardNotice.id == notice_id,
                 RewardNotice.status == "open",
                 RewardNotice.claimed < RewardNotice.places,
-                RewardNotice.deadline >= at,
+                open_during(RewardNotice.started_at, RewardNotice.deadline, at),
             )
             .values(claimed=RewardNotice.claimed + 1)
             .execution_options(synchronize_session=False)
