@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,8 +37,20 @@ def _current(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
+# pg_advisory_xact_lock key: migrations of one PostgreSQL database run one at a time.
+_MIGRATION_LOCK = 0x67726F75706F7073  # "groupops"
+
+
 async def upgrade(engine: AsyncEngine, target: str = "heads") -> None:
+    """Apply migrations in ONE transaction: a run either finishes or leaves nothing, on
+    SQLite (see storage/db.py: transactional DDL) as on PostgreSQL.
+
+    On PostgreSQL several bot processes may start at once: a transaction-scoped advisory
+    lock makes the later ones wait, then find the schema current.
+    """
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         await conn.run_sync(_upgrade, target)
 
 
