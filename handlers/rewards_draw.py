@@ -23,6 +23,7 @@ from bot.commands import UsageError
 from bot.context import Context
 from bot.settings.rewards import DrawSettings
 from handlers.activity import flushed
+from handlers.grants import Grant, game_limits, record_grant, within_cap
 from storage.models import RewardDraw
 from storage.repos.activity import ActivityRepo
 from storage.repos.rewards import RewardsRepo
@@ -118,6 +119,9 @@ async def run_draw(
                 for m in spoke | checked
                 if m not in excluded and not (group.rewards.draw.exclude_admins and ctx.is_admin(m))
             )
+            # members past the daily game cap cannot win (locked until the draw is stored)
+            limits = game_limits(group.rewards, points)
+            candidates = await within_cap(uow, group, candidates, points, limits, at)
             seed = draw_seed(start_key)
             if not candidates:
                 return DrawResult(0, seed, (), (), points, {})
@@ -138,17 +142,17 @@ async def run_draw(
                 )
             )
             for member in winners:
-                await uow.ledger.append(
+                grant = Grant(
                     group_id=group.group_id,
                     member_id=member,
-                    delta=points,
+                    points=points,
                     kind="draw",
                     reason=f"抽奖 {day.isoformat()}（#{draw.id}）",
                     at=at,
+                    key=f"draw:{group.group_id}:{draw.id}:{member}",
                     actor_id=created_by,
-                    idem_key=f"draw:{group.group_id}:{draw.id}:{member}",
-                    check_key=False,  # the draw row's unique start key guards it
                 )
+                await record_grant(uow, grant)  # within_cap checked it; the draw key guards
             names = await uow.members.names(group.group_id, winners)
     except IntegrityError:
         return None  # the same draw was stored by another process first
