@@ -2,8 +2,8 @@
 
 Commands (admins): `/红包 @成员 N 理由`, `/抢答 …`, `/通知 …`, `/抽奖 N名 M分`, `/账本 @成员`.
 Ordinary messages: a quiz answer or a notice reply, matched in memory (handlers/rewards_state).
-Every point is a ledger line with a deterministic idem_key, so a redelivered message or a
-retried job never pays twice:
+Every grant passes the grant policy (handlers/grants.py) and every point is a ledger line
+with a deterministic idem_key, so a redelivered message or a retried job never pays twice:
 
     reward:{group}:{message_id}     /红包
     quiz:{group}:{quiz_id}          the quiz winner (one per round)
