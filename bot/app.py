@@ -22,7 +22,7 @@ from handlers.members import MemberCache
 from scheduler.service import SchedulerService
 from storage import migrate
 from storage.db import create_engine
-from storage.session import SessionSource
+from storage.session import ReadProbe, SessionSource
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("groupops.app")
@@ -101,7 +101,9 @@ class App:
         self.engine = create_engine(self.db_url)
         self.sessions = SessionSource(self.engine)
         # One bot process per SQLite file; PostgreSQL may be shared by several processes.
-        self.uow = UnitOfWorkFactory(self.sessions, shared=self.engine.dialect.name != "sqlite")
+        shared = self.engine.dialect.name != "sqlite"
+        self.reads = ReadProbe(self.engine) if shared else None
+        self.uow = UnitOfWorkFactory(self.sessions, shared=shared, reads=self.reads)
         self.router = Router(routes if routes is not None else ROUTES)
         self.services = Services()
         self.scheduler = SchedulerService(clock)
@@ -152,6 +154,8 @@ class App:
                 except Exception:
                     log.exception("stopping %s failed", type(service).__name__)
         await self.scheduler.stop()
+        if self.reads is not None:
+            await self.reads.close()
         self.sessions.dispose()
         await self.engine.dispose()
 

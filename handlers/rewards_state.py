@@ -32,7 +32,7 @@ from bot.context import Context
 from bot.events import Message
 from scheduler.service import SchedulerService
 from storage.models import RewardNotice, RewardQuiz
-from storage.repos.rewards import RewardsRepo
+from storage.repos.rewards import OPEN_ROUND_IDS, RewardsRepo, round_ids
 from storage.rounds import RoundWindow
 from storage.uow import UnitOfWorkFactory
 
@@ -188,17 +188,29 @@ class RewardsService:
             return
         self._refreshed_for = message_key
         quiz, notice = self.quizzes.get(group_id), self.notices.get(group_id)
+        try:
+            if self._uow.reads is not None:
+                row = await self._uow.reads.one(OPEN_ROUND_IDS, {"group_id": group_id})
+                quiz_id, notice_id = round_ids(row)
+            else:
+                async with self._uow() as uow:
+                    quiz_id, notice_id = await RewardsRepo(uow.session).open_round_ids(group_id)
+        except Exception as exc:  # the database is unreachable: match what memory holds
+            log.warning("open rounds of %s not checked against the database: %s", group_id, exc)
+            return
+        quiz_changed = quiz_id is not None and (quiz is None or quiz.id != quiz_id)
+        notice_changed = notice_id is not None and (notice is None or notice.id != notice_id)
         new_quiz: RewardQuiz | None = None
         new_notice: RewardNotice | None = None
         claimed: list[str] = []
-        async with self._uow() as uow:
-            repo = RewardsRepo(uow.session)
-            quiz_id, notice_id = await repo.open_round_ids(group_id)
-            if quiz_id is not None and (quiz is None or quiz.id != quiz_id):
-                new_quiz = await repo.quiz(quiz_id)
-            if notice_id is not None and (notice is None or notice.id != notice_id):
-                new_notice = await repo.notice(notice_id)
-                claimed = await repo.claimers(notice_id)
+        if quiz_changed or notice_changed:  # rare: load what another process opened
+            async with self._uow() as uow:
+                repo = RewardsRepo(uow.session)
+                if quiz_changed and quiz_id is not None:
+                    new_quiz = await repo.quiz(quiz_id)
+                if notice_changed and notice_id is not None:
+                    new_notice = await repo.notice(notice_id)
+                    claimed = await repo.claimers(notice_id)
         # A round closed elsewhere keeps its (idempotent) deadline job: it finds it closed.
         if quiz is not None and quiz.id != quiz_id:
             self.forget_quiz(group_id, quiz.id, keep_job=True)

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.app import App
 from bot.clock import FakeClock
@@ -18,7 +18,11 @@ from bot.config import AppConfig
 from bot.events import Message
 from bot.sender import RecordingSender
 from handlers.rewards_state import RewardsService
+from storage import migrate
+from storage.db import create_engine
 from storage.models import Checkin
+from storage.repos.rewards import OPEN_ROUND_IDS
+from storage.session import ReadProbe
 from tests.rewards_support import REWARDS_CONFIG, assert_ledger_consistent, rewards_config
 from tests.support import at, msg, running_bot
 
@@ -122,3 +126,22 @@ async def test_a_round_opened_in_one_process_is_seen_at_once_by_another(db_url: 
         # a later answer to the won quiz pays nobody, in either process
         await one.handle(msg("2", user="dave", when=at("2026-11-21 20:02")))
         assert not [m for m in one.sender.sent if "恭喜" in m.text]  # type: ignore[attr-defined]
+
+
+async def test_the_round_check_replaces_a_broken_connection(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the check runs on a shared (PostgreSQL) database only")
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    probe = ReadProbe(engine)
+    try:
+        assert await probe.one(OPEN_ROUND_IDS, {"group_id": "g1"}) == (None, None)
+        (pid,) = await probe.one(text("SELECT pg_backend_pid()"), {})
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for it
+            await probe.one(OPEN_ROUND_IDS, {"group_id": "g1"})
+        assert await probe.one(OPEN_ROUND_IDS, {"group_id": "g1"}) == (None, None)
+    finally:
+        await probe.close()
+        await engine.dispose()

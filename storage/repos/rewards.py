@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from storage.models import (
     Checkin,
@@ -34,6 +34,27 @@ class RewardLine:
     kind: str
     delta: int
     created_at: datetime
+
+
+# (open quiz id, open notice id) of the group `group_id`, the latest of each; built once, it
+# runs for every message that could be an answer on a shared database.
+OPEN_ROUND_IDS = select(
+    select(func.max(RewardQuiz.id))
+    .where(RewardQuiz.status == "open", RewardQuiz.group_id == bindparam("group_id"))
+    .scalar_subquery(),
+    select(func.max(RewardNotice.id))
+    .where(RewardNotice.status == "open", RewardNotice.group_id == bindparam("group_id"))
+    .scalar_subquery(),
+)
+
+
+def round_ids(row: tuple[object, ...]) -> tuple[int | None, int | None]:
+    """A row of OPEN_ROUND_IDS as ids."""
+    quiz, notice = row
+    return (
+        None if quiz is None else int(str(quiz)),
+        None if notice is None else int(str(notice)),
+    )
 
 
 def _rowcount(result: object) -> int:
@@ -109,21 +130,8 @@ class RewardsRepo:
 
     async def open_round_ids(self, group_id: str) -> tuple[int | None, int | None]:
         """(open quiz id, open notice id) of a group, in one query (latest of each)."""
-        quiz = (
-            select(func.max(RewardQuiz.id))
-            .where(RewardQuiz.status == "open", RewardQuiz.group_id == group_id)
-            .scalar_subquery()
-        )
-        notice = (
-            select(func.max(RewardNotice.id))
-            .where(RewardNotice.status == "open", RewardNotice.group_id == group_id)
-            .scalar_subquery()
-        )
-        row = (await self.session.execute(select(quiz, notice))).one()
-        return (
-            None if row[0] is None else int(row[0]),
-            None if row[1] is None else int(row[1]),
-        )
+        row = (await self.session.execute(OPEN_ROUND_IDS, {"group_id": group_id})).one()
+        return round_ids(tuple(row))
 
     # --- quizzes ---------------------------------------------------------------------------
 
