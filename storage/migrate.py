@@ -26,7 +26,17 @@ def alembic_config() -> Config:
     return cfg
 
 
+# pg_advisory_xact_lock key: migrations of one PostgreSQL database run one at a time.
+_MIGRATION_LOCK = 0x67726F75706F7073  # "groupops"
+
+
 def _upgrade(connection: Connection, target: str) -> None:
+    """Every migration up to `target` in the caller's ONE transaction: a run finishes or
+    leaves nothing, on SQLite (storage/db.py makes its DDL transactional) as on PostgreSQL.
+    On PostgreSQL several bot processes may start at once: an advisory lock held until the
+    transaction ends makes the later ones wait, then find the schema current."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, target)
@@ -38,20 +48,8 @@ def _current(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
-# pg_advisory_xact_lock key: migrations of one PostgreSQL database run one at a time.
-_MIGRATION_LOCK = 0x67726F75706F7073  # "groupops"
-
-
 async def upgrade(engine: AsyncEngine, target: str = "heads") -> None:
-    """Apply migrations in ONE transaction: a run either finishes or leaves nothing, on
-    SQLite (see storage/db.py: transactional DDL) as on PostgreSQL.
-
-    On PostgreSQL several bot processes may start at once: a transaction-scoped advisory
-    lock makes the later ones wait, then find the schema current.
-    """
     async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         await conn.run_sync(_upgrade, target)
 
 
