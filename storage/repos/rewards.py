@@ -65,33 +65,7 @@ class RewardsRepo:
     def __init__(self, session: DbSession) -> None:
         self.session = session
 
-    # --- caps, counted from the ledger -----------------------------------------------------
-
-    async def granted_by(
-        self, group_id: str, actor_id: str, kind: str, since: datetime, until: datetime
-    ) -> int:
-        """Points an actor granted with ledger lines of `kind` in [since, until)."""
-        stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-            LedgerEntry.group_id == group_id,
-            LedgerEntry.actor_id == actor_id,
-            LedgerEntry.kind == kind,
-            LedgerEntry.created_at >= since,
-            LedgerEntry.created_at < until,
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
-
-    async def received(
-        self, group_id: str, member_id: str, kind: str, since: datetime, until: datetime
-    ) -> int:
-        """Points a member received with ledger lines of `kind` in [since, until)."""
-        stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-            LedgerEntry.group_id == group_id,
-            LedgerEntry.member_id == member_id,
-            LedgerEntry.kind == kind,
-            LedgerEntry.created_at >= since,
-            LedgerEntry.created_at < until,
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
+    # --- ledger queries of the games ----------------------------------------------------
 
     async def count_lines(self, group_id: str, member_id: str) -> int:
         stmt = select(func.count(LedgerEntry.id)).where(
