@@ -24,7 +24,7 @@ from handlers.members import MemberCache
 from scheduler.service import SchedulerService
 from storage import migrate
 from storage.db import create_engine
-from storage.session import SessionSource
+from storage.session import ReadProbe, SessionSource
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("groupops.app")
@@ -121,7 +121,10 @@ class App:
         self.db_url = db_url or config.storage_url
         self.engine = create_engine(self.db_url)
         self.sessions = SessionSource(self.engine)
-        self.uow = UnitOfWorkFactory(self.sessions)
+        # One bot process per SQLite file; PostgreSQL may be shared by several processes.
+        shared = self.engine.dialect.name != "sqlite"
+        self.reads = ReadProbe(self.engine) if shared else None
+        self.uow = UnitOfWorkFactory(self.sessions, shared=shared, reads=self.reads)
         self.router = Router(routes if routes is not None else ROUTES)
         self.services = Services()
         self.scheduler = SchedulerService(clock)
@@ -176,6 +179,8 @@ class App:
                     log.exception("stopping %s failed", type(service).__name__)
         await self.scheduler.stop()
         self._reload_executor.shutdown(wait=False, cancel_futures=True)
+        if self.reads is not None:
+            await self.reads.close()
         self.sessions.dispose()
         await self.engine.dispose()
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.commands import CommandCall, UsageError, command
 from bot.context import Context
 from bot.events import Message
 from bot.router import Route
+from handlers.activity import flushed
+from handlers.grants import UNKNOWN_MEMBER, Grant, GrantStatus, adjust_limits, apply_grant
 
 _DELTA = re.compile(r"^([+-]?\d{1,7})(?:\s*分)?$")
 
@@ -49,7 +53,9 @@ POINTS_USAGE = "/积分 @成员 [+N|-N 理由]"
 
 
 async def cmd_points(call: CommandCall, ctx: Context) -> None:
-    """`/积分 @user` shows a balance; `/积分 @user +N 理由` (admins) adjusts it."""
+    """`/积分 @user` shows a balance; `/积分 @user +N 理由` (admins) adjusts it through the
+    grant policy (handlers/grants.py): a maximum per adjustment and per day, no balance
+    below zero unless the group allows it, only members seen in the group."""
     message = call.message
     if len(call.mentions) != 1:
         raise UsageError("请 @ 一位成员。")
@@ -71,24 +77,56 @@ async def cmd_points(call: CommandCall, ctx: Context) -> None:
     reason = " ".join(words[1:])
     if delta == 0:
         raise UsageError("积分变动不能为 0。")
+    limits = adjust_limits(ctx.group.rewards)
+    if abs(delta) > limits.max_points:
+        raise UsageError(f"一次最多调整 {limits.max_points} 分（加或减）。")
     if not reason:
         raise UsageError("请写明调整理由。")
-    async with ctx.uow() as uow:
-        added = await uow.ledger.append(
-            group_id=group_id,
-            member_id=target,
-            delta=delta,
-            kind="admin_adjust",
-            reason=reason,
-            at=message.time,
-            actor_id=message.sender_id,
-            idem_key=f"adjust:{group_id}:{message.message_id}",
-        )
-        balance = await uow.ledger.balance(group_id, target)
-    if not added:
+    await flushed(ctx)  # the member may so far only be in the buffered activity log
+    grant = Grant(
+        group_id=group_id,
+        member_id=target,
+        points=delta,
+        kind="admin_adjust",
+        reason=reason,
+        at=message.time,
+        key=f"adjust:{group_id}:{message.message_id}",
+        actor_id=message.sender_id,
+    )
+    try:
+        async with ctx.uow() as uow:
+            result = await apply_grant(uow, ctx.group, grant, limits)
+    except IntegrityError:
+        return  # another process made this adjustment first
+    status = result.status
+    left = max(0, result.cap - result.used)
+    if status is GrantStatus.DUPLICATE:
         return  # the same command delivered twice
-    sign = "+" if delta > 0 else ""
-    await ctx.say(f"积分调整：{sign}{delta}（{reason}），当前积分 {balance}", [target])
+    if status is GrantStatus.UNKNOWN_MEMBER:
+        await ctx.reply(message, UNKNOWN_MEMBER.format(what="调整积分"))
+    elif status is GrantStatus.TOO_LARGE:
+        await ctx.reply(message, f"一次最多调整 {result.cap} 分（加或减）。")
+    elif status is GrantStatus.ADMIN_CAP:
+        await ctx.reply(
+            message,
+            f"今天你已调整 {result.used} 分，每位管理员每天最多调整 {result.cap} 分，"
+            f"还能调整 {left} 分。",
+        )
+    elif status is GrantStatus.MEMBER_CAP:
+        await ctx.reply(
+            message,
+            f"这位成员今天的积分已被调整 {result.used} 分，每人每天最多 {result.cap} 分，"
+            f"还能调整 {left} 分。",
+        )
+    elif status is GrantStatus.BELOW_ZERO:
+        await ctx.reply(
+            message,
+            f"该成员当前积分 {result.balance}，扣除 {-delta} 分后会低于 0，"
+            f"最多可扣 {max(0, result.balance)} 分。",
+        )
+    else:
+        sign = "+" if delta > 0 else ""
+        await ctx.say(f"积分调整：{sign}{delta}（{reason}），当前积分 {result.balance}", [target])
 
 
 ROUTES: list[Route[Message]] = [

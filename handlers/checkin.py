@@ -232,9 +232,11 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
     day = local_day(group, message.time)
     try:
         async with ctx.uow() as uow:
+            # The member's check-ins, make-ups and grants are serialised (another process
+            # may be storing a make-up card for yesterday right now): lock first.
+            await uow.members.lock(group.group_id, member)
             # One query for the latest check-in and the ledger totals; the new totals are
-            # then known without reading them back (a concurrent grant from another
-            # process can only make the total shown in this reply a moment old).
+            # then known without reading them back.
             standing = await uow.checkins.standing(group.group_id, member, up_to=day)
             if standing.last_day == day:
                 # A camp may still count it (the earlier one was outside its window).
@@ -263,6 +265,9 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
                 idem_key=f"checkin:{group.group_id}:{member}:{day.isoformat()}",
                 check_key=False,  # the unique check-in row for this day guards it
             )
+            if standing.later_days:
+                # delivered after later days were checked in: their streaks grow
+                await _recompute_streaks(uow, group.group_id, member, day)
             totals = (standing.balance + points, standing.earned + points)
             award = await _after_points(uow, group, member, streak, points, message.time, totals)
             camp_line = await camp_checkin_line(ctx, uow, message, content)
@@ -351,6 +356,9 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
     month_start_at = local_midnight(group, month_start)
     try:
         async with ctx.uow() as uow:
+            # Serialise the member's make-ups and check-ins: the monthly allowance and the
+            # streaks recomputed below depend on every other one being stored first.
+            await uow.members.lock(group.group_id, member)
             check = await uow.checkins.makeup_check(
                 group.group_id, member, target, month_start_at, message.time
             )

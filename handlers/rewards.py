@@ -2,8 +2,8 @@
 
 Commands (admins): `/红包 @成员 N 理由`, `/抢答 …`, `/通知 …`, `/抽奖 N名 M分`, `/账本 @成员`.
 Ordinary messages: a quiz answer or a notice reply, matched in memory (handlers/rewards_state).
-Every point is a ledger line with a deterministic idem_key, so a redelivered message or a
-retried job never pays twice:
+Every grant passes the grant policy (handlers/grants.py) and every point is a ledger line
+with a deterministic idem_key, so a redelivered message or a retried job never pays twice:
 
     reward:{group}:{message_id}     /红包
     quiz:{group}:{quiz_id}          the quiz winner (one per round)
@@ -17,19 +17,25 @@ For scheduled jobs (rituals): `start_quiz_from_bank(ctx, at)`, `open_notice(...)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from enum import Enum
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.commands import CommandCall, CommandHandler, UsageError, command, split_command
-from bot.config import GroupSettings
 from bot.context import Context
 from bot.events import Message
 from bot.router import Route, is_command_text
 from handlers import rewards_notice, rewards_quiz
+from handlers.activity import flushed
+from handlers.grants import (
+    UNKNOWN_MEMBER,
+    Grant,
+    GrantResult,
+    GrantStatus,
+    apply_grant,
+    reward_limits,
+)
 from handlers.ledger_text import describe_line
 from handlers.rewards_draw import DRAW_USAGE, draw_text, parse_draw_args, run_draw
 from handlers.rewards_notice import NOTICE_USAGE, open_notice, parse_notice_args
@@ -73,30 +79,7 @@ def make_service(deps: ServiceDeps) -> RewardsService:
     )
 
 
-def local_day_window(group: GroupSettings, at: datetime) -> tuple[datetime, datetime]:
-    """[local midnight, next local midnight) of the group-local day containing `at`."""
-    day = at.astimezone(group.tz).date()
-    start = datetime.combine(day, time(0), tzinfo=group.tz)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=group.tz)
-    return start, end
-
-
 # --- /红包 ------------------------------------------------------------------------------------
-
-
-class GrantStatus(Enum):
-    GRANTED = "granted"
-    DUPLICATE = "duplicate"  # this key already paid (a redelivered command)
-    ADMIN_CAP = "admin_cap"
-    MEMBER_CAP = "member_cap"
-
-
-@dataclass(frozen=True)
-class GrantResult:
-    status: GrantStatus
-    balance: int = 0
-    used: int = 0  # points already granted (admin cap) or received (member cap) today
-    cap: int = 0
 
 
 async def grant_reward(
@@ -109,39 +92,25 @@ async def grant_reward(
     at: datetime,
     key: str,
 ) -> GrantResult:
-    """One red packet: caps are counted from the ledger in the group's local day of `at`."""
-    settings = ctx.group.rewards.reward
-    group_id = ctx.group.group_id
-    since, until = local_day_window(ctx.group, at)
+    """One red packet through the grant policy (handlers/grants.py): the member must have
+    been seen in the group; caps are counted from the ledger in the group's local day of
+    `at`."""
+    await flushed(ctx)  # the member may so far only be in the buffered activity log
+    grant = Grant(
+        group_id=ctx.group.group_id,
+        member_id=member_id,
+        points=points,
+        kind="reward",
+        reason=reason,
+        at=at,
+        key=key,
+        actor_id=admin_id,
+    )
     try:
         async with ctx.uow() as uow:
-            if await uow.ledger.has_key(key):
-                return GrantResult(GrantStatus.DUPLICATE)
-            repo = RewardsRepo(uow.session)
-            if admin_id is not None:
-                given = await repo.granted_by(group_id, admin_id, "reward", since, until)
-                if given + points > settings.admin_daily_cap:
-                    return GrantResult(
-                        GrantStatus.ADMIN_CAP, used=given, cap=settings.admin_daily_cap
-                    )
-            got = await repo.received(group_id, member_id, "reward", since, until)
-            if got + points > settings.member_daily_cap:
-                return GrantResult(GrantStatus.MEMBER_CAP, used=got, cap=settings.member_daily_cap)
-            await uow.ledger.append(
-                group_id=group_id,
-                member_id=member_id,
-                delta=points,
-                kind="reward",
-                reason=reason,
-                at=at,
-                actor_id=admin_id,
-                idem_key=key,
-                check_key=False,  # checked above, in this transaction
-            )
-            balance = await uow.ledger.balance(group_id, member_id)
+            return await apply_grant(uow, ctx.group, grant, reward_limits(ctx.group.rewards))
     except IntegrityError:
         return GrantResult(GrantStatus.DUPLICATE)  # another process paid this key first
-    return GrantResult(GrantStatus.GRANTED, balance=balance)
 
 
 async def cmd_reward(call: CommandCall, ctx: Context) -> None:
@@ -172,17 +141,24 @@ async def cmd_reward(call: CommandCall, ctx: Context) -> None:
         at=message.time,
         key=f"reward:{ctx.group.group_id}:{message.message_id}",
     )
-    if result.status is GrantStatus.DUPLICATE:
+    status = result.status
+    if status is GrantStatus.DUPLICATE:
         return
     left = max(0, result.cap - result.used)
-    if result.status is GrantStatus.ADMIN_CAP:
+    if status is GrantStatus.UNKNOWN_MEMBER:
+        await ctx.reply(message, UNKNOWN_MEMBER.format(what="发红包"))
+        return
+    if status is GrantStatus.TOO_LARGE:
+        await ctx.reply(message, f"一个红包最多 {result.cap} 分。")
+        return
+    if status is GrantStatus.ADMIN_CAP:
         await ctx.reply(
             message,
             f"今天你已发出 {result.used} 分红包，每位管理员每天最多 {result.cap} 分，"
             f"还能发 {left} 分。",
         )
         return
-    if result.status is GrantStatus.MEMBER_CAP:
+    if status is GrantStatus.MEMBER_CAP:
         await ctx.reply(
             message,
             f"这位成员今天已收到 {result.used} 分红包，每人每天最多 {result.cap} 分，"

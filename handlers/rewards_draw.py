@@ -1,8 +1,8 @@
 """Lucky draws (抽奖) among today's active members, recorded so they can be audited.
 
 `/抽奖 N名 M分`: candidates are the members who spoke or checked in on the group's local day
-(minus the admin running it, admins when `draw.exclude_admins`, the bot, and members with open
-spam violations, see `handlers.moderation.barred_from_rewards`). The seed is
+before the draw (minus the admin running it, admins when `draw.exclude_admins`, the bot, and
+members with open spam violations, see `handlers.moderation.barred_from_rewards`). The seed is
 derived from the draw's start key (the command's message id), and the seed, the sorted
 candidate list, the method and the winners are stored in reward_draws. `pick_winners(seed,
 candidates, n)` re-derives the winners from those stored values.
@@ -16,7 +16,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy.exc import IntegrityError
 
@@ -24,10 +24,12 @@ from bot.commands import UsageError
 from bot.context import Context
 from bot.settings.rewards import DrawSettings
 from handlers.activity import flushed
+from handlers.grants import Grant, game_limits, record_grant, within_cap
 from handlers.moderation import barred_from_rewards
 from storage.models import RewardDraw
 from storage.repos.activity import ActivityRepo
 from storage.repos.rewards import RewardsRepo
+from storage.rounds import RoundWindow
 
 DRAW_USAGE = "/抽奖 N名 M分，例如：/抽奖 3名 10分"
 # random.Random(seed).random() is guaranteed to give the same sequence on every Python version
@@ -99,6 +101,10 @@ async def run_draw(
     """
     group = ctx.group
     day = at.astimezone(group.tz).date()
+    # The draw is a round over the local day up to its own time: a message or check-in
+    # counts only when it was sent before the draw (storage/rounds.py), however late it
+    # was delivered.
+    window = RoundWindow(datetime.combine(day, time(0), tzinfo=group.tz), at)
     await flushed(ctx)  # the activity log is buffered
     excluded = {ctx.config.root.bot.user_id}
     if created_by is not None:
@@ -108,14 +114,17 @@ async def run_draw(
             repo = RewardsRepo(uow.session)
             if await repo.draw_by_key(start_key) is not None:
                 return None
-            spoke = await ActivityRepo(uow.session).active_on_day(group.group_id, day)
-            checked = await repo.checked_in_on(group.group_id, day)
+            spoke = await ActivityRepo(uow.session).active_on_day(group.group_id, day, window)
+            checked = await repo.checked_in_on(group.group_id, day, window)
             excluded |= await barred_from_rewards(uow.session, group, at)
             candidates = sorted(
                 m
                 for m in spoke | checked
                 if m not in excluded and not (group.rewards.draw.exclude_admins and ctx.is_admin(m))
             )
+            # members past the daily game cap cannot win (locked until the draw is stored)
+            limits = game_limits(group.rewards, points)
+            candidates = await within_cap(uow, group, candidates, points, limits, at)
             seed = draw_seed(start_key)
             if not candidates:
                 return DrawResult(0, seed, (), (), points, {})
@@ -136,17 +145,17 @@ async def run_draw(
                 )
             )
             for member in winners:
-                await uow.ledger.append(
+                grant = Grant(
                     group_id=group.group_id,
                     member_id=member,
-                    delta=points,
+                    points=points,
                     kind="draw",
                     reason=f"抽奖 {day.isoformat()}（#{draw.id}）",
                     at=at,
+                    key=f"draw:{group.group_id}:{draw.id}:{member}",
                     actor_id=created_by,
-                    idem_key=f"draw:{group.group_id}:{draw.id}:{member}",
-                    check_key=False,  # the draw row's unique start key guards it
                 )
+                await record_grant(uow, grant)  # within_cap checked it; the draw key guards
             names = await uow.members.names(group.group_id, winners)
     except IntegrityError:
         return None  # the same draw was stored by another process first

@@ -20,9 +20,18 @@ from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow
 from bot.settings.rewards import NoticeSettings
+from handlers.grants import (
+    Grant,
+    GrantResult,
+    GrantStatus,
+    check_grant,
+    game_cap_text,
+    game_limits,
+    record_grant,
+)
 from handlers.members import remember_member
 from handlers.moderation import barred_from_rewards
-from handlers.rewards_state import OpenNotice, RewardsService, is_notice_reply
+from handlers.rewards_state import OpenNotice, RewardsService, is_notice_reply, message_key
 from storage.models import RewardNotice
 from storage.repos.rewards import RewardsRepo
 
@@ -151,42 +160,52 @@ async def open_notice(
 async def handle_reply(message: Message, ctx: Context) -> Flow:
     """Route handler for ordinary messages: in memory unless it is a keyword reply."""
     service = ctx.services.find(RewardsService)
-    notice = service.notices.get(message.group_id) if service is not None else None
-    if notice is None or service is None:
+    if service is None:
+        return CONTINUE
+    if ctx.group.rewards.enabled:
+        await service.refresh(message.group_id, message_key(message))
+    notice = service.notices.get(message.group_id)
+    if notice is None:
         return CONTINUE
     member = message.sender_id
-    if member in notice.claimed or member == notice.created_by or message.time > notice.deadline:
+    # Only a reply sent while this notice was open counts (a redelivered reply to an
+    # earlier notice takes no place in this one).
+    if member in notice.claimed or member == notice.created_by:
+        return CONTINUE
+    if not notice.window.contains(message.time):
         return CONTINUE
     if not is_notice_reply(message.text, ctx.group.rewards.notice.keywords):
         return CONTINUE
     group_id = notice.group_id
+    grant = Grant(
+        group_id=group_id,
+        member_id=member,
+        points=notice.points,
+        kind="notice",
+        reason=f"通知红包：{notice.text}",
+        at=message.time,
+        key=f"notice:{group_id}:{notice.id}:{member}",
+        actor_id=notice.created_by,
+    )
     took = closed = duplicate = False
     claimed = balance = 0
     claimers: list[str] = []
     row: RewardNotice | None = None
+    refused: GrantResult | None = None
     try:
         async with ctx.uow() as uow:
             repo = RewardsRepo(uow.session)
-            if await repo.has_claim(notice.id, member):
-                notice.claimed.add(member)
+            await remember_member(ctx, uow, message)
+            refused = await check_grant(
+                uow, ctx.group, grant, game_limits(ctx.group.rewards, notice.points)
+            )
+            if refused is not None or await repo.has_claim(notice.id, member):
+                duplicate = True  # claimed before (or refused: see below)
+            elif member in await barred_from_rewards(uow.session, ctx.group, message.time):
                 return CONTINUE
-            if member in await barred_from_rewards(uow.session, ctx.group, message.time):
-                return CONTINUE
-            if await repo.take_notice_place(notice.id, message.time):
+            elif await repo.take_notice_place(notice.id, message.time):
                 await repo.add_claim(notice.id, member, message.message_id, message.time)
-                await remember_member(ctx, uow, message)
-                await uow.ledger.append(
-                    group_id=group_id,
-                    member_id=member,
-                    delta=notice.points,
-                    kind="notice",
-                    reason=f"通知红包：{notice.text}",
-                    at=message.time,
-                    actor_id=notice.created_by,
-                    idem_key=f"notice:{group_id}:{notice.id}:{member}",
-                    check_key=False,  # the unique claim row above guards it
-                )
-                balance = await uow.ledger.balance(group_id, member)
+                balance = await record_grant(uow, grant)
                 claimed, places = await repo.notice_progress(notice.id)
                 took = True
                 if claimed >= places and await repo.close_notice(notice.id, message.time):
@@ -195,6 +214,10 @@ async def handle_reply(message: Message, ctx: Context) -> Flow:
                     claimers = await repo.claimers(notice.id)
     except IntegrityError:
         duplicate = True  # this member's claim was stored by another process first
+    if refused is not None and refused.status is GrantStatus.MEMBER_CAP:
+        notice.claimed.add(member)  # asked once; the places stay for others
+        await ctx.reply(message, game_cap_text(refused))
+        return STOP
     if duplicate:
         notice.claimed.add(member)
         return CONTINUE

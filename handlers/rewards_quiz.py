@@ -20,8 +20,17 @@ from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow
 from bot.settings.rewards import QuizQuestion, QuizSettings
+from handlers.grants import (
+    Grant,
+    GrantResult,
+    GrantStatus,
+    check_grant,
+    game_cap_text,
+    game_limits,
+    record_grant,
+)
 from handlers.members import remember_member
-from handlers.rewards_state import OpenQuiz, RewardsService, normalize_answer
+from handlers.rewards_state import OpenQuiz, RewardsService, message_key, normalize_answer
 from storage.models import RewardQuiz
 from storage.repos.rewards import RewardsRepo
 
@@ -182,36 +191,49 @@ async def start_quiz_from_bank(ctx: Context, at: datetime, *, key: str | None = 
 async def handle_answer(message: Message, ctx: Context) -> Flow:
     """Route handler for ordinary messages: in memory unless the text matches an answer."""
     service = ctx.services.find(RewardsService)
-    quiz = service.quizzes.get(message.group_id) if service is not None else None
-    if quiz is None or service is None:
+    if service is None:
         return CONTINUE
-    if message.sender_id == quiz.created_by or message.time > quiz.deadline:
+    if ctx.group.rewards.enabled:
+        await service.refresh(message.group_id, message_key(message))
+    quiz = service.quizzes.get(message.group_id)
+    if quiz is None:
+        return CONTINUE
+    # Only an answer sent while this round was open counts (a redelivered old answer
+    # does not win a later round).
+    if message.sender_id == quiz.created_by or not quiz.window.contains(message.time):
         return CONTINUE
     if normalize_answer(message.text) not in quiz.accepted:
         return CONTINUE
     member, group_id = message.sender_id, quiz.group_id
+    grant = Grant(
+        group_id=group_id,
+        member_id=member,
+        points=quiz.points,
+        kind="quiz",
+        reason=f"抢答：{quiz.question}",
+        at=message.time,
+        key=f"quiz:{group_id}:{quiz.id}",
+        actor_id=quiz.created_by,
+    )
     won = False
+    refused: GrantResult | None = None
     balance = 0
     try:
         async with ctx.uow() as uow:
+            await remember_member(ctx, uow, message)
+            limits = game_limits(ctx.group.rewards, quiz.points)
+            refused = await check_grant(uow, ctx.group, grant, limits)
             repo = RewardsRepo(uow.session)
-            if await repo.decide_quiz_winner(quiz.id, member, message.message_id, message.time):
-                await remember_member(ctx, uow, message)
-                await uow.ledger.append(
-                    group_id=group_id,
-                    member_id=member,
-                    delta=quiz.points,
-                    kind="quiz",
-                    reason=f"抢答：{quiz.question}",
-                    at=message.time,
-                    actor_id=quiz.created_by,
-                    idem_key=f"quiz:{group_id}:{quiz.id}",
-                    check_key=False,  # the winner UPDATE above happens once per quiz
-                )
-                balance = await uow.ledger.balance(group_id, member)
+            if refused is None and await repo.decide_quiz_winner(
+                quiz.id, member, message.message_id, message.time
+            ):
+                balance = await record_grant(uow, grant)
                 won = True
     except IntegrityError:
         won = False  # the quiz's ledger line exists already: it was decided elsewhere
+    if refused is not None and refused.status is GrantStatus.MEMBER_CAP:
+        await ctx.reply(message, game_cap_text(refused))  # the round stays open for others
+        return STOP
     # Either way the database has decided this round: stop matching it here. When this
     # message lost, the deadline job stays armed; it finds the round closed and says nothing.
     service.forget_quiz(group_id, quiz.id, keep_job=not won)

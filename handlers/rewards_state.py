@@ -4,6 +4,14 @@ The database is the source of truth (rows in reward_quizzes / reward_notices). T
 mirrors the *open* ones per group: it is loaded at start (open games survive a restart),
 updated when a game opens or closes, and schedules each game's deadline job. A message that
 does not match an open game's answer or keyword is dismissed with one dict lookup.
+
+Whether a message belongs to a round is decided by its own time (storage/rounds.py), here
+and again in the database.
+
+On a shared database (PostgreSQL, several bot processes) another process may open or close a
+round at any moment, so `refresh` checks the group's open rounds against the database (one
+small query) before a message that could be an answer or reply is matched. On SQLite (one
+process per file) memory is the truth and ordinary chat costs no query.
 """
 
 from __future__ import annotations
@@ -21,9 +29,11 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
 from bot.context import Context
+from bot.events import Message
 from scheduler.service import SchedulerService
 from storage.models import RewardNotice, RewardQuiz
-from storage.repos.rewards import RewardsRepo
+from storage.repos.rewards import OPEN_ROUND_IDS, RewardsRepo, round_ids
+from storage.rounds import RoundWindow
 from storage.uow import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -81,8 +91,13 @@ class OpenQuiz:
     answers: tuple[str, ...]
     accepted: frozenset[str]  # normalised answers
     points: int
+    started_at: datetime
     deadline: datetime
     created_by: str | None
+
+    @property
+    def window(self) -> RoundWindow:
+        return RoundWindow(self.started_at, self.deadline)
 
     @classmethod
     def from_row(cls, row: RewardQuiz) -> OpenQuiz:
@@ -94,6 +109,7 @@ class OpenQuiz:
             answers=answers,
             accepted=frozenset(n for n in (normalize_answer(a) for a in answers) if n),
             points=row.points,
+            started_at=row.started_at,
             deadline=row.deadline,
             created_by=row.created_by,
         )
@@ -106,9 +122,14 @@ class OpenNotice:
     text: str
     places: int
     points: int
+    started_at: datetime
     deadline: datetime
     created_by: str | None
     claimed: set[str] = field(default_factory=set)  # members known to hold a place
+
+    @property
+    def window(self) -> RoundWindow:
+        return RoundWindow(self.started_at, self.deadline)
 
     @classmethod
     def from_row(cls, row: RewardNotice, claimed: Iterable[str] = ()) -> OpenNotice:
@@ -118,10 +139,15 @@ class OpenNotice:
             text=row.text,
             places=row.places,
             points=row.points,
+            started_at=row.started_at,
             deadline=row.deadline,
             created_by=row.created_by,
             claimed=set(claimed),
         )
+
+
+def message_key(message: Message) -> str:
+    return f"{message.group_id}:{message.message_id}"
 
 
 DueFunc = Callable[[Context, int, datetime], Awaitable[None]]
@@ -139,6 +165,7 @@ class RewardsService:
         self._notice_due = notice_due
         self.quizzes: dict[str, OpenQuiz] = {}
         self.notices: dict[str, OpenNotice] = {}
+        self._refreshed_for: str | None = None  # the message the last refresh was made for
 
     async def start_service(self) -> None:
         """Reload the games left open by the previous run and re-arm their deadlines."""
@@ -152,6 +179,47 @@ class RewardsService:
             self.track_notice(OpenNotice.from_row(notice, claimed))
         if quizzes or notices:
             log.info("reloaded %d open quizzes and %d open notices", len(quizzes), len(notices))
+
+    async def refresh(self, group_id: str, message_key: str) -> None:
+        """On a shared database, make the group's open rounds in memory match the database
+        (a round another process opened or closed). One query per message (the quiz and the
+        notice handlers share it); nothing on an unshared database."""
+        if not self._uow.shared or self._refreshed_for == message_key:
+            return
+        self._refreshed_for = message_key
+        quiz, notice = self.quizzes.get(group_id), self.notices.get(group_id)
+        try:
+            if self._uow.reads is not None:
+                row = await self._uow.reads.one(OPEN_ROUND_IDS, {"group_id": group_id})
+                quiz_id, notice_id = round_ids(row)
+            else:
+                async with self._uow() as uow:
+                    quiz_id, notice_id = await RewardsRepo(uow.session).open_round_ids(group_id)
+        except Exception as exc:  # the database is unreachable: match what memory holds
+            log.warning("open rounds of %s not checked against the database: %s", group_id, exc)
+            return
+        quiz_changed = quiz_id is not None and (quiz is None or quiz.id != quiz_id)
+        notice_changed = notice_id is not None and (notice is None or notice.id != notice_id)
+        new_quiz: RewardQuiz | None = None
+        new_notice: RewardNotice | None = None
+        claimed: list[str] = []
+        if quiz_changed or notice_changed:  # rare: load what another process opened
+            async with self._uow() as uow:
+                repo = RewardsRepo(uow.session)
+                if quiz_changed and quiz_id is not None:
+                    new_quiz = await repo.quiz(quiz_id)
+                if notice_changed and notice_id is not None:
+                    new_notice = await repo.notice(notice_id)
+                    claimed = await repo.claimers(notice_id)
+        # A round closed elsewhere keeps its (idempotent) deadline job: it finds it closed.
+        if quiz is not None and quiz.id != quiz_id:
+            self.forget_quiz(group_id, quiz.id, keep_job=True)
+        if new_quiz is not None:
+            self.track_quiz(OpenQuiz.from_row(new_quiz))
+        if notice is not None and notice.id != notice_id:
+            self.forget_notice(group_id, notice.id, keep_job=True)
+        if new_notice is not None:
+            self.track_notice(OpenNotice.from_row(new_notice, claimed))
 
     # --- quizzes ---------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ Layout: 0001 is the foundation; each feature's tables are their own branch from 
 (0002 activity log, 0003 Q&A, 0004 rewards, 0005 moderation, 0006 rituals and highlights,
 0007 outbox, 0008 welcome/stats). The features' schemas do not depend on each other, so
 each branch can be downgraded alone; `upgrade(engine)` applies every head. A later change
-to a feature's tables continues that feature's branch.
+to a feature's tables continues that feature's branch (0011: the activity log's event key,
+after 0002).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -27,7 +28,17 @@ def alembic_config() -> Config:
     return cfg
 
 
+# pg_advisory_xact_lock key: migrations of one PostgreSQL database run one at a time.
+_MIGRATION_LOCK = 0x67726F75706F7073  # "groupops"
+
+
 def _upgrade(connection: Connection, target: str) -> None:
+    """Every migration up to `target` in the caller's ONE transaction: a run finishes or
+    leaves nothing, on SQLite (storage/db.py makes its DDL transactional) as on PostgreSQL.
+    On PostgreSQL several bot processes may start at once: an advisory lock held until the
+    transaction ends makes the later ones wait, then find the schema current."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, target)

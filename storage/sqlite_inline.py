@@ -112,6 +112,8 @@ class InlineConnection:
 
 def inline_creator(path: str, timeout: float = 5.0) -> Any:
     async def connect() -> InlineConnection:
-        return InlineConnection(sqlite3.connect(path, timeout=timeout))
+        # isolation_level=None turns pysqlite's own transaction handling off: the engine
+        # emits BEGIN itself (storage/db.py), so DDL is inside transactions too.
+        return InlineConnection(sqlite3.connect(path, timeout=timeout, isolation_level=None))
 
     return connect

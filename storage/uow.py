@@ -8,7 +8,7 @@ from types import TracebackType
 from storage.repos.checkins import CheckinRepo
 from storage.repos.ledger import LedgerRepo
 from storage.repos.members import BadgeRepo, GroupStateRepo, MemberRepo
-from storage.session import DbSession
+from storage.session import DbSession, ReadProbe
 
 
 class UnitOfWork:
@@ -44,8 +44,20 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    def __init__(self, sessions: Callable[[], DbSession]) -> None:
+    def __init__(
+        self,
+        sessions: Callable[[], DbSession],
+        *,
+        shared: bool = False,
+        reads: ReadProbe | None = None,
+    ) -> None:
         self.sessions = sessions
+        # True when other bot processes may use the same database at the same time
+        # (PostgreSQL). Then state a service mirrors in memory can change under it, and must
+        # be checked against the database where it decides something (open rounds).
+        self.shared = shared
+        # For those checks: one cheap round trip, outside any unit of work.
+        self.reads = reads
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

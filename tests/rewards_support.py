@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 from sqlalchemy import select
 
 from bot.config import AppConfig
 from storage.models import LedgerEntry
-from tests.support import Bot, config_from
+from tests.support import Bot, at, config_from, msg
 
 REWARDS_CONFIG = """
 timezone: Asia/Shanghai
@@ -32,6 +33,12 @@ groups:
     name: 纽约群
     timezone: America/New_York
 """
+
+
+async def seen(bot: Bot, *members: str, group: str = "g1", when: datetime | None = None) -> None:
+    """The members say hello: grants go only to members the bot has seen in the group."""
+    for member in members:
+        await bot.push(msg("大家好", user=member, group=group, when=when or at("2026-11-21 07:00")))
 
 
 def rewards_config(text: str = REWARDS_CONFIG) -> AppConfig:

@@ -26,6 +26,7 @@ async def test_non_admin_is_refused_and_nickname_does_not_grant_rights(sqlite_db
 
 async def test_points_adjustment_is_recorded_with_actor_and_reason(db_url: str) -> None:
     async with running_bot(db_url) as bot:
+        await bot.say("大家好", user="bob", when=at("2026-11-21 07:00"))  # a member seen here
         r = await bot.say("/积分 @bob +15 优秀作业", user="coach", mentions=("bob",))
         assert r == ["积分调整：+15（优秀作业），当前积分 15"]
         assert bot.sender.sent[-1].mentions == ("bob",)

@@ -8,6 +8,7 @@ from tests.rewards_support import (
     ledger_lines,
     lines_of,
     rewards_config,
+    seen,
 )
 from tests.support import at, msg, running_bot
 
@@ -22,6 +23,7 @@ def reward(
 
 async def test_red_packet_is_posted_mentioning_the_member_and_recorded(db_url: str) -> None:
     async with running_bot(db_url, rewards_config()) as bot:
+        await seen(bot, "bob")
         r = await bot.push(reward("/红包 @bob 20 优秀作业", "bob"))
         assert r == ["🧧 coach 发来一个红包：+20 分\n理由：优秀作业\n当前积分 20"]
         assert bot.sender.sent[-1].mentions == ("bob",)
@@ -38,6 +40,7 @@ async def test_red_packet_is_posted_mentioning_the_member_and_recorded(db_url: s
 async def test_daily_caps_per_admin_and_per_member_in_the_local_day(db_url: str) -> None:
     # caps: 50 per packet, 60 per admin a day, 40 per member a day
     async with running_bot(db_url, rewards_config()) as bot:
+        await seen(bot, "bob", "carol")
         assert "+30 分" in (await bot.push(reward("/红包 @bob 30 作业", "bob")))[0]
         r = await bot.push(reward("/红包 @bob 15 作业", "bob", when="2026-11-21 09:01"))
         assert r == ["这位成员今天已收到 30 分红包，每人每天最多 40 分，还能收 10 分。"]
@@ -67,6 +70,7 @@ async def test_caps_follow_the_groups_own_timezone(sqlite_db: str) -> None:
 
     tz = ZoneInfo(ny)
     async with running_bot(sqlite_db, rewards_config()) as bot:
+        await seen(bot, "bob", group="ny", when=at("2026-11-21 07:00", tz))
         first = msg(
             "/红包 @bob 40 作业",
             user="admin",
@@ -118,6 +122,7 @@ async def test_refusals_for_members_self_rewards_and_malformed_commands(sqlite_d
 async def test_redelivered_command_pays_once_even_after_a_restart(db_url: str) -> None:
     config = rewards_config()
     async with running_bot(db_url, config) as bot:
+        await seen(bot, "bob")
         command = reward("/红包 @bob 20 优秀作业", "bob", mid="wx-1")
         assert len(await bot.push(command)) == 1
         assert await bot.push(command) == []  # the router's memory drops the retry

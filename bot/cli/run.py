@@ -7,7 +7,6 @@ import asyncio
 import os
 import sys
 import tempfile
-from pathlib import Path
 
 from bot.cli.common import DEFAULT_CONFIG, load_or_report, setup_logging
 
@@ -81,17 +80,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{args.transcript}: cannot read: {exc}", file=sys.stderr)
         return 1
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.operator import resolve_db_url
+
     with tempfile.TemporaryDirectory(prefix="groupops-replay-") as tmp:
+        # --db: a SQLite file path, or a database URL (PostgreSQL) like storage.url
         db = args.db or os.path.join(tmp, "replay.db")
+        url = resolve_db_url(db, config.storage_url)
         try:
             asyncio.run(
-                run_replay(
-                    text,
-                    config,
-                    f"sqlite+aiosqlite:///{Path(db).resolve()}",
-                    emit=print_to(sys.stdout, args.json),
-                    until=until,
-                )
+                run_replay(text, config, url, emit=print_to(sys.stdout, args.json), until=until)
             )
         except TranscriptError as exc:
             print(f"{args.transcript}:{exc.line_no}: {exc}", file=sys.stderr)
@@ -99,7 +98,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
         except UntilError as exc:
             print(f"groupops replay: --until: {exc}", file=sys.stderr)
             return 2
+        except (DBAPIError, OSError) as exc:
+            cause = exc.orig if isinstance(exc, DBAPIError) else exc
+            print(f"groupops: cannot use the database {_safe_url(url)}: {cause}", file=sys.stderr)
+            return 1
     return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,7 +123,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("replay", help="drive the bot from a transcript in virtual time")
     p.add_argument("transcript", help="transcript file, or - for standard input")
     p.add_argument("--config", default=DEFAULT_CONFIG)
-    p.add_argument("--db", help="keep the SQLite database at this path")
+    p.add_argument("--db", help="use this database: a SQLite file path or a URL (postgresql://...)")
     p.add_argument("--json", action="store_true", help="one JSON object per bot message")
     p.add_argument("--until", help="also run scheduled jobs up to this local time")
     p.set_defaults(func=cmd_replay)

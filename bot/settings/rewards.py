@@ -25,6 +25,22 @@ class RewardGrantSettings(Strict):
     )
 
 
+class AdjustSettings(Strict):
+    """`/积分 @成员 +N|-N 理由`: an admin adjusts a member's points, either way."""
+
+    max_points: int = Field(
+        default=500, ge=1, le=1_000_000, description="most points (either sign) in one adjustment"
+    )
+    # Counted from the ledger (kind "admin_adjust", absolute values) within the group's local
+    # day, like the /红包 caps.
+    admin_daily_cap: int = Field(
+        default=2000, ge=0, le=100_000_000, description="points one admin may adjust a day"
+    )
+    member_daily_cap: int = Field(
+        default=1000, ge=0, le=100_000_000, description="points one member's balance may move a day"
+    )
+
+
 class QuizQuestion(Strict):
     """A question in the bank; the first answer is the one revealed."""
 
@@ -104,6 +120,13 @@ class DrawSettings(Strict):
 class RewardsSettings(Strict):
     enabled: bool = True
     reward: RewardGrantSettings = RewardGrantSettings()
+    # /积分 adjustments work whether or not the games are enabled.
+    adjust: AdjustSettings = AdjustSettings()
+    # A deduction (/积分 -N) never takes a balance below zero unless this is true.
+    allow_negative_balance: bool = False
+    # Points one member may win from quizzes, notice red packets and draws in a local day;
+    # unset: no daily cap (each game still has its own max_points).
+    game_member_daily_cap: int | None = Field(default=None, ge=1, le=100_000_000)
     quiz: QuizSettings = QuizSettings()
     notice: NoticeSettings = NoticeSettings()
     draw: DrawSettings = DrawSettings()

@@ -3,13 +3,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, distinct, func, insert, select
+from sqlalchemy import delete, distinct, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.models import ActivityEntry
 from storage.models.base import table_of
+from storage.rounds import RoundWindow
 from storage.session import DbSession
 
-_INSERT = insert(table_of(ActivityEntry))
+_TABLE = table_of(ActivityEntry)
+# Insert-or-ignore: an event already logged (unique group, message id, kind) adds nothing.
+_INSERTS = {
+    "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(_TABLE).on_conflict_do_nothing(),
+}
 
 
 @dataclass(frozen=True)
@@ -24,8 +32,9 @@ class ActivityRepo:
         self.session = session
 
     async def add_many(self, rows: list[dict[str, object]]) -> None:
+        """Log events in one batch; events already in the log are skipped."""
         if rows:
-            await self.session.execute(_INSERT, rows)
+            await self.session.execute(_INSERTS[self.session.get_bind().dialect.name], rows)
 
     async def active_members(
         self,
@@ -47,7 +56,10 @@ class ActivityRepo:
         )
         return set((await self.session.execute(stmt)).scalars())
 
-    async def active_on_day(self, group_id: str, day: date) -> set[str]:
+    async def active_on_day(
+        self, group_id: str, day: date, window: RoundWindow | None = None
+    ) -> set[str]:
+        """Members who posted on a local day (only at times within `window`, when given)."""
         stmt = (
             select(ActivityEntry.member_id)
             .where(
@@ -57,6 +69,8 @@ class ActivityRepo:
             )
             .distinct()
         )
+        if window is not None:
+            stmt = stmt.where(window.holds(ActivityEntry.at))
         return set((await self.session.execute(stmt)).scalars())
 
     async def per_day(self, group_id: str, first: date, last: date) -> list[DayCount]:

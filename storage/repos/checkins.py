@@ -35,6 +35,12 @@ _STANDING = select(
     select(_LATEST.c.streak).scalar_subquery(),
     select(func.coalesce(func.sum(_LEDGER.c.delta), 0)).where(MEMBER_LINES).scalar_subquery(),
     select(func.coalesce(func.sum(EARNED_DELTA), 0)).where(MEMBER_LINES).scalar_subquery(),
+    # a check-in on a later day exists: this one was delivered late (a redelivery, another
+    # process), so the later streaks must be recomputed
+    select(func.count())
+    .select_from(_CHECKINS)
+    .where(_MEMBER_DAYS, _CHECKINS.c.day > bindparam("up_to", type_=Date))
+    .scalar_subquery(),
 )
 _COUNT_DAYS = select(func.count()).select_from(_CHECKINS).where(_MEMBER_DAYS)
 _MAKEUP_CHECK = select(
@@ -69,6 +75,7 @@ class Standing:
     last_streak: int
     balance: int  # sum of the member's ledger lines
     earned: int  # sum of the positive lines (levels are based on it)
+    later_days: int = 0  # check-ins after `up_to`
 
 
 class CheckinRepo:
@@ -100,6 +107,7 @@ class CheckinRepo:
             last_streak=int(row[1] or 0),
             balance=int(row[2]),
             earned=int(row[3]),
+            later_days=int(row[4]),
         )
 
     async def insert(self, values: dict[str, object]) -> None:

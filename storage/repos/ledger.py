@@ -128,6 +128,52 @@ class LedgerRepo:
         rows = (await self.session.execute(stmt, params)).all()
         return [Standing(r[0], int(r[1])) for r in rows]
 
+    async def volume(
+        self,
+        group_id: str,
+        kinds: tuple[str, ...],
+        since: datetime,
+        until: datetime,
+        *,
+        actor_id: str | None = None,
+        member_id: str | None = None,
+    ) -> int:
+        """Sum of |delta| of the lines of `kinds` in [since, until), granted by `actor_id`
+        and/or to `member_id` (what daily caps count)."""
+        stmt = select(func.coalesce(func.sum(func.abs(LedgerEntry.delta)), 0)).where(
+            LedgerEntry.group_id == group_id,
+            LedgerEntry.kind.in_(kinds),
+            LedgerEntry.created_at >= since,
+            LedgerEntry.created_at < until,
+        )
+        if actor_id is not None:
+            stmt = stmt.where(LedgerEntry.actor_id == actor_id)
+        if member_id is not None:
+            stmt = stmt.where(LedgerEntry.member_id == member_id)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def volumes(
+        self,
+        group_id: str,
+        member_ids: list[str],
+        kinds: tuple[str, ...],
+        since: datetime,
+        until: datetime,
+    ) -> dict[str, int]:
+        """`volume` of several members at once (members without lines are left out)."""
+        stmt = (
+            select(LedgerEntry.member_id, func.sum(func.abs(LedgerEntry.delta)))
+            .where(
+                LedgerEntry.group_id == group_id,
+                LedgerEntry.member_id.in_(member_ids),
+                LedgerEntry.kind.in_(kinds),
+                LedgerEntry.created_at >= since,
+                LedgerEntry.created_at < until,
+            )
+            .group_by(LedgerEntry.member_id)
+        )
+        return {r[0]: int(r[1]) for r in (await self.session.execute(stmt)).all()}
+
     async def sum_between(
         self, group_id: str, since: datetime, until: datetime, kinds: tuple[str, ...] = ()
     ) -> int:

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import BigInteger, bindparam, case, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.models import Badge, GroupState, Member
+from storage.models import ActivityEntry, Badge, Checkin, GroupState, LedgerEntry, Member
 from storage.models.base import table_of
 from storage.session import DbSession
 
@@ -53,9 +54,57 @@ _UPSERTS = {
 }
 
 
+_ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
+
+
+def _seen(model: Any, member_column: Any) -> Any:
+    return exists().where(
+        model.group_id == bindparam("group_id"), member_column == bindparam("member_id")
+    )
+
+
+# Has the bot seen the member in the group: a stored name, a ledger line, a check-in, or a
+# logged message, join or leave.
+_KNOWN = select(
+    or_(
+        _seen(Member, Member.member_id),
+        _seen(LedgerEntry, LedgerEntry.member_id),
+        _seen(Checkin, Checkin.member_id),
+        _seen(ActivityEntry, ActivityEntry.member_id),
+    )
+)
+
+
+def member_lock_key(group_id: str, member_id: str) -> int:
+    """A signed 64-bit advisory lock key for one member of one group."""
+    digest = hashlib.blake2b(
+        f"{group_id}\x00{member_id}".encode("utf-8", "surrogatepass"), digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 class MemberRepo:
     def __init__(self, session: DbSession) -> None:
         self.session = session
+
+    async def lock(self, group_id: str, *member_ids: str | None) -> None:
+        """Serialise per member: until this transaction ends, other transactions that lock
+        one of these members wait. Take it first, before reading what a write depends on
+        (caps, allowances, streaks), so those reads see every earlier write.
+
+        PostgreSQL: a transaction-scoped advisory lock per member, always taken in the same
+        order, so two transactions locking several members cannot deadlock. SQLite: nothing
+        to do; one bot process per file, whose units of work run without interleaving.
+        """
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        for key in sorted({member_lock_key(group_id, m) for m in member_ids if m}):
+            await self.session.execute(_ADVISORY_LOCK, {"key": key})
+
+    async def known(self, group_id: str, member_id: str) -> bool:
+        """Has the bot seen this member in the group? (flush the activity log first)"""
+        params = {"group_id": group_id, "member_id": member_id}
+        return bool((await self.session.execute(_KNOWN, params)).scalar_one())
 
     async def seen(self, group_id: str, member_id: str, name: str, at: datetime) -> None:
         """Record a member's latest name and when they were last seen."""

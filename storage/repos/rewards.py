@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from storage.models import (
     Checkin,
@@ -21,6 +21,7 @@ from storage.models import (
     RewardNoticeClaim,
     RewardQuiz,
 )
+from storage.rounds import RoundWindow, open_during
 from storage.session import DbSession, scalar_or_none
 
 REWARD_KINDS = ("reward", "quiz", "notice", "draw")
@@ -35,6 +36,27 @@ class RewardLine:
     created_at: datetime
 
 
+# (open quiz id, open notice id) of the group `group_id`, the latest of each; built once, it
+# runs for every message that could be an answer on a shared database.
+OPEN_ROUND_IDS = select(
+    select(func.max(RewardQuiz.id))
+    .where(RewardQuiz.status == "open", RewardQuiz.group_id == bindparam("group_id"))
+    .scalar_subquery(),
+    select(func.max(RewardNotice.id))
+    .where(RewardNotice.status == "open", RewardNotice.group_id == bindparam("group_id"))
+    .scalar_subquery(),
+)
+
+
+def round_ids(row: tuple[object, ...]) -> tuple[int | None, int | None]:
+    """A row of OPEN_ROUND_IDS as ids."""
+    quiz, notice = row
+    return (
+        None if quiz is None else int(str(quiz)),
+        None if notice is None else int(str(notice)),
+    )
+
+
 def _rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -43,33 +65,7 @@ class RewardsRepo:
     def __init__(self, session: DbSession) -> None:
         self.session = session
 
-    # --- caps, counted from the ledger -----------------------------------------------------
-
-    async def granted_by(
-        self, group_id: str, actor_id: str, kind: str, since: datetime, until: datetime
-    ) -> int:
-        """Points an actor granted with ledger lines of `kind` in [since, until)."""
-        stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-            LedgerEntry.group_id == group_id,
-            LedgerEntry.actor_id == actor_id,
-            LedgerEntry.kind == kind,
-            LedgerEntry.created_at >= since,
-            LedgerEntry.created_at < until,
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
-
-    async def received(
-        self, group_id: str, member_id: str, kind: str, since: datetime, until: datetime
-    ) -> int:
-        """Points a member received with ledger lines of `kind` in [since, until)."""
-        stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-            LedgerEntry.group_id == group_id,
-            LedgerEntry.member_id == member_id,
-            LedgerEntry.kind == kind,
-            LedgerEntry.created_at >= since,
-            LedgerEntry.created_at < until,
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
+    # --- ledger queries of the games ----------------------------------------------------
 
     async def count_lines(self, group_id: str, member_id: str) -> int:
         stmt = select(func.count(LedgerEntry.id)).where(
@@ -99,9 +95,17 @@ class RewardsRepo:
         rows = (await self.session.execute(stmt)).all()
         return [RewardLine(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows]
 
-    async def checked_in_on(self, group_id: str, day: date) -> set[str]:
-        stmt = select(Checkin.member_id).where(Checkin.group_id == group_id, Checkin.day == day)
+    async def checked_in_on(self, group_id: str, day: date, window: RoundWindow) -> set[str]:
+        """Members with a check-in for `day` made within `window` (a draw's round)."""
+        stmt = select(Checkin.member_id).where(
+            Checkin.group_id == group_id, Checkin.day == day, window.holds(Checkin.checked_at)
+        )
         return set((await self.session.execute(stmt)).scalars())
+
+    async def open_round_ids(self, group_id: str) -> tuple[int | None, int | None]:
+        """(open quiz id, open notice id) of a group, in one query (latest of each)."""
+        row = (await self.session.execute(OPEN_ROUND_IDS, {"group_id": group_id})).one()
+        return round_ids(tuple(row))
 
     # --- quizzes ---------------------------------------------------------------------------
 
@@ -142,7 +146,8 @@ class RewardsRepo:
     async def decide_quiz_winner(
         self, quiz_id: int, member_id: str, message_id: str, at: datetime
     ) -> bool:
-        """Make `member_id` the winner unless someone already is. True when this call won.
+        """Make `member_id` the winner unless someone already is, the round is closed, or an
+        answer sent at `at` does not belong to it (storage/rounds.py). True when this call won.
 
         One conditional UPDATE: on PostgreSQL a concurrent second writer waits for the
         first to commit, then finds winner_id set; on SQLite the write lock serialises them.
@@ -153,7 +158,7 @@ class RewardsRepo:
                 RewardQuiz.id == quiz_id,
                 RewardQuiz.status == "open",
                 RewardQuiz.winner_id.is_(None),
-                RewardQuiz.deadline >= at,
+                open_during(RewardQuiz.started_at, RewardQuiz.deadline, at),
             )
             .values(status="won", winner_id=member_id, winner_message_id=message_id, closed_at=at)
             .execution_options(synchronize_session=False)
@@ -211,14 +216,15 @@ class RewardsRepo:
         return (await self.session.execute(stmt)).first() is not None
 
     async def take_notice_place(self, notice_id: int, at: datetime) -> bool:
-        """Take one of the notice's places if one is left and it is still open."""
+        """Take one of the notice's places if one is left, it is still open, and a reply sent
+        at `at` belongs to it (storage/rounds.py)."""
         stmt = (
             update(RewardNotice)
             .where(
                 RewardNotice.id == notice_id,
                 RewardNotice.status == "open",
                 RewardNotice.claimed < RewardNotice.places,
-                RewardNotice.deadline >= at,
+                open_during(RewardNotice.started_at, RewardNotice.deadline, at),
             )
             .values(claimed=RewardNotice.claimed + 1)
             .execution_options(synchronize_session=False)
