@@ -18,6 +18,7 @@ from bot.events import Event, event_key
 from bot.router import CommandInfo, Route, Router
 from bot.sender import Sender
 from bot.services import ReloadAware, Services, Startable, Stoppable
+from bot.transports.outbox_store import attach_store
 from handlers.members import MemberCache
 from scheduler.service import SchedulerService
 from storage import migrate
@@ -121,6 +122,8 @@ class App:
 
         if migrate_db:
             await migrate.upgrade(self.engine)
+        # Before anything can be sent: an outbox stores every message in the database.
+        attach_store(self.sender, self.uow)
         async with self.uow() as uow:
             self.router.paused = await uow.group_state.paused_groups()
         deps = ServiceDeps(
