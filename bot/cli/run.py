@@ -35,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from bot.replay import TranscriptError, print_to, read_transcript, run_replay
+    from bot.replay import DeliveryLog, TranscriptError, print_to, read_transcript, run_replay
 
     config = load_or_report(args.config)
     if config is None:
@@ -51,21 +51,27 @@ def cmd_replay(args: argparse.Namespace) -> int:
         until = datetime.fromisoformat(args.until)
         if until.tzinfo is None:
             until = until.replace(tzinfo=config.group("").tz)
+    deliveries = DeliveryLog(args.delivery_log) if args.delivery_log else None
     with tempfile.TemporaryDirectory(prefix="groupops-replay-") as tmp:
         db = args.db or os.path.join(tmp, "replay.db")
+        url = db if "://" in db else f"sqlite+aiosqlite:///{Path(db).resolve()}"
         try:
             asyncio.run(
                 run_replay(
                     text,
                     config,
-                    f"sqlite+aiosqlite:///{Path(db).resolve()}",
+                    url,
                     emit=print_to(sys.stdout, args.json),
                     until=until,
+                    delivery_log=deliveries,
                 )
             )
         except TranscriptError as exc:
             print(f"{args.transcript}:{exc.line_no}: {exc}", file=sys.stderr)
             return 1
+        finally:
+            if deliveries is not None:
+                deliveries.close()
     return 0
 
 
@@ -81,7 +87,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("replay", help="drive the bot from a transcript in virtual time")
     p.add_argument("transcript", help="transcript file, or - for standard input")
     p.add_argument("--config", default=DEFAULT_CONFIG)
-    p.add_argument("--db", help="keep the SQLite database at this path")
+    p.add_argument("--db", help="keep the SQLite database at this path (or a database URL)")
     p.add_argument("--json", action="store_true", help="one JSON object per bot message")
     p.add_argument("--until", help="also run scheduled jobs up to this local time")
+    p.add_argument(
+        "--delivery-log",
+        metavar="FILE",
+        help="append each delivered message (id, group, text) to FILE, fsynced",
+    )
     p.set_defaults(func=cmd_replay)

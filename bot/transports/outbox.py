@@ -604,6 +604,14 @@ class Outbox:
 
     async def start(self) -> None:
         """Resolve items a crash left in `sending`, queue the pending ones, start the loop."""
+        await self.load()
+        self._closing = False
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name=f"{self.name}-outbox")
+
+    async def load(self) -> None:
+        """Resolve items a crash left in `sending` and queue the pending ones, without
+        starting the loop (replay delivers by hand with deliver_ready())."""
         if self._store is not None:
             try:
                 pending, sending = await self._store.load()
@@ -617,9 +625,6 @@ class Outbox:
             )
             if left:
                 log.info("%s: %d message(s) left from the last run", self.name, len(left))
-        self._closing = False
-        if self._task is None:
-            self._task = asyncio.create_task(self.run(), name=f"{self.name}-outbox")
 
     async def _resolve_unknown(self, sending: Sequence[PendingItem]) -> list[PendingItem]:
         """Apply the transport's rule to items whose last attempt's outcome is unknown;
