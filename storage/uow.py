@@ -54,6 +54,7 @@ class _Transaction:
         self.factory = factory
         self.session: DbSession | None = None
         self.closed = False
+        self.used = False  # some unit inside did work that a later rollback must not undo
         self._locked = False
 
     async def open(self) -> DbSession:
@@ -72,6 +73,7 @@ class _Transaction:
     async def end(self, commit: bool) -> None:
         session, self.session = self.session, None
         self.closed = True
+        self.used = False
         try:
             if session is not None:
                 try:
@@ -96,12 +98,18 @@ class _Frame:
     """One open unit or scope: where after-commit hooks wait and ids get their ordinals."""
 
     def __init__(
-        self, transaction: _Transaction, parent: _Frame | None, key: str | None = None
+        self,
+        transaction: _Transaction,
+        parent: _Frame | None,
+        key: str | None = None,
+        *,
+        scope: bool = False,
     ) -> None:
         self.transaction = transaction
         self.parent = parent
         self.hooks: list[Hook] = []
         self.key = key
+        self.scope = scope  # a scope's frame does no database work of its own
         self._ordinal = 0
 
     def keyed(self) -> _Frame | None:
@@ -171,6 +179,7 @@ class UnitOfWork:
         self._frame: _Frame | None = None
         self._token: Token[_Frame | None] | None = None
         self._savepoint: Savepoint | None = None
+        self._whole = False  # this nested unit rolls back the whole (otherwise empty) transaction
         self._top = False
 
     async def __aenter__(self) -> UnitOfWork:
@@ -181,9 +190,17 @@ class UnitOfWork:
             frame = _Frame(transaction, None)
             self.session = await transaction.open()
         else:
-            frame = _Frame(outer.transaction, outer)
-            self.session = await outer.transaction.open()
-            if self._use_savepoint:
+            transaction = outer.transaction
+            frame = _Frame(transaction, outer)
+            self.session = await transaction.open()
+            if not self._use_savepoint:
+                transaction.used = True
+            elif outer.scope and not transaction.used:
+                # The first unit in a scope whose transaction holds nothing yet: rolling the
+                # whole transaction back undoes exactly this unit's work, and saves the
+                # SAVEPOINT/RELEASE pair the usual event (one unit that writes) would pay.
+                self._whole = True
+            else:
                 self._savepoint = await savepoint(self.session)
         self._frame = frame
         self._token = _current.set(frame)
@@ -220,18 +237,29 @@ class UnitOfWork:
                 _run_hooks(frame.hooks)
             return
         assert frame.parent is not None
+        transaction = frame.transaction
         if exc_type is None:
-            if self._savepoint is not None:
-                try:
+            try:
+                if self._savepoint is not None:
                     await self._savepoint.commit()  # flushes: may raise IntegrityError
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        await self._savepoint.rollback()
-                    raise
+                elif self._whole:
+                    await self.session.flush()
+            except BaseException:
+                await self._undo(transaction)
+                raise
+            transaction.used = True
             frame.parent.hooks.extend(frame.hooks)
-        elif self._savepoint is not None and not frame.transaction.closed:
-            with contextlib.suppress(Exception):  # the original exception matters more
+        else:
+            await self._undo(transaction)
+
+    async def _undo(self, transaction: _Transaction) -> None:
+        if transaction.closed:
+            return
+        with contextlib.suppress(Exception):  # the original exception matters more
+            if self._savepoint is not None:
                 await self._savepoint.rollback()
+            elif self._whole:
+                await self.session.rollback()
 
 
 class UnitScope:
@@ -248,9 +276,9 @@ class UnitScope:
         outer = _open_frame(self._factory)
         if outer is None:
             self._top = True
-            frame = _Frame(_Transaction(self._factory), None, self._key)
+            frame = _Frame(_Transaction(self._factory), None, self._key, scope=True)
         else:
-            frame = _Frame(outer.transaction, outer, self._key)
+            frame = _Frame(outer.transaction, outer, self._key, scope=outer.scope)
         self._frame = frame
         self._token = _current.set(frame)
         return UnitHandle(frame)
