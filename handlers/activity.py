@@ -64,17 +64,20 @@ class ActivityLog:
 
     async def flush(self) -> int:
         """Write buffered rows; on failure they stay buffered for the next try."""
-        async with self._lock:
-            rows, self._rows = self._rows, []
-            if not rows:
-                return 0
-            try:
-                async with self._uow() as uow:
+        if not self._rows:
+            return 0
+        rows: list[dict[str, object]] = []
+        try:
+            # The unit of work first, then the lock: a unit may wait for its turn on the
+            # database (storage/uow.py), and must never do so while holding this lock.
+            async with self._uow() as uow, self._lock:
+                rows, self._rows = self._rows, []
+                if rows:
                     await ActivityRepo(uow.session).add_many(rows)
-            except Exception:
-                self._rows = rows + self._rows
-                raise
-            return len(rows)
+        except BaseException:
+            self._rows = rows + self._rows
+            raise
+        return len(rows)
 
     async def _loop(self) -> None:
         while True:

@@ -239,6 +239,7 @@ class ConsoleTransport:
             # a line printed twice on a terminal is harmless; a missing one is not
             unknown_outcome=UnknownOutcome.RESEND,
         )
+        self._reading: asyncio.Task[None] | None = None
 
     @property
     def sender(self) -> Outbox:
@@ -247,9 +248,14 @@ class ConsoleTransport:
     async def run(self, app: App) -> None:
         await start_outbox(self.outbox, app)
         session = ConsoleSession(app, self.group, self.user, self.printer.out, self.outbox)
-        await session.run(self.stdin)
+        self._reading = asyncio.create_task(session.run(self.stdin), name="console-session")
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reading
 
     async def close(self) -> None:
+        """Stop reading (a line being handled finishes first: the App waits for it)."""
+        if self._reading is not None:
+            self._reading.cancel()
         await self.outbox.close()
 
 
