@@ -107,13 +107,15 @@ class DeliveryLog:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.delivered: set[str] = set()
-        if self.path.exists():
-            for raw in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    self.delivered.add(str(json.loads(raw)["id"]))
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line torn by a crash: that delivery did not complete
+        old = self.path.read_bytes() if self.path.exists() else b""
+        for raw in old.decode("utf-8", "replace").splitlines():
+            try:
+                self.delivered.add(str(json.loads(raw)["id"]))
+            except (ValueError, KeyError, TypeError):
+                continue  # a line torn by a crash: that delivery did not complete
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if old and not old.endswith(b"\n"):
+            os.write(self._fd, b"\n")  # end the torn line before appending
 
     def record(self, item: OutboxItem, out: OutgoingMessage) -> None:
         line = {

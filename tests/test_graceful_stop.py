@@ -199,3 +199,73 @@ def test_wecom_aibot_stops_gracefully_with_everything_stored(tmp_path: Path) -> 
         "activity": 3,
         "outbox": [("sent",)] * 2,
     }
+
+
+# --- in process: the same stop sequence (run_app with `stop`) on the other transports ------
+
+
+async def _stored_async(db: Path) -> dict[str, object]:
+    return await asyncio.to_thread(stored, db)
+
+
+async def test_wechaty_stops_gracefully_with_everything_stored(tmp_path: Path) -> None:
+    from bot.app import App
+    from bot.clock import SystemClock
+    from bot.settings.transport import WechatyTransportSettings
+    from bot.transports.registry import run_app
+    from bot.transports.wechaty_transport import WechatyTransport
+    from tests.support import config_from
+    from tests.test_wechaty_transport import wait_sent
+    from tests.wechaty_fake import FakePuppetServer
+
+    server = FakePuppetServer()
+    puppet = await server.start()
+    puppet.add_room("room1", "写作群", {"alice": "Alice", "bob": "Bob"})
+    db = tmp_path / "bot.db"
+    config = config_from(f"storage: {{url: 'sqlite:///{db}'}}\ngroups: {{room1: {{name: 写作群}}}}")
+    transport = WechatyTransport(server.endpoint, "token-1", WechatyTransportSettings())
+    app = App(config, sender=transport.sender, clock=SystemClock())
+    stop = asyncio.Event()
+    run = asyncio.create_task(run_app(config, transport, app, stop=stop))
+    try:
+        await asyncio.wait_for(transport.logged_in.wait(), WAIT_S)
+        puppet.room_text("room1", "alice", "打卡")
+        puppet.room_text("room1", "bob", "今天写了两千字")
+        await wait_sent(server, 1)
+        stop.set()
+        await asyncio.wait_for(run, EXIT_LIMIT_S)
+    finally:
+        if not run.done():
+            run.cancel()
+        await server.stop()
+    assert await _stored_async(db) == {
+        "checkins": [("alice",)],
+        "activity": 2,
+        "outbox": [("sent",)],
+    }
+
+
+async def test_wecom_webhook_stops_gracefully_with_everything_stored(tmp_path: Path) -> None:
+    from bot.app import App
+    from bot.clock import SystemClock
+    from bot.settings.transport import WecomWebhookSettings
+    from bot.transports.registry import run_app
+    from bot.transports.wecom_webhook import WeComWebhookTransport
+    from tests.support import config_from
+    from tests.wecom_support import webhook_server
+
+    db = tmp_path / "bot.db"
+    config = config_from(f"storage: {{url: 'sqlite:///{db}'}}")
+    async with webhook_server() as server:
+        settings = WecomWebhookSettings.model_validate({"url": server.url})
+        transport = WeComWebhookTransport(settings, key="robot-key-1")
+        app = App(config, sender=transport.sender, clock=SystemClock())
+        stop = asyncio.Event()
+        run = asyncio.create_task(run_app(config, transport, app, stop=stop))
+        await server.signal.until(lambda: transport.outbox.persistent, "started", WAIT_S)
+        await transport.outbox.send_text("g1", "今晚八点写作分享")
+        await transport.outbox.send_text("g1", "明早七点半晨写")
+        stop.set()  # the second one may still be queued: the stop lets it go out
+        await asyncio.wait_for(run, EXIT_LIMIT_S)
+    assert [b["text"]["content"] for _, b in server.posts] == ["今晚八点写作分享", "明早七点半晨写"]
+    assert (await _stored_async(db))["outbox"] == [("sent",)] * 2

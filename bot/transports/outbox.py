@@ -785,8 +785,8 @@ class Outbox:
             await self._deliver(item)
         except NotConnectedError as exc:
             log.info("%s: %s not sent, no connection (%s)", self.name, item.id, exc)
-            await self._store_call("release", item.id)
             self.set_connected(False)
+            await self._store_call("release", item.id)
             return
         except PermanentSendError as exc:
             self._count_send(item)
