@@ -223,7 +223,10 @@ async def test_wechaty_stops_gracefully_with_everything_stored(tmp_path: Path) -
     puppet.add_room("room1", "写作群", {"alice": "Alice", "bob": "Bob"})
     db = tmp_path / "bot.db"
     config = config_from(f"storage: {{url: 'sqlite:///{db}'}}\ngroups: {{room1: {{name: 写作群}}}}")
-    transport = WechatyTransport(server.endpoint, "token-1", WechatyTransportSettings())
+    # the fake serves plaintext: say so where the settings know about TLS
+    plain = {"tls": False} if "tls" in WechatyTransportSettings.model_fields else {}
+    settings = WechatyTransportSettings.model_validate(plain)
+    transport = WechatyTransport(server.endpoint, "token-1", settings)
     app = App(config, sender=transport.sender, clock=SystemClock())
     stop = asyncio.Event()
     run = asyncio.create_task(run_app(config, transport, app, stop=stop))
