@@ -278,3 +278,40 @@ async def test_a_crash_between_claiming_a_ritual_run_and_posting_it_loses_nothin
 async def count(session: DbSession, model: type[Base]) -> int:
     result = await session.execute(select(func.count()).select_from(model))
     return int(result.scalar_one())
+
+
+async def test_a_reply_echoing_nul_or_a_lone_surrogate_is_stored_with_its_event(
+    db_url: str,
+) -> None:
+    config = config_from()
+    clock = FakeClock(at("2026-11-21 08:00"))
+    deliver = FakeDeliver(clock)
+    outbox = Outbox(deliver, clock=clock, name="test")
+    app = App(config, sender=outbox, clock=clock, db_url=db_url)
+    await app.start()
+    try:
+        async with app.uow.scope("m:g1:odd"):
+            async with app.uow() as unit:
+                unit.session.add(_checkin("erin"))
+            await outbox.send_text("g1", "收到：a\x00b \ud800c")
+        await outbox.deliver_ready()
+        async with app.uow() as uow:
+            assert await count(uow.session, Checkin) == 1
+    finally:
+        await app.close()
+    assert deliver.texts() == ["收到：ab ?c"]
+
+
+def _checkin(member: str) -> Checkin:
+    return Checkin(
+        group_id="g1",
+        member_id=member,
+        day=at("2026-11-21 08:00").date(),
+        checked_at=at("2026-11-21 08:00"),
+        message_id=f"m-{member}",
+        content="",
+        word_count=None,
+        streak=1,
+        points=10,
+        makeup=False,
+    )

@@ -411,9 +411,16 @@ def scoped_base(key: str, ordinal: int) -> str:
 
 
 def _storable(text: str) -> str:
-    # PostgreSQL text cannot hold NUL, and no platform shows it: one stray byte in an echoed
-    # member text must not fail the transaction that holds the state change.
-    return text.replace("\x00", "") if "\x00" in text else text
+    # PostgreSQL text holds neither NUL nor lone surrogates, and no platform shows them: one
+    # stray character in an echoed member text must not fail the transaction that holds the
+    # state change the reply is about.
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 class Outbox:
