@@ -28,13 +28,15 @@ asyncio lock taken when a top-level unit or scope first touches the database and
 at its end, so a transaction that awaits something slow (a chart rendered in a thread) makes
 the others wait without blocking the event loop on SQLite's own lock. Rule that follows:
 never wait to open a unit of work while holding another lock that a unit-holder may wait
-for (open the unit first, then take the other lock).
+for (open the unit first, then take the other lock). Should that rule be broken, a wait
+longer than TURN_WAIT_S goes ahead without its turn, with a warning naming the holder.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -45,6 +47,11 @@ from storage.repos.members import BadgeRepo, GroupStateRepo, MemberRepo
 from storage.session import DbSession, Savepoint, savepoint
 
 Hook = Callable[[], None]
+log = logging.getLogger("groupops.storage")
+# A transaction that waits longer than this for its turn on a SQLite file goes ahead anyway
+# (SQLite's busy timeout then decides), with a warning: a lock-order mistake elsewhere
+# costs a delay and one failed transaction, never a bot that hangs for good.
+TURN_WAIT_S = 10.0
 
 
 class _Transaction:
@@ -57,12 +64,11 @@ class _Transaction:
         self.used = False  # some unit inside did work that a later rollback must not undo
         self._locked = False
 
-    async def open(self) -> DbSession:
+    async def open(self, key: str | None = None) -> DbSession:
         if self.session is None:
             lock = self.factory.writer_lock()
             if lock is not None:
-                await lock.acquire()
-                self._locked = True
+                self._locked = await self.factory.take_turn(lock, key)
             try:
                 self.session = self.factory.sessions()
             except BaseException:
@@ -89,9 +95,7 @@ class _Transaction:
     def _release(self) -> None:
         if self._locked:
             self._locked = False
-            lock = self.factory.writer_lock()
-            if lock is not None:
-                lock.release()
+            self.factory.give_turn()
 
 
 class _Frame:
@@ -188,11 +192,12 @@ class UnitOfWork:
             transaction = _Transaction(self._factory)
             self._top = True
             frame = _Frame(transaction, None)
-            self.session = await transaction.open()
+            self.session = await transaction.open("a unit of work")
         else:
             transaction = outer.transaction
             frame = _Frame(transaction, outer)
-            self.session = await transaction.open()
+            keyed = outer.keyed()
+            self.session = await transaction.open(keyed.key if keyed is not None else None)
             if not self._use_savepoint:
                 transaction.used = True
             elif outer.scope and not transaction.used:
@@ -309,6 +314,7 @@ class UnitOfWorkFactory:
         self.sessions = sessions
         self._serialized = bool(getattr(sessions, "serialized", False))
         self._lock: asyncio.Lock | None = None
+        self._holder: str | None = None  # the key of the transaction that has the turn
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self)
@@ -328,3 +334,23 @@ class UnitOfWorkFactory:
         if self._lock is None:
             self._lock = asyncio.Lock()
         return self._lock
+
+    async def take_turn(self, lock: asyncio.Lock, key: str | None) -> bool:
+        """Wait for the turn; True when taken (release it), False when waited out."""
+        try:
+            await asyncio.wait_for(lock.acquire(), TURN_WAIT_S)
+        except TimeoutError:
+            log.warning(
+                "%s waited %.0fs for the database, held by %s; going ahead without its turn",
+                key or "a unit of work",
+                TURN_WAIT_S,
+                self._holder or "a unit of work",
+            )
+            return False
+        self._holder = key
+        return True
+
+    def give_turn(self) -> None:
+        self._holder = None
+        if self._lock is not None:
+            self._lock.release()

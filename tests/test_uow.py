@@ -194,3 +194,40 @@ async def test_sqlite_transactions_take_turns_without_blocking_the_loop(
         sessions.dispose()
         await engine.dispose()
     assert order == ["slow wrote", "slow ends", "quick starts"]
+
+
+async def test_a_lock_order_mistake_costs_a_delay_not_a_hang(
+    sqlite_db: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Task A holds the database and waits for a lock that task B holds while B waits for
+    the database: B goes ahead after TURN_WAIT_S (here shortened) and both finish."""
+    import storage.uow
+
+    monkeypatch.setattr(storage.uow, "TURN_WAIT_S", 0.05)
+    engine = create_engine(sqlite_db)
+    await migrate.upgrade(engine)
+    sessions = SessionSource(engine)
+    uow = UnitOfWorkFactory(sessions)
+    other = asyncio.Lock()
+    a_has_db = asyncio.Event()
+    try:
+
+        async def a() -> None:
+            async with uow.scope("job:a@t"):
+                async with uow() as unit:
+                    unit.session.add(checkin("alice"))
+                a_has_db.set()
+                async with other:  # held by b, who waits for the database
+                    pass
+
+        async def b() -> None:
+            async with other:
+                await a_has_db.wait()
+                async with uow() as unit:  # waits for a's turn, then goes ahead
+                    await unit.session.execute(select(func.count(Checkin.id)))
+
+        await asyncio.wait_for(asyncio.gather(a(), b()), 10)
+    finally:
+        sessions.dispose()
+        await engine.dispose()
+    assert "held by job:a@t; going ahead without its turn" in caplog.text
