@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 from bot.clock import Clock
 from bot.config import AppConfig, ConfigError, ConfigProblem, load_config
 from bot.context import Context
-from bot.events import Event
+from bot.events import Event, event_key
 from bot.router import CommandInfo, Route, Router
 from bot.sender import Sender
 from bot.services import ReloadAware, Services, Startable, Stoppable
+from bot.transports.outbox_store import attach_store
 from bot.yaml_loader import CONFIG_LIMITS
 from handlers.members import MemberCache
 from scheduler.service import SchedulerService
@@ -127,7 +128,8 @@ class App:
         self.uow = UnitOfWorkFactory(self.sessions, shared=shared, reads=self.reads)
         self.router = Router(routes if routes is not None else ROUTES)
         self.services = Services()
-        self.scheduler = SchedulerService(clock)
+        # Each job run is one unit-of-work scope keyed by the run (storage/uow.py).
+        self.scheduler = SchedulerService(clock, scope=self.uow.scope)
         self.services.add(self.scheduler)
         self.services.add(MemberCache())
         self.watcher = ConfigWatcher(config.path) if config.path else None
@@ -135,6 +137,10 @@ class App:
         self._reload_executor = ThreadPoolExecutor(1, thread_name_prefix="groupops-config")
         self._reload_lock = asyncio.Lock()
         self._job_sender = PausedGroupsFilter(sender, lambda gid: gid in self.router.paused)
+        self._accepting = True
+        self._in_flight = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -143,6 +149,8 @@ class App:
 
         if migrate_db:
             await migrate.upgrade(self.engine)
+        # Before anything can be sent: an outbox stores every message in the database.
+        attach_store(self.sender, self.uow)
         async with self.uow() as uow:
             self.router.paused = await uow.group_state.paused_groups()
         deps = ServiceDeps(
@@ -170,7 +178,24 @@ class App:
         if activity is not None:
             activity.start_periodic_flush()
 
+    async def stop_intake(self, grace_s: float = 5.0) -> None:
+        """The first step of a graceful stop: handle no new event, let the events being
+        handled and a job already running finish (up to `grace_s` each), fire no more jobs."""
+        self._accepting = False
+        await self.scheduler.stop(grace_s)
+        if self._in_flight:
+            log.info("stopping: waiting for %d event(s) being handled", self._in_flight)
+            try:
+                await asyncio.wait_for(self._drained.wait(), grace_s)
+            except TimeoutError:
+                log.warning("stopping: %d event(s) still being handled", self._in_flight)
+
+    @property
+    def accepting(self) -> bool:
+        return self._accepting
+
     async def close(self) -> None:
+        self._accepting = False
         for service in reversed(self.services.all()):
             if isinstance(service, Stoppable):
                 try:
@@ -211,8 +236,22 @@ class App:
         return replace(ctx, sender=self._job_sender)
 
     async def handle(self, event: Event) -> list[str]:
-        """Route one event. Returns the names of the routes that ran."""
-        return await self.router.dispatch(event, self.context(event.group_id))
+        """Route one event. Returns the names of the routes that ran.
+
+        The handling is one unit-of-work scope keyed by the event: every handler's database
+        work and every reply (outbox row) commit together when it ends (storage/uow.py)."""
+        if not self._accepting:
+            log.warning("stopping: %s not handled", event_key(event))
+            return []
+        self._in_flight += 1
+        self._drained.clear()
+        try:
+            async with self.uow.scope(event_key(event)):
+                return await self.router.dispatch(event, self.context(event.group_id))
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._drained.set()
 
     # --- controls used by admin commands ------------------------------------------------------
 

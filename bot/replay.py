@@ -11,11 +11,18 @@ order, before the later line.
 A transcript is UTF-8 text whose lines end with \n (or \r\n); other Unicode line
 separators (U+2028, U+2029, ...) belong to the message they are in. Times lie between
 EARLIEST and LATEST; `until` at most MAX_UNTIL_DAYS after the last line.
+The bot's messages go through the outbox like on every transport: stored with the event (or
+job run) that caused them, then delivered in order after it. Replaying a transcript again
+into the same database (after a crash, say) handles its events again and adds no message
+that was already stored. A `DeliveryLog` (`--delivery-log FILE`) appends each delivery to a
+file and fsyncs it; it is also how a restarted replay learns whether a message that was
+being delivered when the process died got out (so it is neither lost nor repeated).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -29,6 +36,7 @@ from bot.clock import FakeClock
 from bot.config import AppConfig
 from bot.events import Event, MemberJoined, MemberLeft, Message, OutgoingMessage
 from bot.text.inbound import strip_bot_mention
+from bot.transports.outbox import Outbox, OutboxItem, OutboxPolicy, UnknownOutcome
 
 _LINE = re.compile(
     r"^(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)\s+(?P<group>\S+)\s+"
@@ -145,18 +153,58 @@ def parse_transcript(text: str, config: AppConfig) -> list[TranscriptLine]:
     return out
 
 
+class DeliveryLog:
+    """An append-only file of delivered messages, one JSON object a line, keyed by the
+    outbox item id; each line is fsynced before the delivery counts as done."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.delivered: set[str] = set()
+        old = self.path.read_bytes() if self.path.exists() else b""
+        for raw in old.decode("utf-8", "replace").splitlines():
+            try:
+                self.delivered.add(str(json.loads(raw)["id"]))
+            except (ValueError, KeyError, TypeError):
+                continue  # a line torn by a crash: that delivery did not complete
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if old and not old.endswith(b"\n"):
+            os.write(self._fd, b"\n")  # end the torn line before appending
+
+    def record(self, item: OutboxItem, out: OutgoingMessage) -> None:
+        line = {
+            "id": item.id,
+            "group": out.group_id,
+            "text": out.text,
+            "mentions": list(out.mentions),
+            "at": out.at.isoformat() if out.at else None,
+        }
+        os.write(self._fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+        os.fsync(self._fd)
+        self.delivered.add(item.id)
+
+    def confirm(self, item: OutboxItem) -> bool:
+        """Whether an item the last run was delivering when it died got out."""
+        return item.id in self.delivered
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 class ReplaySender:
-    """Records what the bot says at the virtual time, and streams it to a callback."""
+    """The replay's way out: delivers outbox items at their virtual time, records them and
+    streams them to a callback (and to a DeliveryLog)."""
 
     def __init__(
         self,
         clock: FakeClock,
         config: Callable[[], AppConfig],
         emit: Callable[[OutgoingMessage], None] | None = None,
+        log: DeliveryLog | None = None,
     ) -> None:
         self.clock = clock
         self.config = config
         self.emit = emit
+        self.log = log
         self.sent: list[OutgoingMessage] = []
 
     def _record(self, out: OutgoingMessage) -> None:
@@ -164,14 +212,39 @@ class ReplaySender:
         if self.emit is not None:
             self.emit(out)
 
-    def _at(self, group_id: str) -> datetime:
-        return self.clock.now().astimezone(self.config().group(group_id).tz)
+    def _at(self, group_id: str, when: datetime | None = None) -> datetime:
+        return (when or self.clock.now()).astimezone(self.config().group(group_id).tz)
+
+    async def deliver(self, item: OutboxItem) -> None:
+        """The outbox's deliver function."""
+        at = self._at(item.conversation, item.created_at)
+        if item.kind == "image" and item.image_path:
+            out = OutgoingMessage(item.conversation, item.text, (), at, image_path=item.image_path)
+        else:
+            out = OutgoingMessage(item.conversation, item.text, tuple(item.mentions), at)
+        if self.log is not None:
+            self.log.record(item, out)
+        self._record(out)
 
     async def send_text(self, group_id: str, text: str, mentions: Sequence[str] = ()) -> None:
         self._record(OutgoingMessage(group_id, text, tuple(mentions), self._at(group_id)))
 
     async def send_image(self, group_id: str, path: str, caption: str = "") -> None:
         self._record(OutgoingMessage(group_id, caption, (), self._at(group_id), image_path=path))
+
+
+def replay_outbox(sender: ReplaySender, clock: FakeClock) -> Outbox:
+    """The outbox a replay sends through: no limits, no splitting, delivered by hand."""
+    log = sender.log
+    return Outbox(
+        sender.deliver,
+        policy=OutboxPolicy(max_text_bytes=1 << 20),
+        clock=clock,
+        name="replay",
+        # printing again is harmless; with a delivery log the restarted run knows exactly
+        unknown_outcome=UnknownOutcome.RESEND,
+        confirm=log.confirm if log is not None else None,
+    )
 
 
 def format_outgoing(out: OutgoingMessage, as_json: bool) -> str:
@@ -201,6 +274,7 @@ async def run_replay(
     emit: Callable[[OutgoingMessage], None] | None = None,
     until: datetime | None = None,
     on_app: Callable[[App], None] | None = None,
+    delivery_log: DeliveryLog | None = None,
 ) -> list[OutgoingMessage]:
     """Replay a transcript against a database; returns every message the bot sent."""
     lines = parse_transcript(transcript, config)
@@ -209,19 +283,25 @@ async def run_replay(
     start = lines[0].event.time if lines else (until or datetime.now().astimezone())
     clock = FakeClock(start - timedelta(seconds=1))
     holder: list[App] = []
-    sender = ReplaySender(clock, lambda: holder[0].config, emit)
-    app = App(config, sender=sender, clock=clock, db_url=db_url)
+    sender = ReplaySender(clock, lambda: holder[0].config, emit, delivery_log)
+    outbox = replay_outbox(sender, clock)
+    app = App(config, sender=outbox, clock=clock, db_url=db_url)
     holder.append(app)
     await app.start()
     if on_app is not None:
         on_app(app)
     try:
+        await outbox.load()  # what a killed earlier run left undelivered goes out first
+        await outbox.deliver_ready()
         for line in lines:
             await app.scheduler.run_due(line.event.time, on_fire=clock.set)
+            await outbox.deliver_ready()
             clock.set(line.event.time)
             await app.handle(line.event)
+            await outbox.deliver_ready()
         if until is not None:
             await app.scheduler.run_due(until, on_fire=clock.set)
+            await outbox.deliver_ready()
     finally:
         await app.close()
     return sender.sent

@@ -122,16 +122,22 @@ class ActivityLog:
         """Write buffered rows; returns how many were written or already logged (refused
         rows are dropped). On a connection failure, or when cancelled, the rows stay
         buffered for the next try."""
-        async with self._lock:
-            rows, self._rows = self._rows, []
-            if not rows:
-                return 0
-            try:
+        if not self._rows:
+            return 0
+        rows: list[dict[str, object]] = []
+        try:
+            # The unit of work first, then the lock: a unit may wait for its turn on the
+            # database (storage/uow.py), and must never do so while holding this lock. The
+            # units _write opens inside it are savepoints, so a refused row is isolated.
+            async with self._uow(), self._lock:
+                rows, self._rows = self._rows, []
+                if not rows:
+                    return 0
                 return await self._write(rows)
-            except BaseException:
-                # Rows a partial write stored already are skipped on the next try.
-                self._rows = rows + self._rows
-                raise
+        except BaseException:
+            # Rows a partial write stored already are skipped on the next try.
+            self._rows = rows + self._rows
+            raise
 
     async def _write(self, rows: list[dict[str, object]]) -> int:
         try:

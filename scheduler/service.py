@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -16,6 +17,9 @@ from bot.clock import Clock
 log = logging.getLogger("groupops.scheduler")
 
 JobFunc = Callable[[datetime], Awaitable[None]]  # receives its scheduled fire time
+# One run's unit-of-work scope, by the run's key (storage/uow.py): the run's database work and
+# its posts (outbox rows) commit together, and a re-run after a crash makes the same ids.
+RunScope = Callable[[str], AbstractAsyncContextManager[object]]
 _TICK = timedelta(microseconds=1)
 
 
@@ -55,9 +59,16 @@ class Job:
     next_at: datetime | None = field(default=None)
 
 
+def run_key(job_id: str, at: datetime) -> str:
+    """The key of one run of a job: the same for a re-run of that fire time."""
+    return f"job:{job_id}@{_utc(at).isoformat()}"
+
+
 class SchedulerService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, scope: RunScope | None = None) -> None:
         self.clock = clock
+        self._scope: RunScope = scope or _no_scope
+        self._stopping = False
         self._jobs: dict[str, Job] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -90,7 +101,8 @@ class SchedulerService:
     async def _fire(self, job: Job, at: datetime) -> None:
         job.next_at = job.trigger.get_next_fire_time(at, at + _TICK)
         try:
-            await job.func(at)
+            async with self._scope(run_key(job.id, at)):
+                await job.func(at)
         except Exception:
             log.exception("job %s failed (fire time %s)", job.id, at.isoformat())
 
@@ -103,7 +115,7 @@ class SchedulerService:
         late fire time (a catch-up) is not told, so a virtual clock never goes backwards.
         """
         ran = 0
-        while True:
+        while not self._stopping:
             due = [j for j in self._jobs.values() if j.next_at is not None and j.next_at <= until]
             if not due:
                 return ran
@@ -114,9 +126,10 @@ class SchedulerService:
                 on_fire(at)
             await self._fire(job, at)
             ran += 1
+        return ran
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             self._wakeup.clear()
             await self.run_due(self.clock.now())
             upcoming = self.next_fire()
@@ -127,12 +140,27 @@ class SchedulerService:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
 
     def start(self) -> None:
+        self._stopping = False
         if self._task is None:
             self._task = asyncio.create_task(self._loop(), name="groupops-scheduler")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def stop(self, grace_s: float = 0.0) -> None:
+        """Stop firing jobs. A job already running gets `grace_s` seconds to finish (its run
+        is cancelled after that, which rolls its scope back: the run happens again at the next
+        start, when it is still due)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        if grace_s > 0:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), grace_s)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def _no_scope(_key: str) -> AsyncIterator[None]:
+    yield

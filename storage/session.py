@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 _T = TypeVar("_T")
 
@@ -110,6 +110,59 @@ class InlineSession:
     def get_bind(self) -> Engine | Connection:
         return self.sync_session.get_bind()
 
+    async def savepoint(self) -> Savepoint:
+        return _InlineSavepoint(self.sync_session.begin_nested())
+
+
+class Savepoint(Protocol):
+    """A SAVEPOINT inside a session's transaction (storage/uow.py nests units with it)."""
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class _InlineSavepoint:
+    def __init__(self, transaction: SessionTransaction) -> None:
+        self._transaction = transaction
+
+    async def commit(self) -> None:
+        self._transaction.commit()
+
+    async def rollback(self) -> None:
+        self._transaction.rollback()
+
+
+async def savepoint(session: DbSession) -> Savepoint:
+    """Begin a SAVEPOINT in `session` (InlineSession or AsyncSession)."""
+    if isinstance(session, InlineSession):
+        return await session.savepoint()
+    if isinstance(session, AsyncSession):
+        transaction = session.begin_nested()
+        await transaction.start()
+        return transaction
+    raise TypeError(f"cannot nest a unit of work in a {type(session).__name__}")
+
+
+def sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, begin SQLite transactions (SQLAlchemy's documented
+    workaround, "Serializable isolation / Savepoints / Transactional DDL").
+
+    pysqlite defers BEGIN until the first INSERT/UPDATE/DELETE; a SAVEPOINT issued before that
+    opens the transaction itself, and its RELEASE then commits: a nested unit of work would
+    commit its outer unit's work early. With this, every transaction starts with BEGIN at its
+    first statement, and savepoints nest as they should."""
+
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # straight on the sqlite3 connection: the statement needs none of SQLAlchemy's
+        # execution machinery, which would cost more than the BEGIN itself
+        conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+
 
 def use_wal(engine: Engine) -> None:
     """SQLite settings for every new connection of `engine`."""
@@ -152,6 +205,13 @@ class SessionSource:
                 max_overflow=-1,
             )
             use_wal(self._sync_engine)
+            sqlite_transactions(self._sync_engine)
+
+    @property
+    def serialized(self) -> bool:
+        """True for a SQLite file: one writer at a time, so units of work take turns
+        (storage/uow.py) instead of waiting on SQLite's lock with the event loop blocked."""
+        return self._sync_engine is not None
 
     def __call__(self) -> DbSession:
         if self._sync_engine is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from bot.transports.outbox import (
     PermanentSendError,
     RateLimit,
     TransientSendError,
+    UnknownOutcome,
     split_utf8,
 )
 from tests.transport_support import FakeDeliver, VirtualSleep
@@ -317,3 +319,45 @@ async def test_image_caption_and_meta_travel_with_the_item() -> None:
         "今日榜单",
         {"req": "g1"},
     )
+
+
+# --- an attempt whose outcome a crash made unknown ----------------------------------------
+
+
+async def _left_sending(store: MemoryOutboxStore) -> None:
+    """A first process claims an item, the platform gets it, and the process dies before
+    the outcome is stored."""
+    first, deliver, _clock, _sleep = make(store=store)
+    await first.send_text("g1", "公告")
+
+    async def dies(item: OutboxItem) -> None:
+        await deliver(item)
+        raise asyncio.CancelledError  # killed while waiting for the platform's answer
+
+    first._deliver = dies
+    with contextlib.suppress(asyncio.CancelledError):
+        await first.deliver_ready()
+    assert store.status["m1.1"] == "sending"
+
+
+@pytest.mark.parametrize(
+    ("rule", "confirm", "resent", "status"),
+    [
+        (UnknownOutcome.GIVE_UP, None, False, "unknown"),
+        (UnknownOutcome.RESEND, None, True, "sent"),
+        (UnknownOutcome.RESEND, True, False, "sent"),  # the platform says it has it
+        (UnknownOutcome.GIVE_UP, False, True, "sent"),  # the platform says it does not
+    ],
+)
+async def test_an_item_left_sending_is_resolved_by_the_transports_rule(
+    rule: UnknownOutcome, confirm: bool | None, resent: bool, status: str
+) -> None:
+    store = MemoryOutboxStore()
+    await _left_sending(store)
+    second, deliver, _clock, _sleep = make(store=store)
+    second.unknown_outcome = rule
+    second.confirm = (lambda _item: confirm) if confirm is not None else None
+    await run_until_idle(second)
+    assert (deliver.texts() == ["公告"]) is resent
+    assert store.status["m1.1"] == status
+    assert second.unknown == (1 if status == "unknown" else 0)

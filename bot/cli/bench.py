@@ -26,11 +26,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="groupops-bench-") as tmp:
         db = args.keep_db or os.path.join(tmp, "bench.db")
-        result = asyncio.run(run_bench(config, args.messages, args.groups, args.members, db))
+        result = asyncio.run(
+            run_bench(
+                config,
+                args.messages,
+                args.groups,
+                args.members,
+                db,
+                outbox=args.sender == "outbox",
+            )
+        )
     if not args.json:
         print(
             f"{result.messages} messages over {args.groups} groups: {result.replies} replies, "
             f"check-ins stored {result.checkins_stored} of {result.checkins_expected} expected"
+            + (
+                f"; each reply delivered through the outbox in {result.delivery_us:.0f} µs"
+                if args.sender == "outbox"
+                else ""
+            )
         )
     summary = {
         "messages": result.messages,
@@ -50,5 +64,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--members", type=int, default=30, help="members per group")
     p.add_argument("--json", action="store_true", help="print only the JSON summary")
     p.add_argument("--keep-db", help="keep the SQLite file at this path")
+    p.add_argument(
+        "--sender",
+        choices=["outbox", "memory"],
+        default="outbox",
+        help="replies through the database outbox (as in production) or only in memory",
+    )
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.set_defaults(func=cmd_bench)

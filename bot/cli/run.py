@@ -54,6 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from bot.replay import (
+        DeliveryLog,
         TranscriptError,
         UntilError,
         parse_until,
@@ -84,13 +85,21 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     from storage.operator import resolve_db_url
 
+    deliveries = DeliveryLog(args.delivery_log) if args.delivery_log else None
     with tempfile.TemporaryDirectory(prefix="groupops-replay-") as tmp:
         # --db: a SQLite file path, or a database URL (PostgreSQL) like storage.url
         db = args.db or os.path.join(tmp, "replay.db")
         url = resolve_db_url(db, config.storage_url)
         try:
             asyncio.run(
-                run_replay(text, config, url, emit=print_to(sys.stdout, args.json), until=until)
+                run_replay(
+                    text,
+                    config,
+                    url,
+                    emit=print_to(sys.stdout, args.json),
+                    until=until,
+                    delivery_log=deliveries,
+                )
             )
         except TranscriptError as exc:
             print(f"{args.transcript}:{exc.line_no}: {exc}", file=sys.stderr)
@@ -102,6 +111,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
             cause = exc.orig if isinstance(exc, DBAPIError) else exc
             print(f"groupops: cannot use the database {_safe_url(url)}: {cause}", file=sys.stderr)
             return 1
+        finally:
+            if deliveries is not None:
+                deliveries.close()
     return 0
 
 
@@ -126,4 +138,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--db", help="use this database: a SQLite file path or a URL (postgresql://...)")
     p.add_argument("--json", action="store_true", help="one JSON object per bot message")
     p.add_argument("--until", help="also run scheduled jobs up to this local time")
+    p.add_argument(
+        "--delivery-log",
+        metavar="FILE",
+        help="append each delivered message (id, group, text) to FILE, fsynced",
+    )
     p.set_defaults(func=cmd_replay)

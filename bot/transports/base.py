@@ -4,11 +4,13 @@ A transport (bot/transports/<name>.py) exposes a `build(config) -> Transport` fu
 listed in bot/transports/registry.py TRANSPORTS. `groupops run` then:
 
     transport = build(config)                       # reads config, resolves secrets
-    app = App(config, sender=transport.sender, ...) # usually an Outbox
-    await app.start()                               # migrations, services
+    app = App(config, sender=transport.sender, ...) # an Outbox (bot/transports/outbox.py)
+    await app.start()                               # migrations; the outbox gets the database
     report unsupported_features(config, transport.capabilities, transport.name)
-    await transport.run(app)                        # until stopped; feeds app.handle(event)
-    await transport.close(); await app.close()
+    await transport.run(app)                        # until closed; feeds app.handle(event)
+    # a graceful stop (SIGTERM/SIGINT, bot/transports/registry.py run_app):
+    await app.stop_intake(); await outbox.flush(...)
+    await transport.close(); await app.close()      # close: disconnect, outbox.close()
 
 `run` raises TransportError for a clear, final start-up failure (unreachable endpoint,
 refused credentials); the message is shown to the operator without a traceback.

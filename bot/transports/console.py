@@ -1,14 +1,23 @@
-"""The console transport: an interactive simulated group in the terminal (the default)."""
+"""The console transport: an interactive simulated group in the terminal (the default).
+
+Bot messages go through the outbox like on every transport (stored with the event that
+caused them, then printed); after a crash a message that was being printed is printed again
+(a repeated line on a terminal is harmless). Input is read by a daemon thread straight from
+the file descriptor, so a stop never waits for a line that will not come.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import io
 import itertools
+import os
 import re
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from bot.app import App
@@ -16,6 +25,8 @@ from bot.config import AppConfig
 from bot.events import MemberJoined, MemberLeft, Message
 from bot.text.inbound import bound_id, strip_bot_mention
 from bot.transports.base import Capabilities, Visibility
+from bot.transports.outbox import Outbox, OutboxItem, OutboxPolicy, UnknownOutcome
+from bot.transports.outbox_store import start_outbox
 
 CAPABILITIES = Capabilities(sees=Visibility.ALL, sees_joins=True, can_send_images=True)
 _MENTION = re.compile(r"@([^\s@，,。:：!！?？]+)")
@@ -49,15 +60,86 @@ class ConsoleSender:
     async def send_image(self, group_id: str, path: str, caption: str = "") -> None:
         self._print(group_id, f"{caption} [图片已保存: {path}]".strip())
 
+    async def deliver(self, item: OutboxItem) -> None:
+        """The outbox's deliver function: print one item."""
+        if item.kind == "image" and item.image_path:
+            await self.send_image(item.conversation, item.image_path, item.text)
+        else:
+            await self.send_text(item.conversation, item.text, item.mentions)
+
+
+class LineReader:
+    """Reads lines from a file descriptor on a daemon thread, one line per `read()`.
+
+    Not `asyncio.to_thread(readline)`: a thread of the default executor blocked on a read
+    would hold the process's exit until the next line, and sys.stdin's buffer lock held by a
+    blocked thread can abort the interpreter's shutdown."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._buffer = ""
+        self._eof = False
+
+    def _read_line_blocking(self) -> str | None:
+        while "\n" not in self._buffer and not self._eof:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                self._eof = True
+                self._buffer += self._decoder.decode(b"", final=True)
+                break
+            self._buffer += self._decoder.decode(chunk)
+        if "\n" in self._buffer:
+            line, _, self._buffer = self._buffer.partition("\n")
+            return line + "\n"
+        line, self._buffer = self._buffer, ""
+        return line or None
+
+    async def read(self, prompt: Callable[[], None] | None = None) -> str | None:
+        """The next line (with its newline), or None at the end of input."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str | None] = loop.create_future()
+
+        def settle(line: str | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(line)
+
+        def work() -> None:
+            line: str | None = None
+            error: BaseException | None = None
+            try:
+                if prompt is not None:
+                    prompt()
+                line = self._read_line_blocking()
+            except BaseException as exc:
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the loop is gone: the bot has stopped
+                loop.call_soon_threadsafe(settle, line, error)
+
+        threading.Thread(target=work, name="console-input", daemon=True).start()
+        return await future
+
 
 class ConsoleSession:
     """Turns typed lines into events; the state is who speaks in which group."""
 
-    def __init__(self, app: App, group: str, user: str, out: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        group: str,
+        user: str,
+        out: TextIO | None = None,
+        outbox: Outbox | None = None,
+    ) -> None:
         self.app = app
         self.group = group
         self.user = user
         self.out = out or sys.stdout
+        self.outbox = outbox  # printed after each line, so replies come before the prompt
         self._ids = itertools.count(1)
 
     def _note(self, text: str) -> None:
@@ -137,18 +219,27 @@ class ConsoleSession:
             with contextlib.suppress(ValueError, OSError):
                 source.reconfigure(errors="surrogateescape")
         self._note(HELP)
+        try:
+            fd: int | None = source.fileno()
+        except (AttributeError, OSError, ValueError):
+            fd = None  # an in-memory stream: it never blocks
+        reader = LineReader(fd) if fd is not None else None
+        interactive = source.isatty()
         while True:
-            if source.isatty():
-                try:
-                    line = await asyncio.to_thread(input, self.prompt())
-                except EOFError:
-                    return
+            if reader is not None:
+                line = await reader.read(self._show_prompt if interactive else None)
             else:
-                line = await asyncio.to_thread(source.readline)
-                if not line:
-                    return
+                line = source.readline() or None
+            if line is None:
+                return
             if not await self.feed(line):
                 return
+            if self.outbox is not None:
+                await self.outbox.flush(2.0)
+
+    def _show_prompt(self) -> None:
+        self.out.write(self.prompt())
+        self.out.flush()
 
 
 class ConsoleTransport:
@@ -157,21 +248,38 @@ class ConsoleTransport:
     name = "console"
     capabilities = CAPABILITIES
 
-    def __init__(self, group: str, user: str, stdin: TextIO | None = None) -> None:
+    def __init__(
+        self, group: str, user: str, stdin: TextIO | None = None, out: TextIO | None = None
+    ) -> None:
         self.group = group
         self.user = user
         self.stdin = stdin
-        self._sender = ConsoleSender()
+        self.printer = ConsoleSender(out)
+        self.outbox = Outbox(
+            self.printer.deliver,
+            policy=OutboxPolicy(max_text_bytes=1 << 20),
+            name=self.name,
+            # a line printed twice on a terminal is harmless; a missing one is not
+            unknown_outcome=UnknownOutcome.RESEND,
+        )
+        self._reading: asyncio.Task[None] | None = None
 
     @property
-    def sender(self) -> ConsoleSender:
-        return self._sender
+    def sender(self) -> Outbox:
+        return self.outbox
 
     async def run(self, app: App) -> None:
-        await ConsoleSession(app, self.group, self.user).run(self.stdin)
+        await start_outbox(self.outbox, app)
+        session = ConsoleSession(app, self.group, self.user, self.printer.out, self.outbox)
+        self._reading = asyncio.create_task(session.run(self.stdin), name="console-session")
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reading
 
     async def close(self) -> None:
-        return None
+        """Stop reading (a line being handled finishes first: the App waits for it)."""
+        if self._reading is not None:
+            self._reading.cancel()
+        await self.outbox.close()
 
 
 def build(config: AppConfig) -> ConsoleTransport:

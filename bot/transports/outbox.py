@@ -1,27 +1,59 @@
-"""The outbox: every transport's way out. Transport-neutral; no platform library here.
+"""The outbox: the one way out for every transport, recorded in the database first.
 
-Interface (stable; the WeCom transports build on it)
-----------------------------------------------------
+Interface (stable; every transport builds on it)
+-------------------------------------------------
 
-    outbox = Outbox(deliver, policy=OutboxPolicy(...), clock=SystemClock(), name="wecom_aibot")
-    outbox.use_store(SqlOutboxStore(app.uow, "wecom_aibot"))   # optional: survive restarts
-    await outbox.start()            # loads items left by a previous run, starts the loop
+    outbox = Outbox(deliver, policy=OutboxPolicy(...), clock=SystemClock(), name="wecom_aibot",
+                    unknown_outcome=UnknownOutcome.GIVE_UP)
+    outbox.use_store(SqlOutboxStore(app.uow, "wecom_aibot"))   # the database (start_outbox)
+    await outbox.start()            # resolves what a crash left in `sending`, loads pending
     await outbox.send_text(group_id, text, mentions)           # the Sender protocol
     await outbox.send_image(group_id, path, caption)
+    await outbox.post(group_id, text, kind="markdown", meta={...})   # the general form
     outbox.set_connected(False)     # the transport lost its connection: delivery pauses
     outbox.set_connected(True)      # reconnected: what was queued meanwhile goes out, once
-    await outbox.close()            # stop the loop; pending items stay in the store
+    await outbox.flush(timeout_s)   # graceful stop: let what is ready go out (bounded)
+    await outbox.close()            # stop the loop; an attempt in progress may finish first
 
-`send_text`/`send_image` only enqueue (no I/O, so they are safe inside a handler's unit of
-work). A long text is split by UTF-8 bytes at `policy.max_text_bytes` (never inside a
-character; preferably at a newline) into several items; mentions go with the first part.
+The rule: a message is stored before it can be sent
+---------------------------------------------------
 
-The delivery loop calls the transport's `deliver(item: OutboxItem) -> Awaitable[None]` one
-item at a time, oldest ready item first, keeping each conversation in order:
+`send_text` / `send_image` / `post` write the message's rows into the unit of work that is
+open in the calling task (storage/uow.py) and return; no I/O to the platform. The bot opens
+one scope around the handling of each event and each run of a scheduled job, and handlers'
+`ctx.uow()` units join it, so a reply is committed in the same transaction as the state
+change that caused it (the check-in row and its "打卡成功" together), or not at all. Outside
+any unit the rows are committed at once, before the call returns. Only committed rows reach
+the delivery loop (a rolled-back handler's reply is never sent), and a kill at any moment
+after the commit loses nothing: the next start loads the rows. Handlers keep calling
+`ctx.say(...)`, `ctx.reply(...)`, `ctx.sender.send_text(...)`; nothing else is needed.
+
+Ids are deterministic where they can be: inside a scope an item's id derives from the
+scope's key (the event's key, or the job and its fire time; a ritual's run key) and the
+send's ordinal within the handling, plus the part number, so a redelivered event or a
+re-run job produces the same ids and the insert (ON CONFLICT DO NOTHING) adds nothing:
+the earlier reply stands and is sent once. Outside scopes `new_id()` is used.
+
+Each row moves pending -> sending -> sent | failed. `sending` is committed before
+`deliver(item)` is called and the outcome right after it returns, so after a crash a row
+found in `sending` has an unknown outcome: the platform may or may not have it. The
+transport's `unknown_outcome` decides (the README has the table per transport):
+
+- `RESEND`: send it again (at least once): for a platform that drops a repeated client id,
+  or where a repeat is harmless (the console);
+- `GIVE_UP`: mark it `unknown`, log a warning with the group and the start of the text, and
+  do not send it (at most once): for platforms that cannot tell and where a message repeated
+  to a whole group is worse than one missing (WeChat, WeCom);
+- `confirm(item) -> bool | None`, when given, is asked first: True means the platform has it
+  (marked sent), False that it does not (resent), None that it cannot tell (the rule above).
+
+The delivery loop calls `deliver(item: OutboxItem) -> Awaitable[None]` one item at a time,
+oldest ready item first, keeping each conversation in order:
 
 - return normally: the platform accepted it; the item is done (and never sent again);
-- raise `NotConnectedError`: the connection is down; the item stays at the head of its
-  conversation, the attempt is not counted, delivery pauses until `set_connected(True)`;
+- raise `NotConnectedError`: the connection is down; the item goes back to pending at the
+  head of its conversation, the attempt is not counted, delivery pauses until
+  `set_connected(True)`;
 - raise `TransientSendError(retry_after=...)`: try again after `retry_after` seconds or an
   exponential backoff (`retry_base_s * 2**(attempts-1)`, capped at `retry_max_s`); after
   `max_attempts` the item is given up (logged, kept as "failed" in the store);
@@ -29,27 +61,29 @@ item at a time, oldest ready item first, keeping each conversation in order:
 - any other exception is a bug in the transport: logged with its traceback and retried like
   a transient error (so nothing is lost silently).
 
-`OutboxItem.id` is stable across retries and restarts (and `.attempt` says which try this
-is): a transport whose platform de-duplicates by a client id should send it, so a retry
-after an ambiguous failure (a timeout after the platform got it) is not posted twice.
+The pending -> sending step is a conditional update: of several processes sharing one
+PostgreSQL database, exactly one sends a row. `OutboxItem.id` is stable across retries and
+restarts (and `.attempt` says which try this is): a platform that de-duplicates by a client
+id should be given it.
 
-Rate limits are sliding windows per conversation (`policy.per_conversation`, e.g. WeCom AI
-bot 30/min and 1000/h) and over all conversations (`policy.overall`). Every attempt that
-reached the platform counts.
-
-`meta_for(conversation) -> Mapping[str, str]`, if given, is called at enqueue time and its
-result travels in `OutboxItem.meta` (e.g. the req_id of the message being answered).
-`enqueue(...)` is the general form of send_text (kind "markdown", meta, ...).
+A long text is split by UTF-8 bytes at `policy.max_text_bytes` (never inside a character;
+preferably at a newline) into several items; mentions go with the first part. Rate limits
+are sliding windows per conversation (`policy.per_conversation`) and over all conversations
+(`policy.overall`); every attempt that reached the platform counts. `meta_for(conversation)`,
+if given, is called at enqueue time and its result travels in `OutboxItem.meta` (e.g. the
+req_id of the message being answered).
 
 Tests never sleep: the loop takes `clock` (a bot.clock.Clock) and `sleep(seconds)`; a fake
-sleep that advances a FakeClock drives it in virtual time. `deliver_ready()` runs one
-round by hand; `join()` waits until nothing is pending.
+sleep that advances a FakeClock drives it in virtual time. `deliver_ready()` runs one round
+by hand; `join()` waits until nothing is pending. Without a store (tests, `persist: false`)
+items live in memory only; `enqueue(...)` is then a synchronous form of `post`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import unicodedata
 import uuid
@@ -57,9 +91,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Literal, Protocol
 
 from bot.clock import Clock, SystemClock
+from storage.uow import UnitHandle, current_unit
 
 log = logging.getLogger("groupops.outbox")
 
@@ -142,12 +178,33 @@ class PendingItem:
 Deliver = Callable[[OutboxItem], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
 Status = Literal["sent", "failed"]
+Resolution = Literal["pending", "sent", "unknown"]
+Confirm = Callable[[OutboxItem], bool | None]
+
+
+class UnknownOutcome(Enum):
+    """What to do with an item a crash left in `sending` (see the module docstring)."""
+
+    RESEND = "resend"  # at least once: the platform drops repeats, or a repeat is harmless
+    GIVE_UP = "give_up"  # at most once: mark it `unknown`, log it, do not send it again
 
 
 class OutboxStore(Protocol):
-    """Where pending items live so a restart loses nothing (bot/transports/outbox_store.py)."""
+    """Where items live so that a crash loses nothing (bot/transports/outbox_store.py)."""
 
-    async def add(self, items: Sequence[OutboxItem]) -> None: ...
+    async def add(
+        self,
+        items: Sequence[OutboxItem],
+        source: str | None,
+        on_commit: Callable[[set[str]], None],
+    ) -> None:
+        """Store new items in the caller's open unit of work (or commit them at once when
+        none is open); after the commit, call on_commit with the ids actually inserted."""
+        ...
+
+    async def claim(self, item_id: str, attempts: int, at: datetime) -> bool: ...
+
+    async def release(self, item_id: str) -> None: ...
 
     async def retry_later(
         self, item_id: str, attempts: int, not_before: datetime, error: str
@@ -157,25 +214,60 @@ class OutboxStore(Protocol):
         self, item_id: str, status: Status, at: datetime, error: str | None = None
     ) -> None: ...
 
-    async def pending(self) -> list[PendingItem]: ...
+    async def load(self) -> tuple[list[PendingItem], list[PendingItem]]:
+        """(pending items, items left in `sending`), oldest first."""
+        ...
+
+    async def resolve(self, item_id: str, resolution: Resolution, at: datetime) -> None:
+        """An item left in `sending`: back to pending, or finished as sent / unknown."""
+        ...
 
 
 class MemoryOutboxStore:
-    """Keeps items in memory (tests; a restart inside one process)."""
+    """Keeps items in memory (tests; a restart inside one process). Honours an open unit of
+    work the way the database store does: new items count once the unit commits."""
 
     def __init__(self) -> None:
         self.items: dict[str, PendingItem] = {}
         self.status: dict[str, str] = {}
 
-    async def add(self, items: Sequence[OutboxItem]) -> None:
-        for item in items:
-            self.items[item.id] = PendingItem(item)
-            self.status[item.id] = "pending"
+    async def add(
+        self,
+        items: Sequence[OutboxItem],
+        source: str | None,
+        on_commit: Callable[[set[str]], None],
+    ) -> None:
+        fresh = [i for i in items if i.id not in self.items]
+
+        def commit() -> None:
+            for item in fresh:
+                if item.id not in self.items:
+                    self.items[item.id] = PendingItem(item)
+                    self.status[item.id] = "pending"
+            on_commit({i.id for i in fresh})
+
+        unit = current_unit()
+        if unit is not None:
+            unit.after_commit(commit)
+        else:
+            commit()
+
+    async def claim(self, item_id: str, attempts: int, at: datetime) -> bool:
+        if self.status.get(item_id) != "pending":
+            return False
+        self.status[item_id] = "sending"
+        self.items[item_id] = replace(self.items[item_id], attempts=attempts)
+        return True
+
+    async def release(self, item_id: str) -> None:
+        if self.status.get(item_id) == "sending":
+            self.status[item_id] = "pending"
 
     async def retry_later(
         self, item_id: str, attempts: int, not_before: datetime, error: str
     ) -> None:
-        if item_id in self.items:
+        if self.status.get(item_id) == "sending":
+            self.status[item_id] = "pending"
             self.items[item_id] = replace(
                 self.items[item_id], attempts=attempts, not_before=not_before
             )
@@ -183,10 +275,21 @@ class MemoryOutboxStore:
     async def finish(
         self, item_id: str, status: Status, at: datetime, error: str | None = None
     ) -> None:
-        self.status[item_id] = status
+        if self.status.get(item_id) in ("pending", "sending"):
+            self.status[item_id] = status
+
+    async def load(self) -> tuple[list[PendingItem], list[PendingItem]]:
+        def having(status: str) -> list[PendingItem]:
+            return [p for i, p in self.items.items() if self.status.get(i) == status]
+
+        return having("pending"), having("sending")
+
+    async def resolve(self, item_id: str, resolution: Resolution, at: datetime) -> None:
+        if self.status.get(item_id) == "sending":
+            self.status[item_id] = resolution
 
     async def pending(self) -> list[PendingItem]:
-        return [p for i, p in self.items.items() if self.status.get(i) == "pending"]
+        return (await self.load())[0]
 
 
 # --- splitting -----------------------------------------------------------------------------
@@ -257,7 +360,7 @@ def _best_cut(text: str, end: int) -> int:
 # --- the outbox ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class _Entry:
     item: OutboxItem
     seq: int
@@ -301,8 +404,27 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+def scoped_base(key: str, ordinal: int) -> str:
+    """The id base of the `ordinal`-th message sent while handling `key` (an event's key or a
+    job run's key): the same when the same event or run is handled again."""
+    return f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.{ordinal}"
+
+
+def _storable(text: str) -> str:
+    # PostgreSQL text holds neither NUL nor lone surrogates, and no platform shows them: one
+    # stray character in an echoed member text must not fail the transaction that holds the
+    # state change the reply is about.
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 class Outbox:
-    """Implements the Sender protocol by queueing; a loop delivers through `deliver`."""
+    """Implements the Sender protocol by storing; a loop delivers through `deliver`."""
 
     def __init__(
         self,
@@ -316,8 +438,12 @@ class Outbox:
         new_id: Callable[[], str] = _new_id,
         meta_for: Callable[[str], Mapping[str, str]] | None = None,
         connected: bool = True,
+        unknown_outcome: UnknownOutcome = UnknownOutcome.GIVE_UP,
+        confirm: Confirm | None = None,
+        persist: bool = True,
     ) -> None:
         self._deliver = deliver
+        self.persist = persist  # App.start gives it the database unless this is False
         self.policy = policy or OutboxPolicy()
         self.clock: Clock = clock or SystemClock()
         self._sleep: Sleep = sleep or _real_sleep
@@ -325,8 +451,10 @@ class Outbox:
         self.name = name
         self._new_id = new_id
         self._meta_for = meta_for
+        self.unknown_outcome = unknown_outcome
+        self.confirm = confirm
         self._queues: dict[str, deque[_Entry]] = {}
-        self._unsaved: list[OutboxItem] = []
+        self._queued: set[str] = set()
         self._seq = 0
         self._per_conv = _Windows(self.policy.per_conversation)
         self._overall = _Windows(self.policy.overall)
@@ -339,6 +467,7 @@ class Outbox:
         self.sent = 0
         self.failed = 0
         self.retried = 0
+        self.unknown = 0
 
     # --- configuration -------------------------------------------------------------------
 
@@ -346,15 +475,47 @@ class Outbox:
         """Persist items from now on (call before start())."""
         self._store = store
 
+    @property
+    def persistent(self) -> bool:
+        return self._store is not None
+
     # --- the Sender protocol ---------------------------------------------------------------
 
     async def send_text(self, group_id: str, text: str, mentions: Sequence[str] = ()) -> None:
-        self.enqueue(group_id, text, mentions=mentions)
+        await self.post(group_id, text, mentions=mentions)
 
     async def send_image(self, group_id: str, path: str, caption: str = "") -> None:
-        self.enqueue(group_id, caption, kind="image", image_path=path)
+        await self.post(group_id, caption, kind="image", image_path=path)
 
     # --- queueing --------------------------------------------------------------------------
+
+    async def post(
+        self,
+        conversation: str,
+        text: str,
+        *,
+        mentions: Sequence[str] = (),
+        kind: str = "text",
+        image_path: str | None = None,
+        meta: Mapping[str, str] | None = None,
+    ) -> list[str]:
+        """Store a message (split if too long) in the open unit of work, or at once when
+        none is open. It is queued for delivery when that commits. Returns the item ids."""
+        unit = current_unit()
+        items = self._build(conversation, text, mentions, kind, image_path, meta, unit)
+        if not items:
+            return []
+        source = unit.key if unit is not None else None
+        if self._store is None:
+            if unit is not None:
+                unit.after_commit(lambda: self._accept(items))
+            else:
+                self._accept(items)
+        else:
+            await self._store.add(
+                items, source, lambda fresh: self._accept([i for i in items if i.id in fresh])
+            )
+        return [i.id for i in items]
 
     def enqueue(
         self,
@@ -366,18 +527,37 @@ class Outbox:
         image_path: str | None = None,
         meta: Mapping[str, str] | None = None,
     ) -> list[str]:
-        """Queue a message (split if too long). Returns the new item ids. No I/O."""
+        """`post` for an outbox without a store (tests, `persist: false`): queued at once."""
+        if self._store is not None:
+            raise RuntimeError("an outbox with a store is written through `await post(...)`")
+        items = self._build(conversation, text, mentions, kind, image_path, meta, None)
+        self._accept(items)
+        return [i.id for i in items]
+
+    def _build(
+        self,
+        conversation: str,
+        text: str,
+        mentions: Sequence[str],
+        kind: str,
+        image_path: str | None,
+        meta: Mapping[str, str] | None,
+        unit: UnitHandle | None,
+    ) -> list[OutboxItem]:
         if kind != "image" and not text.strip() and not mentions:
             return []
+        text = _storable(text)
         mentions = tuple(dict.fromkeys(mentions))
         meta = dict(meta if meta is not None else (self._meta_for or _no_meta)(conversation))
         first = self.policy.max_text_bytes - self.policy.mention_reserve_bytes * len(mentions)
         chunks = split_utf8(text, self.policy.max_text_bytes, first) if text else [""]
-        base = self._new_id()
+        if unit is not None and unit.key is not None:
+            base = scoped_base(unit.key, unit.next_ordinal())
+        else:
+            base = self._new_id()
         now = self.clock.now()
-        ids: list[str] = []
-        for n, chunk in enumerate(chunks, start=1):
-            item = OutboxItem(
+        return [
+            OutboxItem(
                 id=f"{base}.{n}",
                 conversation=conversation,
                 text=chunk,
@@ -389,19 +569,23 @@ class Outbox:
                 parts=len(chunks),
                 meta=meta,
             )
-            self._push(_Entry(item, self._next_seq()))
-            self._unsaved.append(item)
-            ids.append(item.id)
-        return ids
+            for n, chunk in enumerate(chunks, start=1)
+        ]
+
+    def _accept(self, items: Sequence[OutboxItem], entries: Sequence[_Entry] = ()) -> None:
+        """Queue committed items for delivery (once each)."""
+        for entry in [*entries, *(_Entry(item, 0) for item in items)]:
+            if entry.item.id in self._queued:
+                continue
+            entry.seq = self._next_seq()
+            self._queued.add(entry.item.id)
+            self._queues.setdefault(entry.item.conversation, deque()).append(entry)
+            self._idle.clear()
+        self._wake.set()
 
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
-
-    def _push(self, entry: _Entry) -> None:
-        self._queues.setdefault(entry.item.conversation, deque()).append(entry)
-        self._idle.clear()
-        self._wake.set()
 
     def pending(self) -> list[OutboxItem]:
         """Items not yet delivered, in delivery order per conversation."""
@@ -423,44 +607,105 @@ class Outbox:
                 log.warning("%s: disconnected; queueing (%d pending)", self.name, count)
         self._wake.set()
 
-    # --- delivery --------------------------------------------------------------------------
+    # --- start and stop --------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Load what a previous run left pending, then start the delivery loop."""
-        if self._store is not None:
-            try:
-                left = await self._store.pending()
-            except Exception:
-                log.exception("%s: could not load pending items", self.name)
-                left = []
-            known = {e.item.id for q in self._queues.values() for e in q}
-            for p in sorted(left, key=lambda p: (p.item.created_at, p.item.id)):
-                if p.item.id not in known:
-                    self._push(_Entry(p.item, self._next_seq(), p.attempts, p.not_before))
-            if left:
-                log.info("%s: %d message(s) left from the last run", self.name, len(left))
+        """Resolve items a crash left in `sending`, queue the pending ones, start the loop."""
+        await self.load()
         self._closing = False
         if self._task is None:
             self._task = asyncio.create_task(self.run(), name=f"{self.name}-outbox")
 
-    async def close(self, grace_s: float = 5.0) -> None:
-        """Stop the loop between two items (a send in progress gets `grace_s` to finish).
+    async def load(self) -> None:
+        """Resolve items a crash left in `sending` and queue the pending ones, without
+        starting the loop (replay delivers by hand with deliver_ready())."""
+        if self._store is not None:
+            try:
+                pending, sending = await self._store.load()
+                resent = await self._resolve_unknown(sending)
+            except Exception:
+                log.exception("%s: could not load the stored outbox", self.name)
+                pending, resent = [], []
+            left = sorted([*pending, *resent], key=lambda p: (p.item.created_at, p.item.id))
+            self._accept(
+                (), [_Entry(p.item, 0, attempts=p.attempts, not_before=p.not_before) for p in left]
+            )
+            if left:
+                log.info("%s: %d message(s) left from the last run", self.name, len(left))
 
-        Undelivered items stay pending in the store for the next run."""
+    async def _resolve_unknown(self, sending: Sequence[PendingItem]) -> list[PendingItem]:
+        """Apply the transport's rule to items whose last attempt's outcome is unknown;
+        returns those to send again."""
+        assert self._store is not None
+        again: list[PendingItem] = []
+        now = self.clock.now()
+        for p in sending:
+            item = p.item
+            confirmed = None
+            if self.confirm is not None:
+                try:
+                    confirmed = self.confirm(item)
+                except Exception:
+                    log.exception("%s: could not confirm %s", self.name, item.id)
+            excerpt = item.text[:40].replace("\n", " ")
+            if confirmed is True:
+                await self._store.resolve(item.id, "sent", now)
+                log.info("%s: %s was delivered before the restart (confirmed)", self.name, item.id)
+            elif confirmed is False or self.unknown_outcome is UnknownOutcome.RESEND:
+                await self._store.resolve(item.id, "pending", now)
+                again.append(p)
+                log.warning(
+                    "%s: %s to %s was being sent when the bot stopped; sending it again: %r",
+                    self.name,
+                    item.id,
+                    item.conversation,
+                    excerpt,
+                )
+            else:
+                await self._store.resolve(item.id, "unknown", now)
+                self.unknown += 1
+                log.warning(
+                    "%s: %s to %s was being sent when the bot stopped; whether it arrived is "
+                    "unknown and it is not sent again (at most once; post it by hand if it is "
+                    "missing): %r",
+                    self.name,
+                    item.id,
+                    item.conversation,
+                    excerpt,
+                )
+        return again
+
+    async def flush(self, timeout_s: float) -> bool:
+        """Let what may go out now go out (a graceful stop, while still connected). True
+        when nothing was left."""
+        if self._task is None or not self._connected:
+            return self._idle.is_set()
+        self._wake.set()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    async def close(self, grace_s: float = 5.0) -> None:
+        """Stop the loop between two items (an attempt in progress gets `grace_s` to finish,
+        so its outcome is recorded). Undelivered items stay pending in the store."""
         self._closing = True
         self._wake.set()
         task, self._task = self._task, None
         if task is not None:
             done, _ = await asyncio.wait({task}, timeout=grace_s)
             if not done:
+                log.warning("%s: a send did not finish within %.1fs; stopping", self.name, grace_s)
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._persist_new()
 
     async def join(self) -> None:
         """Wait until every queued item is done (delivered or given up)."""
         await self._idle.wait()
+
+    # --- delivery --------------------------------------------------------------------------
 
     async def run(self) -> None:
         """The delivery loop (start() runs it as a task)."""
@@ -472,6 +717,8 @@ class Outbox:
                 raise
             except Exception:  # a bug here must not end delivery for good
                 log.exception("%s: delivery round failed", self.name)
+            if self._closing:
+                break
             delay = self.seconds_until_next()
             if delay is None:
                 await self._wake.wait()
@@ -512,7 +759,6 @@ class Outbox:
 
     async def deliver_ready(self) -> int:
         """Deliver every item that may go out now. Returns the number of attempts made."""
-        await self._persist_new()
         attempts = 0
         while self._connected and not self._closing:
             now = self.clock.now()
@@ -529,11 +775,25 @@ class Outbox:
 
     async def _attempt(self, entry: _Entry) -> None:
         item = replace(entry.item, attempt=entry.attempts + 1)
+        if self._store is not None:
+            try:
+                claimed = await self._store.claim(item.id, item.attempt, self.clock.now())
+            except Exception:
+                log.exception("%s: could not mark %s as sending; retrying", self.name, item.id)
+                entry.not_before = self.clock.now() + timedelta(seconds=self.policy.retry_base_s)
+                return
+            if not claimed:
+                log.info(
+                    "%s: %s is no longer pending (sent by another process?)", self.name, item.id
+                )
+                self._pop(entry)
+                return
         try:
             await self._deliver(item)
         except NotConnectedError as exc:
             log.info("%s: %s not sent, no connection (%s)", self.name, item.id, exc)
             self.set_connected(False)
+            await self._store_call("release", item.id)
             return
         except PermanentSendError as exc:
             self._count_send(item)
@@ -574,13 +834,9 @@ class Outbox:
             delay,
             error,
         )
-        if self._store is not None:
-            try:
-                await self._store.retry_later(
-                    entry.item.id, entry.attempts, entry.not_before, error
-                )
-            except Exception:
-                log.exception("%s: could not record the retry of %s", self.name, entry.item.id)
+        await self._store_call(
+            "retry_later", entry.item.id, entry.attempts, entry.not_before, error
+        )
 
     async def _give_up(self, entry: _Entry, why: str) -> None:
         self.failed += 1
@@ -598,29 +854,24 @@ class Outbox:
     def _pop(self, entry: _Entry) -> None:
         queue = self._queues[entry.item.conversation]
         queue.remove(entry)
+        self._queued.discard(entry.item.id)
         if not queue:
             del self._queues[entry.item.conversation]
         if not self._queues:
             self._idle.set()
 
     async def _finish(self, item_id: str, status: Status, error: str | None) -> None:
-        if self._store is None:
-            return
-        try:
-            await self._store.finish(item_id, status, self.clock.now(), error)
-        except Exception:
-            log.exception("%s: could not mark %s as %s", self.name, item_id, status)
+        await self._store_call("finish", item_id, status, self.clock.now(), error)
 
-    async def _persist_new(self) -> None:
-        if not self._unsaved:
-            return
-        batch, self._unsaved = self._unsaved, []
+    async def _store_call(self, method: str, *args: object) -> None:
+        """Record a state change; a failure is logged (the row then says `sending`, which the
+        next start resolves by the transport's rule)."""
         if self._store is None:
             return
         try:
-            await self._store.add(batch)
+            await getattr(self._store, method)(*args)
         except Exception:
-            log.exception("%s: could not persist %d item(s); kept in memory", self.name, len(batch))
+            log.exception("%s: could not record %s of %s", self.name, method, args[0])
 
 
 def _no_meta(_conversation: str) -> Mapping[str, str]:

@@ -1,16 +1,21 @@
-"""The outbox's database store (table `outbox`, migration 0007), and start-up wiring."""
+"""The outbox's database store (table `outbox`, migrations 0007 and 0009), and start-up wiring.
+
+New items are written in the caller's unit of work (the event's or job run's scope, see
+storage/uow.py), so they commit with the state change that caused them. Every later state
+change (claim, finish, retry) is its own short transaction, made by the delivery loop.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.transports.outbox import Outbox, OutboxItem, PendingItem, Status
+from bot.transports.outbox import Outbox, OutboxItem, PendingItem, Resolution, Status
 from storage.models.outbox import OutboxRow
-from storage.repos.outbox import OutboxRepo
+from storage.repos.outbox import PENDING, SENDING, OutboxRepo
 from storage.uow import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -20,39 +25,73 @@ log = logging.getLogger("groupops.outbox")
 KEEP_FINISHED = timedelta(days=7)
 
 
-class SqlOutboxStore:
-    """Pending messages in the bot's database, one short transaction per change.
+def _row(item: OutboxItem, transport: str, source: str | None) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "transport": transport,
+        "conversation": item.conversation,
+        "kind": item.kind,
+        "text": item.text,
+        "mentions": json.dumps(list(item.mentions), ensure_ascii=False),
+        "image_path": item.image_path,
+        "part": item.part,
+        "parts": item.parts,
+        "meta": json.dumps(dict(item.meta), ensure_ascii=False),
+        "created_at": item.created_at,
+        "status": PENDING,
+        "attempts": 0,
+        "not_before": None,
+        "finished_at": None,
+        "last_error": None,
+        "sending_at": None,
+        "source": source,
+    }
 
-    Writes happen in the outbox's delivery loop, never inside a handler's unit of work."""
+
+def _item(row: OutboxRow) -> PendingItem:
+    return PendingItem(
+        OutboxItem(
+            id=row.id,
+            conversation=row.conversation,
+            text=row.text,
+            created_at=row.created_at,
+            kind=row.kind,
+            mentions=tuple(json.loads(row.mentions)),
+            image_path=row.image_path,
+            part=row.part,
+            parts=row.parts,
+            meta=json.loads(row.meta),
+        ),
+        attempts=row.attempts,
+        not_before=row.not_before,
+    )
+
+
+class SqlOutboxStore:
+    """The `outbox` table, one transport's rows."""
 
     def __init__(self, uow: UnitOfWorkFactory, transport: str) -> None:
         self.uow = uow
         self.transport = transport
 
-    async def add(self, items: Sequence[OutboxItem]) -> None:
-        rows = [
-            OutboxRow(
-                id=i.id,
-                transport=self.transport,
-                conversation=i.conversation,
-                kind=i.kind,
-                text=i.text,
-                mentions=json.dumps(list(i.mentions), ensure_ascii=False),
-                image_path=i.image_path,
-                part=i.part,
-                parts=i.parts,
-                meta=json.dumps(dict(i.meta), ensure_ascii=False),
-                created_at=i.created_at,
-                status="pending",
-                attempts=0,
-                not_before=None,
-                finished_at=None,
-                last_error=None,
-            )
-            for i in items
-        ]
+    async def add(
+        self,
+        items: Sequence[OutboxItem],
+        source: str | None,
+        on_commit: Callable[[set[str]], None],
+    ) -> None:
+        rows = [_row(i, self.transport, source) for i in items]
+        async with self.uow.joined() as uow:
+            inserted = await OutboxRepo(uow.session).insert_new(rows)
+            uow.after_commit(lambda: on_commit(inserted))
+
+    async def claim(self, item_id: str, attempts: int, at: datetime) -> bool:
         async with self.uow() as uow:
-            await OutboxRepo(uow.session).add(rows)
+            return await OutboxRepo(uow.session).claim(item_id, attempts, at)
+
+    async def release(self, item_id: str) -> None:
+        async with self.uow() as uow:
+            await OutboxRepo(uow.session).release(item_id)
 
     async def retry_later(
         self, item_id: str, attempts: int, not_before: datetime, error: str
@@ -64,41 +103,52 @@ class SqlOutboxStore:
         self, item_id: str, status: Status, at: datetime, error: str | None = None
     ) -> None:
         async with self.uow() as uow:
-            await OutboxRepo(uow.session).finish(item_id, status, at, error)
+            repo = OutboxRepo(uow.session)
+            if not await repo.finish(item_id, status, at, error, from_status=SENDING):
+                # given up before any attempt reached `sending` (e.g. refused at once)
+                await repo.finish(item_id, status, at, error, from_status=PENDING)
+
+    async def load(self) -> tuple[list[PendingItem], list[PendingItem]]:
+        async with self.uow() as uow:
+            rows = await OutboxRepo(uow.session).open_rows(self.transport)
+        pending = [_item(r) for r in rows if r.status == PENDING]
+        sending = [_item(r) for r in rows if r.status == SENDING]
+        return pending, sending
+
+    async def resolve(self, item_id: str, resolution: Resolution, at: datetime) -> None:
+        async with self.uow() as uow:
+            repo = OutboxRepo(uow.session)
+            if resolution == "pending":
+                await repo.release(item_id)
+            else:
+                await repo.finish(
+                    item_id,
+                    resolution,
+                    at,
+                    "outcome unknown after a restart" if resolution == "unknown" else None,
+                    from_status=SENDING,
+                )
 
     async def pending(self) -> list[PendingItem]:
-        async with self.uow() as uow:
-            rows = await OutboxRepo(uow.session).pending(self.transport)
-        return [
-            PendingItem(
-                OutboxItem(
-                    id=r.id,
-                    conversation=r.conversation,
-                    text=r.text,
-                    created_at=r.created_at,
-                    kind=r.kind,
-                    mentions=tuple(json.loads(r.mentions)),
-                    image_path=r.image_path,
-                    part=r.part,
-                    parts=r.parts,
-                    meta=json.loads(r.meta),
-                ),
-                attempts=r.attempts,
-                not_before=r.not_before,
-            )
-            for r in rows
-        ]
+        return (await self.load())[0]
 
     async def prune(self, now: datetime) -> int:
         async with self.uow() as uow:
             return await OutboxRepo(uow.session).prune(self.transport, now - KEEP_FINISHED)
 
 
-async def start_outbox(outbox: Outbox, app: App, *, persist: bool = True) -> None:
-    """Give the outbox the app's database (unless persist is off) and start delivering.
+def attach_store(sender: object, uow: UnitOfWorkFactory) -> None:
+    """Give an Outbox the database (unless it was built with persist=False). App.start()
+    calls it right after the migrations, before anything can be sent."""
+    if isinstance(sender, Outbox) and sender.persist and not sender.persistent:
+        sender.use_store(SqlOutboxStore(uow, sender.name))
 
-    Call from Transport.run(app): the App has started, so migrations are applied."""
-    if persist:
+
+async def start_outbox(outbox: Outbox, app: App, *, persist: bool = True) -> None:
+    """Make sure the outbox has the app's database (unless persist is off), prune old rows
+    and start delivering. Call from Transport.run(app), after App.start()."""
+    if persist and outbox.persist:
+        attach_store(outbox, app.uow)
         store = SqlOutboxStore(app.uow, outbox.name)
         try:
             pruned = await store.prune(app.clock.now())
@@ -106,5 +156,4 @@ async def start_outbox(outbox: Outbox, app: App, *, persist: bool = True) -> Non
                 log.info("%s: pruned %d finished outbox row(s)", outbox.name, pruned)
         except Exception:
             log.exception("%s: pruning the outbox failed", outbox.name)
-        outbox.use_store(store)
     await outbox.start()

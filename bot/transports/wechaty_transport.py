@@ -52,6 +52,7 @@ from bot.transports.outbox import (
     PermanentSendError,
     Sleep,
     TransientSendError,
+    UnknownOutcome,
 )
 from bot.transports.outbox_store import start_outbox
 from bot.transports.wechaty_connection import GatewayConnection, connection_for, diagnose, reason_of
@@ -244,6 +245,9 @@ class WechatyTransport:
             sleep=outbox_sleep,
             name=self.name,
             connected=False,
+            persist=self.settings.outbox.persist,
+            # room.say() keeps no client id: a resend could post twice
+            unknown_outcome=UnknownOutcome.GIVE_UP,
         )
         self._wechaty = import_wechaty()
         self._app: App | None = None

@@ -46,6 +46,7 @@ from bot.transports.outbox import (
     OutboxItem,
     PermanentSendError,
     TransientSendError,
+    UnknownOutcome,
 )
 from bot.transports.outbox_store import start_outbox
 from bot.transports.wecom_common import (
@@ -481,6 +482,10 @@ class WeComAIBotTransport:
             name=self.name,
             meta_for=self._meta_for,
             connected=False,
+            persist=settings.outbox.persist,
+            # after a restart a reply can only go out proactively, and aibot_send_msg keeps
+            # no client id: a resend could post twice
+            unknown_outcome=UnknownOutcome.GIVE_UP,
         )
         options = LinkOptions(
             url=settings.url,

@@ -37,7 +37,13 @@ from bot.config import AppConfig
 from bot.events import Message
 from bot.settings.transport import WecomCallbackSettings, resolve_secret
 from bot.transports.base import Capabilities, TransportError, Visibility, outbox_policy
-from bot.transports.outbox import Outbox, OutboxItem, PermanentSendError, TransientSendError
+from bot.transports.outbox import (
+    Outbox,
+    OutboxItem,
+    PermanentSendError,
+    TransientSendError,
+    UnknownOutcome,
+)
 from bot.transports.outbox_store import start_outbox
 from bot.transports.wecom_aibot import MAX_TEXT_BYTES, to_message
 from bot.transports.wecom_common import (
@@ -116,6 +122,10 @@ class WeComCallbackTransport:
             clock=self.clock,
             name=self.name,
             meta_for=self._meta_for,
+            persist=settings.outbox.persist,
+            # the HTTP response a reply belonged to is gone after a restart; response_url
+            # keeps no client id
+            unknown_outcome=UnknownOutcome.GIVE_UP,
         )
         self.seen = SeenIds()
         self._http = http

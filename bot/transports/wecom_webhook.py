@@ -29,6 +29,7 @@ from bot.transports.outbox import (
     PermanentSendError,
     RateLimit,
     TransientSendError,
+    UnknownOutcome,
 )
 from bot.transports.outbox_store import start_outbox
 from bot.transports.wecom_common import utf8_len, with_mentions
@@ -95,7 +96,13 @@ class WeComWebhookTransport:
             # one robot serves every group: its 20/min limit is over all conversations
             policy = replace(policy, overall=(*policy.overall, RateLimit(PER_ROBOT_PER_MINUTE, 60)))
         self.outbox = outbox or Outbox(
-            self.deliver, policy=policy, clock=self.clock, name=self.name
+            self.deliver,
+            policy=policy,
+            clock=self.clock,
+            name=self.name,
+            persist=settings.outbox.persist,
+            # WeCom keeps no client id: a resend after a crash could post twice
+            unknown_outcome=UnknownOutcome.GIVE_UP,
         )
         self._client = client
         self._closed = asyncio.Event()

@@ -9,18 +9,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
 
-ID = String(128)
-
 
 class OutboxRow(Base):
-    """One outgoing message part. status: pending -> sent | failed (rows are kept for audit)."""
+    """One outgoing message part (bot/transports/outbox.py).
+
+    status: pending -> sending -> sent | failed; `unknown` when a crash left it in sending and
+    its transport cannot know whether it went out. Rows are kept for audit, then pruned."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_transport_status", "transport", "status"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # stable across retries
     transport: Mapped[str] = mapped_column(String(32))
-    conversation: Mapped[str] = mapped_column(ID)
+    conversation: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     mentions: Mapped[str] = mapped_column(Text)  # JSON list of user ids
@@ -34,3 +35,5 @@ class OutboxRow(Base):
     not_before: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    sending_at: Mapped[datetime | None]  # when the attempt in progress began
+    source: Mapped[str | None] = mapped_column(Text)  # the event or job run that produced it
