@@ -15,35 +15,12 @@ from tests.support import PG_ENV
 
 SHAPE = Shape(groups=2, members=4, days=3)
 
-# Invariants that depend on fixes made on other branches, with what they wait for. Delete an
-# entry once its fix is merged: from then on the invariant fails this test.
-KNOWN_ELSEWHERE = {
-    "activity rows": "the activity log idempotent by the event's key",
-    "a replay after a kill during the first migration": "a first migration that finishes or "
-    "leaves nothing (SQLite has transactional DDL)",
-    "the database cannot be read": "the same (a half-migrated SQLite file)",
-    # a redelivered 收到 or quiz answer may claim a later round (a message must count only
-    # for a round open when it was sent); the changed balances change the replies after it
-    "ledger lines": "rounds",
-    "ledger totals per member differ from the reference": "rounds",
-    "table reward_notices": "rounds",
-    "table reward_notice_claims": "rounds",
-    "table reward_quizzes": "rounds",
-    "table outbox": "rounds",
-    "outbox items never delivered": "rounds",
-    "outbox items the reference did not deliver": "rounds",
-    "outbox items delivered with another text": "rounds",
-}
-
 
 def check(report: Report) -> None:
     summary = report.as_dict()
     print(summary)
     assert report.faults >= 1 and report.checked > 0
-    unexpected = {name: n for name, n in report.failures.items() if name not in KNOWN_ELSEWHERE}
-    assert not unexpected, summary
-    if report.failures:
-        pytest.xfail(f"only invariants fixed on other branches failed: {dict(report.failures)}")
+    assert not report.failures, summary
 
 
 def test_sqlite_survives_ten_kills(tmp_path: Path) -> None:

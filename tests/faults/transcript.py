@@ -113,7 +113,7 @@ def make_transcript(shape: Shape, seed: int) -> str:
                     break
             lucky = rng.choice(members)
             say(at(12, 0, base), group, "coach", f"/红包 @{lucky} {rng.randrange(5, 30)} 认真互评")
-            repliers = rng.sample(members, 5)
+            repliers = rng.sample(members, min(5, len(members)))
             question, right, wrong = QUIZZES[(d + gi) % len(QUIZZES)]
             answerers = [rng.choice(members) for _ in range(3)]
             if shape.rounds:
