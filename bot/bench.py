@@ -58,6 +58,7 @@ class BenchResult:
     history_checkins: int = 0
     history_ledger_lines: int = 0
     p99_ms_by_kind: dict[str, float] | None = None
+    p50_ms_by_kind: dict[str, float] | None = None
 
 
 def message_kind(text: str) -> str:
@@ -260,4 +261,7 @@ async def run_bench(
         history_checkins=history_checkins,
         history_ledger_lines=history_lines,
         p99_ms_by_kind={k: _p99(sorted(v)) for k, v in sorted(by_kind.items())},
+        p50_ms_by_kind={
+            k: round(statistics.median(v) * 1000, 3) for k, v in sorted(by_kind.items())
+        },
     )

@@ -178,6 +178,7 @@ def test_bench_prints_summary_json_last(tmp_path: Path) -> None:
         "peak_rss_mb",
         "history",
         "p99_ms_by_kind",
+        "p50_ms_by_kind",
     }
     assert summary["history"] == 0 and summary["p99_ms_by_kind"]["打卡"] > 0
     assert summary["messages"] == 400 and summary["msgs_per_s"] > 0

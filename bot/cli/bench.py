@@ -48,6 +48,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "peak_rss_mb": result.peak_rss_mb,
         "history": result.history_checkins,
         "p99_ms_by_kind": result.p99_ms_by_kind,
+        "p50_ms_by_kind": result.p50_ms_by_kind,
     }
     print(json.dumps(summary, ensure_ascii=False))
     return 0 if result.checkins_stored >= result.checkins_expected else 1

@@ -43,11 +43,12 @@ def figures(summary: dict[str, object]) -> dict[str, float]:
         "msgs_per_s": float(summary["msgs_per_s"]),  # type: ignore[arg-type]
         "p99_ms": float(summary["p99_ms"]),  # type: ignore[arg-type]
     }
-    by_kind = summary.get("p99_ms_by_kind") or {}
-    assert isinstance(by_kind, dict)
-    for kind in KINDS:
-        if kind in by_kind:
-            out[f"p99_ms[{kind}]"] = float(by_kind[kind])
+    for field in ("p50_ms_by_kind", "p99_ms_by_kind"):
+        by_kind = summary.get(field) or {}
+        assert isinstance(by_kind, dict)
+        for kind in KINDS:
+            if kind in by_kind:
+                out[f"{field[:6]}[{kind}]"] = float(by_kind[kind])
     return out
 
 
