@@ -170,7 +170,17 @@ def test_bench_prints_summary_json_last(tmp_path: Path) -> None:
     import json
 
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(summary) == {"messages", "msgs_per_s", "p50_ms", "p99_ms", "peak_rss_mb"}
+    assert set(summary) == {
+        "messages",
+        "msgs_per_s",
+        "p50_ms",
+        "p99_ms",
+        "peak_rss_mb",
+        "history",
+        "p99_ms_by_kind",
+        "p50_ms_by_kind",
+    }
+    assert summary["history"] == 0 and summary["p99_ms_by_kind"]["打卡"] > 0
     assert summary["messages"] == 400 and summary["msgs_per_s"] > 0
 
 

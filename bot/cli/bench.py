@@ -24,6 +24,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
+    if args.history < 0:
+        print("--history must be 0 or more", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="groupops-bench-") as tmp:
         db = args.keep_db or os.path.join(tmp, "bench.db")
         result = asyncio.run(
@@ -33,10 +36,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 args.groups,
                 args.members,
                 db,
+                history=args.history,
                 outbox=args.sender == "outbox",
             )
         )
     if not args.json:
+        if result.history_checkins:
+            print(
+                f"history: {result.history_checkins} past check-ins, "
+                f"{result.history_ledger_lines} ledger lines"
+            )
         print(
             f"{result.messages} messages over {args.groups} groups: {result.replies} replies, "
             f"check-ins stored {result.checkins_stored} of {result.checkins_expected} expected"
@@ -52,8 +61,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "p50_ms": result.p50_ms,
         "p99_ms": result.p99_ms,
         "peak_rss_mb": result.peak_rss_mb,
+        "history": result.history_checkins,
+        "p99_ms_by_kind": result.p99_ms_by_kind,
+        "p50_ms_by_kind": result.p50_ms_by_kind,
     }
-    print(json.dumps(summary))
+    print(json.dumps(summary, ensure_ascii=False))
     return 0 if result.checkins_stored >= result.checkins_expected else 1
 
 
@@ -62,6 +74,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--messages", type=int, default=20_000)
     p.add_argument("--groups", type=int, default=100)
     p.add_argument("--members", type=int, default=30, help="members per group")
+    p.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="prefill this many past check-ins (with their ledger lines) before measuring",
+    )
     p.add_argument("--json", action="store_true", help="print only the JSON summary")
     p.add_argument("--keep-db", help="keep the SQLite file at this path")
     p.add_argument(

@@ -39,7 +39,9 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger"
     __table_args__ = (
-        Index("ix_ledger_group_member", "group_id", "member_id"),
+        # Covering: a member's standing and the all-time leaderboard sum `delta` from the
+        # index alone, never visiting the table's rows (the ledger stays the only truth).
+        Index("ix_ledger_group_member_delta", "group_id", "member_id", "delta"),
         Index("ix_ledger_group_created", "group_id", "created_at"),
     )
 
