@@ -28,6 +28,7 @@ from bot.settings.problems import add_validation_problems, under
 from bot.settings.qa import FaqItem, QASettings, read_faq_file
 from bot.settings.rewards import RewardsSettings
 from bot.settings.rituals import CalendarSettings, HighlightSettings, Ritual, RitualList
+from bot.settings.sets import GroupSet, SetMembers, SetName, resolve_sets
 from bot.settings.stats import StatsSettings
 from bot.settings.transport import SecretMissing, TransportSettings, resolve_secret
 from bot.settings.welcome import WelcomeSettings
@@ -103,6 +104,8 @@ class RootConfig(Strict):
     reload_interval_s: float = Field(default=2.0, gt=0, le=3600)
     defaults: DefaultsSettings = DefaultsSettings()
     groups: dict[str, Any] = {}
+    # named sets of groups for broadcasts, relays and boards across groups (bot/settings/sets.py)
+    sets: dict[SetName, SetMembers] = {}
 
 
 _GROUP_ONLY_KEYS = set(GroupEntry.model_fields)
@@ -169,6 +172,27 @@ class AppConfig:
     source: YamlDocument | None = field(default=None, repr=False)
     # entries of every qa.faq_file, read and validated with the config (absolute path ->)
     faq_files: dict[Path, tuple[FaqItem, ...]] = field(default_factory=dict, repr=False)
+    sets: dict[str, GroupSet] = field(default_factory=dict)
+
+    def group_set(self, name: str) -> GroupSet | None:
+        """A set by name (exact, then case-insensitive), or None."""
+        found = self.sets.get(name)
+        if found is None:
+            folded = name.casefold()
+            found = next((s for n, s in self.sets.items() if n.casefold() == folded), None)
+        return found
+
+    def sets_of(self, group_id: str) -> list[GroupSet]:
+        """Every set the group belongs to, in config order."""
+        return [s for s in self.sets.values() if group_id in s.group_ids]
+
+    def is_set_admin(self, group_set: GroupSet, user_id: str) -> bool:
+        """Who may address a whole set: a global admin, or an admin of every group in it."""
+        if user_id in self.root.admins:
+            return True
+        return bool(group_set.group_ids) and all(
+            self.group(gid).is_admin(user_id) for gid in group_set.group_ids
+        )
 
     @property
     def timezone(self) -> str:
@@ -338,6 +362,12 @@ def parse_config(
                 theme=entry.theme or root.defaults.theme,
                 features=features,
             )
+    sets: dict[str, GroupSet] = {}
+    if root is not None:
+        configured = [str(g) for g in raw_groups] if isinstance(raw_groups, dict) else []
+        sets, set_problems = resolve_sets(dict(root.sets), configured)
+        for path, message in set_problems:
+            doc.problem(path, message)
     faq_files: dict[Path, tuple[FaqItem, ...]] = {}
     if root is not None and resolved is not None:
         faq_files = _read_faq_files(doc, root, groups, resolved.parent)
@@ -351,6 +381,7 @@ def parse_config(
         raw_defaults=defaults_raw,
         source=doc,
         faq_files=faq_files,
+        sets=sets,
     )
 
 
