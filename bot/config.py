@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, Field, ValidationError
 
 from bot.settings.base import Strict, ThemeSettings, TimeRange, TimezoneName
+from bot.settings.broadcast import BroadcastSettings
 from bot.settings.camps import CampList
 from bot.settings.checkin import CheckinSettings
 from bot.settings.nudge import NudgeSettings
@@ -106,6 +107,8 @@ class RootConfig(Strict):
     groups: dict[str, Any] = {}
     # named sets of groups for broadcasts, relays and boards across groups (bot/settings/sets.py)
     sets: dict[SetName, SetMembers] = {}
+    # how broadcasts to a set are paced (bot/settings/broadcast.py)
+    broadcast: BroadcastSettings = BroadcastSettings()
 
 
 _GROUP_ONLY_KEYS = set(GroupEntry.model_fields)

@@ -19,6 +19,7 @@ from bot.sender import Sender
 from handlers import (
     activity,
     admin,
+    broadcast,
     camp_posts,
     camp_reviews,
     camps,
@@ -43,6 +44,8 @@ ROUTES: list[Route[Any]] = [
     *activity.ROUTES,
     # 2. admin commands (/pause and /resume work while paused)
     *admin.ROUTES,
+    # 2b. broadcasts to group sets (/群发), an admin command like those above
+    *broadcast.ROUTES,
     # 3. spam control: /nudge, /白名单, /违规, then every message is classified
     *nudge.COMMANDS,
     *spam.ROUTES,
@@ -91,4 +94,5 @@ SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
     # welcome batches and the newcomer guide; retention and the weekly picture
     lambda deps: welcome.WelcomeService(deps.scheduler, deps.uow, deps.context_for),
     lambda deps: health_jobs.HealthJobs(deps.scheduler, deps.uow, deps.context_for, deps.config),
+    broadcast.broadcast_service,  # the pump that sends broadcasts group by group
 ]

@@ -2,6 +2,13 @@
 
 from storage.models.activity import ActivityEntry
 from storage.models.base import Base
+from storage.models.broadcasts import (
+    Broadcast,
+    BroadcastDelivery,
+    NoticePool,
+    NoticePoolClaim,
+    NoticePoolGroup,
+)
 from storage.models.camps import CampDay, CampMember, CampPair, CampReview
 from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
 from storage.models.health import HealthRun, Newcomer
@@ -16,6 +23,8 @@ __all__ = [
     "ActivityEntry",
     "Badge",
     "Base",
+    "Broadcast",
+    "BroadcastDelivery",
     "CampDay",
     "CampMember",
     "CampPair",
@@ -30,6 +39,9 @@ __all__ = [
     "Member",
     "ModerationState",
     "Newcomer",
+    "NoticePool",
+    "NoticePoolClaim",
+    "NoticePoolGroup",
     "OutboxRow",
     "QaBacklog",
     "RewardDraw",
