@@ -68,7 +68,8 @@ BROADCAST_USAGE = (
 )
 JOB_ID = "broadcast:pump"
 POLL_S = 30.0  # live: how often the database is checked for broadcasts made elsewhere
-SETTLE_S = 10.0  # how often copies still in the outbox are looked at again
+SETTLE_S = 10.0  # how soon copies still in the outbox are looked at again (then doubling)
+SETTLE_MAX_S = 300.0
 MAX_AHEAD = timedelta(days=366)
 
 SENT = "sent"
@@ -277,7 +278,7 @@ def status_text(
         head = f"📣 {what} {broadcast.id}（集合「{broadcast.set_name}」）定时在 "
         head += f"{_local(broadcast.send_at, tz)} 发送，共 {total} 个群。"
         return head
-    if broadcast.status == DONE:
+    if broadcast.status == DONE or pending == 0:
         head = (
             f"📣 {what} {broadcast.id}（集合「{broadcast.set_name}」）已完成：共 {total} 个群，"
             f"成功 {len(sent)} 个，失败 {len(missed)} 个。"
@@ -299,6 +300,32 @@ def status_text(
 
 def group_names(config: AppConfig, group_ids: Sequence[str]) -> dict[str, str]:
     return {gid: config.group(gid).name or gid for gid in group_ids}
+
+
+@dataclass(frozen=True)
+class CurrentStates:
+    all: list[DeliveryState]  # every group, queued copies with their outbox outcome if final
+    changed: list[DeliveryState]  # queued copies whose outbox items have all finished
+
+
+async def current_states(repo: BroadcastRepo, broadcast_id: str) -> CurrentStates:
+    """The deliveries as the outbox sees them now (a copy still queued in the rows may have
+    finished in the outbox since the pump last looked)."""
+    rows = await repo.deliveries(broadcast_id)
+    queued = [d for d in rows if d.status == QUEUED and d.outbox_ids]
+    ids_of = {d.group_id: list(json.loads(d.outbox_ids or "[]")) for d in queued}
+    states = await repo.outbox_states([i for ids in ids_of.values() for i in ids])
+    result = {d.group_id: DeliveryState.of(d) for d in rows}
+    changed: list[DeliveryState] = []
+    for delivery in queued:
+        # an item no longer in the outbox was pruned long after it finished
+        found = [states.get(i, (UNKNOWN, None)) for i in ids_of[delivery.group_id]]
+        outcome = _final_state(found)
+        if outcome is not None:
+            state = DeliveryState(delivery.group_id, outcome[0], outcome[1])
+            result[delivery.group_id] = state
+            changed.append(state)
+    return CurrentStates([result[d.group_id] for d in rows], changed)
 
 
 # --- the pump --------------------------------------------------------------------------------
@@ -333,6 +360,9 @@ class BroadcastService:
         self._context_for = deps.context_for
         self._config = deps.config
         self._poller: asyncio.Task[None] | None = None
+        # seconds until copies still in the outbox are looked at again, per broadcast:
+        # doubling while nothing changes (a transport that is offline for hours)
+        self._settle_wait: dict[str, float] = {}
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -420,6 +450,7 @@ class BroadcastService:
                     broadcast.id, delivery.group_id, WAITING, QUEUED, queued_at=now
                 ):
                     await self._queue_copy(uow.session, repo, broadcast, delivery.group_id, now)
+                    self._settle_wait.pop(broadcast.id, None)
             deliveries = await self._settle(repo, broadcast, now)
             if any(d.status in OPEN_DELIVERY for d in deliveries):
                 return
@@ -455,25 +486,19 @@ class BroadcastService:
         self, repo: BroadcastRepo, broadcast: Broadcast, now: datetime
     ) -> list[DeliveryState]:
         """Copy finished outbox outcomes into the deliveries; returns them all."""
-        rows = await repo.deliveries(broadcast.id)
-        deliveries = {d.group_id: DeliveryState.of(d) for d in rows}
-        queued = [d for d in rows if d.status == QUEUED and d.outbox_ids]
-        if not queued:
-            return list(deliveries.values())
-        ids_of = {d.group_id: list(json.loads(d.outbox_ids or "[]")) for d in queued}
-        states = await repo.outbox_states([i for ids in ids_of.values() for i in ids])
-        for delivery in queued:
-            # an item no longer in the outbox was pruned long after it finished
-            found = [states.get(i, (UNKNOWN, None)) for i in ids_of[delivery.group_id]]
-            outcome = _final_state(found)
-            if outcome is None:
-                continue
-            status, reason = outcome
-            if await repo.move(
-                broadcast.id, delivery.group_id, QUEUED, status, finished_at=now, reason=reason
-            ):
-                deliveries[delivery.group_id] = DeliveryState(delivery.group_id, status, reason)
-        return list(deliveries.values())
+        states = await current_states(repo, broadcast.id)
+        for state in states.changed:
+            await repo.move(
+                broadcast.id,
+                state.group_id,
+                QUEUED,
+                state.status,
+                finished_at=now,
+                reason=state.reason,
+            )
+        if states.changed:
+            self._settle_wait.pop(broadcast.id, None)
+        return states.all
 
     async def _report(self, broadcast: Broadcast, deliveries: Sequence[DeliveryState]) -> None:
         if broadcast.kind == KIND_NOTICE_CLOSE or broadcast.origin_group is None:
@@ -495,7 +520,9 @@ class BroadcastService:
             if waiting[broadcast.id]:
                 times.append(max(broadcast.next_at, now))
             else:
-                times.append(now + timedelta(seconds=SETTLE_S))
+                wait = self._settle_wait.get(broadcast.id, SETTLE_S / 2) * 2
+                self._settle_wait[broadcast.id] = min(wait, SETTLE_MAX_S)
+                times.append(now + timedelta(seconds=self._settle_wait[broadcast.id]))
         if times:
             self.arm(min(times))
 
@@ -574,7 +601,7 @@ async def _show_status(call: CommandCall, ctx: Context, words: list[str]) -> Non
             row = await repo.get(words[0].lower())
         else:
             row = await repo.latest(created_by=message.sender_id)
-        deliveries = await repo.deliveries(row.id) if row is not None else []
+        states = (await current_states(repo, row.id)).all if row is not None else []
     if row is None:
         text = f"没有编号为 {words[0]} 的群发。" if words else "你还没有发过群发。"
         await ctx.reply(message, text)
@@ -586,8 +613,7 @@ async def _show_status(call: CommandCall, ctx: Context, words: list[str]) -> Non
     if not allowed:
         await ctx.reply(message, REFUSAL)
         return
-    names = group_names(ctx.config, [d.group_id for d in deliveries])
-    states = [DeliveryState.of(d) for d in deliveries]
+    names = group_names(ctx.config, [d.group_id for d in states])
     await ctx.reply(message, status_text(row, states, names, ctx.group.tz))
 
 
