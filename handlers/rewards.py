@@ -26,7 +26,7 @@ from bot.commands import CommandCall, CommandHandler, UsageError, command, split
 from bot.context import Context
 from bot.events import Message
 from bot.router import Route, is_command_text
-from handlers import rewards_notice, rewards_quiz
+from handlers import notice_sets, rewards_quiz
 from handlers.activity import flushed
 from handlers.grants import (
     UNKNOWN_MEMBER,
@@ -75,7 +75,7 @@ _POINTS = re.compile(r"^\+?(\d{1,7})(?:分)?$")
 
 def make_service(deps: ServiceDeps) -> RewardsService:
     return RewardsService(
-        deps, quiz_due=rewards_quiz.quiz_due, notice_due=rewards_notice.close_notice
+        deps, quiz_due=rewards_quiz.quiz_due, notice_due=notice_sets.close_any_notice
     )
 
 
@@ -203,6 +203,10 @@ async def cmd_notice(call: CommandCall, ctx: Context) -> None:
     message = call.message
     settings = ctx.group.rewards
     _, raw = split_command(message.text)  # keep the announcement's line breaks
+    shared = notice_sets.split_set_prefix(ctx, raw)
+    if shared is not None:  # `/通知 集合 …`: one notice red packet across the set
+        await notice_sets.cmd_shared_notice(ctx, message, *shared)
+        return
     spec = parse_notice_args(raw, settings.notice)
     await open_notice(
         ctx,
@@ -322,5 +326,5 @@ ROUTES: list[Route[Message]] = [
         admin_only=True,
     ),
     Route("rewards.quiz_answer", Message, could_answer, rewards_quiz.handle_answer),
-    Route("rewards.notice_reply", Message, could_answer, rewards_notice.handle_reply),
+    Route("rewards.notice_reply", Message, could_answer, notice_sets.handle_reply),
 ]
