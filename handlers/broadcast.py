@@ -536,27 +536,31 @@ def broadcast_service(deps: ServiceDeps) -> BroadcastService:
 REFUSAL = "抱歉，群发只有这个群集合里每个群的管理员（或全局管理员）才能使用。"
 
 
-def _may_broadcast_anywhere(ctx: Context, user_id: str) -> bool:
-    """Global admins, and admins of the group the command came from."""
-    return user_id in ctx.config.root.admins or ctx.is_admin(user_id)
+def _is_an_admin(config: AppConfig, user_id: str) -> bool:
+    """A global admin or an admin of some group: may learn which sets exist."""
+    return user_id in config.root.admins or any(
+        settings.is_admin(user_id) for settings in config.groups.values()
+    )
 
 
 async def cmd_broadcast(call: CommandCall, ctx: Context) -> None:
+    """`/群发`: from any group, by an admin of every group of the set (or a global admin)."""
     message = call.message
     user = message.sender_id
     _, raw = split_command(message.text)  # keep the text's line breaks
     words = raw.split()
-    if not _may_broadcast_anywhere(ctx, user):
-        await ctx.reply(message, REFUSAL)
-        return
+    some_admin = _is_an_admin(ctx.config, user) or ctx.is_admin(user)
     if not words:
+        if not some_admin:
+            await ctx.reply(message, REFUSAL)
+            return
         raise UsageError()
     if words[0] in ("状态", "结果"):
         await _show_status(call, ctx, words[1:])
         return
     group_set = ctx.config.group_set(words[0])
     if group_set is None:
-        await ctx.reply(message, unknown_set_text(ctx.config, words[0]))
+        await ctx.reply(message, unknown_set_text(ctx.config, words[0]) if some_admin else REFUSAL)
         return
     if not ctx.config.is_set_admin(group_set, user):
         await ctx.reply(message, REFUSAL)

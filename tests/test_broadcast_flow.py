@@ -67,6 +67,9 @@ async def test_refusals_hints_and_unknown_sets(sqlite_db: str) -> None:
     async with running_bot(sqlite_db, sets_config(), at("2026-12-01 09:00")) as bot:
         refused = await bot.say("/群发 camp 你好", user="alice", group="g1", when=at(T0))
         assert refused and "只有" in refused[0] and "管理员" in refused[0]
+        # members learn neither the sets nor the usage
+        for text in ("/群发 nope 你好", "/群发"):
+            assert "只有" in (await bot.say(text, user="alice", group="g1", when=at(T0)))[0]
         # coach admins g1..g3 but not g4: not an admin of every group of `all`
         refused = await bot.say("/群发 all 你好", user="coach", group="g1", when=at(T0))
         assert "只有" in refused[0]
@@ -82,9 +85,15 @@ async def test_refusals_hints_and_unknown_sets(sqlite_db: str) -> None:
         assert "已经过去" in past[0]
         bad = await bot.say("/群发 camp 定时 明天 早安", user="coach", group="g1", when=at(T0))
         assert "12-02 09:00" in bad[0]
-        nothing = await bot.say("/群发 状态", user="coach", group="g1", when=at(T0))
+        # coach admins every group of `camp`: may send it from g4, where he is no admin
+        ok = await bot.say("/群发 camp 你好", user="coach", group="g4", when=at(T0))
+        assert "已创建" in ok[0]
+        nothing = await bot.say("/群发 状态", user="helper", group="g3", when=at(T0))
         assert "还没有发过群发" in nothing[0]
-        assert JOB_ID not in [j.id for j in bot.app.scheduler.jobs()]  # nothing stored
+        await bot.app.scheduler.run_due(at(T0) + timedelta(minutes=1), on_fire=bot.clock.set)
+        assert sorted(m.group_id for m in bot.sender.sent if m.text == "你好") == ["g1", "g2", "g3"]
+        pump = [j for j in bot.app.scheduler.jobs() if j.id == JOB_ID]
+        assert [j.next_at for j in pump] == [None]  # done: the pump is not armed again
 
 
 async def test_a_scheduled_broadcast_waits_for_its_time_and_survives_a_restart(
