@@ -48,7 +48,6 @@ from scheduler.service import SchedulerService
 from storage.models.broadcasts import Broadcast, BroadcastDelivery
 from storage.repos.broadcasts import (
     DONE,
-    OPEN_DELIVERY,
     QUEUED,
     SCHEDULED,
     SENDING,
@@ -308,10 +307,15 @@ class CurrentStates:
     changed: list[DeliveryState]  # queued copies whose outbox items have all finished
 
 
-async def current_states(repo: BroadcastRepo, broadcast_id: str) -> CurrentStates:
+async def current_states(
+    repo: BroadcastRepo, broadcast_id: str, *, only_queued: bool = False
+) -> CurrentStates:
     """The deliveries as the outbox sees them now (a copy still queued in the rows may have
-    finished in the outbox since the pump last looked)."""
-    rows = await repo.deliveries(broadcast_id)
+    finished in the outbox since the pump last looked); only the queued ones if asked."""
+    if only_queued:
+        rows = await repo.in_delivery_status(broadcast_id, QUEUED)
+    else:
+        rows = await repo.deliveries(broadcast_id)
     queued = [d for d in rows if d.status == QUEUED and d.outbox_ids]
     ids_of = {d.group_id: list(json.loads(d.outbox_ids or "[]")) for d in queued}
     states = await repo.outbox_states([i for ids in ids_of.values() for i in ids])
@@ -451,11 +455,12 @@ class BroadcastService:
                 ):
                     await self._queue_copy(uow.session, repo, broadcast, delivery.group_id, now)
                     self._settle_wait.pop(broadcast.id, None)
-            deliveries = await self._settle(repo, broadcast, now)
-            if any(d.status in OPEN_DELIVERY for d in deliveries):
+            await self._settle(repo, broadcast, now)
+            if await repo.open_deliveries(broadcast.id):
                 return
             if await repo.finish(broadcast.id, now):
                 log.info("broadcast %s to %s finished", broadcast.id, broadcast.set_name)
+                deliveries = [DeliveryState.of(d) for d in await repo.deliveries(broadcast.id)]
                 await self._report(broadcast, deliveries)
 
     async def _queue_copy(
@@ -482,11 +487,9 @@ class BroadcastService:
         else:  # sent straight away (no stored outbox): nothing to wait for
             await repo.move(broadcast.id, group_id, QUEUED, SENT, finished_at=now)
 
-    async def _settle(
-        self, repo: BroadcastRepo, broadcast: Broadcast, now: datetime
-    ) -> list[DeliveryState]:
-        """Copy finished outbox outcomes into the deliveries; returns them all."""
-        states = await current_states(repo, broadcast.id)
+    async def _settle(self, repo: BroadcastRepo, broadcast: Broadcast, now: datetime) -> None:
+        """Copy finished outbox outcomes into the deliveries still queued."""
+        states = await current_states(repo, broadcast.id, only_queued=True)
         for state in states.changed:
             await repo.move(
                 broadcast.id,
@@ -498,7 +501,6 @@ class BroadcastService:
             )
         if states.changed:
             self._settle_wait.pop(broadcast.id, None)
-        return states.all
 
     async def _report(self, broadcast: Broadcast, deliveries: Sequence[DeliveryState]) -> None:
         if broadcast.kind == KIND_NOTICE_CLOSE or broadcast.origin_group is None:

@@ -53,6 +53,8 @@ class BroadcastDelivery(Base):
     """One group's copy of a broadcast."""
 
     __tablename__ = "broadcast_deliveries"
+    # the pump's lookups: the next waiting group, the copies still queued
+    __table_args__ = (Index("ix_broadcast_deliveries_state", "broadcast_id", "status", "ordinal"),)
 
     broadcast_id: Mapped[str] = mapped_column(BROADCAST_ID, primary_key=True)
     group_id: Mapped[str] = mapped_column(ID, primary_key=True)

@@ -33,6 +33,11 @@ QUEUED = "queued"
 OPEN_DELIVERY = (WAITING, QUEUED)
 
 
+# The updates below skip synchronising loaded objects (a cost per statement); so every
+# read of whole rows refreshes the ones already loaded in the session instead.
+_FRESH: dict[str, Any] = {"populate_existing": True}
+
+
 def _changed(result: Any) -> bool:
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
@@ -44,11 +49,12 @@ class BroadcastRepo:
     # --- broadcasts ------------------------------------------------------------------------
 
     async def get(self, broadcast_id: str) -> Broadcast | None:
-        return await self.session.get(Broadcast, broadcast_id)
+        stmt = select(Broadcast).where(Broadcast.id == broadcast_id)
+        return await scalar_or_none(self.session, stmt.execution_options(**_FRESH), Broadcast)
 
     async def by_key(self, key: str) -> Broadcast | None:
         stmt = select(Broadcast).where(Broadcast.key == key)
-        return await scalar_or_none(self.session, stmt, Broadcast)
+        return await scalar_or_none(self.session, stmt.execution_options(**_FRESH), Broadcast)
 
     async def add(self, broadcast: Broadcast, group_ids: Sequence[str]) -> None:
         """The broadcast and one waiting delivery per group, in the set's order."""
@@ -64,7 +70,7 @@ class BroadcastRepo:
         if created_by is not None:
             stmt = stmt.where(Broadcast.created_by == created_by)
         stmt = stmt.order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(1)
-        return await scalar_or_none(self.session, stmt, Broadcast)
+        return await scalar_or_none(self.session, stmt.execution_options(**_FRESH), Broadcast)
 
     async def start_due(self, now: datetime) -> int:
         """scheduled -> sending for every broadcast whose time has come."""
@@ -72,6 +78,7 @@ class BroadcastRepo:
             update(Broadcast)
             .where(Broadcast.status == SCHEDULED, Broadcast.send_at <= now)
             .values(status=SENDING)
+            .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -81,7 +88,7 @@ class BroadcastRepo:
             .where(Broadcast.status == status)
             .order_by(Broadcast.send_at, Broadcast.id)
         )
-        return list((await self.session.scalars(stmt)).all())
+        return list((await self.session.scalars(stmt.execution_options(**_FRESH))).all())
 
     async def next_scheduled(self) -> datetime | None:
         stmt = select(func.min(Broadcast.send_at)).where(Broadcast.status == SCHEDULED)
@@ -103,6 +110,7 @@ class BroadcastRepo:
                 Broadcast.next_at <= now,
             )
             .values(next_at=next_at)
+            .execution_options(synchronize_session=False)
         )
         return _changed(result)
 
@@ -112,6 +120,7 @@ class BroadcastRepo:
             update(Broadcast)
             .where(Broadcast.id == broadcast_id, Broadcast.status == SENDING)
             .values(status=DONE, finished_at=at)
+            .execution_options(synchronize_session=False)
         )
         return _changed(result)
 
@@ -123,7 +132,25 @@ class BroadcastRepo:
             .where(BroadcastDelivery.broadcast_id == broadcast_id)
             .order_by(BroadcastDelivery.ordinal)
         )
-        return list((await self.session.scalars(stmt)).all())
+        return list((await self.session.scalars(stmt.execution_options(**_FRESH))).all())
+
+    async def in_delivery_status(self, broadcast_id: str, status: str) -> list[BroadcastDelivery]:
+        stmt = (
+            select(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                BroadcastDelivery.status == status,
+            )
+            .order_by(BroadcastDelivery.ordinal)
+        )
+        return list((await self.session.scalars(stmt.execution_options(**_FRESH))).all())
+
+    async def open_deliveries(self, broadcast_id: str) -> int:
+        stmt = select(func.count()).where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.status.in_(OPEN_DELIVERY),
+        )
+        return int((await self.session.execute(stmt)).scalar() or 0)
 
     async def next_waiting(self, broadcast_id: str) -> BroadcastDelivery | None:
         stmt = (
@@ -135,7 +162,9 @@ class BroadcastRepo:
             .order_by(BroadcastDelivery.ordinal)
             .limit(1)
         )
-        return await scalar_or_none(self.session, stmt, BroadcastDelivery)
+        return await scalar_or_none(
+            self.session, stmt.execution_options(**_FRESH), BroadcastDelivery
+        )
 
     async def move(
         self, broadcast_id: str, group_id: str, from_status: str, to_status: str, **values: Any
@@ -150,6 +179,7 @@ class BroadcastRepo:
                 BroadcastDelivery.status == from_status,
             )
             .values(status=to_status, **values)
+            .execution_options(synchronize_session=False)
         )
         return _changed(result)
 
@@ -166,10 +196,11 @@ class BroadcastRepo:
 
     async def pool_by_key(self, start_key: str) -> NoticePool | None:
         stmt = select(NoticePool).where(NoticePool.start_key == start_key)
-        return await scalar_or_none(self.session, stmt, NoticePool)
+        return await scalar_or_none(self.session, stmt.execution_options(**_FRESH), NoticePool)
 
     async def pool(self, pool_id: int) -> NoticePool | None:
-        return await self.session.get(NoticePool, pool_id)
+        stmt = select(NoticePool).where(NoticePool.id == pool_id)
+        return await scalar_or_none(self.session, stmt.execution_options(**_FRESH), NoticePool)
 
     async def add_pool(self, pool: NoticePool) -> NoticePool:
         self.session.add(pool)
@@ -207,6 +238,7 @@ class BroadcastRepo:
                 NoticePool.claimed < NoticePool.places,
             )
             .values(claimed=NoticePool.claimed + 1)
+            .execution_options(synchronize_session=False)
         )
         return _changed(result)
 
@@ -230,12 +262,13 @@ class BroadcastRepo:
             .where(NoticePoolClaim.pool_id == pool_id)
             .order_by(NoticePoolClaim.claimed_at, NoticePoolClaim.member_id)
         )
-        return list((await self.session.scalars(stmt)).all())
+        return list((await self.session.scalars(stmt.execution_options(**_FRESH))).all())
 
     async def close_pool(self, pool_id: int, at: datetime) -> bool:
         result = await self.session.execute(
             update(NoticePool)
             .where(NoticePool.id == pool_id, NoticePool.status == "open")
             .values(status="closed", closed_at=at)
+            .execution_options(synchronize_session=False)
         )
         return _changed(result)

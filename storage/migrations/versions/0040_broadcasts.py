@@ -53,6 +53,11 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("broadcast_id", "group_id", name="pk_broadcast_deliveries"),
     )
+    op.create_index(
+        "ix_broadcast_deliveries_state",
+        "broadcast_deliveries",
+        ["broadcast_id", "status", "ordinal"],
+    )
     op.create_table(
         "notice_pools",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -93,6 +98,7 @@ def downgrade() -> None:
     op.drop_table("notice_pool_groups")
     op.drop_index("ix_notice_pools_status", table_name="notice_pools")
     op.drop_table("notice_pools")
+    op.drop_index("ix_broadcast_deliveries_state", table_name="broadcast_deliveries")
     op.drop_table("broadcast_deliveries")
     op.drop_index("ix_broadcasts_created_by", table_name="broadcasts")
     op.drop_index("ix_broadcasts_status", table_name="broadcasts")
