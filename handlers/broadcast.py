@@ -54,6 +54,8 @@ from storage.repos.broadcasts import (
     WAITING,
     BroadcastRepo,
 )
+from storage.repos.members import GroupStateRepo
+from storage.session import DbSession
 from storage.uow import UnitOfWorkFactory, current_unit
 
 if TYPE_CHECKING:
@@ -464,10 +466,13 @@ class BroadcastService:
                 await self._report(broadcast, deliveries)
 
     async def _queue_copy(
-        self, session: Any, repo: BroadcastRepo, broadcast: Broadcast, group_id: str, now: datetime
+        self,
+        session: DbSession,
+        repo: BroadcastRepo,
+        broadcast: Broadcast,
+        group_id: str,
+        now: datetime,
     ) -> None:
-        from storage.repos.members import GroupStateRepo
-
         if group_id in await GroupStateRepo(session).paused_groups():
             await repo.move(
                 broadcast.id, group_id, QUEUED, SKIPPED, finished_at=now, reason=REASONS[SKIPPED]

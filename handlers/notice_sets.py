@@ -70,6 +70,12 @@ async def cmd_shared_notice(ctx: Context, message: Message, group_set: GroupSet,
         await ctx.reply(message, REFUSAL.replace("群发", "跨群通知"))
         return
     spec = parse_notice_args(rest, ctx.group.rewards.notice)
+    # groups that switched the games off get neither the notice nor the announcement
+    playing = tuple(g for g in group_set.group_ids if ctx.config.group(g).rewards.enabled)
+    if not playing:
+        await ctx.reply(message, f"集合「{group_set.name}」里没有开启红包玩法的群。")
+        return
+    group_set = GroupSet(group_set.name, playing)
     at = message.time
     start_key = f"pool:{message.group_id}:{message.message_id}"
     async with ctx.uow() as uow:

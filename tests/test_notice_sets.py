@@ -107,3 +107,22 @@ async def test_only_set_admins_open_a_shared_notice(sqlite_db: str) -> None:
         # a word that names no set is an ordinary notice in this group
         local = await bot.say("/通知 明天停课", user="coach", group="g1", when=T0)
         assert local and local[0].startswith("📢 通知\n明天停课")
+
+
+async def test_groups_without_the_games_are_left_out(sqlite_db: str) -> None:
+    config = sets_config(
+        CONFIG.replace(
+            "g3: {name: 三群, admins: [coach]}",
+            "g3: {name: 三群, admins: [coach], rewards: {enabled: false}}",
+        )
+    )
+    async with running_bot(sqlite_db, config, T0 - timedelta(hours=2)) as bot:
+        await greet(bot, ("g3", "c1"), ("g2", "b1"))
+        opened = await bot.say("/通知 camp 停课一天", user="boss", group="g1", when=T0)
+        assert "2 个群共享" in opened[0]
+        await bot.app.scheduler.run_due(T0 + timedelta(seconds=30), on_fire=bot.clock.set)
+        announced = sorted(m.group_id for m in bot.sender.sent if "停课一天" in m.text)
+        assert announced == ["g1", "g2"]
+        assert await bot.say("收到", user="c1", group="g3", when=T0 + timedelta(minutes=1)) == []
+        assert await bot.say("收到", user="b1", group="g2", when=T0 + timedelta(minutes=1))
+        assert await notice_lines(bot) == [("g2", "b1", 5)]
