@@ -159,7 +159,9 @@ async def handle_reply(message: Message, ctx: Context) -> Flow:
     if ctx.group.rewards.enabled:
         await service.refresh(message.group_id, message_key(message))
     notice = service.notices.get(message.group_id)
-    if notice is None or notice.pool_id is None:
+    if notice is None:
+        return CONTINUE
+    if notice.pool_id is None:
         return await rewards_notice.handle_reply(message, ctx)
     member = message.sender_id
     if member in notice.claimed or member == notice.created_by:
