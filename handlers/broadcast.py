@@ -460,6 +460,7 @@ class BroadcastService:
             await self._settle(repo, broadcast, now)
             if await repo.open_deliveries(broadcast.id):
                 return
+            self._settle_wait.pop(broadcast.id, None)
             if await repo.finish(broadcast.id, now):
                 log.info("broadcast %s to %s finished", broadcast.id, broadcast.set_name)
                 deliveries = [DeliveryState.of(d) for d in await repo.deliveries(broadcast.id)]

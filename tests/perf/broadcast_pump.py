@@ -32,7 +32,7 @@ def config_text(groups: int, interval: str) -> str:
     lines = "\n".join(f"  g{n:04d}: {{name: 分群{n}}}" for n in range(groups))
     return (
         f"timezone: Asia/Shanghai\nadmins: [boss]\nbroadcast: {{interval: {interval}}}\n"
-        f"groups:\n{lines}\nsets:\n  every: \"*\"\n"
+        f'groups:\n{lines}\nsets:\n  every: "*"\n'
     )
 
 
