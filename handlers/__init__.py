@@ -30,6 +30,7 @@ from handlers import (
     qa_service,
     rewards,
     rituals,
+    set_boards,
     spam,
 )
 from handlers import stats as stats
@@ -46,7 +47,9 @@ ROUTES: list[Route[Any]] = [
     # 3. spam control: /nudge, /白名单, /违规, then every message is classified
     *nudge.COMMANDS,
     *spam.ROUTES,
-    # 4. check-ins
+    # 4. boards across a group set (`/排行 SET`, `/统计 SET`; other arguments continue to
+    # the group's own /排行 and /统计), then check-ins
+    *set_boards.ROUTES,
     *checkin.ROUTES,
     # 4b. check-in camps (打卡营), next to the check-ins they count: their commands, then
     # `#点评` peer reviews, taken here before the highlight tags (#精华) and the free-text
