@@ -368,6 +368,7 @@ def parse_config(
         sets, set_problems = resolve_sets(dict(root.sets), configured)
         for path, message in set_problems:
             doc.problem(path, message)
+        _check_report_sets(doc, root, groups, sets)
     faq_files: dict[Path, tuple[FaqItem, ...]] = {}
     if root is not None and resolved is not None:
         faq_files = _read_faq_files(doc, root, groups, resolved.parent)
@@ -383,6 +384,35 @@ def parse_config(
         faq_files=faq_files,
         sets=sets,
     )
+
+
+def _check_report_sets(
+    doc: YamlDocument,
+    root: RootConfig,
+    groups: Mapping[str, GroupSettings],
+    sets: Mapping[str, GroupSet],
+) -> None:
+    """Every set named by a `stats.weekly_report.sets` exists (reported where it is written:
+    the group's own line, or `defaults` for what a group inherited)."""
+    folded = {name.casefold() for name in sets}
+    lists: list[tuple[Path_, list[str]]] = [
+        (("defaults", "stats", "weekly_report", "sets"), root.defaults.stats.weekly_report.sets)
+    ]
+    lists += [
+        (("groups", gid, "stats", "weekly_report", "sets"), g.stats.weekly_report.sets)
+        for gid, g in groups.items()
+    ]
+    reported: set[Path_] = set()
+    for where, names in lists:
+        for index, name in enumerate(names):
+            path: Path_ = (*where, index)
+            if path not in doc.lines:
+                path = ("defaults", "stats", "weekly_report", "sets", index)
+            if name.casefold() in folded or path in reported:
+                continue
+            reported.add(path)
+            known = ", ".join(sets) or "none; add it under `sets`"
+            doc.problem(path, f"unknown group set {name!r} (sets: {known})")
 
 
 def faq_file_path(faq_file: str, base: Path | None) -> Path:

@@ -23,7 +23,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.commands import CommandCall, UsageError, parse_call, split_command
@@ -228,8 +228,9 @@ async def collect_set_stats(
     seen_from: GroupSettings,
     today: date | None = None,
 ) -> SetStats:
-    """Each group's figures for the `days` local days ending today in that group (or
-    `today` for every group), as `/统计` computes them."""
+    """Each group's figures for the `days` local days ending today in that group, until
+    `now` (or, with `today`, the days ending `today` in every group, whole days), as
+    `/统计` computes them."""
     groups: list[GroupStats] = []
     left_out: list[str] = []
     for gid in group_set.group_ids:
@@ -237,8 +238,13 @@ async def collect_set_stats(
         if not group.stats.enabled:
             left_out.append(group.name)
             continue
-        day = today or now.astimezone(group.tz).date()
-        groups.append(await collect_stats(uow, group, day, days, now))
+        if today is None:
+            groups.append(
+                await collect_stats(uow, group, now.astimezone(group.tz).date(), days, now)
+            )
+        else:
+            until = datetime.combine(today + timedelta(days=1), time(0), tzinfo=group.tz)
+            groups.append(await collect_stats(uow, group, today, days, until))
     last = today or now.astimezone(seen_from.tz).date()
     return SetStats(
         set_name=group_set.name,
