@@ -321,6 +321,13 @@ def test_check_config_names_missing_transport_variables(tmp_path: Path) -> None:
         "WECHATY_PUPPET_SERVICE_ENDPOINT": "127.0.0.1:8788",
         "WECHATY_PUPPET_SERVICE_TOKEN": token,
     }
+    # TLS is on and a token without a '<name>_' prefix names no server: the transport
+    # would refuse to start, so check-config says so
+    result = check_config_cli(path, env)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{path}:2: transport.wechaty.tls_server_name: TLS needs")
+    token = "insecure_9f8e7d6c5b4a-secret"
+    env["WECHATY_PUPPET_SERVICE_TOKEN"] = token
     result = check_config_cli(path, env)
     assert result.returncode == 0, result.stderr
     assert "transport wechaty" in result.stdout
