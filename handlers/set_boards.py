@@ -23,7 +23,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.commands import CommandCall, UsageError, parse_call, split_command
@@ -35,9 +35,19 @@ from bot.settings.sets import GroupSet
 from handlers.activity import flushed
 from handlers.checkin import NO_POINTS_YET, week_start
 from handlers.ledger_text import kind_label
-from handlers.stats import GroupStats, Streak, collect_stats, collect_week, parse_days
+from handlers.stats import (
+    DayFigures,
+    GroupStats,
+    ModerationFigures,
+    QuestionFigures,
+    Streak,
+    collect_week,
+    local_midnight,
+    parse_days,
+)
 from scheduler.report_chart import WeekData, WeekTotals, short_name
-from storage.repos.set_boards import GroupStanding, SetBoardRepo
+from storage.repos.moderation import ModerationRepo
+from storage.repos.set_boards import GroupStanding, SetBoardRepo, SetStatsRepo
 from storage.uow import UnitOfWork
 
 RANK_NAMES = ("/排行", "/rank", "/排行榜")
@@ -228,30 +238,93 @@ async def collect_set_stats(
     seen_from: GroupSettings,
     today: date | None = None,
 ) -> SetStats:
-    """Each group's figures for the `days` local days ending today in that group, until
-    `now` (or, with `today`, the days ending `today` in every group, whole days), as
-    `/统计` computes them."""
-    groups: list[GroupStats] = []
-    left_out: list[str] = []
-    for gid in group_set.group_ids:
-        group = config.group(gid)
-        if not group.stats.enabled:
-            left_out.append(group.name)
-            continue
-        if today is None:
-            groups.append(
-                await collect_stats(uow, group, now.astimezone(group.tz).date(), days, now)
+    """Each group's `/统计` figures for the `days` local days ending today in that group,
+    until `now` (or, with `today`, the days ending `today` in every group, whole days).
+
+    Groups that share a timezone share the window, so each figure is one query over
+    `group_id IN (...)` per timezone (storage/repos/set_boards.py); the live streaks are
+    read per group, as `/统计` reads them."""
+    enabled = [config.group(gid) for gid in group_set.group_ids]
+    left_out = [g.name for g in enabled if not g.stats.enabled]
+    enabled = [g for g in enabled if g.stats.enabled]
+    by_zone: dict[str, list[GroupSettings]] = {}
+    for group in enabled:
+        by_zone.setdefault(group.timezone, []).append(group)
+    repo = SetStatsRepo(uow.session)
+    states = {s.group_id: s for s in await ModerationRepo(uow.session).states()}
+    found: dict[str, GroupStats] = {}
+    for zone_groups in by_zone.values():
+        sample = zone_groups[0]
+        last = today or now.astimezone(sample.tz).date()
+        first = last - timedelta(days=days - 1)
+        since = local_midnight(sample, first)
+        until = now if today is None else local_midnight(sample, last + timedelta(days=1))
+        gids = [g.group_id for g in zone_groups]
+        per_day = await repo.per_day(gids, first, last)
+        checkins = await repo.checkins_per_day(gids, first, last)
+        kinds = await repo.kind_counts(gids, since, until)
+        posters = await repo.posters_between(gids, first, last)
+        checkin_members = await repo.checkin_members(gids, first, last)
+        points = await repo.points_granted(gids, since, until)
+        first_records = await repo.first_recorded_days(gids)
+        backlog = await repo.backlog_between(gids, since, until)
+        spam = await repo.spam_between(gids, since, until)
+        streak_rows = {g: await uow.checkins.current_streaks(g, last, 3) for g in gids}
+        names = await repo.names(
+            [(g, s.member_id) for g, rows in streak_rows.items() for s in rows]
+        )
+        for group in zone_groups:
+            gid = group.group_id
+            counts, done = per_day.get(gid, {}), checkins.get(gid, {})
+            figures = []
+            for offset in range(days):
+                day = first + timedelta(days=offset)
+                messages, members = counts.get(day, (0, 0))
+                figures.append(DayFigures(day, messages, members, done.get(day, 0)))
+            first_record = first_records.get(gid)
+            rate_days = 0
+            if first_record is not None and first_record <= last:
+                rate_days = (last - max(first, first_record)).days + 1
+            granted = points.get(gid, {})
+            asked = backlog.get(gid, {})
+            state = states.get(gid)
+            found[gid] = GroupStats(
+                group_id=gid,
+                group_name=group.name,
+                first=first,
+                last=last,
+                days=days,
+                per_day=figures,
+                messages=sum(d.messages for d in figures),
+                active_members=posters.get(gid, 0),
+                joins=kinds.get(gid, {}).get("join", 0),
+                leaves=kinds.get(gid, {}).get("leave", 0),
+                checkins=sum(d.checkins for d in figures),
+                checkin_members=checkin_members.get(gid, 0),
+                streaks=[
+                    Streak(s.member_id, names.get((gid, s.member_id), s.member_id), s.streak)
+                    for s in streak_rows[gid]
+                ],
+                points_granted=sum(granted.values()),
+                points_by_kind=dict(sorted(granted.items(), key=lambda kv: (-kv[1], kv[0]))),
+                questions=QuestionFigures(
+                    sum(asked.values()), asked.get("answered", 0), asked.get("open", 0)
+                ),
+                moderation=ModerationFigures(
+                    spam=spam.get(gid, 0),
+                    nudges_total=state.nudge_count if state is not None else 0,
+                    last_nudge_at=state.last_nudge_at if state is not None else None,
+                ),
+                timezone=group.timezone,
+                rate_days=rate_days,
             )
-        else:
-            until = datetime.combine(today + timedelta(days=1), time(0), tzinfo=group.tz)
-            groups.append(await collect_stats(uow, group, today, days, until))
     last = today or now.astimezone(seen_from.tz).date()
     return SetStats(
         set_name=group_set.name,
         days=days,
         first=last - timedelta(days=days - 1),
         last=last,
-        groups=groups,
+        groups=[found[g.group_id] for g in enabled],
         left_out=left_out,
     )
 

@@ -3,11 +3,13 @@ set), `/统计 SET` (set admins), one row per (group, member) with the group's n
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.commands import REFUSAL
 from bot.config import AppConfig
-from handlers.set_boards import SET_STATS_REFUSAL, set_period
+from handlers.set_boards import SET_STATS_REFUSAL, collect_set_stats, set_period
+from handlers.stats import collect_stats
 from tests.support import at, config_from, running_bot
 
 SET_CONFIG = """
@@ -149,3 +151,32 @@ def test_set_period_fits_its_column() -> None:
     long_name = "很长的群组名字" * 5
     period = set_period("2026-W47", long_name)
     assert len(period) <= 32 and period != set_period("2026-W47", long_name + "x")
+
+
+async def test_set_figures_of_each_group_are_its_own_stats(db_url: str) -> None:
+    """`/统计 SET` reads each figure once per timezone over `group_id IN (...)`; per group
+    it must say exactly what `/统计` says in that group."""
+    pacific = ZoneInfo("America/Los_Angeles")
+    async with running_bot(db_url, set_config(), at("2026-11-14 07:00")) as bot:
+        await bot.say("打卡", user="alice", group="g1", when=at("2026-11-14 08:00"))
+        await bot.say("打卡", user="alice", group="g1", when=at("2026-11-15 08:00"))
+        await bot.say("请问怎么打卡？", user="bob", group="g1", when=at("2026-11-15 09:00"))
+        await bot.say("打卡", user="erin", group="la", when=at("2026-11-15 07:00", pacific))
+        await bot.say("大家好", user="frank", group="la", when=at("2026-11-15 08:00", pacific))
+        await bot.say("打卡", user="alice", group="g1", when=at("2026-11-16 08:00"))
+        now = at("2026-11-16 10:00")
+        bot.clock.set(now)
+        west = bot.app.config.group_set("west")
+        assert west is not None
+        async with bot.app.uow() as uow:
+            together = await collect_set_stats(
+                uow, bot.app.config, west, 7, now, bot.app.config.group("g1")
+            )
+            alone = [
+                await collect_stats(uow, g, now.astimezone(g.tz).date(), 7, now)
+                for g in (bot.app.config.group("g1"), bot.app.config.group("la"))
+            ]
+        assert together.groups == alone
+        assert alone[0].questions.logged == 1 and alone[0].streaks[0].days == 3
+        assert alone[1].last == date(2026, 11, 15)  # still Sunday in Los Angeles
+        assert together.total("checkins") == 4 and together.total("active_members") == 4
