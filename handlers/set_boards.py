@@ -41,9 +41,9 @@ from handlers.stats import (
     ModerationFigures,
     QuestionFigures,
     Streak,
-    collect_week,
     local_midnight,
     parse_days,
+    week_days,
 )
 from scheduler.report_chart import WeekData, WeekTotals, short_name
 from storage.repos.moderation import ModerationRepo
@@ -437,46 +437,61 @@ async def collect_set_week(
     uow: UnitOfWork, config: AppConfig, group_set: GroupSet, year: int, week: int, top: int
 ) -> WeekData:
     """The ISO week over every group of the set with stats on: days and totals added up
-    (each group's own local days), the `top` members by messages across the set with their
-    group's name."""
-    weeks: list[tuple[GroupSettings, WeekData]] = []
-    for gid in group_set.group_ids:
-        group = config.group(gid)
-        if group.stats.enabled:
-            weeks.append((group, await collect_week(uow, group, year, week)))
-    days = (
-        weeks[0][1].days
-        if weeks
-        else tuple(date.fromisocalendar(year, week, 1) + timedelta(days=i) for i in range(7))
-    )
-    members: list[tuple[int, int, str]] = []
-    for index, (group, data) in enumerate(weeks):
-        for name, count in data.top_members:
-            label = (
-                f"{short_name(name, SET_NAME_WIDTH)}（{short_name(group.name, SET_GROUP_WIDTH)}）"
-            )
-            members.append((count, index, label))
-    members.sort(key=lambda m: (-m[0], m[1]))
-    befores = [d.previous for _, d in weeks if d.previous is not None]
+    (days are each group's own local days, so one query per figure covers every group), the
+    `top` members by messages across the set with their group's name. Per group, the
+    figures are those of the group's own picture (handlers.stats.collect_week)."""
+    groups = [config.group(gid) for gid in group_set.group_ids]
+    groups = [g for g in groups if g.stats.enabled]
+    gids = [g.group_id for g in groups]
+    names_of = {g.group_id: g.name for g in groups}
+    days = week_days(year, week)
+    monday, sunday = days[0], days[-1]
+    repo = SetStatsRepo(uow.session)
+    per_day = await repo.per_day(gids, monday, sunday)
+    checkins = await repo.checkins_per_day(gids, monday, sunday)
+    posters = await repo.posters_between(gids, monday, sunday)
+    first_records = await repo.first_recorded_days(gids)
+    ranked = await repo.top_posters(gids, monday, sunday, top) if gids else []
+    names = await repo.names([(g, m) for g, m, _ in ranked])
+    member_days = 0
+    recorded = 0
+    earlier: list[str] = []  # groups with a record of the week before
+    for gid in gids:
+        first_record = first_records.get(gid)
+        if first_record is not None and first_record <= sunday:
+            days_here = (sunday - max(monday, first_record)).days + 1
+            member_days += posters.get(gid, 0) * days_here
+            recorded = max(recorded, days_here)
+        if first_record is not None and first_record < monday:
+            earlier.append(gid)
     previous = None
-    if befores:
+    if earlier:
+        before_first, before_last = monday - timedelta(days=7), monday - timedelta(days=1)
+        before = await repo.per_day(earlier, before_first, before_last)
+        before_checkins = await repo.checkins_per_day(earlier, before_first, before_last)
+        before_posters = await repo.posters_between(earlier, before_first, before_last)
         previous = WeekTotals(
-            messages=sum(b.messages for b in befores),
-            checkins=sum(b.checkins for b in befores),
-            active_members=sum(b.active_members for b in befores),
+            messages=sum(m for by_day in before.values() for m, _ in by_day.values()),
+            checkins=sum(n for by_day in before_checkins.values() for n in by_day.values()),
+            active_members=sum(before_posters.values()),
         )
+
+    def label(gid: str, member_id: str) -> str:
+        name = short_name(names.get((gid, member_id), member_id), SET_NAME_WIDTH)
+        return f"{name}（{short_name(names_of[gid], SET_GROUP_WIDTH)}）"
+
     return WeekData(
-        group_name=set_title(group_set, len(weeks)),
+        group_name=set_title(group_set, len(groups)),
         year=year,
         week=week,
-        days=days,
-        messages=tuple(sum(d.messages[i] for _, d in weeks) for i in range(7)),
-        checkins=tuple(sum(d.checkins[i] for _, d in weeks) for i in range(7)),
-        top_members=tuple((label, count) for count, _, label in members[:top]),
-        active_members=sum(d.active_members for _, d in weeks),
+        days=tuple(days),
+        messages=tuple(sum(per_day.get(g, {}).get(d, (0, 0))[0] for g in gids) for d in days),
+        checkins=tuple(sum(checkins.get(g, {}).get(d, 0) for g in gids) for d in days),
+        top_members=tuple((label(g, m), n) for g, m, n in ranked),
+        active_members=sum(posters.values()),
         previous=previous,
-        recorded_days=max((d.recorded_days for _, d in weeks), default=0),
-        member_days=sum(d.active_members * d.recorded_days for _, d in weeks),
+        recorded_days=recorded,
+        member_days=member_days,
         name_width=SET_NAME_WIDTH + SET_GROUP_WIDTH + 4,
     )
 

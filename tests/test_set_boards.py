@@ -8,8 +8,14 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import REFUSAL
 from bot.config import AppConfig
-from handlers.set_boards import SET_STATS_REFUSAL, collect_set_stats, set_period
-from handlers.stats import collect_stats
+from handlers.activity import flushed
+from handlers.set_boards import (
+    SET_STATS_REFUSAL,
+    collect_set_stats,
+    collect_set_week,
+    set_period,
+)
+from handlers.stats import collect_stats, collect_week
 from tests.support import at, config_from, running_bot
 
 SET_CONFIG = """
@@ -166,6 +172,7 @@ async def test_set_figures_of_each_group_are_its_own_stats(db_url: str) -> None:
         await bot.say("打卡", user="alice", group="g1", when=at("2026-11-16 08:00"))
         now = at("2026-11-16 10:00")
         bot.clock.set(now)
+        await flushed(bot.app.context("g1"))
         west = bot.app.config.group_set("west")
         assert west is not None
         async with bot.app.uow() as uow:
@@ -180,3 +187,35 @@ async def test_set_figures_of_each_group_are_its_own_stats(db_url: str) -> None:
         assert alone[0].questions.logged == 1 and alone[0].streaks[0].days == 3
         assert alone[1].last == date(2026, 11, 15)  # still Sunday in Los Angeles
         assert together.total("checkins") == 4 and together.total("active_members") == 4
+
+
+async def test_the_set_week_adds_up_each_groups_own_week(sqlite_db: str) -> None:
+    pacific = ZoneInfo("America/Los_Angeles")
+    async with running_bot(sqlite_db, set_config(), at("2026-11-10 07:00")) as bot:
+        await bot.say("早", user="bob", group="g1", when=at("2026-11-10 08:00"))  # week 46
+        await bot.say("打卡", user="alice", group="g1", when=at("2026-11-16 08:00"))
+        await bot.say("打卡", user="alice", group="g1", when=at("2026-11-17 08:00"))
+        await bot.say("早", user="bob", group="g1", when=at("2026-11-17 09:00"))
+        # la starts in week 47 (no week before), on its own Sunday
+        await bot.say("打卡", user="erin", group="la", when=at("2026-11-22 07:00", pacific))
+        await bot.say("你好", user="erin", group="la", when=at("2026-11-22 08:00", pacific))
+        west = bot.app.config.group_set("west")
+        assert west is not None
+        await flushed(bot.app.context("g1"))  # the activity log's buffered rows
+        async with bot.app.uow() as uow:
+            together = await collect_set_week(uow, bot.app.config, west, 2026, 47, 5)
+            alone = [
+                await collect_week(uow, bot.app.config.group(g), 2026, 47) for g in ("g1", "la")
+            ]
+    assert together.messages == tuple(map(sum, zip(*(w.messages for w in alone), strict=True)))
+    assert together.checkins == tuple(map(sum, zip(*(w.checkins for w in alone), strict=True)))
+    assert together.messages == (1, 2, 0, 0, 0, 0, 2)
+    assert together.active_members == sum(w.active_members for w in alone) == 3
+    assert together.member_days == sum(w.active_members * w.recorded_days for w in alone)
+    assert together.previous == alone[0].previous and alone[1].previous is None
+    # ties by group id, then member id
+    assert together.top_members == (
+        ("alice（一群）", 2),
+        ("erin（洛杉矶群）", 2),
+        ("bob（一群）", 1),
+    )

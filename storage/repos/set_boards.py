@@ -145,6 +145,26 @@ class SetStatsRepo:
         )
         return {r[0]: int(r[1]) for r in (await self.session.execute(stmt)).all()}
 
+    async def top_posters(
+        self, group_ids: Sequence[str], first: date, last: date, limit: int
+    ) -> list[tuple[str, str, int]]:
+        """StatsRepo.top_posters: (group, member, messages) on local days [first, last],
+        most first; ties by group id, then member id."""
+        count = func.count(ActivityEntry.id)
+        stmt = (
+            select(ActivityEntry.group_id, ActivityEntry.member_id, count)
+            .where(
+                ActivityEntry.group_id.in_(list(group_ids)),
+                ActivityEntry.day >= first,
+                ActivityEntry.day <= last,
+                ActivityEntry.kind.in_(POSTS),
+            )
+            .group_by(ActivityEntry.group_id, ActivityEntry.member_id)
+            .order_by(count.desc(), ActivityEntry.group_id, ActivityEntry.member_id)
+            .limit(limit)
+        )
+        return [(r[0], r[1], int(r[2])) for r in (await self.session.execute(stmt)).all()]
+
     async def checkins_per_day(
         self, group_ids: Sequence[str], first: date, last: date
     ) -> dict[str, dict[date, int]]:
