@@ -4,6 +4,7 @@ shape of the WeCom callback EncodingAESKey."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -189,3 +190,19 @@ def test_check_config_cli_reports_the_aes_key(tmp_path: Path) -> None:
         "the environment variable MY_AES must be 43 characters (got 40); copy it from the "
         "bot's API settings page"
     )
+
+
+async def test_groupops_stats_takes_a_long_group_id_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    db = tmp_path / "bot.db"
+    async with running_bot(f"sqlite+aiosqlite:///{db}", config_from(LONG_IDS)) as bot:
+        await bot.say("打卡", user="alice", group=LONG_GROUP, when=at("2026-11-16 08:00"))
+    config = tmp_path / "config.yaml"
+    config.write_text(LONG_IDS, encoding="utf-8")
+    args = ["stats", "--group", LONG_GROUP, "--today", "2026-11-16", "--config", str(config)]
+    assert await asyncio.to_thread(main, [*args, "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("📊 「长号群」近 7 天数据") and "✅ 打卡 1 人次" in out

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import SystemClock
+from bot.text.inbound import config_id
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
@@ -48,7 +49,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 1
     if args.set is not None:
         return _set_stats(args, config)
-    group = config.group(args.group)
+    group = config.group(config_id(args.group))  # a long id as events store it
     if not 1 <= args.days <= 3660:
         print("groupops: --days must be between 1 and 3660", file=sys.stderr)
         return 2
@@ -64,7 +65,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     async def go() -> int:
         try:
             async with open_database(url) as uow, uow() as work:
-                if not await StatsRepo(work.session).has_data(args.group):
+                if not await StatsRepo(work.session).has_data(group.group_id):
                     print(
                         f"groupops stats: group {args.group!r} has no data (no messages, "
                         "check-ins, points or members stored); check the group id",
@@ -161,7 +162,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             async with open_database(url) as uow, uow() as work:
                 if group_set is None:
-                    data = await collect_week(work, config.group(args.group), year, week)
+                    group = config.group(config_id(args.group))
+                    data = await collect_week(work, group, year, week)
                 else:
                     top = config.group(group_set.group_ids[0]).stats.weekly_report.top_members
                     data = await collect_set_week(work, config, group_set, year, week, top)
