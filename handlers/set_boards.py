@@ -1,9 +1,10 @@
 """Boards across a group set (`sets:` in config.yaml): `/排行 SET`, `/统计 SET`, and the
 figures behind `groupops stats --set` and the set's weekly picture.
 
-A thin layer over the single-group features: each group's figures are read as for that
-group alone (its own ledger, its own local days) and then added up; the points board reads
-the ledger over `group_id IN (...)` (storage/repos/set_boards.py).
+A thin layer over the single-group features: each group's figures are what that group
+alone shows (its own ledger, its own local days), read for all the groups at once with the
+single-group queries over `group_id IN (...)` (storage/repos/set_boards.py), and then added
+up.
 
 Members are counted per (group, member): points stay in each group's ledger, so a member in
 two groups of a set appears once for each group on a board, with that group's name, and
