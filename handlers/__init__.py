@@ -28,6 +28,7 @@ from handlers import (
     nudge,
     qa,
     qa_service,
+    relay,
     rewards,
     rituals,
     spam,
@@ -43,9 +44,15 @@ ROUTES: list[Route[Any]] = [
     *activity.ROUTES,
     # 2. admin commands (/pause and /resume work while paused)
     *admin.ROUTES,
+    # 2b. live relay commands (/转播; a /红包 about a relayed question, before the red-packet
+    # command pays in the asker's own group)
+    *relay.COMMANDS,
     # 3. spam control: /nudge, /白名单, /违规, then every message is classified
     *nudge.COMMANDS,
     *spam.ROUTES,
+    # 3b. live relay: `#提问` in a target group, then a speaker's lines in the source group
+    # (relayed, and taken: a lecture is not a check-in, a question for the FAQ or drift)
+    *relay.ROUTES,
     # 4. check-ins
     *checkin.ROUTES,
     # 4b. check-in camps (打卡营), next to the check-ins they count: their commands, then
@@ -87,7 +94,8 @@ SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
     moderation.moderation_service,  # classifiers, drift windows, whitelist
     rewards.make_service,  # open quizzes and notice red packets, reloaded at start
     rituals.ritual_service,
-    camp_posts.camp_service,  # the camps' task posts, reminders and closing posts
+    camp_posts.camp_service,
+    relay.relay_service,  # running live relays and their merge-window jobs  # the camps' task posts, reminders and closing posts
     # welcome batches and the newcomer guide; retention and the weekly picture
     lambda deps: welcome.WelcomeService(deps.scheduler, deps.uow, deps.context_for),
     lambda deps: health_jobs.HealthJobs(deps.scheduler, deps.uow, deps.context_for, deps.config),

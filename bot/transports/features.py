@@ -1,0 +1,85 @@
+"""What each transport can do for the features that span groups (relay, broadcast), without
+importing any platform library: handlers ask it before starting something that cannot work,
+and `groupops run` logs the report at start-up.
+
+The table repeats each transport module's CAPABILITIES (tests/test_relay_capabilities.py
+checks that they agree), so a handler never has to import a transport module.
+"""
+
+from __future__ import annotations
+
+from bot.transports.base import Capabilities, Visibility
+
+CAPABILITIES_BY_TRANSPORT: dict[str, Capabilities] = {
+    "console": Capabilities(sees=Visibility.ALL, sees_joins=True, can_send_images=True),
+    "wechaty": Capabilities(sees=Visibility.ALL, sees_joins=True, can_send_images=True),
+    "wecom_aibot": Capabilities(sees=Visibility.MENTIONS, sees_joins=False, can_send_images=False),
+    "wecom_callback": Capabilities(
+        sees=Visibility.MENTIONS, sees_joins=False, can_send_images=False
+    ),
+    "wecom_webhook": Capabilities(sees=Visibility.NONE, sees_joins=False, can_send_images=False),
+}
+_UNKNOWN = Capabilities(sees=Visibility.NONE, sees_joins=False, can_send_images=False)
+
+
+def capabilities_of(transport_type: str) -> Capabilities:
+    return CAPABILITIES_BY_TRANSPORT.get(transport_type, _UNKNOWN)
+
+
+def relay_source_refusal(caps: Capabilities) -> str | None:
+    """Why a group on this transport cannot be a relay's source (Chinese, for the admin who
+    asked), or None when it can: the bot must see every line the speaker posts."""
+    if caps.sees is Visibility.ALL:
+        return None
+    if caps.sees is Visibility.MENTIONS:
+        return (
+            "当前接入方式（企业微信智能机器人）只能收到 @机器人 的消息，看不到主讲人的每一句话，"
+            "无法在本群开始转播。请改用能看到全部消息的接入方式（如 wechaty）。"
+        )
+    return "当前接入方式只能发消息、收不到群里的消息，无法在本群开始转播。"
+
+
+def many_groups_report(name: str, caps: Capabilities) -> list[str]:
+    """One line per feature across groups: what works on this transport and what does not."""
+    sees_all = caps.sees is Visibility.ALL
+    receives = caps.sees is not Visibility.NONE
+    if sees_all:
+        source = "yes (the bot sees every message, so every speaker line is relayed)"
+    elif receives:
+        source = (
+            f"no ({name} sees only messages that @-mention the bot; /转播 开始 is refused "
+            "with an explanation)"
+        )
+    else:
+        source = f"no ({name} receives nothing, so no command can start a relay)"
+    target = (
+        "yes (posts through the outbox, paced per group)"
+        if receives
+        else "only as a destination of a relay run by a receiving transport"
+    )
+    questions = (
+        "yes (#提问 in a target group reaches the source group)"
+        if sees_all
+        else (
+            "only when members @-mention the bot with #提问"
+            if receives
+            else "no (nothing is received)"
+        )
+    )
+    images = (
+        "relayed as a note 「[图片，请到主群查看]」: no transport hands the bot a picture's "
+        "content yet" + ("" if caps.can_send_images else f"; {name} could not post one anyway")
+    )
+    broadcast = (
+        "yes (an admin's command reaches the bot)"
+        if receives
+        else "no (no admin command can reach the bot)"
+    )
+    return [
+        f"relay source (/转播 开始): {source}",
+        f"relay target: {target}",
+        f"relay questions: {questions}",
+        f"relay images: {images}",
+        "relay files: not relayed (file messages are not handed to the bot by any transport)",
+        f"broadcast to a set: {broadcast}",
+    ]
