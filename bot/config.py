@@ -26,9 +26,9 @@ from bot.settings.checkin import CheckinSettings
 from bot.settings.nudge import NudgeSettings
 from bot.settings.problems import add_validation_problems, under
 from bot.settings.qa import FaqItem, QASettings, read_faq_file
+from bot.settings.relay import RelaySettings
 from bot.settings.rewards import RewardsSettings
 from bot.settings.rituals import CalendarSettings, HighlightSettings, Ritual, RitualList
-from bot.settings.relay import RelaySettings
 from bot.settings.sets import GroupSet, SetMembers, SetName, resolve_sets
 from bot.settings.stats import StatsSettings
 from bot.settings.transport import SecretMissing, TransportSettings, resolve_secret

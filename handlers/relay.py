@@ -44,7 +44,7 @@ from bot.config import AppConfig
 from bot.context import Context
 from bot.events import Message, event_key
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
-from bot.transports.features import capabilities_of, relay_source_refusal
+from bot.transports.features import capabilities_of, relay_source_refusal, relay_window
 from handlers.activity import flushed
 from handlers.grants import UNKNOWN_MEMBER, GrantStatus
 from handlers.rewards import grant_reward
@@ -366,6 +366,7 @@ async def _start(call: CommandCall, ctx: Context, words: list[str]) -> None:
     if not targets:
         await ctx.reply(message, f"集合「{group_set.name}」里没有别的群可以转播。")
         return
+    window = relay_window(ctx.config, len(targets))
     speakers = call.mentions or (message.sender_id,)
     if len(speakers) > settings.max_speakers:
         raise UsageError(f"一次最多指定 {settings.max_speakers} 位主讲人。")
@@ -393,7 +394,7 @@ async def _start(call: CommandCall, ctx: Context, words: list[str]) -> None:
                 speakers=json.dumps(list(speakers), ensure_ascii=False),
                 started_by=message.sender_id,
                 started_at=message.time,
-                window_ms=int(settings.merge_window.total_seconds() * 1000),
+                window_ms=window // timedelta(milliseconds=1),
                 status=ACTIVE,
                 end_reason="",
                 last_line_at=message.time,
@@ -414,7 +415,7 @@ async def _start(call: CommandCall, ctx: Context, words: list[str]) -> None:
     await ctx.reply(
         message,
         f"已开始把 {who} 的发言转播到集合「{group_set.name}」的 {len(targets)} 个群，"
-        f"每 {int(settings.merge_window.total_seconds())} 秒合并成一条发出。结束请发 /转播 结束。",
+        f"每 {int(window.total_seconds())} 秒合并成一条发出。结束请发 /转播 结束。",
     )
 
 

@@ -8,6 +8,10 @@ checks that they agree), so a handler never has to import a transport module.
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+
+from bot.config import AppConfig
 from bot.transports.base import Capabilities, Visibility
 
 CAPABILITIES_BY_TRANSPORT: dict[str, Capabilities] = {
@@ -24,6 +28,28 @@ _UNKNOWN = Capabilities(sees=Visibility.NONE, sees_joins=False, can_send_images=
 
 def capabilities_of(transport_type: str) -> Capabilities:
     return CAPABILITIES_BY_TRANSPORT.get(transport_type, _UNKNOWN)
+
+
+def relay_window(config: AppConfig, targets: int) -> timedelta:
+    """The merge window a relay to `targets` groups uses on the configured transport: the
+    configured one, widened (to whole seconds) so that one post per window per group stays
+    within `relay.rate_share` of the outbox's per-group and overall limits."""
+    settings = config.root.relay
+    window_s = settings.merge_window.total_seconds()
+    transport = config.root.transport
+    outbox = getattr(getattr(transport, transport.type, None), "outbox", None)
+    if outbox is not None:
+        share = settings.rate_share
+        per_group = [
+            float(rate)
+            for rate in (outbox.per_minute, outbox.per_hour / 60 if outbox.per_hour else None)
+            if rate
+        ]
+        if per_group:
+            window_s = max(window_s, 60 / (min(per_group) * share))
+        if outbox.overall_per_minute:
+            window_s = max(window_s, 60 * targets / (outbox.overall_per_minute * share))
+    return timedelta(seconds=math.ceil(window_s - 1e-9))
 
 
 def relay_source_refusal(caps: Capabilities) -> str | None:
