@@ -60,7 +60,7 @@ def relay_source_refusal(caps: Capabilities) -> str | None:
     if caps.sees is Visibility.MENTIONS:
         return (
             "当前接入方式（企业微信智能机器人）只能收到 @机器人 的消息，看不到主讲人的每一句话，"
-            "无法在本群开始转播。请改用能看到全部消息的接入方式（如 wechaty）。"
+            "无法在本群开始转播。请改用能看到全部消息的接入方式（如个人微信号接入）。"
         )
     return "当前接入方式只能发消息、收不到群里的消息，无法在本群开始转播。"
 
