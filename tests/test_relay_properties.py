@@ -12,9 +12,9 @@ from bot.text.quotes import split_wechat_quote
 from handlers.relay import QUESTION_HEAD, _answer_of, is_question_reward
 from tests.relay_support import line
 
-ANY = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
+ANY = st.text(st.characters(exclude_categories=["Cs"]), max_size=80)
 # what survives the inbound cleaning unchanged (no control or invisible characters)
-TEXT = st.text(st.characters(whitelist_categories=("L", "N", "P", "S", "Zs")), max_size=80)
+TEXT = st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=80)
 
 
 @given(ANY)
