@@ -214,6 +214,7 @@ class RelayService:
             elif at - row.started_at >= settings.max_duration:
                 reason = "duration"
             if reason is not None:
+                log.info("relay %d from %s ended: %s", row.id, row.source_group, reason)
                 await finish(ctx, repo, row, at, reason)
                 uow.after_commit(lambda: self.forget(relay.session_id))
 
@@ -238,31 +239,56 @@ def _short(text: str, limit: int = 30) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
-def render_window(
+def render_line(
+    ctx: Context,
+    line: RelayLine,
+    target: str,
+    source_group: str,
+    questions: dict[int, RelayQuestion],
+) -> tuple[str, str | None]:
+    """One relayed line for one target group, and whom it mentions (an answered asker)."""
+    body = (
+        IMAGE_NOTE.format(group=_group_name(ctx, source_group))
+        if line.kind == "image"
+        else line.text
+    )
+    question = questions.get(line.answer_to) if line.answer_to is not None else None
+    if question is None:
+        return f"{line.speaker_name}：{body}", None
+    asker = f"{_group_name(ctx, question.group_id)}·{question.member_name}"
+    text = f"{line.speaker_name}（回答 {asker} 的提问「{_short(question.text)}」）：{body}"
+    return text, question.member_id if question.group_id == target else None
+
+
+async def post_window(
     ctx: Context,
     lines: list[RelayLine],
     target: str,
     source_group: str,
     questions: dict[int, RelayQuestion],
-) -> tuple[str, tuple[str, ...]]:
-    """One merged post for one target group, and whom it mentions (askers answered)."""
-    out: list[str] = []
+) -> None:
+    """A window's lines to one target: one merged text post; a picture the transport can
+    post (the event carried a local copy) goes out as itself, between the texts around it."""
+    can_post_images = capabilities_of(ctx.config.root.transport.type).can_send_images
+    pending: list[str] = []
     mentions: list[str] = []
+
+    async def post_text() -> None:
+        if pending:
+            await ctx.sender.send_text(target, "\n".join(pending), tuple(dict.fromkeys(mentions)))
+            pending.clear()
+            mentions.clear()
+
     for line in lines:
-        body = (
-            IMAGE_NOTE.format(group=_group_name(ctx, source_group))
-            if line.kind == "image"
-            else line.text
-        )
-        question = questions.get(line.answer_to) if line.answer_to is not None else None
-        if question is None:
-            out.append(f"{line.speaker_name}：{body}")
+        if line.kind == "image" and line.text and can_post_images:
+            await post_text()
+            await ctx.sender.send_image(target, line.text, f"{line.speaker_name}：")
             continue
-        asker = f"{_group_name(ctx, question.group_id)}·{question.member_name}"
-        out.append(f"{line.speaker_name}（回答 {asker} 的提问「{_short(question.text)}」）：{body}")
-        if question.group_id == target:
-            mentions.append(question.member_id)
-    return "\n".join(out), tuple(dict.fromkeys(mentions))
+        text, mention = render_line(ctx, line, target, source_group, questions)
+        pending.append(text)
+        if mention is not None:
+            mentions.append(mention)
+    await post_text()
 
 
 async def flush(ctx: Context, repo: RelayRepo, row: RelaySession, upto: int) -> int:
@@ -279,10 +305,7 @@ async def flush(ctx: Context, repo: RelayRepo, row: RelaySession, upto: int) -> 
         window_lines = list(in_window)
         async with ctx.uow.scope(f"relay:{row.id}:{bucket}"):
             for target in targets:
-                text, mentions = render_window(
-                    ctx, window_lines, target, row.source_group, questions
-                )
-                await ctx.sender.send_text(target, text, mentions)
+                await post_window(ctx, window_lines, target, row.source_group, questions)
         last = bucket
     row.flushed_through = max(last, upto) if upto != FAR_BUCKET else last
     return len(lines)
@@ -317,8 +340,8 @@ async def finish(
 def _minutes(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes % 60 == 0:
-        return f" {minutes // 60} 小时"
-    return f" {minutes} 分钟"
+        return f"{minutes // 60} 小时"
+    return f"{minutes} 分钟"
 
 
 # --- /转播 -------------------------------------------------------------------------------------
@@ -404,6 +427,14 @@ async def _start(call: CommandCall, ctx: Context, words: list[str]) -> None:
         )
         relay = ActiveRelay.of(row)
         uow.after_commit(lambda: service.add(relay))
+    log.info(
+        "relay %d: %s to set %s (%d groups), window %ss",
+        relay.session_id,
+        message.group_id,
+        group_set.name,
+        len(targets),
+        window.total_seconds(),
+    )
     who = "、".join(names.get(s) or s for s in speakers)
     source = _group_name(ctx, message.group_id)
     for target in targets:
@@ -432,10 +463,11 @@ async def _stop(call: CommandCall, ctx: Context) -> None:
             await ctx.reply(message, "本群现在没有进行中的转播。")
             return
         lines = await finish(ctx, repo, row, message.time, "command")
-        session_id = row.id
+        session_id, questions = row.id, row.questions
         if service is not None:
             uow.after_commit(lambda: service.forget(session_id))
-    await ctx.reply(message, f"转播已结束，共转发 {lines} 条发言、{row.questions} 个提问。")
+    log.info("relay %d from %s ended by %s", session_id, message.group_id, message.sender_id)
+    await ctx.reply(message, f"转播已结束，共转发 {lines} 条发言、{questions} 个提问。")
 
 
 # --- speaker lines and answers ---------------------------------------------------------------
@@ -476,6 +508,7 @@ async def handle_line(message: Message, ctx: Context) -> Flow:
         await ctx.reply(message, f"用法：{ANSWER_USAGE}")
         return STOP
     key = event_key(message)
+    picture = message.is_image and not text
     async with ctx.uow() as uow:
         repo = RelayRepo(uow.session)
         row = await repo.lock(relay.session_id)
@@ -496,8 +529,9 @@ async def handle_line(message: Message, ctx: Context) -> Flow:
                 bucket=bucket,
                 speaker_id=message.sender_id,
                 speaker_name=message.sender_name or message.sender_id,
-                kind="image" if message.is_image and not text else "text",
-                text=text,
+                kind="image" if picture else "text",
+                # a picture's line keeps its local copy, if the transport fetched one
+                text=(message.image_path or "") if picture else text,
                 at=message.time,
                 answer_to=number,
             )

@@ -3,6 +3,7 @@ groups, a red packet for a good question in the asker's group, the end."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -147,8 +148,24 @@ async def test_an_idle_relay_ends_by_itself_and_says_so_everywhere(tmp_path: Pat
         await start_relay(bot)
         await bot.push(line("开场", 1))
         await run_until(bot, START + timedelta(minutes=11))
-        assert texts(bot, "g2")[-1].startswith("📡 来自「主群」的转播已结束（ 10 分钟没有新发言")
+        assert texts(bot, "g2")[-1].startswith("📡 来自「主群」的转播已结束（10 分钟没有新发言")
         assert texts(bot, "g1")[-1].startswith("📡 转播已结束")
         assert bot.app.scheduler.jobs() == [] or all(
             not j.id.startswith("relay:") for j in bot.app.scheduler.jobs()
         )
+
+
+async def test_a_picture_the_transport_fetched_is_relayed_as_itself(tmp_path: Path) -> None:
+    async with running_bot(sqlite_url(tmp_path / "bot.db"), relay_config(), START) as bot:
+        await start_relay(bot)
+        await bot.push(line("看这张图", 1))
+        picture = replace(line("", 2, image=True), image_path="/tmp/slide.png")
+        await bot.push(picture)
+        await bot.push(line("讲完了", 3))
+        await run_until(bot, START + timedelta(seconds=5))
+        g2 = [m for m in bot.sender.sent if m.group_id == "g2"][1:]
+        assert [(m.text, m.image_path) for m in g2] == [
+            ("张老师：看这张图", None),
+            ("张老师：", "/tmp/slide.png"),
+            ("张老师：讲完了", None),
+        ]

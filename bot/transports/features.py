@@ -92,10 +92,13 @@ def many_groups_report(name: str, caps: Capabilities) -> list[str]:
             else "no (nothing is received)"
         )
     )
-    images = (
-        "relayed as a note 「[图片，请到主群查看]」: no transport hands the bot a picture's "
-        "content yet" + ("" if caps.can_send_images else f"; {name} could not post one anyway")
-    )
+    if caps.can_send_images:
+        images = (
+            "relayed as pictures when the event carries a local copy (Message.image_path; "
+            "no transport fetches one yet), otherwise as a note 「[图片，请到主群查看]」"
+        )
+    else:
+        images = f"relayed as a note 「[图片，请到主群查看]」 ({name} cannot post pictures)"
     broadcast = (
         "yes (an admin's command reaches the bot)"
         if receives
