@@ -77,3 +77,31 @@ async def test_two_processes_and_redelivery_post_each_window_once(
         numbers = [int(n) for r in posts for n in _LINE.findall(r.text)]
         assert numbers == list(range(1, 41))
         assert len(posts) == 2 + len({b.bucket for b in stored})  # start, windows, end
+
+
+async def test_windows_that_closed_while_the_bot_was_down_go_out_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START)
+    url = sqlite_url(tmp_path / "bot.db")
+    before = bot_process(url, clock)
+    await before.start()
+    await before.handle(line("/转播 开始 camp", 0, user="root", mentions=("teacher",)))
+    for n in range(1, 4):
+        clock.set(START + timedelta(seconds=n))
+        await before.handle(line(f"第{n}句", n))
+    await before.close()  # stopped before the window closed: the lines are only stored
+    clock.set(START + timedelta(minutes=2))
+    after = bot_process(url, clock)
+    await after.start()
+    assert await after.scheduler.run_due(clock.now()) >= 1
+    await after.handle(line("第4句", 121))
+    await after.scheduler.run_due(clock.now() + timedelta(seconds=10))
+    async with after.uow() as uow:
+        rows = (await uow.session.scalars(select(OutboxRow))).all()
+    await after.close()
+    posts = sorted((r for r in rows if r.conversation == "g2"), key=lambda r: r.created_at)
+    assert [p.text for p in posts[1:]] == [
+        "张老师：第1句\n张老师：第2句\n张老师：第3句",
+        "张老师：第4句",
+    ]

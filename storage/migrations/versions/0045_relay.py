@@ -2,7 +2,7 @@
 questions asked from the other groups
 
 Revision ID: 0045
-Revises: 0030
+Revises: 0001
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from storage.models.base import UTCDateTime
 
 revision = "0045"
-down_revision = "0030"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
