@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("groupops.relay")
 
-RELAY_USAGE = "/转播 开始 集合名 [@主讲人…]，或 /转播 结束"
+RELAY_USAGE = "/转播 开始 集合名 [@主讲人…]（本群只在一个集合里时可以不写集合名），或 /转播 结束"
 REWARD_USAGE = (
     "/红包 提问编号 分数 [理由]，例如：/红包 提问3 20 好问题（也可以引用转来的提问发 /红包 20）"
 )
@@ -370,8 +370,12 @@ async def _start(call: CommandCall, ctx: Context, words: list[str]) -> None:
     if refusal is not None:
         await ctx.reply(message, refusal)
         return
+    own_sets = ctx.config.sets_of(message.group_id)
+    if not words and len(own_sets) == 1:
+        words = [own_sets[0].name]  # the group is in one set only: no need to name it
     if len(words) != 1:
-        raise UsageError("请写一个群集合的名字。")
+        names = "、".join(s.name for s in own_sets) or "（本群不在任何集合里）"
+        raise UsageError(f"请写一个群集合的名字。本群所在的集合：{names}")
     group_set = ctx.config.group_set(words[0])
     if group_set is None:
         known = "、".join(ctx.config.sets) or "（还没有配置）"

@@ -126,10 +126,13 @@ async def test_start_is_refused_where_it_cannot_work(tmp_path: Path) -> None:
         ]
         usage = await bot.push(line("/转播", 0, user="root", mid="d"))
         assert usage and "用法：/转播 开始" in usage[0]
+        no_set = await bot.push(line("/转播 开始", 0, user="root", group="solo", mid="d2"))
+        assert no_set and no_set[0].startswith("请写一个群集合的名字。本群所在的集合：（本群不在")
         assert await bot.push(line("/转播 结束", 0, user="root", mid="e")) == [
             "本群现在没有进行中的转播。"
         ]
-        await bot.push(line("/转播 开始 camp", 0, user="root", mid="f"))
+        started = await bot.push(line("/转播 开始", 0, user="root", mid="f"))  # its only set
+        assert any("集合「camp」的 2 个群" in r for r in started)
         again = await bot.push(line("/转播 开始 camp", 1, user="root", mid="g"))
         assert again == ["本群已经在向集合「camp」转播，请先发 /转播 结束。"]
 
