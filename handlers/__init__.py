@@ -44,15 +44,16 @@ ROUTES: list[Route[Any]] = [
     *activity.ROUTES,
     # 2. admin commands (/pause and /resume work while paused)
     *admin.ROUTES,
-    # 2b. live relay commands (/转播; a /红包 about a relayed question, before the red-packet
-    # command pays in the asker's own group)
+    # 2b. live relay: /转播; a /红包 about a relayed question (before the red-packet command:
+    # it pays in the asker's own group); a speaker's lines (relayed, and taken: not checked
+    # as chat, not a check-in)
     *relay.COMMANDS,
+    *relay.SPEAKER_ROUTES,
     # 3. spam control: /nudge, /白名单, /违规, then every message is classified
     *nudge.COMMANDS,
     *spam.ROUTES,
-    # 3b. live relay: `#提问` in a target group, then a speaker's lines in the source group
-    # (relayed, and taken: a lecture is not a check-in, a question for the FAQ or drift)
-    *relay.ROUTES,
+    # 3b. live relay: `#提问` in a group a relay posts into
+    *relay.QUESTION_ROUTES,
     # 4. check-ins
     *checkin.ROUTES,
     # 4b. check-in camps (打卡营), next to the check-ins they count: their commands, then

@@ -154,8 +154,9 @@ class RelayService:
             rows = await RelayRepo(uow.session).active()
         for row in rows:
             relay = ActiveRelay.of(row)
-            # windows that closed while the bot was down are posted at once, in order
-            since = relay.started_at + relay.window * (row.flushed_through + 1)
+            # windows that closed while the bot was down are posted at once, in order: the
+            # first run is at the end of the first window not posted yet
+            since = relay.started_at + relay.window * (row.flushed_through + 2)
             self.add(relay, since=since)
 
     async def on_config(self, config: AppConfig) -> None:
@@ -718,7 +719,14 @@ COMMANDS: list[Route[Message]] = [
     Route("relay.question_reward", Message, is_question_reward, handle_question_reward),
 ]
 
-ROUTES: list[Route[Message]] = [
-    Route("relay.question", Message, is_question, handle_question),
+# A speaker's lines, before spam control and every keyword or free-text feature: the
+# speakers were named by an admin of the whole set, and a lecture line is not a check-in, an
+# ad, a question for the FAQ or drift.
+SPEAKER_ROUTES: list[Route[Message]] = [
     Route("relay.line", Message, could_be_line, handle_line),
+]
+
+# `#提问` in a target group, after spam control (members' questions are checked like chat).
+QUESTION_ROUTES: list[Route[Message]] = [
+    Route("relay.question", Message, is_question, handle_question),
 ]
