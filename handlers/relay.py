@@ -375,8 +375,8 @@ async def _start(call: CommandCall, ctx: Context, words: list[str]) -> None:
     if not words and len(own_sets) == 1:
         words = [own_sets[0].name]  # the group is in one set only: no need to name it
     if len(words) != 1:
-        names = "、".join(s.name for s in own_sets) or "（本群不在任何集合里）"
-        raise UsageError(f"请写一个群集合的名字。本群所在的集合：{names}")
+        listed = "、".join(s.name for s in own_sets) or "（本群不在任何集合里）"
+        raise UsageError(f"请写一个群集合的名字。本群所在的集合：{listed}")
     group_set = ctx.config.group_set(words[0])
     if group_set is None:
         known = "、".join(ctx.config.sets) or "（还没有配置）"
