@@ -26,6 +26,7 @@ from bot.settings.checkin import CheckinSettings
 from bot.settings.nudge import NudgeSettings
 from bot.settings.problems import add_validation_problems, under
 from bot.settings.qa import FaqItem, QASettings, read_faq_file
+from bot.settings.relay import RelaySettings
 from bot.settings.rewards import RewardsSettings
 from bot.settings.rituals import CalendarSettings, HighlightSettings, Ritual, RitualList
 from bot.settings.sets import ALL_GROUPS, GroupSet, SetMembers, SetName, resolve_sets
@@ -114,6 +115,8 @@ class RootConfig(Strict):
     groups: dict[str, Any] = {}
     # named sets of groups for broadcasts, relays and boards across groups (bot/settings/sets.py)
     sets: dict[SetName, SetMembers] = {}
+    # live text relay between the groups of a set (bot/settings/relay.py)
+    relay: RelaySettings = RelaySettings()
 
 
 _GROUP_ONLY_KEYS = set(GroupEntry.model_fields)
