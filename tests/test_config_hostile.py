@@ -206,7 +206,7 @@ def test_a_problem_is_always_one_line() -> None:
     assert found == [
         "c.yaml:3: defaults.welcome.text: {a\\nb} is not a placeholder (names are letters, "
         "digits and _); write {{ and }} for literal braces",
-        "c.yaml:4: x\\ny: unknown key (allowed: admins, bot, defaults, groups, log_level, "
+        "c.yaml:4: x\\ny: unknown key (allowed: admins, bot, defaults, groups, log_level, relay, "
         "reload_interval_s, sets, storage, timezone, transport)",
     ]
 
