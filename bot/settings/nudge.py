@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from bot.settings.base import MAX_COUNT, WEEK_MINUTES, Strict
 from bot.template import Placeholders
+from bot.text.inbound import config_id
 
 LadderStep = Literal["warn", "notify_admins", "ask_remove"]
 HookKind = Literal["ritual", "highlight", "faq", "theme"]
@@ -43,7 +44,7 @@ class SpamSettings(Strict):
     def _review_group(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise ValueError("an empty group id (leave review_group out instead)")
-        return value.strip() if value is not None else None
+        return config_id(value.strip()) if value is not None else None
 
     @field_validator("whitelist_domains")
     @classmethod
