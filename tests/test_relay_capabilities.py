@@ -44,7 +44,7 @@ def test_the_report_says_what_works_where() -> None:
     assert aibot[0].startswith("relay source (/转播 开始): no (wecom_aibot sees only")
     assert any(line.startswith("relay questions: only when members @-mention") for line in aibot)
     webhook = many_groups_report("wecom_webhook", capabilities_of("wecom_webhook"))
-    assert any(line.startswith("broadcast to a set: no") for line in webhook)
+    assert any(line.startswith("broadcast to a set: from the console only") for line in webhook)
     assert all(any(line.startswith(f"relay {w}") for line in console) for w in ("images", "files"))
 
 

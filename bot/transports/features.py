@@ -100,9 +100,9 @@ def many_groups_report(name: str, caps: Capabilities) -> list[str]:
     else:
         images = f"relayed as a note 「[图片，请到主群查看]」 ({name} cannot post pictures)"
     broadcast = (
-        "yes (an admin's command reaches the bot)"
+        "yes (/群发 from any group, or `groupops broadcast`)"
         if receives
-        else "no (no admin command can reach the bot)"
+        else "from the console only (`groupops broadcast`; no admin command reaches the bot)"
     )
     return [
         f"relay source (/转播 开始): {source}",
