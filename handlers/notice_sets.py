@@ -96,28 +96,31 @@ async def cmd_shared_notice(ctx: Context, message: Message, group_set: GroupSet,
         kind=KIND_NOTICE,
     )
     service = ctx.services.get(RewardsService)
-    opened: list[OpenNotice] = []
+    try:  # the pool's unique key decides, before anything else changes
+        async with ctx.uow() as uow:
+            pool = await BroadcastRepo(uow.session).add_pool(
+                NoticePool(
+                    start_key=start_key,
+                    set_name=group_set.name,
+                    broadcast_id=created.broadcast.id,
+                    places=spec.places,
+                    points=spec.points,
+                    claimed=0,
+                    status="open",
+                    closed_at=None,
+                )
+            )
+    except IntegrityError:
+        return  # another process opened it from the same command first
     for group_id in group_set.group_ids:  # a notice already open in a group ends first
         group_ctx = ctx.for_group(group_id)
         async with ctx.uow() as uow:
             older = [n.id for n in await RewardsRepo(uow.session).open_notices_in(group_id)]
         for notice_id in older:
             await rewards_notice.close_notice(group_ctx, notice_id, at)
+    opened: list[OpenNotice] = []
     async with ctx.uow() as uow:
-        pools = BroadcastRepo(uow.session)
-        pool = await pools.add_pool(
-            NoticePool(
-                start_key=start_key,
-                set_name=group_set.name,
-                broadcast_id=created.broadcast.id,
-                places=spec.places,
-                points=spec.points,
-                claimed=0,
-                status="open",
-                closed_at=None,
-            )
-        )
-        repo = RewardsRepo(uow.session)
+        pools, repo = BroadcastRepo(uow.session), RewardsRepo(uow.session)
         for group_id in group_set.group_ids:
             row = await repo.add_notice(_notice_row(group_id, spec, at, start_key, message))
             await pools.link_notice(pool.id, row.id, group_id)

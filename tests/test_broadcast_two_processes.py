@@ -84,7 +84,7 @@ async def test_two_processes_send_each_copy_once_and_pay_each_place_once(tmp_pat
             notice = event(
                 "g1", "coach", "/通知 camp 明天停课 前3名 5分", "2026-12-01 20:00", "n-1"
             )
-            await both(bots, [notice], [])
+            await both(bots, [notice], [notice])  # delivered to both
             await tick(bots, "2026-12-01 20:00:05")
             replies_a = [
                 event("g1", "a1", "收到", "2026-12-01 20:00:10", "r-a1"),
@@ -114,6 +114,7 @@ async def test_two_processes_send_each_copy_once_and_pay_each_place_once(tmp_pat
         )
         assert announced == {"g1": 1, "g2": 1, "g3": 1}
         closing = Counter(group for group, text, _ in said if "跨群通知红包已领完" in text)
+        assert not any("通知红包已结束" in text for _, text, _ in said)  # nothing closed early
         assert closing == {"g1": 1, "g2": 1, "g3": 1}
         paid = [
             (r.group_id, r.member_id, r.delta)
