@@ -65,7 +65,7 @@ log = logging.getLogger("groupops.broadcast")
 
 BROADCAST_USAGE = (
     "/群发 集合名 内容；定时发送：/群发 集合名 定时 2026-12-02 09:00 内容；"
-    "查看结果：/群发 状态 [编号]"
+    "查看结果：/群发 状态 [编号]；取消还没发出的部分：/群发 取消 编号"
 )
 JOB_ID = "broadcast:pump"
 POLL_S = 30.0  # live: how often the database is checked for broadcasts made elsewhere
@@ -87,6 +87,7 @@ REASONS = {
     UNKNOWN: "发送时机器人重启了，无法确认是否送达，未重发",
     SKIPPED: "该群已暂停，未发送",
 }
+CANCELLED = "群发已取消，未发送"
 
 _AT_FULL = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2})[:：](\d{2})\s*")
 _AT_SHORT = re.compile(r"^(\d{1,2})-(\d{1,2})[ T](\d{1,2})[:：](\d{2})\s*")
@@ -566,6 +567,9 @@ async def cmd_broadcast(call: CommandCall, ctx: Context) -> None:
     if words[0] in ("状态", "结果"):
         await _show_status(call, ctx, words[1:])
         return
+    if words[0] == "取消":
+        await _cancel(call, ctx, words[1:])
+        return
     group_set = ctx.config.group_set(words[0])
     if group_set is None:
         await ctx.reply(message, unknown_set_text(ctx.config, words[0]) if some_admin else REFUSAL)
@@ -627,6 +631,31 @@ async def _show_status(call: CommandCall, ctx: Context, words: list[str]) -> Non
         return
     names = group_names(ctx.config, [d.group_id for d in states])
     await ctx.reply(message, status_text(row, states, names, ctx.group.tz))
+
+
+async def _cancel(call: CommandCall, ctx: Context, words: list[str]) -> None:
+    """`/群发 取消 编号`: the groups not yet sent to are skipped."""
+    message = call.message
+    if len(words) != 1:
+        raise UsageError("请写上要取消的群发编号。")
+    async with ctx.uow() as uow:
+        row = await BroadcastRepo(uow.session).get(words[0].lower())
+    if row is None:
+        await ctx.reply(message, f"没有编号为 {words[0]} 的群发。")
+        return
+    group_set = ctx.config.group_set(row.set_name)
+    if not (
+        row.created_by == message.sender_id
+        or (group_set is not None and ctx.config.is_set_admin(group_set, message.sender_id))
+    ):
+        await ctx.reply(message, REFUSAL)
+        return
+    async with ctx.uow() as uow:
+        skipped = await BroadcastRepo(uow.session).cancel(row.id, message.time, CANCELLED)
+    if skipped == 0:
+        await ctx.reply(message, f"群发 {row.id} 已经全部发出，没有可以取消的部分。")
+        return
+    await ctx.reply(message, f"已取消群发 {row.id}：还没发出的 {skipped} 个群不再发送。")
 
 
 ROUTES: list[Route[Any]] = [

@@ -130,3 +130,35 @@ async def test_a_paused_group_is_skipped_and_reported(sqlite_db: str) -> None:
         assert sorted(m.group_id for m in bot.sender.sent if m.text == "周末愉快") == ["g1", "g3"]
         report = [m.text for m in bot.sender.sent if "已完成" in m.text]
         assert "成功 2 个，失败 1 个" in report[0] and "二群：该群已暂停" in report[0]
+
+
+async def test_cancel_skips_the_groups_not_yet_sent(sqlite_db: str) -> None:
+    async with running_bot(sqlite_db, sets_config(), at("2026-12-01 09:00")) as bot:
+        m = msg("/群发 camp 定时 2026-12-02 09:00 早安", user="boss", group="g4", when=at(T0))
+        await bot.push(m)
+        bid = broadcast_id_for(f"chat:g4:{m.message_id}")
+        refused = await bot.say(f"/群发 取消 {bid}", user="alice", group="g4", when=at(T0))
+        assert "只有" in refused[0]
+        done = await bot.say(f"/群发 取消 {bid}", user="boss", group="g4", when=at(T0))
+        assert done == [f"已取消群发 {bid}：还没发出的 3 个群不再发送。"]
+        await bot.app.scheduler.run_due(at("2026-12-02 10:00"), on_fire=bot.clock.set)
+        assert "早安" not in bot.sender.texts()
+        # a broadcast already going out: the groups not yet reached are skipped
+        m2 = msg("/群发 camp 晚安", user="boss", group="g4", when=at("2026-12-02 21:00"))
+        await bot.push(m2)
+        bid2 = broadcast_id_for(f"chat:g4:{m2.message_id}")
+        await bot.app.scheduler.run_due(at("2026-12-02 21:00:01"), on_fire=bot.clock.set)
+        cancel = await bot.say(
+            f"/群发 取消 {bid2}", user="coach", group="g1", when=at("2026-12-02 21:00:02")
+        )
+        assert "还没发出的 2 个群" in cancel[0]
+        await bot.app.scheduler.run_due(at("2026-12-02 21:10"), on_fire=bot.clock.set)
+        assert [m.group_id for m in bot.sender.sent if m.text == "晚安"] == ["g1"]
+        report = [
+            m.text for m in bot.sender.sent if f"群发 {bid2}" in m.text and "已完成" in m.text
+        ]
+        assert "成功 1 个，失败 2 个" in report[0] and "二群：群发已取消，未发送" in report[0]
+        again = await bot.say(
+            f"/群发 取消 {bid2}", user="boss", group="g4", when=at("2026-12-02 21:20")
+        )
+        assert "没有可以取消的部分" in again[0]

@@ -181,3 +181,12 @@ def test_the_cli_makes_a_broadcast_once_and_prints_its_report(tmp_path: Path) ->
         [*cli, "--db", str(db), "--status"], capture_output=True, text=True, check=True
     )
     assert latest.stdout == status.stdout
+    tomorrow = (start + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    scheduled = subprocess.run(
+        [*made, "--at", tomorrow, "--key", "second"], capture_output=True, text=True, check=True
+    )
+    second = scheduled.stdout.split()[1].rstrip(":")
+    cancelled = subprocess.run(
+        [*cli, "--db", str(db), "--cancel", second], capture_output=True, text=True, check=True
+    )
+    assert cancelled.stdout.startswith(f"broadcast {second}: 3 group(s)")

@@ -2,6 +2,7 @@
 
     groupops broadcast --set SET (--text TEXT | --file FILE) [--at TIME] [--key KEY]
     groupops broadcast --status [ID]
+    groupops broadcast --cancel ID
 
 It stores the broadcast in the bot's database (storage.url or --db); the running bot picks
 it up within handlers.broadcast.POLL_S seconds (or at its next start) and sends it group by
@@ -33,6 +34,7 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
     from bot.cli.common import load_or_report, report_db_error
     from bot.clock import SystemClock
     from handlers.broadcast import (
+        CANCELLED,
         create_broadcast,
         current_states,
         group_names,
@@ -70,6 +72,24 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
             return 0
 
         return asyncio.run(show())
+
+    if args.cancel:
+
+        async def cancel() -> int:
+            try:
+                async with open_database(url) as uow, uow() as work:
+                    repo = BroadcastRepo(work.session)
+                    row = await repo.get(args.cancel.lower())
+                    skipped = await repo.cancel(row.id, now, CANCELLED) if row else 0
+            except OperatorDatabaseError as exc:
+                return report_db_error(exc)
+            if row is None:
+                print(f"groupops broadcast: no broadcast {args.cancel!r}", file=sys.stderr)
+                return 1
+            print(f"broadcast {row.id}: {skipped} group(s) not yet sent to are skipped")
+            return 0
+
+        return asyncio.run(cancel())
 
     if not args.set:
         print(
@@ -166,6 +186,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         const="latest",
         metavar="ID",
         help="print the delivery report of broadcast ID (default: the latest)",
+    )
+    p.add_argument(
+        "--cancel", metavar="ID", help="skip the groups broadcast ID has not been sent to yet"
     )
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--db", help="SQLite file or database URL instead of storage.url")

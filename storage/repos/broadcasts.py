@@ -124,6 +124,27 @@ class BroadcastRepo:
         )
         return _changed(result)
 
+    async def cancel(self, broadcast_id: str, at: datetime, reason: str) -> int:
+        """Groups not yet queued are skipped (each a conditional update, so a copy the pump
+        queues at the same moment still counts); a broadcast not yet started ends here.
+        Returns how many groups were skipped."""
+        result = await self.session.execute(
+            update(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                BroadcastDelivery.status == WAITING,
+            )
+            .values(status="skipped", finished_at=at, reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == SCHEDULED)
+            .values(status=DONE, finished_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     # --- deliveries ------------------------------------------------------------------------
 
     async def deliveries(self, broadcast_id: str) -> list[BroadcastDelivery]:
