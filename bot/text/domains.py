@@ -12,6 +12,8 @@ Rules of the data:
   words (single characters, "比赛" which is also a writing contest...).
 - ``patterns`` are regular expressions (1 point) for phrasings a word list cannot catch.
 - a ``feeling`` domain (moods, complaints) counts only where the theme is absent.
+- ``near`` names kinds of themes (by words of their keywords, name or description) whose
+  activity takes place in the domain: for them its words count half.
 """
 
 from __future__ import annotations
@@ -28,7 +30,20 @@ class Domain:
     # Words of how a member feels (累, 烦, 无语) rather than what they talk about: they count
     # only in a message with no theme evidence at all ("线团被猫抓乱了，气死" is about yarn).
     feeling: bool = False
+    # Words of themes whose activity happens in this field (outdoor sports and the weather):
+    # for such a theme the domain is adjacent, and its words weigh half.
+    near: str = ""
 
+
+# Words of themes that happen outdoors or in a garden: the weather and pests are part of
+# their talk (see ``Domain.near``).
+OUTDOOR_CUES = """户外 露营 野营 徒步 登山 爬山 越野 滑雪 雪场 骑行 跑步 马拉松 钓鱼 垂钓 野钓
+种菜 种植 养花 园艺 花园 阳台 育苗 摄影 风光 观鸟 赶海 冲浪 潜水 帆船 飞盘 高尔夫"""
+
+# Words of themes whose activity is somewhere to get to (a mountain, a ski resort, a lake):
+# driving, traffic and parking are part of their talk.
+AWAY_CUES = """户外 露营 野营 徒步 登山 爬山 越野 滑雪 雪场 钓鱼 垂钓 野钓 风光 观鸟 赶海 冲浪
+潜水 自驾"""
 
 DOMAINS: tuple[Domain, ...] = (
     Domain(
@@ -51,6 +66,8 @@ DOMAINS: tuple[Domain, ...] = (
             r"(哪家|哪里|哪儿|什么地方)[^，。,.!?？！]{0,8}(好吃|好喝|便宜|实惠)",
             r"(去|一起|约)(吃|喝)(饭|火锅|烧烤|串|奶茶|酒)",
         ),
+        # cooking in the open is part of camping and picnics
+        near="露营 野营 野餐 篝火 炉具",
     ),
     Domain(
         "shopping",
@@ -174,6 +191,8 @@ DOMAINS: tuple[Domain, ...] = (
         护照 签注 港澳通行证 办签证 出境 入境 航班 延误 改签 订酒店 订机票 携程 飞猪 去玩 出去逛 逛公园 游乐场 夜市 赶海 漂流 爬长城 看雪 看花 露营地
         """,
         weak="五一 国庆 十一假期 假期 周末 放假 小长假 路线 攻略 机场 樱花 云南 日本 泰国 玩了",
+        near="""户外 露营 野营 徒步 登山 爬山 越野 滑雪 雪场 骑行 钓鱼 垂钓 野钓 摄影 风光 观鸟
+        赶海 冲浪 潜水""",
         patterns=(
             r"去[\u4e00-\u9fff]{1,4}(玩|旅游|度假)",
             r"去哪(里|儿)?(玩|旅游|旅行|度假|露营|逛|浪)",
@@ -231,6 +250,7 @@ DOMAINS: tuple[Domain, ...] = (
         车被刮 车被撞 车被蹭 被贴条 被拖车 刮花了
         """,
         patterns=(r"车(?:子)?(?:被|又被)[^，。,.!?？！]{0,3}(?:刮|蹭|撞|贴条|拖|划)",),
+        near=AWAY_CUES,
     ),
     Domain(
         "work",
@@ -256,7 +276,7 @@ DOMAINS: tuple[Domain, ...] = (
         strong="""
         装修 租房 房东 房租 搬家 物业 物业费 家具 家电 小区 邻居 楼上 水电费 电费 水费 燃气费
         燃气 空调 暖气 涨租 看房 二手房 中介 房子 租的房 楼上装修 漏水 修空调 师傅上门
-        隔壁 楼下 水管 马桶 下水道 蟑螂 老鼠 蚊子 大扫除 洗衣服 晒被子 家务 拖地
+        隔壁 楼下 水管 马桶 下水道 大扫除 洗衣服 晒被子 家务 拖地
         热水器 冷水澡 洗澡 沙发 忘带钥匙 钥匙 门锁 停暖
         """,
     ),
@@ -297,12 +317,19 @@ DOMAINS: tuple[Domain, ...] = (
         feeling=True,
     ),
     Domain(
+        # Household pests: everyday chat at home, part of the job outdoors or in a garden.
+        "pests",
+        strong="蟑螂 老鼠 蚊子 苍蝇 被蚊子咬 灭蚊 灭鼠",
+        near=OUTDOOR_CUES,
+    ),
+    Domain(
         "weather",
         strong="""
         天气 下雨 暴雨 下雪 降温 台风 雾霾 高温 寒潮 好冷 好热 冻死 热死
         雷雨 打雷 冰雹 大风 刮风 沙尘暴 闷热 潮湿 回南天 梅雨 暴晒 晒黑 零下 结冰 下大雨 下暴雨
         天气预报 气温 秋裤 秋老虎 倒春寒
         """,
+        near=OUTDOOR_CUES,
     ),
 )
 
