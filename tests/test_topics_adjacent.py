@@ -106,3 +106,19 @@ def test_ads_in_english_and_education_ads_are_spam(language: TopicClassifier, te
 def test_members_writing_the_same_words_are_not_spam(language: TopicClassifier, text: str) -> None:
     verdict = language.classify(text)
     assert verdict.label != "spam", verdict.explain()
+
+
+def test_plant_names_are_a_garden_groups_own_words_and_everyday_chat_elsewhere(
+    writing: TopicClassifier,
+) -> None:
+    garden = TopicClassifier(
+        ThemeSettings(
+            name="花友会",
+            description="喜欢养花种草的花友交流养护经验",
+            keywords=["养花", "花友", "月季", "多肉", "换盆", "浇水"],
+        )
+    )
+    assert "plants" in garden.suppressed
+    for text in ["邻居家的三角梅开得好旺", "出差一周，回来全蔫了", "送了邻居两盆薄荷"]:
+        assert garden.classify(text).label == "on", text
+    assert writing.classify("我家的三角梅开得好旺").label == "off"
