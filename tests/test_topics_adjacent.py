@@ -122,3 +122,13 @@ def test_plant_names_are_a_garden_groups_own_words_and_everyday_chat_elsewhere(
     for text in ["邻居家的三角梅开得好旺", "出差一周，回来全蔫了", "送了邻居两盆薄荷"]:
         assert garden.classify(text).label == "on", text
     assert writing.classify("我家的三角梅开得好旺").label == "off"
+
+
+def test_sun_protection_is_outdoor_kit_and_thesis_proxies_are_ads(
+    hiking: TopicClassifier, writing: TopicClassifier, language: TopicClassifier
+) -> None:
+    assert hiking.classify("太阳太晒了，没带防晒霜").label == "on"
+    assert writing.classify("新买的防晒霜不好用").label == "off"
+    assert language.classify("论文降重，查重率降到10%以下，价格优惠，私聊").label == "spam"
+    assert language.classify("网课代看代刷，期末代考，加我详聊").label == "spam"
+    assert language.classify("论文降重有什么好办法吗，查重率太高了").label != "spam"

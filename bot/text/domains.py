@@ -90,7 +90,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "beauty",
         strong="""
-        口红 粉底 粉底液 眼影 面膜 防晒霜 香水 护肤品 化妆品 化妆 美甲 美瞳 医美 染发 烫发
+        口红 粉底 粉底液 眼影 面膜 香水 护肤品 化妆品 化妆 美甲 美瞳 医美 染发 烫发
         穿搭 美妆 精华液 素颜
         洗发水 护发素 沐浴露 掉头发 脱发 发际线 理发 剪头发 理发店 tony老师 洗面奶 眼霜 卸妆 痘痘 长痘 黑眼圈
         """,
@@ -321,6 +321,12 @@ DOMAINS: tuple[Domain, ...] = (
         """,
         weak="唉 哎 累 烦 困 熬夜 睡不着",
         feeling=True,
+    ),
+    Domain(
+        # Sun protection: skin care in town, part of the kit outdoors.
+        "sun",
+        strong="防晒霜 防晒衣 防晒喷雾 涂防晒 晒伤 晒脱皮",
+        near=OUTDOOR_CUES,
     ),
     Domain(
         # Household pests: everyday chat at home, part of the job outdoors or in a garden.
