@@ -132,3 +132,17 @@ def test_sun_protection_is_outdoor_kit_and_thesis_proxies_are_ads(
     assert language.classify("论文降重，查重率降到10%以下，价格优惠，私聊").label == "spam"
     assert language.classify("网课代看代刷，期末代考，加我详聊").label == "spam"
     assert language.classify("论文降重有什么好办法吗，查重率太高了").label != "spam"
+
+
+def test_a_square_dance_group_keeps_errands_off_topic_and_absences_on() -> None:
+    dance = TopicClassifier(
+        ThemeSettings(
+            name="幸福广场舞队",
+            description="退休的阿姨叔叔们一起跳广场舞，学新舞、排练队形",
+            keywords=["广场舞", "跳舞", "排练", "队形", "音响", "演出"],
+        )
+    )
+    assert "pastimes" in dance.suppressed and "daily" not in dance.suppressed
+    assert dance.classify("今天菜市场的猪肉又涨价了").label == "off"
+    assert dance.classify("孙子放假了，这几天可能来不了").label == "on"
+    assert dance.classify("孙子放假了，带他去公园玩了一天").label == "off"

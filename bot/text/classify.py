@@ -94,6 +94,10 @@ _GROUP_QUESTION = re.compile(
     r"|(?:群里|群内|咱们群|本群|这个群)[^，。,.!?？！]{0,6}(?:规则|规定|要求|可以|能不能)"
     r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
 )
+# Saying one cannot come (or comes late) to the group's session: about the group's doings.
+_ATTENDANCE = re.compile(
+    r"来不了|去不了|不能来|没法来|参加不了|赶不上|晚点到|晚点来|晚到一会|请个?假|缺席|先走了"
+)
 _QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
 # A question, or a choice put to the group ("值不值得入手，还是先买铝架").
 _ASKS_TO_CHOOSE = re.compile(
@@ -586,11 +590,17 @@ class TopicClassifier:
             off -= _shopping_discount(text, domains, phrases, theme)
         label: Label = "off" if off >= need and theme < VETO else "on"
         if label == "off" and len(text) <= GROUP_QUESTION_MAX_CHARS:
-            # a short question about the group's own doings ("带孩子一起去可以吗") is never off
+            # a short question about the group's own doings ("带孩子一起去可以吗"), or word
+            # that one cannot come ("孙子放假了，这几天可能来不了"), is never off
             asked = _GROUP_QUESTION.search(text)
             if asked is not None and _QUESTION.search(text) is not None:
                 label = "on"
                 themes[asked.group(0)] = (W_MATTER, "group question")
+            else:
+                absent = _ATTENDANCE.search(text)
+                if absent is not None:
+                    label = "on"
+                    themes[absent.group(0)] = (W_MATTER, "attendance")
         return Verdict(
             label,
             points,

@@ -301,7 +301,7 @@ DOMAINS: tuple[Domain, ...] = (
         strong="""
         春晚 回老家 年夜饭 春运 抢票 拜年 调休 放假安排 挤地铁 早高峰 晚高峰 买菜 菜价 超市 菜市场
         快递站 取快递 停电 停水 跑腿 快递丢 五一假期 放假了 补班 回家过年 办护照 办证 身份证
-        营业厅 话费 流量套餐 外卖小哥 广场舞 打麻将 麻将 斗地主
+        营业厅 话费 流量套餐 外卖小哥
         """,
         # holidays are mostly the context of a message, not its subject
         weak="地铁 公交 涨价 排队 过年 中秋 中秋节 端午 端午节 春节 元旦 元宵节 清明节 国庆节 劳动节 圣诞节 跨年",
@@ -321,6 +321,12 @@ DOMAINS: tuple[Domain, ...] = (
         """,
         weak="唉 哎 累 烦 困 熬夜 睡不着",
         feeling=True,
+    ),
+    Domain(
+        # Pastimes: apart from errands and holidays, so that a square-dance group keeps the
+        # price of pork off-topic.
+        "pastimes",
+        strong="广场舞 打麻将 麻将 斗地主 打牌 下象棋",
     ),
     Domain(
         # Sun protection: skin care in town, part of the kit outdoors.
