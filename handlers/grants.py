@@ -195,7 +195,7 @@ def game_refusal_text(result: GrantResult) -> str | None:
 
 
 async def record_grant(uow: UnitOfWork, grant: Grant) -> int:
-    """Append the grant's ledger line (after `check_grant`, or `within_cap` for a draw);
+    """Append the grant's ledger line (after `check_grant`, or `eligible` for a draw);
     returns the member's balance."""
     await uow.ledger.append(
         group_id=grant.group_id,
