@@ -146,3 +146,18 @@ def test_a_square_dance_group_keeps_errands_off_topic_and_absences_on() -> None:
     assert dance.classify("今天菜市场的猪肉又涨价了").label == "off"
     assert dance.classify("孙子放假了，这几天可能来不了").label == "on"
     assert dance.classify("孙子放假了，带他去公园玩了一天").label == "off"
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("花苗批发，有意者联系壹叁捌****伍陆柒捌", "138****5678"),
+        ("多肉批发，电话138-xxxx-5678，量大从优", "138xxxx5678"),
+    ],
+)
+def test_masked_numbers_in_numerals_or_with_letters_are_phone_numbers(
+    language: TopicClassifier, text: str, number: str
+) -> None:
+    verdict = language.classify(text)
+    assert verdict.label == "spam" and verdict.hard_evidence
+    assert [s.evidence for s in verdict.signals if s.code == "phone"] == [number]

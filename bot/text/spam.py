@@ -322,6 +322,8 @@ _MASK = re.compile(r"[*x×#]")
 _DIGIT = re.compile(r"\d")
 _LATIN = re.compile(r"[a-z]")
 _DIGIT_GAPS = re.compile(r"(?<=[\d*])[\s\-_.·/~]+(?=[\d*])")
+# For a phone number only: gaps between digits and masks of any kind ("138-xxxx-5678").
+_PHONE_GAPS = re.compile(r"(?<=[\d*x×#])[\s\-_.·/~]+(?=[\d*x×#])")
 # Letters and digits spaced apart so that a filter does not see the id ("f i t 6 6 8").
 _ALNUM_GAPS = re.compile(r"(?<=[a-z0-9])\s+(?=\d|[a-z](?![a-z]))")
 _URL = re.compile(
@@ -351,7 +353,8 @@ _CN_NUMERALS = "零〇幺一二三四五六七八九壹贰叁肆伍陆柒捌玖�
 _CN_DIGITS = str.maketrans(_CN_NUMERALS, "001123456789123456789" + "2")
 # Seven or more digits, some of them Chinese or capital numerals, possibly spaced: a number
 # spelled out ("一三八 零五七一 二六九四", "壹捌陆 贰贰叁叁 肆肆伍伍", "400-八八八-六六六六").
-_CN_DIGIT_RUN = re.compile(f"[{_CN_NUMERALS}0-9](?:[\\s\\-_.·]*[{_CN_NUMERALS}0-9]){{6,}}")
+# (masked digits may stand among them: "壹叁捌****伍陆柒捌")
+_CN_DIGIT_RUN = re.compile(f"[{_CN_NUMERALS}0-9](?:[\\s\\-_.·]*[{_CN_NUMERALS}0-9*x×#]){{6,}}")
 _CN_NUMERAL = re.compile(f"[{_CN_NUMERALS}]")
 
 
@@ -491,7 +494,7 @@ def structural_signals(
                 out.append(Signal("contact", 10, found.group(0).strip()))
                 break
         if has_digit and not any(s.code == "contact" for s in out):
-            phone = _phone(_DIGIT_GAPS.sub("", rest), disguised)
+            phone = _phone(_PHONE_GAPS.sub("", rest), disguised)
             if phone is not None:
                 out.append(phone)
     if is_image:
