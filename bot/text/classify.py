@@ -316,6 +316,16 @@ def _shopping_discount(
     return 0.0
 
 
+def _one_domain_each(entries: list[_Entry]) -> tuple[_Entry, ...]:
+    """A word listed in several everyday domains ("综艺": celebrity gossip and shows) is one
+    piece of evidence: only its heaviest domain entry counts."""
+    domains = [e for e in entries if e.kind == "domain"]
+    if len(domains) < 2:
+        return tuple(entries)
+    heaviest = max(domains, key=lambda e: e.weight)
+    return tuple(e for e in entries if e.kind != "domain" or e is heaviest)
+
+
 class TopicClassifier:
     """Classifies one group's messages. Immutable after construction; share it freely."""
 
@@ -372,7 +382,7 @@ class TopicClassifier:
             # a theme word is never evidence of an off-topic domain
             kept = [e for e in table.get(word, []) if e.kind == "spam"]
             table[word] = [*kept, _Entry("theme", source, weight)]
-        self._table = {w: tuple(es) for w, es in table.items() if es}
+        self._table = {w: _one_domain_each(es) for w, es in table.items() if es}
         # the lengths of the words (two characters or more) by their first two characters
         lengths: dict[str, set[int]] = {}
         for word in self._table:
