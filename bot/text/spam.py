@@ -480,7 +480,8 @@ def structural_signals(
         if spelled != rest:
             rest, disguised = spelled, True
     has_digit = _DIGIT.search(rest) is not None
-    if has_digit or _LATIN.search(rest) is not None:
+    has_latin = _LATIN.search(text) is not None
+    if has_digit or has_latin:
         compact = _ALNUM_GAPS.sub("", _DIGIT_GAPS.sub("", rest))
         for found in _HANDLE.finditer(compact):
             ident = (
@@ -501,7 +502,7 @@ def structural_signals(
         qr = _QR_WORDS.search(text)
         if qr is not None:
             out.append(Signal("qr", 10, qr.group(0)))
-    patterns = _ALL_PATTERNS if _LATIN.search(text) is not None else _PATTERNS
+    patterns = _ALL_PATTERNS if has_latin else _PATTERNS
     for code, pattern, points, needles in patterns:
         if needles.search(text) is None:
             continue  # the pattern cannot match: skip the costlier expression
