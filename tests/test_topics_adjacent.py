@@ -161,3 +161,13 @@ def test_masked_numbers_in_numerals_or_with_letters_are_phone_numbers(
     verdict = language.classify(text)
     assert verdict.label == "spam" and verdict.hard_evidence
     assert [s.evidence for s in verdict.signals if s.code == "phone"] == [number]
+
+
+def test_the_body_is_part_of_a_dance_or_a_sport(writing: TopicClassifier) -> None:
+    dance = TopicClassifier(
+        ThemeSettings(name="幸福广场舞队", keywords=["广场舞", "跳舞", "排练", "队形"])
+    )
+    assert "medical" in near_domains(dance.theme)
+    assert dance.classify("我血压有点高，跳快的那支歌就在旁边歇会儿").label == "on"
+    assert dance.classify("老伴住院了，这几天在医院陪床").label == "off"  # two words still do
+    assert writing.classify("我血压有点高，今天早点睡").label == "off"

@@ -228,6 +228,9 @@ DOMAINS: tuple[Domain, ...] = (
         血压 血糖 高血压 糖尿病 胆固醇 尿酸 痛风 颈椎 腰椎 腰疼 腰痛 肩周炎 近视手术 近视 散光 补牙 洗牙 种牙 正畸 拉肚子 肠胃炎 胃病 鼻炎 支原体 肺炎 输液
         挂水 医保 药店 感冒药 布洛芬 头孢 医生让 急诊 打吊瓶 开刀 肠胃 胃不舒服 肚子疼
         """,
+        # the body is what a sport or a dance works with: knees, backs, blood pressure
+        near="""广场舞 跳舞 舞蹈 太极 瑜伽 健身 跑步 马拉松 登山 徒步 骑行 游泳 羽毛球 滑雪 八段锦
+        普拉提""",
     ),
     Domain(
         "gadgets",
