@@ -119,9 +119,9 @@ def test_plant_names_are_a_garden_groups_own_words_and_everyday_chat_elsewhere(
         )
     )
     assert "plants" in garden.suppressed
-    for text in ["邻居家的三角梅开得好旺", "出差一周，回来全蔫了", "送了邻居两盆薄荷"]:
+    for text in ["邻居家的三角梅开了好多", "出差一周，回来全蔫了", "送了邻居两盆薄荷"]:
         assert garden.classify(text).label == "on", text
-    assert writing.classify("我家的三角梅开得好旺").label == "off"
+    assert writing.classify("我家的三角梅开了好多").label == "off"
 
 
 def test_sun_protection_is_outdoor_kit_and_thesis_proxies_are_ads(

@@ -95,9 +95,7 @@ _GROUP_QUESTION = re.compile(
     r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
 )
 # Saying one cannot come (or comes late) to the group's session: about the group's doings.
-_ATTENDANCE = re.compile(
-    r"来不了|去不了|不能来|没法来|参加不了|赶不上|晚点到|晚点来|晚到一会|请个?假|缺席|先走了"
-)
+_ATTENDANCE = re.compile(r"来不了|去不了|不能来|没法来|参加不了|晚点到|晚点来|晚到一会")
 _QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
 # A question, or a choice put to the group ("值不值得入手，还是先买铝架").
 _ASKS_TO_CHOOSE = re.compile(
@@ -289,7 +287,8 @@ def _content_word(token: str) -> bool:
 _FEELINGS = frozenset(d.name for d in DOMAINS if d.feeling)
 # A feeling taken back by what follows: "累死了，但是风景太值了", "好累但是好开心".
 _BUT_GLAD = re.compile(
-    r"(?:但|但是|不过|可是)[^，。,.!?？！]{0,6}(?:开心|高兴|快乐|值|爽|过瘾|满足|痛快|好玩|舒服|美|收获)"
+    r"(?:但|但是|不过|可是)[^，。,.!?？！]{0,6}(?:开心|高兴|快乐|值了|值得|太值|好爽|很爽|过瘾|满足"
+    r"|痛快|好玩|舒服|太美|好美|很美|收获)"
 )
 SHOPPING = "shopping"
 # Buying is how a member gets a theme item, not a topic of its own: with theme evidence in
@@ -314,16 +313,6 @@ def _shopping_discount(
     if theme > 0 and points > W_SHOPPING_FRAME:
         return points - W_SHOPPING_FRAME
     return 0.0
-
-
-def _one_domain_each(entries: list[_Entry]) -> tuple[_Entry, ...]:
-    """A word listed in several everyday domains ("综艺": celebrity gossip and shows) is one
-    piece of evidence: only its heaviest domain entry counts."""
-    domains = [e for e in entries if e.kind == "domain"]
-    if len(domains) < 2:
-        return tuple(entries)
-    heaviest = max(domains, key=lambda e: e.weight)
-    return tuple(e for e in entries if e.kind != "domain" or e is heaviest)
 
 
 class TopicClassifier:
@@ -382,7 +371,7 @@ class TopicClassifier:
             # a theme word is never evidence of an off-topic domain
             kept = [e for e in table.get(word, []) if e.kind == "spam"]
             table[word] = [*kept, _Entry("theme", source, weight)]
-        self._table = {w: _one_domain_each(es) for w, es in table.items() if es}
+        self._table = {w: tuple(es) for w, es in table.items() if es}
         # the lengths of the words (two characters or more) by their first two characters
         lengths: dict[str, set[int]] = {}
         for word in self._table:

@@ -290,7 +290,7 @@ DOMAINS: tuple[Domain, ...] = (
         三角梅 郁金香 茉莉花 栀子花 桂花树 吊兰 君子兰 蝴蝶兰 文竹 龟背竹 琴叶榕 虎皮兰 富贵竹
         长寿花 天竺葵 铁线莲 山茶花 杜鹃花 向日葵 风信子 水仙花 睡莲 芍药 牡丹花 薄荷 花苗
         营养土 花肥 换盆 扦插 育苗 发芽 冒芽 花苞 花骨朵 黄叶 叶子发黄 蔫了 徒长 蚜虫 红蜘蛛
-        介壳虫 白粉病 开花了 开得好
+        介壳虫 白粉病 开花了
         """,
         # flowers are what a nature photographer or a painter of flowers takes as a subject
         near="摄影 拍照 风光 国画 水彩 写生 插花 花艺",
@@ -329,7 +329,7 @@ DOMAINS: tuple[Domain, ...] = (
         # Pastimes: apart from errands and holidays, so that a square-dance group keeps the
         # price of pork off-topic.
         "pastimes",
-        strong="广场舞 打麻将 麻将 斗地主 打牌 下象棋",
+        strong="广场舞 打麻将 麻将 斗地主",
     ),
     Domain(
         # Sun protection: skin care in town, part of the kit outdoors.
