@@ -171,3 +171,14 @@ def test_the_body_is_part_of_a_dance_or_a_sport(writing: TopicClassifier) -> Non
     assert dance.classify("我血压有点高，跳快的那支歌就在旁边歇会儿").label == "on"
     assert dance.classify("老伴住院了，这几天在医院陪床").label == "off"  # two words still do
     assert writing.classify("我血压有点高，今天早点睡").label == "off"
+
+
+def test_places_and_trades_are_no_outdoor_hobby() -> None:
+    estate = ThemeSettings(
+        name="阳光花园小区团购群",
+        description="小区邻居团购农户种植的新鲜蔬菜水果，赶海海鲜",
+        keywords=["团购", "接龙", "自提", "蔬菜", "水果"],
+    )
+    assert near_domains(estate) == frozenset()
+    assert TopicClassifier(estate).classify("今天好热啊，空调开了一整天").label == "off"
+    assert TopicClassifier(WRITING).classify("今晚的聚会我去不了了").label == "off"

@@ -94,8 +94,9 @@ _GROUP_QUESTION = re.compile(
     r"|(?:群里|群内|咱们群|本群|这个群)[^，。,.!?？！]{0,6}(?:规则|规定|要求|可以|能不能)"
     r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
 )
-# Saying one cannot come (or comes late) to the group's session: about the group's doings.
-_ATTENDANCE = re.compile(r"来不了|去不了|不能来|没法来|参加不了|晚点到|晚点来|晚到一会")
+# Saying one cannot come (or comes late) to the group's session: about the group's doings
+# ("来": to us; going elsewhere, 去不了, is everyday chat).
+_ATTENDANCE = re.compile(r"来不了|不能来|没法来|晚点到|晚点来|晚到一会")
 _QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
 # A question, or a choice put to the group ("值不值得入手，还是先买铝架").
 _ASKS_TO_CHOOSE = re.compile(
