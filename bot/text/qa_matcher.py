@@ -44,6 +44,9 @@ from bot.text.qa_intent import (
 
 # A single character read as a family's word ("加" as 报名) counts like any single character.
 WEAK_PRIOR = 0.5
+# Up to this many anchored entries, candidates are scored from the entries themselves rather
+# than by walking postings (whose length follows the FAQ's size).
+DIRECT_ROUGH = 96
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,10 @@ class _Entry:
     answer_terms: frozenset[str]
     chars: dict[str, float] = field(default_factory=dict)  # char -> 1 (question) or answer_weight
     intent: EntryIntent | None = None
+    # Every term of its phrasings -> 1, of its answer only -> answer_weight; every bigram of
+    # its phrasings: its rough score computed directly when few entries are candidates.
+    term_weights: dict[str, float] = field(default_factory=dict)
+    grams: frozenset[str] = frozenset()
 
 
 def bigrams(surface: str) -> frozenset[str]:
@@ -168,6 +175,9 @@ class FaqIndex:
     char_postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     unseen_char_idf: float = 1.0
     respeller: Respeller | None = None
+    # term / character -> the entries that hold it: which entries a topic word can anchor.
+    term_sets: dict[str, frozenset[int]] = field(default_factory=dict)
+    char_sets: dict[str, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -235,13 +245,16 @@ class FaqIndex:
         gram_df: dict[str, int] = {}
         for i, entry in enumerate(self.entries):
             in_views = frozenset().union(*(v.terms for v in entry.views))
+            entry.term_weights = dict.fromkeys(entry.answer_terms, self.params.answer_weight)
+            entry.term_weights.update(dict.fromkeys(in_views, 1.0))
+            entry.grams = frozenset().union(*(v.bigrams for v in entry.views))
             for term in in_views:
                 self.term_postings.setdefault(term, []).append((i, 1.0))
             for term in entry.answer_terms - in_views:
                 self.term_postings.setdefault(term, []).append((i, self.params.answer_weight))
             for term in in_views | entry.answer_terms:
                 term_df[term] = term_df.get(term, 0) + 1
-            for gram in frozenset().union(*(v.bigrams for v in entry.views)):
+            for gram in entry.grams:
                 self.gram_postings.setdefault(gram, []).append(i)
                 gram_df[gram] = gram_df.get(gram, 0) + 1
         char_df: dict[str, int] = {}
@@ -249,6 +262,8 @@ class FaqIndex:
             for ch, w in entry.chars.items():
                 char_df[ch] = char_df.get(ch, 0) + 1
                 self.char_postings.setdefault(ch, []).append((i, w))
+        self.term_sets = {t: frozenset(i for i, _ in p) for t, p in self.term_postings.items()}
+        self.char_sets = {c: frozenset(i for i, _ in p) for c, p in self.char_postings.items()}
         self.char_idf = {c: _idf(n, df) for c, df in char_df.items()}
         self.unseen_char_idf = max(self.char_idf.values(), default=1.0)
         self.term_idf = {t: _idf(n, df) for t, df in term_df.items()}
@@ -379,34 +394,77 @@ class FaqIndex:
         char_total = sum(char_w.values())
         uni = (char_w, char_total) if p.w_unigram > 0 and char_total > 0 else None
 
+        # Only an entry holding one of the topic words can answer (see _score): when none
+        # does, the message is chatter and costs the same whatever the FAQ's size.
+        allowed = self._anchored(anchors_of)
+        if not allowed:
+            return Decision(a, None, None, False)
         rough: dict[int, float] = {}
-        for term, w in weights.items():
-            if term in self.common_terms:
-                continue
-            share = w / total
-            for i, fw in self.term_postings.get(term, ()):
-                rough[i] = rough.get(i, 0.0) + share * fw
-        for gram, w in gram_w.items():
-            if gram in self.common_grams:
-                continue
-            share = w / gram_total
-            for i in self.gram_postings.get(gram, ()):
-                rough[i] = rough.get(i, 0.0) + share
-        if uni is not None:
-            for ch, w in char_w.items():
-                if ch in self.common_chars:
-                    continue
-                share = p.w_unigram * w / char_total
+        if len(allowed) <= DIRECT_ROUGH:
+            # Few candidates: their rough scores from the entries themselves, every term,
+            # bigram and character counted (no posting is walked).
+            term_share = {t: w / total for t, w in weights.items()}
+            gram_share = {g: w / gram_total for g, w in gram_w.items()}
+            char_share = (
+                {c: p.w_unigram * w / char_total for c, w in char_w.items()}
+                if uni is not None
+                else {}
+            )
+            for i in sorted(allowed):
+                score = self._rough(self.entries[i], term_share, gram_share, char_share)
+                if score > 0:
+                    rough[i] = score
+        else:
+            # Very common terms, bigrams and characters still count in the exact score, but
+            # do not rank candidates: their postings are long and their weight small.
+            term_share = {t: w / total for t, w in weights.items() if t not in self.common_terms}
+            gram_share = {
+                g: w / gram_total for g, w in gram_w.items() if g not in self.common_grams
+            }
+            char_share = (
+                {
+                    c: p.w_unigram * w / char_total
+                    for c, w in char_w.items()
+                    if c not in self.common_chars
+                }
+                if uni is not None
+                else {}
+            )
+            for term, share in term_share.items():
+                for i, fw in self.term_postings.get(term, ()):
+                    if i in allowed:
+                        rough[i] = rough.get(i, 0.0) + share * fw
+            for gram, share in gram_share.items():
+                for i in self.gram_postings.get(gram, ()):
+                    if i in allowed:
+                        rough[i] = rough.get(i, 0.0) + share
+            for ch, share in char_share.items():
                 for i, fw in self.char_postings.get(ch, ()):
-                    rough[i] = rough.get(i, 0.0) + share * fw
+                    if i in allowed:
+                        rough[i] = rough.get(i, 0.0) + share * fw
         if not rough:
             return Decision(a, None, None, False)
         ranked = heapq.nlargest(p.candidates * 2, rough, key=rough.__getitem__)
+        threshold = p.threshold if threshold is None else threshold
+        margin = p.margin if margin is None else margin
+        # A candidate's exact score is at most w_entry plus its rough score (scaled by the
+        # largest coefficient) plus what the terms the postings skip could add. One that
+        # cannot reach threshold - margin changes neither the answer nor its margin: the
+        # candidates after it (ranked by rough score) are not scored. Chatter stops here.
+        floor = threshold - margin - 1e-9
+        scale = max(p.w_query, 2 * p.w_chars, 1.0)
+        skipped = (
+            p.w_query * (1.0 - sum(term_share.values()))
+            + 2 * p.w_chars * (1.0 - sum(gram_share.values()))
+            + (p.w_unigram - sum(char_share.values()) if uni is not None else 0.0)
+        )
 
         hits: list[Hit] = []
         rejected: list[tuple[Hit, str]] = []
         for i in ranked:
             if len(hits) + len(rejected) >= p.candidates:
+                break
+            if (hits or rejected) and p.w_entry + scale * rough[i] + skipped < floor:
                 break
             entry = self.entries[i]
             if not (entry.doc.scopes & scopes):
@@ -440,9 +498,8 @@ class FaqIndex:
         second = hits[1] if len(hits) > 1 else None
         confident = (
             best is not None
-            and best.score >= (p.threshold if threshold is None else threshold)
-            and best.score - (second.score if second else 0.0)
-            >= (p.margin if margin is None else margin)
+            and best.score >= threshold
+            and best.score - (second.score if second else 0.0) >= margin
         )
         top_rejected, reason = max(rejected, key=lambda r: r[0].score, default=(None, ""))
         return Decision(
@@ -454,6 +511,36 @@ class FaqIndex:
             reason,
             frozenset(h.key for h, _ in rejected),
         )
+
+    def _anchored(self, anchors: Iterable[str]) -> set[int]:
+        """The entries that hold one of the topic words, as a term or all its characters."""
+        out: set[int] = set()
+        for term in anchors:
+            found = self.term_sets.get(term)
+            if found:
+                out |= found
+            if len(term) > 1 and not (found and len(found) > self.common_df // 4):
+                # Cut differently (称重 vs 体重…称): the entries holding all its characters,
+                # when one of them is rare enough for the intersection to be cheap.
+                holders = [self.char_sets.get(ch, frozenset()) for ch in term]
+                holders.sort(key=len)
+                first, *rest = holders
+                if first and len(first) <= self.common_df // 4:
+                    out |= first.intersection(*rest)
+        return out
+
+    @staticmethod
+    def _rough(
+        entry: _Entry,
+        term_share: dict[str, float],
+        gram_share: dict[str, float],
+        char_share: dict[str, float],
+    ) -> float:
+        """The candidate score the postings would give this entry."""
+        weights, grams, chars = entry.term_weights, entry.grams, entry.chars
+        score = sum(s * weights.get(t, 0.0) for t, s in term_share.items())
+        score += sum(s for g, s in gram_share.items() if g in grams)
+        return score + sum(s * chars.get(c, 0.0) for c, s in char_share.items())
 
     def _score(
         self,
