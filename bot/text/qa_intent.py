@@ -234,6 +234,18 @@ class EntryIntent:
     owned: bool  # its question says whose price (refund...) it is: 编程课多少钱
     terms: frozenset[str]  # every canonical term of its phrasings and answer
     chars: frozenset[str]  # every character of its phrasings and answer
+    # Does a sentence of its phrasings ask yes or no ("可以带朋友来吗")? An entry that only
+    # asks what, how or when answers a yes/no question only with what its answer says.
+    yes_no: bool = False
+    question_terms: frozenset[str] = frozenset()
+    answer_terms: frozenset[str] = frozenset()
+    answer_chars: frozenset[str] = frozenset()
+
+    def answer_knows(self, term: str) -> bool:
+        """Does the entry's answer say `term` (as a term, or all of its characters)?"""
+        if term in self.answer_terms:
+            return True
+        return len(term) > 1 and all(c in self.answer_chars for c in term)
 
     def knows(self, term: str) -> bool:
         """Does the entry mention `term` (as a term, or all of its characters)?"""
@@ -318,6 +330,12 @@ def entry_intent(
         owned=any(owned for _, owned in focus),
         terms=all_terms,
         chars=frozenset("".join((*phrasings, answer))),
+        yes_no=any(
+            _YES_NO.search(sentence) for text in phrasings for sentence in question_sentences(text)
+        ),
+        question_terms=q_terms,
+        answer_terms=frozenset(answer_terms),
+        answer_chars=frozenset(answer),
     )
 
 

@@ -88,6 +88,10 @@ class MatchParams:
     novel_penalty: float = 0.8  # per topic word of the asking clause no entry uses
     which_penalty: float = 0.6  # "哪个版本": the thing asked for is not in the entry
     slot_penalty: float = 0.8  # the entry's question asks another kind of answer
+    # A yes/no question put to an entry that asks what, how or when: its topic words beyond
+    # the entry's question must be in the entry's answer ("腰疼可以上课吗" is not answered
+    # by what to bring to class).
+    whether_penalty: float = 0.6  # per such topic word
 
 
 @dataclass(frozen=True)
@@ -487,6 +491,9 @@ class FaqIndex:
                     which_penalty=p.which_penalty,
                     slot_penalty=p.slot_penalty,
                 )
+                if intent.predicate is not None:
+                    unsaid = _unanswered_whether(anchors_of, weak, entry.intent)
+                    factor *= p.whether_penalty**unsaid
                 for term in novel:
                     if not entry.intent.knows(term):
                         factor *= p.novel_penalty
@@ -588,6 +595,20 @@ class FaqIndex:
             if best is None or score > best.score:
                 best = Hit(entry.doc.key, round(score, 4), view.text)
         return best
+
+
+def _unanswered_whether(
+    anchors: frozenset[str], weak: frozenset[str], entry: EntryIntent
+) -> int:
+    """How many topic words of a yes/no question an entry that asks no yes/no question
+    leaves unsaid: neither its question nor its answer has them."""
+    if entry.yes_no:
+        return 0
+    return sum(
+        1
+        for term in anchors
+        if term not in weak and term not in entry.question_terms and not entry.answer_knows(term)
+    )
 
 
 def _unsure(literal: Decision, repaired: Decision) -> Decision:
