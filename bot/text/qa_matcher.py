@@ -92,6 +92,8 @@ class MatchParams:
     # the entry's question must be in the entry's answer ("腰疼可以上课吗" is not answered
     # by what to bring to class).
     whether_penalty: float = 0.6  # per such topic word
+    event_penalty: float = 0.7  # a time/place... question's last word is not in the entry
+    missing_penalty: float = 1.0  # per topic word of the asking clause the entry never says
 
 
 @dataclass(frozen=True)
@@ -390,6 +392,16 @@ class FaqIndex:
             and t not in intent.roles
             and t not in intent.judged
         ]
+        # Topic words of the asking clause other entries use: an entry that never says one
+        # answers another question about the same things.
+        asked = [
+            t
+            for t in anchors_of
+            if intent is not None
+            and t in self.term_idf
+            and t not in intent.roles
+            and t not in intent.judged
+        ]
         total = sum(weights.values())
         qgrams = bigrams(a.surface)
         gram_w = {g: self.gram_idf.get(g, self.unseen_gram_idf) for g in qgrams}
@@ -490,6 +502,7 @@ class FaqIndex:
                     condition_penalty=p.condition_penalty,
                     which_penalty=p.which_penalty,
                     slot_penalty=p.slot_penalty,
+                    event_penalty=p.event_penalty,
                 )
                 if intent.predicate is not None:
                     unsaid = _unanswered_whether(anchors_of, weak, entry.intent)
@@ -497,6 +510,9 @@ class FaqIndex:
                 for term in novel:
                     if not entry.intent.knows(term):
                         factor *= p.novel_penalty
+                for term in asked:
+                    if not entry.intent.knows(term):
+                        factor *= p.missing_penalty
                 if factor < 1.0:
                     hit = Hit(hit.key, round(hit.score * factor, 4), hit.phrasing)
             hits.append(hit)
