@@ -539,6 +539,13 @@ def read_query(
     if focal is not None:
         before = clauses[focal[1]][: focal[2] + 1]
         owner = _owner(before, canonical, prior, weak, anchor_prior)
+        if owner is None and focal[0] in _PRICE and focal[1] > 0 and not _contents(
+            before[:-1], canonical, prior, weak, anchor_prior
+        ):
+            # "材料包可以单独买吗，多少钱": a clause that is only the price question asks
+            # the price of what the clause before it names.
+            earlier = [*clauses[focal[1] - 1], before[-1]]
+            owner = _owner(earlier, canonical, prior, weak, anchor_prior)
     return QueryIntent(
         slots=slots,
         facet=focal[0] if focal else None,
@@ -555,6 +562,8 @@ def read_query(
     )
 
 
+# A price asked in a clause of its own is the price of what the clause before names.
+_PRICE = frozenset({"费用", MONEY})
 # Verbs of paying and asking that stand between a thing and its facet ("入会要交多少钱").
 _OWNER_SKIP = frozenset("交付花缴给出掏")
 
