@@ -564,6 +564,13 @@ def read_query(
 
 # A price asked in a clause of its own is the price of what the clause before names.
 _PRICE = frozenset({"费用", MONEY})
+# Amounts and ordinals ("三级", "一个", "20"), and the units counted after them: a price per
+# person or per level is not the price of the person.
+_QUANTITY = re.compile(
+    r"^(?:\d+|第?[一二两三四五六七八九十百千万半几每]+个?"
+    r"[级档层年月天日周次岁页节课张位人期届名遍回号块元本篇件份]?)$"
+)
+_UNITS = frozenset("人位次节个张本件份")
 # Verbs of paying and asking that stand between a thing and its facet ("入会要交多少钱").
 _OWNER_SKIP = frozenset("交付花缴给出掏")
 
@@ -581,11 +588,17 @@ def _owner(
     if own and not any(t in OPERATION_TERMS for t in own):
         return before[-1], tuple(own)
     distance = -1
-    for token in reversed(before[:-1]):
+    words = before[:-1]
+    for k in range(len(words) - 1, -1, -1):
+        token = words[k]
         terms = canonical(token)
         if not terms or token in _OWNER_SKIP:
             continue
         distance += 1
+        if _QUANTITY.match(token) or (
+            token in _UNITS and k > 0 and _QUANTITY.match(words[k - 1])
+        ):
+            continue  # "一个人多少钱": per person, not the person's price
         if any(t in FACET_TERMS or t in INTENT_TERMS or t in OPERATION_TERMS for t in terms):
             continue
         if all(t in weak for t in terms):
