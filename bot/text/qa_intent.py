@@ -76,6 +76,9 @@ _SATISFIED: tuple[tuple[int, int, str], ...] = tuple(
     for slot, satisfied in SATISFIED_BY.items()
 )
 _SPECIFIC = int(SPECIFIC)
+_PROCEDURE = int(Slot.HOW | Slot.REMEDY)
+# Slots a how-to answer gives too ("报名在哪" is answered by how to sign up).
+_HOW_ANSWERS = int(Slot.PLACE | Slot.HOW | Slot.REMEDY)
 
 # --- what a question asks -----------------------------------------------------------------
 
@@ -726,6 +729,7 @@ def agreement(
     which_penalty: float,
     slot_penalty: float,
     event_penalty: float = 1.0,
+    how_penalty: float = 1.0,
 ) -> float:
     """A factor in (0, 1] for weaker signs that the entry answers another question."""
     factor = 1.0
@@ -750,4 +754,14 @@ def agreement(
                 offered |= slot | satisfied
         if not wanted & offered:
             factor *= slot_penalty  # its question asks a place, this one a time
+    asked_how = entry.asked & _PROCEDURE
+    if (
+        wanted & ~_HOW_ANSWERS
+        and asked_how
+        and not asked_specific
+        and query.facet is None
+    ):
+        factor *= how_penalty  # "作业点评要等多久" to "作业怎么交"
+    elif asked_specific and not wanted and query.slots & _PROCEDURE and not entry.asked & _PROCEDURE:
+        factor *= how_penalty  # "怎么知道孩子学得怎么样" to "孩子几岁可以学"
     return factor

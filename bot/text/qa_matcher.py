@@ -93,6 +93,7 @@ class MatchParams:
     # by what to bring to class).
     whether_penalty: float = 0.6  # per such topic word
     event_penalty: float = 0.7  # a time/place... question's last word is not in the entry
+    how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
     missing_penalty: float = 1.0  # per topic word of the asking clause the entry never says
 
 
@@ -503,6 +504,7 @@ class FaqIndex:
                     which_penalty=p.which_penalty,
                     slot_penalty=p.slot_penalty,
                     event_penalty=p.event_penalty,
+                    how_penalty=p.how_penalty,
                 )
                 if intent.predicate is not None:
                     unsaid = _unanswered_whether(anchors_of, weak, entry.intent)
