@@ -678,6 +678,8 @@ def _last_content(
             continue
         if any(t in FACET_TERMS for t in terms) or token in _BARE_MONEY:
             return None
+        if _QUANTITY.match(token) or asked_slots(token):
+            continue  # "直播一次多长时间": neither 一次 nor 多长时间 is what is asked
         if len(token) == 1 or all(prior(t) >= anchor_prior for t in terms):
             return token, terms
     return None
@@ -762,6 +764,11 @@ def agreement(
         and query.facet is None
     ):
         factor *= how_penalty  # "作业点评要等多久" to "作业怎么交"
-    elif asked_specific and not wanted and query.slots & _PROCEDURE and not entry.asked & _PROCEDURE:
+    elif (
+        asked_specific & ~_HOW_ANSWERS
+        and not wanted
+        and query.slots & _PROCEDURE
+        and not entry.asked & _PROCEDURE
+    ):
         factor *= how_penalty  # "怎么知道孩子学得怎么样" to "孩子几岁可以学"
     return factor
