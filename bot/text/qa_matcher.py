@@ -93,9 +93,6 @@ class MatchParams:
     # by what to bring to class).
     whether_penalty: float = 0.6  # per such topic word
     event_penalty: float = 0.7  # a time/place... question's last word is not in the entry
-    # Share of a query word's weight earned by its characters found in the entry (not cut
-    # as a word there): 孕妇 for 怀孕, 停车位 for 停车.
-    partial_weight: float = 0.3
     how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
     missing_penalty: float = 1.0  # per topic word of the asking clause the entry never says
 
@@ -589,7 +586,6 @@ class FaqIndex:
             found = entry.chars
             uni_score = p.w_unigram * sum(w * found.get(c, 0.0) for c, w in char_w.items())
             uni_score /= char_total
-        entry_chars = entry.chars
         for view in entry.views:
             got = 0.0
             anchors = 0.0
@@ -601,14 +597,9 @@ class FaqIndex:
                 elif term in entry.answer_terms:
                     got += w * p.answer_weight
                     anchors += anchor
-                elif len(term) > 1:
-                    found = [entry_chars.get(ch, 0.0) for ch in term if _cjk(ch)]
-                    if found and all(found):
-                        # Cut differently (称重 vs 体重…称): its characters are all there.
-                        anchors += anchor
-                    if p.partial_weight and found:
-                        # Part of the word (孕妇 / 怀孕, 停车位 / 停车): partial credit.
-                        got += w * p.partial_weight * sum(found) / len(term)
+                elif len(term) > 1 and all(ch in entry.chars for ch in term):
+                    # Cut differently (称重 vs 体重…称): its characters are all there.
+                    anchors += anchor
             # A topic word must match: intent words alone ("几点", "哪里") are not enough.
             if anchors < 1.0:
                 continue
