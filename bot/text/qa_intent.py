@@ -542,8 +542,11 @@ def read_query(
     if focal is not None:
         before = clauses[focal[1]][: focal[2] + 1]
         owner = _owner(before, canonical, prior, weak, anchor_prior)
-        if owner is None and focal[0] in _PRICE and focal[1] > 0 and not _contents(
-            before[:-1], canonical, prior, weak, anchor_prior
+        if (
+            owner is None
+            and focal[0] in _PRICE
+            and focal[1] > 0
+            and not _contents(before[:-1], canonical, prior, weak, anchor_prior)
         ):
             # "材料包可以单独买吗，多少钱": a clause that is only the price question asks
             # the price of what the clause before it names.
@@ -598,9 +601,7 @@ def _owner(
         if not terms or token in _OWNER_SKIP:
             continue
         distance += 1
-        if _QUANTITY.match(token) or (
-            token in _UNITS and k > 0 and _QUANTITY.match(words[k - 1])
-        ):
+        if _QUANTITY.match(token) or (token in _UNITS and k > 0 and _QUANTITY.match(words[k - 1])):
             continue  # "一个人多少钱": per person, not the person's price
         if any(t in FACET_TERMS or t in INTENT_TERMS or t in OPERATION_TERMS for t in terms):
             continue
@@ -757,12 +758,7 @@ def agreement(
         if not wanted & offered:
             factor *= slot_penalty  # its question asks a place, this one a time
     asked_how = entry.asked & _PROCEDURE
-    if (
-        wanted & ~_HOW_ANSWERS
-        and asked_how
-        and not asked_specific
-        and query.facet is None
-    ):
+    if wanted & ~_HOW_ANSWERS and asked_how and not asked_specific and query.facet is None:
         factor *= how_penalty  # "作业点评要等多久" to "作业怎么交"
     elif (
         asked_specific & ~_HOW_ANSWERS

@@ -74,7 +74,7 @@ class MatchParams:
     # IDF-weighted share of the query's characters found in the entry (question, or the
     # answer at answer_weight): segmentation differences and answer-only keywords.
     w_unigram: float = 0.15
-    candidates: int = 16
+    candidates: int = 6
     homophones: bool = True  # repair homophone typos (回访 -> 回放) through pinyin
     discover_words: bool = True  # learn the FAQ's own words the dictionary lacks (跑衫)
     intent: bool = True  # reject entries whose intent disagrees with the question's
@@ -94,7 +94,6 @@ class MatchParams:
     whether_penalty: float = 0.6  # per such topic word
     event_penalty: float = 0.7  # a time/place... question's last word is not in the entry
     how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
-    missing_penalty: float = 1.0  # per topic word of the asking clause the entry never says
 
 
 @dataclass(frozen=True)
@@ -142,6 +141,9 @@ class _Entry:
     # its phrasings: its rough score computed directly when few entries are candidates.
     term_weights: dict[str, float] = field(default_factory=dict)
     grams: frozenset[str] = frozenset()
+    # term -> the largest share of a phrasing's own weight it carries: bounds the entry
+    # coverage a query can reach without scoring every phrasing.
+    own_share: dict[str, float] = field(default_factory=dict)
 
 
 def bigrams(surface: str) -> frozenset[str]:
@@ -291,6 +293,9 @@ class FaqIndex:
                 view.own = self._weights(view.terms, frozenset())
                 view.own_total = sum(view.own.values())
                 view.gram_total = sum(self.gram_idf[g] for g in view.bigrams)
+                for term, w in view.own.items():
+                    share = w / view.own_total if view.own_total else 0.0
+                    entry.own_share[term] = max(entry.own_share.get(term, 0.0), share)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -393,16 +398,6 @@ class FaqIndex:
             and t not in intent.roles
             and t not in intent.judged
         ]
-        # Topic words of the asking clause other entries use: an entry that never says one
-        # answers another question about the same things.
-        asked = [
-            t
-            for t in anchors_of
-            if intent is not None
-            and t in self.term_idf
-            and t not in intent.roles
-            and t not in intent.judged
-        ]
         total = sum(weights.values())
         qgrams = bigrams(a.surface)
         gram_w = {g: self.gram_idf.get(g, self.unseen_gram_idf) for g in qgrams}
@@ -417,6 +412,7 @@ class FaqIndex:
         if not allowed:
             return Decision(a, None, None, False)
         rough: dict[int, float] = {}
+        bounds: dict[int, float] = {}  # exact-score bounds, when scored from the entries
         if len(allowed) <= DIRECT_ROUGH:
             # Few candidates: their rough scores from the entries themselves, every term,
             # bigram and character counted (no posting is walked).
@@ -428,9 +424,10 @@ class FaqIndex:
                 else {}
             )
             for i in sorted(allowed):
-                score = self._rough(self.entries[i], term_share, gram_share, char_share)
+                score, bound = self._rough(self.entries[i], term_share, gram_share, char_share)
                 if score > 0:
                     rough[i] = score
+                    bounds[i] = bound
         else:
             # Very common terms, bigrams and characters still count in the exact score, but
             # do not rank candidates: their postings are long and their weight small.
@@ -464,10 +461,11 @@ class FaqIndex:
         ranked = heapq.nlargest(p.candidates * 2, rough, key=rough.__getitem__)
         threshold = p.threshold if threshold is None else threshold
         margin = p.margin if margin is None else margin
-        # A candidate's exact score is at most w_entry plus its rough score (scaled by the
-        # largest coefficient) plus what the terms the postings skip could add. One that
-        # cannot reach threshold - margin changes neither the answer nor its margin: the
-        # candidates after it (ranked by rough score) are not scored. Chatter stops here.
+        # A candidate whose exact score cannot reach threshold - margin changes neither the
+        # answer nor its margin: it is not scored (after the first). Scored from the entries,
+        # the bound is per signal (_rough); from the postings, it is w_entry plus the rough
+        # score (scaled by the largest coefficient) plus what the skipped terms could add.
+        # Chatter stops here.
         floor = threshold - margin - 1e-9
         scale = max(p.w_query, 2 * p.w_chars, 1.0)
         skipped = (
@@ -481,8 +479,10 @@ class FaqIndex:
         for i in ranked:
             if len(hits) + len(rejected) >= p.candidates:
                 break
-            if (hits or rejected) and p.w_entry + scale * rough[i] + skipped < floor:
-                break
+            if hits or rejected:
+                limit = bounds.get(i, p.w_entry + scale * rough[i] + skipped)
+                if limit < floor:
+                    continue
             entry = self.entries[i]
             if not (entry.doc.scopes & scopes):
                 continue
@@ -512,9 +512,6 @@ class FaqIndex:
                 for term in novel:
                     if not entry.intent.knows(term):
                         factor *= p.novel_penalty
-                for term in asked:
-                    if not entry.intent.knows(term):
-                        factor *= p.missing_penalty
                 if factor < 1.0:
                     hit = Hit(hit.key, round(hit.score * factor, 4), hit.phrasing)
             hits.append(hit)
@@ -554,18 +551,28 @@ class FaqIndex:
                     out |= first.intersection(*rest)
         return out
 
-    @staticmethod
     def _rough(
+        self,
         entry: _Entry,
         term_share: dict[str, float],
         gram_share: dict[str, float],
         char_share: dict[str, float],
-    ) -> float:
-        """The candidate score the postings would give this entry."""
-        weights, grams, chars = entry.term_weights, entry.grams, entry.chars
-        score = sum(s * weights.get(t, 0.0) for t, s in term_share.items())
-        score += sum(s for g, s in gram_share.items() if g in grams)
-        return score + sum(s * chars.get(c, 0.0) for c, s in char_share.items())
+    ) -> tuple[float, float]:
+        """The candidate score the postings would give this entry, and a bound on its exact
+        score (before the intent factors, which only lower it)."""
+        p = self.params
+        weights, grams, chars, own = entry.term_weights, entry.grams, entry.chars, entry.own_share
+        terms = sum(s * weights.get(t, 0.0) for t, s in term_share.items())
+        entry_cov = min(1.0, sum(own.get(t, 0.0) for t in term_share))
+        shared = sum(s for g, s in gram_share.items() if g in grams)
+        unigram = sum(s * chars.get(c, 0.0) for c, s in char_share.items())
+        bound = (
+            p.w_query * terms
+            + p.w_entry * entry_cov
+            + p.w_chars * 2 * shared / (1 + shared)
+            + unigram
+        )
+        return terms + shared + unigram, bound
 
     def _score(
         self,
@@ -615,9 +622,7 @@ class FaqIndex:
         return best
 
 
-def _unanswered_whether(
-    anchors: frozenset[str], weak: frozenset[str], entry: EntryIntent
-) -> int:
+def _unanswered_whether(anchors: frozenset[str], weak: frozenset[str], entry: EntryIntent) -> int:
     """How many topic words of a yes/no question an entry that asks no yes/no question
     leaves unsaid: neither its question nor its answer has them."""
     if entry.yes_no:
