@@ -93,6 +93,9 @@ class MatchParams:
     # by what to bring to class).
     whether_penalty: float = 0.6  # per such topic word
     event_penalty: float = 0.7  # a time/place... question's last word is not in the entry
+    # Share of a query word's weight earned by its characters found in the entry (not cut
+    # as a word there): 孕妇 for 怀孕, 停车位 for 停车.
+    partial_weight: float = 0.3
     how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
 
 
@@ -468,8 +471,11 @@ class FaqIndex:
         # Chatter stops here.
         floor = threshold - margin - 1e-9
         scale = max(p.w_query, 2 * p.w_chars, 1.0)
+        # From the postings, the partial credit of words cut differently is not in the rough
+        # score: at most partial_weight of every longer word.
+        partial_slack = p.partial_weight * sum(s for t, s in term_share.items() if len(t) > 1)
         skipped = (
-            p.w_query * (1.0 - sum(term_share.values()))
+            p.w_query * (1.0 - sum(term_share.values()) + partial_slack)
             + 2 * p.w_chars * (1.0 - sum(gram_share.values()))
             + (p.w_unigram - sum(char_share.values()) if uni is not None else 0.0)
         )
@@ -558,11 +564,19 @@ class FaqIndex:
         gram_share: dict[str, float],
         char_share: dict[str, float],
     ) -> tuple[float, float]:
-        """The candidate score the postings would give this entry, and a bound on its exact
-        score (before the intent factors, which only lower it)."""
+        """The candidate score of this entry (the postings' score, plus the partial credit of
+        query words it holds only as characters), and a bound on its exact score (before the
+        intent factors, which only lower it)."""
         p = self.params
         weights, grams, chars, own = entry.term_weights, entry.grams, entry.chars, entry.own_share
-        terms = sum(s * weights.get(t, 0.0) for t, s in term_share.items())
+        partial = p.partial_weight
+        terms = 0.0
+        for term, share in term_share.items():
+            found = weights.get(term)
+            if found:
+                terms += share * found
+            elif partial and len(term) > 1:
+                terms += share * partial * sum(chars.get(c, 0.0) for c in term) / len(term)
         entry_cov = min(1.0, sum(own.get(t, 0.0) for t in term_share))
         shared = sum(s for g, s in gram_share.items() if g in grams)
         unigram = sum(s * chars.get(c, 0.0) for c, s in char_share.items())
@@ -593,6 +607,7 @@ class FaqIndex:
             found = entry.chars
             uni_score = p.w_unigram * sum(w * found.get(c, 0.0) for c, w in char_w.items())
             uni_score /= char_total
+        entry_chars = entry.chars
         for view in entry.views:
             got = 0.0
             anchors = 0.0
@@ -604,9 +619,14 @@ class FaqIndex:
                 elif term in entry.answer_terms:
                     got += w * p.answer_weight
                     anchors += anchor
-                elif len(term) > 1 and all(ch in entry.chars for ch in term):
-                    # Cut differently (称重 vs 体重…称): its characters are all there.
-                    anchors += anchor
+                elif len(term) > 1:
+                    found = [entry_chars.get(ch, 0.0) for ch in term if _cjk(ch)]
+                    if found and all(found):
+                        # Cut differently (称重 vs 体重…称): its characters are all there.
+                        anchors += anchor
+                    if p.partial_weight and found:
+                        # Part of the word (孕妇 / 怀孕, 停车位 / 停车): partial credit.
+                        got += w * p.partial_weight * sum(found) / len(term)
             # A topic word must match: intent words alone ("几点", "哪里") are not enough.
             if anchors < 1.0:
                 continue
