@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.settings.qa import QASettings
+from bot.text.lexicon import FAMILIES
 from bot.text.normalize import ANCHOR_PRIOR, Analysis, Analyzer, term_prior
 from bot.text.pinyin import Respeller
 from bot.text.qa_intent import (
@@ -44,6 +45,8 @@ from bot.text.qa_intent import (
 
 # A single character read as a family's word ("加" as 报名) counts like any single character.
 WEAK_PRIOR = 0.5
+# Canonical names of the lexicon's synonym families: never what a member typed.
+FAMILY_TERMS = frozenset(FAMILIES)
 # Up to this many anchored entries, candidates are scored from the entries themselves rather
 # than by walking postings (whose length follows the FAQ's size).
 DIRECT_ROUGH = 96
@@ -473,7 +476,9 @@ class FaqIndex:
         scale = max(p.w_query, 2 * p.w_chars, 1.0)
         # From the postings, the partial credit of words cut differently is not in the rough
         # score: at most partial_weight of every longer word.
-        partial_slack = p.partial_weight * sum(s for t, s in term_share.items() if len(t) > 1)
+        partial_slack = p.partial_weight * sum(
+            s for t, s in term_share.items() if len(t) > 1 and t not in FAMILY_TERMS
+        )
         skipped = (
             p.w_query * (1.0 - sum(term_share.values()) + partial_slack)
             + 2 * p.w_chars * (1.0 - sum(gram_share.values()))
@@ -575,7 +580,7 @@ class FaqIndex:
             found = weights.get(term)
             if found:
                 terms += share * found
-            elif partial and len(term) > 1:
+            elif partial and len(term) > 1 and term not in FAMILY_TERMS:
                 terms += share * partial * sum(chars.get(c, 0.0) for c in term) / len(term)
         entry_cov = min(1.0, sum(own.get(t, 0.0) for t in term_share))
         shared = sum(s for g, s in gram_share.items() if g in grams)
@@ -620,13 +625,14 @@ class FaqIndex:
                     got += w * p.answer_weight
                     anchors += anchor
                 elif len(term) > 1:
-                    found = [entry_chars.get(ch, 0.0) for ch in term if _cjk(ch)]
-                    if found and all(found):
+                    held = [entry_chars.get(ch, 0.0) for ch in term if _cjk(ch)]
+                    if held and all(held):
                         # Cut differently (称重 vs 体重…称): its characters are all there.
                         anchors += anchor
-                    if p.partial_weight and found:
-                        # Part of the word (孕妇 / 怀孕, 停车位 / 停车): partial credit.
-                        got += w * p.partial_weight * sum(found) / len(term)
+                    if p.partial_weight and held and term not in FAMILY_TERMS:
+                        # Part of the word (孕妇 / 怀孕, 停车位 / 停车): partial credit. (A
+                        # family's name is not what was typed: 单独 is read as 一对一.)
+                        got += w * p.partial_weight * sum(held) / len(term)
             # A topic word must match: intent words alone ("几点", "哪里") are not enough.
             if anchors < 1.0:
                 continue
