@@ -608,8 +608,18 @@ def _owner(
         if all(t in weak for t in terms):
             continue
         if len(token) == 1:
-            # A single character owns the facet only right before it ("书多少钱").
+            # A single character owns the facet only right before it ("书多少钱"); after a
+            # word it names that word's kind ("私教课可以取消吗": the private class).
             if distance == 0:
+                head = words[k - 1] if k > 0 else ""
+                kind = canonical(head) if head else ()
+                if (
+                    len(head) > 1
+                    and kind
+                    and all(prior(t) >= anchor_prior for t in kind)
+                    and not any(t in FACET_TERMS or t in INTENT_TERMS for t in kind)
+                ):
+                    return head + token, kind
                 return token, terms
             continue
         if all(prior(t) >= anchor_prior for t in terms):
