@@ -61,8 +61,9 @@ class Slot(enum.IntFlag):
 
 # Slots that must be offered by the entry: an asked slot is satisfied by any of these.
 # (How-to and what-to-do questions are answered by any statement about the topic.)
+# A time is not satisfied by a duration: "作业什么时候交" is not answered by "48 小时内批改".
 SATISFIED_BY: dict[Slot, Slot] = {
-    Slot.TIME: Slot.TIME | Slot.DURATION,
+    Slot.TIME: Slot.TIME,
     Slot.DURATION: Slot.DURATION | Slot.TIME,
     Slot.PLACE: Slot.PLACE | Slot.HOW,  # "where do I sign up" is answered by how
     Slot.WHO: Slot.WHO,
@@ -76,6 +77,11 @@ _SATISFIED: tuple[tuple[int, int, str], ...] = tuple(
     for slot, satisfied in SATISFIED_BY.items()
 )
 _SPECIFIC = int(SPECIFIC)
+# Slots an entry's own question is close to: one asking when may well say how long.
+_RELATED: tuple[tuple[int, int], ...] = tuple(
+    (slot, satisfied | (int(Slot.DURATION) if slot == Slot.TIME else 0))
+    for slot, satisfied, _ in _SATISFIED
+)
 _PROCEDURE = int(Slot.HOW | Slot.REMEDY)
 # Slots a how-to answer gives too ("报名在哪" is answered by how to sign up).
 _HOW_ANSWERS = int(Slot.PLACE | Slot.HOW | Slot.REMEDY)
@@ -762,7 +768,7 @@ def agreement(
     wanted = query.slots & _SPECIFIC
     if asked_specific and wanted:
         offered = 0
-        for slot, satisfied, _ in _SATISFIED:
+        for slot, satisfied in _RELATED:
             if asked_specific & slot:
                 offered |= slot | satisfied
         if not wanted & offered:
