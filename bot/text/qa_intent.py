@@ -779,8 +779,8 @@ def agreement(
     elif (
         asked_specific & ~_HOW_ANSWERS
         and not wanted
-        and query.slots & _PROCEDURE
+        and (query.slots & _PROCEDURE or query.asked_nouns)
         and not entry.asked & _PROCEDURE
     ):
-        factor *= how_penalty  # "怎么知道孩子学得怎么样" to "孩子几岁可以学"
+        factor *= how_penalty  # "怎么知道孩子学得怎么样", "穿什么衣服" to "几岁", "什么时候"
     return factor
