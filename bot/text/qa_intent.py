@@ -422,9 +422,6 @@ class QueryIntent:
     predicate: tuple[str, tuple[str, ...]] | None
     # What a yes/no question asks it for: the words before its modal ("腰疼可以上课吗": 腰疼).
     condition: tuple[tuple[str, tuple[str, ...]], ...]
-    # What a time, place, duration... question asks it of: the asking clause's last content
-    # word ("比赛什么时候出成绩": 成绩), as typed and as terms.
-    event: tuple[str, tuple[str, ...]] | None
     contrasts: frozenset[str]  # qualifiers an entry must not contradict (线上/线下)
     roles: dict[str, float]  # term -> weight multiplier (context)
     weak: frozenset[str]  # terms read only from an ambiguous single character
@@ -434,7 +431,7 @@ class QueryIntent:
     def judged(self) -> frozenset[str]:
         """Terms a word-level check already weighs (owner, predicate, condition, which)."""
         words = [*self.asked_nouns, *self.condition]
-        words += [w for w in (self.owner, self.predicate, self.event) if w is not None]
+        words += [w for w in (self.owner, self.predicate) if w is not None]
         return frozenset(t for _, terms in words for t in terms)
 
 
@@ -541,9 +538,6 @@ def read_query(
         if before is None and last > 0 and last - 1 not in focus_clauses:
             before = clauses[last - 1]  # "我怀孕四个月了，还能上课吗"
         condition = tuple(_contents(before or [], canonical, prior, weak, anchor_prior))
-    event = None
-    if asking and slots & _SPECIFIC:
-        event = _last_content(clauses[asking[-1]], canonical, prior, weak, anchor_prior)
     owner = None
     if focal is not None:
         before = clauses[focal[1]][: focal[2] + 1]
@@ -566,7 +560,6 @@ def read_query(
         asked_nouns=tuple(asked_nouns),
         predicate=predicate,
         condition=condition,
-        event=event,
         contrasts=frozenset(t for t in terms if t in _CONTRASTS),
         roles=roles,
         weak=weak,
@@ -747,7 +740,6 @@ def agreement(
     condition_penalty: float,
     which_penalty: float,
     slot_penalty: float,
-    event_penalty: float = 1.0,
     how_penalty: float = 1.0,
 ) -> float:
     """A factor in (0, 1] for weaker signs that the entry answers another question."""
@@ -758,8 +750,6 @@ def agreement(
         factor *= owner_penalty  # the price of something else
     if query.predicate is not None and not entry.mentions(query.predicate):
         factor *= predicate_penalty  # a yes/no question about something it never says
-    if query.event is not None and not entry.mentions(query.event):
-        factor *= event_penalty  # "比赛什么时候出成绩" to an entry that never says 成绩
     if query.condition and not any(entry.mentions(word) for word in query.condition):
         factor *= condition_penalty  # "腰疼可以上课吗" to an entry that never says 腰疼
     if not all(entry.mentions(noun) for noun in query.asked_nouns):

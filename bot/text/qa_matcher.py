@@ -95,7 +95,6 @@ class MatchParams:
     # the entry's question must be in the entry's answer ("腰疼可以上课吗" is not answered
     # by what to bring to class).
     whether_penalty: float = 0.6  # per such topic word
-    event_penalty: float = 0.7  # a time/place... question's last word is not in the entry
     # Share of a query word's weight earned by its characters found in the entry (not cut
     # as a word there): 孕妇 for 怀孕, 停车位 for 停车.
     partial_weight: float = 0.3
@@ -514,7 +513,6 @@ class FaqIndex:
                     condition_penalty=p.condition_penalty,
                     which_penalty=p.which_penalty,
                     slot_penalty=p.slot_penalty,
-                    event_penalty=p.event_penalty,
                     how_penalty=p.how_penalty,
                 )
                 if intent.predicate is not None:
