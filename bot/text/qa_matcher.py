@@ -77,7 +77,7 @@ class MatchParams:
     # IDF-weighted share of the query's characters found in the entry (question, or the
     # answer at answer_weight): segmentation differences and answer-only keywords.
     w_unigram: float = 0.15
-    candidates: int = 6
+    candidates: int = 16
     homophones: bool = True  # repair homophone typos (回访 -> 回放) through pinyin
     discover_words: bool = True  # learn the FAQ's own words the dictionary lacks (跑衫)
     intent: bool = True  # reject entries whose intent disagrees with the question's
