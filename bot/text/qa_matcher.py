@@ -1,7 +1,9 @@
 """FAQ matching: an inverted index over canonical words and character bigrams.
 
-A query is scored only against the entries its terms point to (term -> postings), so the
-cost follows the query, not the FAQ size. Candidates are then scored exactly, per phrasing
+A query is scored only against the entries that hold one of its topic words (term ->
+entries), so the cost follows the query, not the FAQ size: chatter naming no word of the
+FAQ stops before any scoring, and a candidate whose score is bounded below threshold -
+margin is not scored. Candidates are then scored exactly, per phrasing
 (the question and each similar phrasing), by three normalised signals:
 
 - query coverage: the IDF-weighted share of the query's terms found in the phrasing (or,
