@@ -33,24 +33,19 @@ from handlers.broadcast import (
 )
 from handlers.grants import (
     Grant,
+    GrantResult,
     GrantStatus,
-    check_grant,
-    game_cap_text,
+    apply_prize,
     game_limits,
-    record_grant,
+    game_refusal_text,
 )
-from handlers.members import remember_member
-from handlers.moderation import barred_from_rewards
+from handlers.members import seen_now
 from handlers.rewards_notice import NoticeSpec, announcement_text, parse_notice_args
 from handlers.rewards_state import OpenNotice, RewardsService, is_notice_reply, message_key
 from storage.models import NoticePool, RewardNotice
 from storage.repos.broadcasts import BroadcastRepo
 from storage.repos.members import MemberRepo
 from storage.repos.rewards import RewardsRepo
-
-
-class _NoPlace(Exception):
-    """The pool had no place left: undo this reply's work."""
 
 
 def split_set_prefix(ctx: Context, raw: str) -> tuple[GroupSet, str] | None:
@@ -190,48 +185,51 @@ async def _take_place(
         key=f"notice:{group_id}:{notice.id}:{member}",
         actor_id=notice.created_by,
     )
-    duplicate = took = closed = False
-    claimed = places = balance = 0
-    refused = None
+    closed = no_place = False
+    claimed = places = 0
+    result = GrantResult(GrantStatus.TAKEN)
     try:
         async with ctx.uow() as uow:
             pools, repo = BroadcastRepo(uow.session), RewardsRepo(uow.session)
-            await remember_member(ctx, uow, message)
-            refused = await check_grant(
-                uow, ctx.group, grant, game_limits(ctx.group.rewards, notice.points)
-            )
-            if refused is not None or await pools.has_pool_claim(pool_id, member):
-                duplicate = True
-            elif member in await barred_from_rewards(uow.session, ctx.group, message.time):
-                return CONTINUE
-            else:
+            await seen_now(uow, message)
+
+            async def take_place() -> bool:
+                # one place per member across the pool, then a place of the pool's own
+                nonlocal no_place
+                if await pools.has_pool_claim(pool_id, member):
+                    return False
                 if not await pools.take_pool_place(pool_id):
-                    raise _NoPlace
+                    no_place = True
+                    return False
                 await pools.add_pool_claim(pool_id, member, group_id, notice.id, message.time)
                 await repo.add_claim(notice.id, member, message.message_id, message.time)
-                balance = await record_grant(uow, grant)
+                return True
+
+            limits = game_limits(ctx.group.rewards, notice.points)
+            result = await apply_prize(uow, ctx.group, grant, limits, take_place)
+            if result.status is GrantStatus.GRANTED:
                 pool = await pools.pool(pool_id)
                 assert pool is not None
                 claimed, places = pool.claimed, pool.places
-                took = True
                 if claimed >= places:
                     closed = await _close_pool(ctx, pools, repo, pool_id, message.time)
-    except _NoPlace:
-        _forget_pool(service, notice.group_id, notice.id, keep_job=True)
-        return CONTINUE
     except IntegrityError:
-        duplicate = True  # this member's place was stored by another process first
-    if refused is not None and refused.status is GrantStatus.MEMBER_CAP:
-        notice.claimed.add(member)
-        await ctx.reply(message, game_cap_text(refused))
-        return STOP
-    if duplicate or not took:
-        notice.claimed.add(member)
+        # this member's place was stored by another process first
+        result = GrantResult(GrantStatus.DUPLICATE)
+    if no_place:
+        # The pool is full or closed: stop matching it here (its deadline job stays armed).
+        service.forget_notice(notice.group_id, notice.id, keep_job=True)
         return CONTINUE
-    notice.claimed.add(member)
+    notice.claimed.add(member)  # asked once; a refused member's place stays for others
+    if result.status is not GrantStatus.GRANTED:
+        refusal = game_refusal_text(result)
+        if refusal is None:
+            return CONTINUE
+        await ctx.reply(message, refusal)
+        return STOP
     await ctx.reply(
         message,
-        f"🧧 抢到跨群通知红包 +{notice.points} 分（{claimed}/{places}），当前积分 {balance}",
+        f"🧧 抢到跨群通知红包 +{notice.points} 分（{claimed}/{places}），当前积分 {result.balance}",
     )
     if closed:
         await _after_close(ctx, service, pool_id)
@@ -285,10 +283,6 @@ async def _close_pool(
         kind=KIND_NOTICE_CLOSE,
     )
     return True
-
-
-def _forget_pool(service: RewardsService, group_id: str, notice_id: int, *, keep_job: bool) -> None:
-    service.forget_notice(group_id, notice_id, keep_job=keep_job)
 
 
 async def _after_close(ctx: Context, service: RewardsService, pool_id: int) -> None:

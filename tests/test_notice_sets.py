@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage.models import LedgerEntry, NoticePool, NoticePoolClaim
+from storage.models import LedgerEntry, NoticePool, NoticePoolClaim, Violation
 from tests.broadcast_support import sets_config
 from tests.support import Bot, at, msg, running_bot
 
@@ -125,4 +125,21 @@ async def test_groups_without_the_games_are_left_out(sqlite_db: str) -> None:
         assert announced == ["g1", "g2"]
         assert await bot.say("收到", user="c1", group="g3", when=T0 + timedelta(minutes=1)) == []
         assert await bot.say("收到", user="b1", group="g2", when=T0 + timedelta(minutes=1))
+        assert await notice_lines(bot) == [("g2", "b1", 5)]
+
+
+async def test_a_spammer_takes_no_place_in_a_shared_notice(sqlite_db: str) -> None:
+    from tests.test_rewards_spam_exclusion import ADS
+
+    async with running_bot(sqlite_db, sets_config(CONFIG), T0 - timedelta(hours=2)) as bot:
+        await greet(bot, ("g2", "b1"))
+        for i, ad in enumerate(ADS):  # three ads: asked to leave, an open violation
+            await bot.say(ad, user="spammer", group="g2", when=T0 - timedelta(minutes=30 - i))
+        async with bot.app.uow() as uow:
+            actions = (await uow.session.execute(select(Violation.action))).scalars().all()
+        assert actions[-1] == "ask_remove"
+        await bot.say("/通知 camp 周末停课 前2名", user="boss", group="g1", when=T0)
+        said = await bot.say("收到", user="spammer", group="g2", when=T0 + timedelta(minutes=1))
+        assert not any("抢到" in t for t in said)
+        assert await bot.say("收到", user="b1", group="g2", when=T0 + timedelta(minutes=2))
         assert await notice_lines(bot) == [("g2", "b1", 5)]

@@ -33,9 +33,10 @@ class SpamSettings(Strict):
     # are never warned in public: they are recorded as a note for admins (`/违规`), and
     # posted to this group when set (an admins-only group the bot is in).
     review_group: str | None = None
-    # Members with open violations win no draw or notice red packet and are left out of
-    # `groupops payouts`: open = a violation at the ask_remove step, or `open_after` public
-    # violations, within `ladder_window_days`. Whitelisting a member clears them.
+    # Members with open violations get no red packet, game prize or camp points (the grant
+    # policy, handlers/grants.py) and are left out of `groupops payouts`: open = a violation
+    # at the ask_remove step, or `open_after` public violations, within `ladder_window_days`.
+    # Whitelisting a member clears them.
     exclude_from_rewards: bool = True
     open_after: int = Field(default=2, ge=1, le=MAX_COUNT)
 
