@@ -1,7 +1,7 @@
 """broadcasts to group sets, their per-group deliveries, notice red packets shared by a set
 
 Revision ID: 0040
-Revises: 0030
+Revises: 0001 (a branch of its own, like the camps and the relay, so each feature's tables downgrade alone)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from storage.models.base import UTCDateTime
 
 revision = "0040"
-down_revision = "0030"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
