@@ -327,6 +327,7 @@ class UnitOfWorkFactory:
         self._serialized = bool(getattr(sessions, "serialized", False))
         self._lock: asyncio.Lock | None = None
         self._holder: str | None = None  # the key of the transaction that has the turn
+        self._waiting = 0  # tasks queued for the turn
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self)
@@ -349,6 +350,13 @@ class UnitOfWorkFactory:
 
     async def take_turn(self, lock: asyncio.Lock, key: str | None) -> bool:
         """Wait for the turn; True when taken (release it), False when waited out."""
+        if not lock.locked() and not self._waiting:
+            # Free and nobody queued: acquire() returns without yielding to the loop, whereas
+            # wait_for() wraps it in a task that costs a loop round trip per unit of work.
+            await lock.acquire()
+            self._holder = key
+            return True
+        self._waiting += 1
         try:
             await asyncio.wait_for(lock.acquire(), TURN_WAIT_S)
         except TimeoutError:
@@ -359,6 +367,8 @@ class UnitOfWorkFactory:
                 self._holder or "a unit of work",
             )
             return False
+        finally:
+            self._waiting -= 1
         self._holder = key
         return True
 
