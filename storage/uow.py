@@ -44,7 +44,7 @@ from types import TracebackType
 from storage.repos.checkins import CheckinRepo
 from storage.repos.ledger import LedgerRepo
 from storage.repos.members import BadgeRepo, GroupStateRepo, MemberRepo
-from storage.session import DbSession, ReadProbe, Savepoint, savepoint
+from storage.session import DbSession, KeptSessions, ReadProbe, Savepoint, savepoint
 
 Hook = Callable[[], None]
 log = logging.getLogger("groupops.storage")
@@ -70,7 +70,7 @@ class _Transaction:
             if lock is not None:
                 self._locked = await self.factory.take_turn(lock, key)
             try:
-                self.session = self.factory.sessions()
+                self.session = self.factory.session(turn=self._locked)
             except BaseException:
                 self._release()
                 raise
@@ -88,7 +88,7 @@ class _Transaction:
                     else:
                         await session.rollback()
                 finally:
-                    await session.close()
+                    await self.factory.close_session(session)
         finally:
             self._release()
 
@@ -325,6 +325,8 @@ class UnitOfWorkFactory:
         # For those checks: one cheap round trip, outside any unit of work.
         self.reads = reads
         self._serialized = bool(getattr(sessions, "serialized", False))
+        # SessionSource on a SQLite file: the session the transaction with the turn reuses
+        self._kept: KeptSessions | None = sessions if isinstance(sessions, KeptSessions) else None
         self._lock: asyncio.Lock | None = None
         self._holder: str | None = None  # the key of the transaction that has the turn
         self._waiting = 0  # tasks queued for the turn
@@ -339,6 +341,23 @@ class UnitOfWorkFactory:
 
     def scope(self, key: str | None = None) -> UnitScope:
         return UnitScope(self, key)
+
+    def session(self, *, turn: bool) -> DbSession:
+        """A session for a new transaction: the kept one when it has the turn on a SQLite
+        file (transactions with the turn never overlap), otherwise a new one."""
+        if turn and self._kept is not None:
+            return self._kept.kept()
+        return self.sessions()
+
+    async def close_session(self, session: DbSession) -> None:
+        if self._kept is None or not self._kept.is_kept(session):
+            await session.close()
+            return
+        try:
+            await session.close()  # ends its transaction and forgets its objects; keeps it
+        except BaseException:
+            self._kept.drop_kept()
+            raise
 
     def writer_lock(self) -> asyncio.Lock | None:
         """The lock top-level transactions take turns with (SQLite files only)."""
