@@ -18,8 +18,9 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Executable
+from sqlalchemy import Connection, Executable
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError
 
 from storage.session import DbSession, InlineSession
 
@@ -52,23 +53,60 @@ class CompiledStatement:
         return out
 
 
-def sqlite_connection(session: DbSession) -> sqlite3.Connection | None:
+def sqlite_connection(session: DbSession, *, alone: bool = False) -> sqlite3.Connection | None:
     """The sqlite3 connection under `session`'s transaction (begun now if needed), or None
-    when `session` is not on a SQLite file."""
+    when `session` is not on a SQLite file.
+
+    `alone`: the statement is all the work of its unit of work. Then, on the kept session of
+    the transaction that has the turn (storage/session.py) with no transaction begun yet, the
+    connection is returned as it is, outside any transaction: the statement commits by
+    itself (SQLite's autocommit), which spares the BEGIN and COMMIT rounds."""
     if not isinstance(session, InlineSession):
         return None
-    driver = session.sync_session.connection().connection.driver_connection
+    sync = session.sync_session
+    bind = sync.bind
+    if not isinstance(bind, Connection):  # a pooled session
+        return _driver(sync.connection())
+    # the kept session: its own connection, held open
+    if bind.in_transaction() or (alone and not sync.in_transaction()):
+        return _driver(bind)
+    return _driver(sync.connection())
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    driver = conn.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
     return driver
 
 
-async def run(session: DbSession, compiled: CompiledStatement, params: Mapping[str, Any]) -> int:
-    """Execute a write; returns the number of rows it changed."""
-    conn = sqlite_connection(session)
+def _execute(
+    conn: sqlite3.Connection, compiled: CompiledStatement, params: Mapping[str, Any]
+) -> sqlite3.Cursor:
+    args = compiled.args(params)
+    try:
+        return conn.execute(compiled.sql, args)
+    except sqlite3.Error as exc:
+        # the exception SQLAlchemy raises for the same failure (IntegrityError, ...), which
+        # is what callers catch
+        raise DBAPIError.instance(compiled.sql, args, exc, sqlite3.Error) from exc
+
+
+async def run(
+    session: DbSession,
+    compiled: CompiledStatement,
+    params: Mapping[str, Any],
+    *,
+    alone: bool = False,
+    otherwise: Executable | None = None,
+) -> int:
+    """Execute a write; returns the number of rows it changed. `alone`: see
+    `sqlite_connection`; `otherwise`: see `returning`."""
+    conn = sqlite_connection(session, alone=alone)
     if conn is None:
-        result = await session.execute(compiled.statement, dict(params))
+        statement = compiled.statement if otherwise is None else otherwise
+        result = await session.execute(statement, dict(params))
         return int(getattr(result, "rowcount", 0) or 0)
-    return conn.execute(compiled.sql, compiled.args(params)).rowcount
+    return _execute(conn, compiled, params).rowcount
 
 
 async def returning(
@@ -85,4 +123,4 @@ async def returning(
     if conn is None:
         statement = compiled.statement if otherwise is None else otherwise
         return list((await session.execute(statement, dict(params))).scalars())
-    return [row[0] for row in conn.execute(compiled.sql, compiled.args(params))]
+    return [row[0] for row in _execute(conn, compiled, params)]

@@ -222,6 +222,11 @@ class UnitOfWork:
         self._frame.hooks.append(hook)
 
     @property
+    def outermost(self) -> bool:
+        """True when this unit is its transaction (not joined to an open unit or scope)."""
+        return self._top
+
+    @property
     def handle(self) -> UnitHandle:
         assert self._frame is not None, "handle outside `async with`"
         return UnitHandle(self._frame)

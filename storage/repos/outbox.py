@@ -67,8 +67,11 @@ UNKNOWN = "unknown"  # left in `sending` by a crash, and its transport cannot te
 
 
 class OutboxRepo:
-    def __init__(self, session: DbSession) -> None:
+    def __init__(self, session: DbSession, *, alone: bool = False) -> None:
+        """`alone`: each state change (claim, release, retry, finish) is all the work of its
+        unit of work, so on a SQLite file it may commit by itself (storage/direct.py)."""
         self.session = session
+        self.alone = alone
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert rows whose id is not stored yet; returns the ids inserted (the others are
@@ -87,7 +90,8 @@ class OutboxRepo:
         self, stmt: Any, row_id: str, from_status: str, to_status: str, **values: Any
     ) -> bool:
         params = {"row_id": row_id, "from_status": from_status, "to_status": to_status, **values}
-        return await direct.run(self.session, _COMPILED[id(stmt)], params) == 1
+        compiled = _COMPILED[id(stmt)]
+        return await direct.run(self.session, compiled, params, alone=self.alone) == 1
 
     async def claim(self, row_id: str, attempts: int, at: datetime) -> bool:
         """pending -> sending. False when the row is not pending (another process took it,
