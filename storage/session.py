@@ -201,6 +201,8 @@ class KeptSessions(Protocol):
 
     def drop_kept(self) -> None: ...
 
+    def idle(self) -> bool: ...
+
 
 class SessionSource:
     """Hands out sessions for units of work: `InlineSession` for a SQLite file, otherwise
@@ -255,6 +257,15 @@ class SessionSource:
 
     def is_kept(self, session: DbSession) -> bool:
         return session is self._kept
+
+    def idle(self) -> bool:
+        """The kept session has no transaction and holds nothing: ending a unit of work on
+        it needs no commit and no close."""
+        session = self._kept
+        if session is None:
+            return True
+        sync = session.sync_session
+        return not sync.in_transaction() and not sync.identity_map and not sync.new
 
     def drop_kept(self) -> None:
         """Forget the kept session and close its connection (after an error ending it); the

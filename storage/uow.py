@@ -82,13 +82,7 @@ class _Transaction:
         self.used = False
         try:
             if session is not None:
-                try:
-                    if commit:
-                        await session.commit()
-                    else:
-                        await session.rollback()
-                finally:
-                    await self.factory.close_session(session)
+                await self.factory.end_session(session, commit)
         finally:
             self._release()
 
@@ -354,15 +348,26 @@ class UnitOfWorkFactory:
             return self._kept.kept()
         return self.sessions()
 
-    async def close_session(self, session: DbSession) -> None:
-        if self._kept is None or not self._kept.is_kept(session):
-            await session.close()
-            return
+    async def end_session(self, session: DbSession, commit: bool) -> None:
+        """Commit or roll back a transaction's session, then close it."""
+        kept = self._kept is not None and self._kept.is_kept(session)
+        if kept and self._kept is not None and self._kept.idle():
+            return  # nothing began on it (statements that committed by themselves, or none)
         try:
-            await session.close()  # ends its transaction and forgets its objects; keeps it
-        except BaseException:
-            self._kept.drop_kept()
-            raise
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
+        finally:
+            if not kept:
+                await session.close()
+            else:
+                try:
+                    await session.close()  # ends its transaction, forgets its objects; kept
+                except BaseException:
+                    assert self._kept is not None
+                    self._kept.drop_kept()
+                    raise
 
     def writer_lock(self) -> asyncio.Lock | None:
         """The lock top-level transactions take turns with (SQLite files only)."""
