@@ -57,7 +57,8 @@ def sqlite_connection(session: DbSession, *, alone: bool = False) -> sqlite3.Con
     """The sqlite3 connection under `session`'s transaction (begun now if needed), or None
     when `session` is not on a SQLite file.
 
-    `alone`: the statement is all the work of its unit of work. Then, on the kept session of
+    `alone`: the statement is all the work of its unit of work, and that unit is its own
+    transaction (`UnitOfWork.outermost`: never in a unit joined to a scope). Then, on the kept session of
     the transaction that has the turn (storage/session.py) with no transaction begun yet, the
     connection is returned as it is, outside any transaction: the statement commits by
     itself (SQLite's autocommit), which spares the BEGIN and COMMIT rounds."""
