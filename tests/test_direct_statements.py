@@ -155,3 +155,13 @@ async def test_member_upsert_and_backlog_row_through_compiled_statements(
     assert [(b.question, b.asked_at, b.mentioned_bot) for b in backlog] == [
         ("几点开始？", at("2026-11-21 08:00"), False)
     ]
+
+
+async def test_pending_objects_are_flushed_before_a_compiled_statement(
+    uow: UnitOfWorkFactory,
+) -> None:
+    """As Session.execute autoflushes before a Core statement: the update sees the row."""
+    async with uow() as unit:
+        unit.session.add(Checkin(**row("alice")))
+        changed = await direct.run(unit.session, RESTREAK_COMPILED, {"who": "alice"})
+    assert changed == 1 and (await stored(uow))[0][3] == 7
