@@ -45,8 +45,17 @@ def test_only_words_of_chinese_characters_have_keys() -> None:
 
 
 def test_character_table_is_pypinyins() -> None:
-    assert pinyin._chars() == PINYIN_DICT
+    table = pinyin._chars()
+    assert dict(table.items()) == PINYIN_DICT
+    assert all(table.get(point) == text for point, text in PINYIN_DICT.items())
+    assert table.get(ord("a")) is None and table.get(0x10FFFF) is None
     assert pinyin.readings("行") == ("xing", "hang")
+
+
+def test_a_character_table_in_another_layout_is_parsed_whole(tmp_path: Path) -> None:
+    path = tmp_path / "pinyin_dict.json"
+    path.write_text(json.dumps({"19968": "yī", "19969": "dīng,zhēng"}), "utf-8")  # one line
+    assert dict(pinyin._char_entries(path)) == {19968: "yī", 19969: "dīng,zhēng"}
 
 
 def test_an_unexpected_file_layout_is_parsed_whole(tmp_path: Path) -> None:

@@ -21,10 +21,13 @@ tests/test_pinyin_light.py checks it against pypinyin itself).
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
+import io
 import itertools
 import json
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -50,19 +53,81 @@ def _data_file(name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / name
 
 
-_char_table: dict[int, str] | None = None
+class CharTable:
+    """pypinyin's single-character table (code point -> its readings with tones, comma-
+    separated) in about 1 MB instead of the 10 MB of a dict: the code points in a sorted
+    array, the readings in one string with an array of where each begins."""
+
+    def __init__(self, entries: Iterable[tuple[int, str]]) -> None:
+        points = array("I")
+        starts = array("I")
+        texts = io.StringIO()
+        size = 0
+        for point, text in entries:
+            points.append(point)
+            starts.append(size)
+            texts.write(text)
+            size += len(text)
+        starts.append(size)
+        text = texts.getvalue()
+        if any(a >= b for a, b in itertools.pairwise(points)):  # not in order: sort once
+            order = sorted(range(len(points)), key=points.__getitem__)
+            pieces = [text[starts[i] : starts[i + 1]] for i in order]
+            points = array("I", (points[i] for i in order))
+            starts = array("I", itertools.accumulate((len(p) for p in pieces), initial=0))
+            text = "".join(pieces)
+        self._points = points
+        self._starts = starts
+        self._text = text
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+    def get(self, point: int) -> str | None:
+        i = bisect.bisect_left(self._points, point)
+        if i == len(self._points) or self._points[i] != point:
+            return None
+        return self._text[self._starts[i] : self._starts[i + 1]]
+
+    def items(self) -> Iterator[tuple[int, str]]:
+        for i, point in enumerate(self._points):
+            yield point, self._text[self._starts[i] : self._starts[i + 1]]
+
+
+_char_table: CharTable | None = None
 _char_lock = threading.Lock()
 
 
-def _chars() -> dict[int, str]:
-    """pypinyin's single-character table: code point -> readings with tones, comma-separated."""
+def _chars() -> CharTable:
+    """pypinyin's single-character table, read on first use."""
     global _char_table
     if _char_table is None:
         with _char_lock:
             if _char_table is None:
-                raw = json.loads(_data_file("pinyin_dict.json").read_text("utf-8"))
-                _char_table = {int(k): v for k, v in raw.items()}
+                _char_table = CharTable(_char_entries(_data_file("pinyin_dict.json")))
     return _char_table
+
+
+def _char_entries(path: Path) -> Iterator[tuple[int, str]]:
+    """(code point, readings) of pinyin_dict.json, one line at a time (`"12295": "líng,
+    yuán,xīng",`), so that no whole-file dict is built; any other layout is parsed whole."""
+    with path.open(encoding="utf-8") as lines:
+        head = [lines.readline().strip(), lines.readline().strip()]
+        if head[0] == "{" and _char_line(head[1]) is not None:
+            for line in itertools.chain(head[1:], lines):
+                entry = _char_line(line.strip())
+                if entry is not None:
+                    yield entry
+            return
+    table: dict[str, str] = json.loads(path.read_text("utf-8"))
+    yield from ((int(k), v) for k, v in table.items())
+
+
+def _char_line(line: str) -> tuple[int, str] | None:
+    key, sep, value = line.removesuffix(",").partition(": ")
+    if not sep or not key.startswith('"') or not value.startswith('"'):
+        return None
+    return int(json.loads(key)), json.loads(value)
 
 
 # pypinyin's phrases_dict.json has one JSON token per line: a phrase's key line, then its
