@@ -39,6 +39,13 @@ def test_word_keys_are_pypinyins_for_phrases_lexicon_words_and_random_strings() 
     assert keys["重庆"] == "chong qing" and keys["行长"] == "hang zhang"
 
 
+def test_every_phrase_of_the_file_is_found() -> None:
+    path = pinyin._data_file("phrases_dict.json")
+    found = dict(pinyin._phrase_entries(path, {"一丁不识", "重庆"}))
+    assert found.keys() == PHRASES_DICT.keys()
+    assert found["重庆"] == PHRASES_DICT["重庆"] and found["一丁不识"] == PHRASES_DICT["一丁不识"]
+
+
 def test_only_words_of_chinese_characters_have_keys() -> None:
     with pytest.raises(ValueError, match="ppt"):
         pinyin.word_keys(["ppt"])

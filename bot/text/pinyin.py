@@ -26,6 +26,7 @@ import importlib.util
 import io
 import itertools
 import json
+import re
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -131,8 +132,8 @@ def _char_line(line: str) -> tuple[int, str] | None:
 
 
 # pypinyin's phrases_dict.json has one JSON token per line: a phrase's key line, then its
-# value (lists of readings, one list per character) over the lines up to its closing "]".
-_KEY_LINE_END = '": ['
+# value (lists of readings, one list per character) over the lines up to the next key line.
+_KEY_LINE = re.compile(rb'^"([^"\\\n]+)": \[$', re.MULTILINE)
 _MIN_PHRASES = 10_000  # fewer key lines than this: an unexpected layout, parse it whole
 
 
@@ -153,31 +154,34 @@ def _phrases_within(pieces: set[str]) -> tuple[set[str], dict[str, list[str]]]:
 
 
 def _phrase_entries(path: Path, wanted: set[str]) -> Iterator[tuple[str, list[list[str]] | None]]:
-    """Every (phrase, value) of the file; the value only for phrases in `wanted`."""
+    """Every (phrase, value) of the file; the value only for phrases in `wanted`. Scans the
+    file's bytes for key lines and parses only the values kept."""
+    data = path.read_bytes()
     keys = 0
-    with path.open(encoding="utf-8") as lines:
-        key: str | None = None
-        value: list[str] = []
-        depth = 0
-        for line in lines:
-            if key is not None:
-                value.append(line)
-                depth += 1 if line.startswith("[") else -1 if line.startswith("]") else 0
-                if not depth:  # the value's closing bracket, and the comma after it
-                    yield key, json.loads("".join(value).rstrip().removesuffix(","))
-                    key = None
-                continue
-            if line.startswith('"') and line.rstrip("\n").endswith(_KEY_LINE_END):
-                keys += 1
-                phrase = json.loads(line.rstrip().removesuffix(" [").removesuffix(":"))
-                if phrase in wanted:
-                    key, value, depth = phrase, ["["], 1
-                else:
-                    yield phrase, None
+    kept: tuple[str, int] | None = None  # a wanted phrase and where its value begins
+    for match in _KEY_LINE.finditer(data):
+        keys += 1
+        if kept is not None:
+            yield kept[0], _value(data, kept[1], match.start())
+            kept = None
+        phrase = match.group(1).decode("utf-8")
+        if phrase in wanted:
+            kept = (phrase, match.end() - 1)
+        else:
+            yield phrase, None
+    if kept is not None:
+        yield kept[0], _value(data, kept[1], len(data))
     if keys < _MIN_PHRASES:
-        table: dict[str, list[list[str]]] = json.loads(path.read_text("utf-8"))
+        table: dict[str, list[list[str]]] = json.loads(data)
         for phrase, readings in table.items():
             yield phrase, readings if phrase in wanted else None
+
+
+def _value(data: bytes, start: int, end: int) -> list[list[str]]:
+    """The JSON value from `start` up to the next key line (or the closing brace)."""
+    text = data[start:end].rstrip().removesuffix(b"}").rstrip().removesuffix(b",")
+    value: list[list[str]] = json.loads(text)
+    return value
 
 
 def _segments(word: str, prefixes: set[str], phrases: Mapping[str, object]) -> list[str]:
