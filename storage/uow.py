@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar, Token
@@ -203,12 +204,29 @@ class UnitOfWork:
                 self._savepoint = await savepoint(self.session)
         self._frame = frame
         self._token = _current.set(frame)
-        self.checkins = CheckinRepo(self.session)
-        self.ledger = LedgerRepo(self.session)
-        self.members = MemberRepo(self.session)
-        self.badges = BadgeRepo(self.session)
-        self.group_state = GroupStateRepo(self.session)
         return self
+
+    # The repositories, built when first used (most units use one or none of them).
+
+    @functools.cached_property
+    def checkins(self) -> CheckinRepo:
+        return CheckinRepo(self.session)
+
+    @functools.cached_property
+    def ledger(self) -> LedgerRepo:
+        return LedgerRepo(self.session)
+
+    @functools.cached_property
+    def members(self) -> MemberRepo:
+        return MemberRepo(self.session)
+
+    @functools.cached_property
+    def badges(self) -> BadgeRepo:
+        return BadgeRepo(self.session)
+
+    @functools.cached_property
+    def group_state(self) -> GroupStateRepo:
+        return GroupStateRepo(self.session)
 
     def after_commit(self, hook: Hook) -> None:
         """Run `hook` once this unit's work is committed (never if it is rolled back)."""
