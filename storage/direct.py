@@ -65,8 +65,8 @@ def sqlite_connection(session: DbSession, *, alone: bool = False) -> sqlite3.Con
     if not isinstance(session, InlineSession):
         return None
     sync = session.sync_session
-    if sync.autoflush and (sync.new or sync.deleted or sync.dirty):
-        sync.flush()  # as Session.execute does before any statement, ORM or Core
+    if sync.autoflush:
+        sync.flush()  # as Session.execute does before any statement (at once when clean)
     bind = sync.bind
     if not isinstance(bind, Connection):  # a pooled session
         return _driver(sync.connection())

@@ -78,7 +78,15 @@ class InlineSession:
         self.sync_session = session
 
     async def execute(self, statement: Executable, params: Any = None) -> Any:
-        return self.sync_session.execute(statement, params)
+        sync = self.sync_session
+        attrs = getattr(statement, "_propagate_attrs", None)
+        if attrs is None or attrs.get("compile_state_plugin") == "orm":
+            return sync.execute(statement, params)
+        # A Core statement (a table, not a mapped class): what Session.execute does for it
+        # (autoflush, then the transaction's connection), without its per-call ORM layer.
+        if sync.autoflush:
+            sync.flush()  # returns at once when nothing is pending
+        return sync.connection().execute(statement, params)
 
     async def scalars(self, statement: Executable, params: Any = None) -> ScalarResult[Any]:
         return self.sync_session.scalars(statement, params)
