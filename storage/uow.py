@@ -379,11 +379,10 @@ class UnitOfWorkFactory:
         finally:
             if not kept:
                 await session.close()
-            else:
+            elif self._kept is not None and not self._kept.idle():
                 try:
                     await session.close()  # ends its transaction, forgets its objects; kept
                 except BaseException:
-                    assert self._kept is not None
                     self._kept.drop_kept()
                     raise
 
