@@ -69,6 +69,11 @@ __all__ = [
 REWARD_USAGE = "/红包 @成员 N 理由，例如：/红包 @小明 20 优秀作业"
 LEDGER_USAGE = "/账本 @成员"
 DISABLED = "本群没有开启红包玩法。"
+# To the admin only (a reply, nothing announced): the member's ads are the admins' business.
+BARRED = (
+    "这位成员近期有未处理的广告违规，暂时不能领取红包和奖励。"
+    "可以用 /违规 @成员 查看记录；确认是误判的话，加入白名单后再发。"
+)
 
 _POINTS = re.compile(r"^\+?(\d{1,7})(?:分)?$")
 
@@ -147,6 +152,9 @@ async def cmd_reward(call: CommandCall, ctx: Context) -> None:
     left = max(0, result.cap - result.used)
     if status is GrantStatus.UNKNOWN_MEMBER:
         await ctx.reply(message, UNKNOWN_MEMBER.format(what="发红包"))
+        return
+    if status is GrantStatus.BARRED:
+        await ctx.reply(message, BARRED)
         return
     if status is GrantStatus.TOO_LARGE:
         await ctx.reply(message, f"一个红包最多 {result.cap} 分。")

@@ -9,6 +9,7 @@ from storage.models.highlights import Highlight
 from storage.models.moderation import ModerationState, Violation, WhitelistedMember
 from storage.models.outbox import OutboxRow
 from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
+from storage.models.relay import RelayLine, RelayQuestion, RelaySession
 from storage.models.rewards import RewardDraw, RewardNotice, RewardNoticeClaim, RewardQuiz
 from storage.models.rituals import RitualRun
 
@@ -32,6 +33,9 @@ __all__ = [
     "Newcomer",
     "OutboxRow",
     "QaBacklog",
+    "RelayLine",
+    "RelayQuestion",
+    "RelaySession",
     "RewardDraw",
     "RewardNotice",
     "RewardNoticeClaim",
