@@ -109,26 +109,21 @@ def _chars() -> CharTable:
     return _char_table
 
 
+# One entry per line of pypinyin's pinyin_dict.json: `"12295": "líng,yuán,xīng",`
+_CHAR_LINE = re.compile(rb'^"(\d+)": "([^"\\\n]*)",?$', re.MULTILINE)
+
+
 def _char_entries(path: Path) -> Iterator[tuple[int, str]]:
-    """(code point, readings) of pinyin_dict.json, one line at a time (`"12295": "líng,
-    yuán,xīng",`), so that no whole-file dict is built; any other layout is parsed whole."""
-    with path.open(encoding="utf-8") as lines:
-        head = [lines.readline().strip(), lines.readline().strip()]
-        if head[0] == "{" and _char_line(head[1]) is not None:
-            for line in itertools.chain(head[1:], lines):
-                entry = _char_line(line.strip())
-                if entry is not None:
-                    yield entry
-            return
-    table: dict[str, str] = json.loads(path.read_text("utf-8"))
+    """(code point, readings) of pinyin_dict.json, found by one bytes regex (no whole-file
+    dict is built); any other layout is parsed whole."""
+    data = path.read_bytes()
+    found = sum(1 for _ in _CHAR_LINE.finditer(data))
+    if found >= max(1, data.count(b"\n") - 2):  # every line but the braces
+        for match in _CHAR_LINE.finditer(data):
+            yield int(match.group(1)), match.group(2).decode("utf-8")
+        return
+    table: dict[str, str] = json.loads(data)
     yield from ((int(k), v) for k, v in table.items())
-
-
-def _char_line(line: str) -> tuple[int, str] | None:
-    key, sep, value = line.removesuffix(",").partition(": ")
-    if not sep or not key.startswith('"') or not value.startswith('"'):
-        return None
-    return int(json.loads(key)), json.loads(value)
 
 
 # pypinyin's phrases_dict.json has one JSON token per line: a phrase's key line, then its
