@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, bindparam, case, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage import direct
 from storage.models import ActivityEntry, Badge, Checkin, GroupState, LedgerEntry, Member
 from storage.models.base import table_of
 from storage.session import DbSession
@@ -58,6 +59,8 @@ _UPSERTS = {
     "postgresql": _member_upsert(postgresql_insert),
 }
 
+# every message of a member whose name is new to the cache (handlers/members.py)
+_SQLITE_UPSERT = direct.CompiledStatement(_UPSERTS["sqlite"])
 
 _ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 
@@ -119,7 +122,8 @@ class MemberRepo:
     async def seen(self, group_id: str, member_id: str, name: str, at: datetime) -> None:
         """Record a member's latest name and when they were last seen."""
         params = {"group_id": group_id, "member_id": member_id, "name": name, "at": at}
-        await self.session.execute(_UPSERTS[self.session.get_bind().dialect.name], params)
+        other = _UPSERTS[self.session.get_bind().dialect.name]
+        await direct.run(self.session, _SQLITE_UPSERT, params, otherwise=other)
 
     async def names(self, group_id: str, member_ids: list[str]) -> dict[str, str]:
         if not member_ids:
