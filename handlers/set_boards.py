@@ -53,9 +53,9 @@ from storage.uow import UnitOfWork
 
 RANK_NAMES = ("/排行", "/rank", "/排行榜")
 STATS_NAMES = ("/统计", "/stats")
-RANK_USAGE = "/排行 [群组名]"
-STATS_USAGE = "/统计 [群组名] [7天|30天]"
-SET_STATS_REFUSAL = "抱歉，查看整个群组的数据需要是群组里每个群的管理员。"
+RANK_USAGE = "/排行 [集合名]"
+STATS_USAGE = "/统计 [集合名] [7天|30天]"
+SET_STATS_REFUSAL = "抱歉，查看整个群集合的数据需要是集合里每个群的管理员。"
 MEDALS = ("🥇", "🥈", "🥉")
 # what `/统计` reads as a number of days (handlers/stats.py); anything else may be a set name
 _DAYS_WORD = re.compile(r"^(\d{1,4})\s*(?:天|日|d|days?)?$", re.IGNORECASE)
@@ -74,12 +74,12 @@ def _is_command(message: Message, names: tuple[str, ...]) -> bool:
 
 
 def _not_in_set(group_set: GroupSet) -> str:
-    return f"本群不在群组「{group_set.name}」里，只能在群组内的群里查看它。"
+    return f"本群不在集合「{group_set.name}」里，只能在集合内的群里查看它。"
 
 
 def _unknown_set(word: str, ctx: Context, usage: str) -> str:
     mine = "、".join(s.name for s in ctx.config.sets_of(ctx.group.group_id))
-    return f"没有叫「{word}」的群组。本群所在的群组：{mine}\n用法：{usage}"
+    return f"没有叫「{word}」的群集合。本群所在的集合：{mine}\n用法：{usage}"
 
 
 def group_label(config: AppConfig, group_id: str) -> str:
@@ -137,7 +137,7 @@ async def set_leaderboard_text(
             out.append(f"{rank} {name}（{group_label(config, row.group_id)}）{row.points} 分")
         return out
 
-    heading = f"群组「{group_set.name}」"
+    heading = f"集合「{group_set.name}」"
     lines = block(f"🏆 {heading}本周积分榜（{len(groups)} 个群）", week)
     lines += block(f"📜 {heading}总积分榜", total)
     return "\n".join(lines)
@@ -159,7 +159,7 @@ async def handle_set_rank(message: Message, ctx: Context) -> Flow:
         await ctx.reply(message, _not_in_set(group_set))
         return STOP
     text = await set_leaderboard_text(ctx, group_set, message.time)
-    await ctx.say(text or f"🏆 群组「{group_set.name}」{NO_POINTS_YET.removeprefix('🏆 ')}")
+    await ctx.say(text or f"🏆 集合「{group_set.name}」{NO_POINTS_YET.removeprefix('🏆 ')}")
     return STOP
 
 
@@ -336,7 +336,7 @@ def _percent(rate: float | None) -> str:
 
 def format_set_stats(s: SetStats) -> str:
     lines = [
-        f"📊 群组「{s.set_name}」近 {s.days} 天数据（{len(s.groups)} 个群，"
+        f"📊 集合「{s.set_name}」近 {s.days} 天数据（{len(s.groups)} 个群，"
         f"{s.first:%m-%d} 至 {s.last:%m-%d}，各群按本群日期）"
     ]
     per_day = s.per_day
@@ -431,7 +431,7 @@ SET_GROUP_WIDTH = 10  # and of the group's name after it
 
 
 def set_title(group_set: GroupSet, groups: int) -> str:
-    return f"群组「{group_set.name}」（{groups} 个群）"
+    return f"集合「{group_set.name}」（{groups} 个群）"
 
 
 async def collect_set_week(

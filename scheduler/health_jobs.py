@@ -248,7 +248,7 @@ class HealthJobs:
 def set_caption(group_set: GroupSet, data: WeekData) -> str:
     first, last = data.days[0], data.days[-1]
     return (
-        f"📈 群组「{group_set.name}」第 {data.week} 周群活跃周报（{first:%m-%d} 至 {last:%m-%d}）："
+        f"📈 集合「{group_set.name}」第 {data.week} 周群活跃周报（{first:%m-%d} 至 {last:%m-%d}）："
         f"消息 {sum(data.messages)} 条，"
         f"打卡 {sum(data.checkins)} 人次，活跃成员 {data.active_members} 人次（按群计）"
     )

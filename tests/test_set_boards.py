@@ -49,11 +49,11 @@ async def test_set_board_lists_group_and_member_pairs_with_group_names(db_url: s
         await bot.say("打卡", user="carol", group="g3", when=at("2026-11-17 08:03"))
         (board,) = await bot.say("/排行 camp", user="dave", group="g2", when=at("2026-11-17 09:00"))
         assert board.splitlines() == [
-            "🏆 群组「camp」本周积分榜（2 个群）",
+            "🏆 集合「camp」本周积分榜（2 个群）",
             "🥇 alice（一群）20 分",
             "🥈 alice（二群）10 分",  # the same member, once per group: no merging
             "🥉 bob（二群）10 分",
-            "📜 群组「camp」总积分榜",
+            "📜 集合「camp」总积分榜",
             "🥇 alice（一群）20 分",
             "🥈 alice（二群）10 分",
             "🥉 bob（二群）10 分",
@@ -72,15 +72,15 @@ async def test_set_board_refuses_outside_the_set_and_hints_unknown_names(sqlite_
         (outside,) = await bot.say(
             "/排行 camp", user="carol", group="g3", when=at("2026-11-16 08:00")
         )
-        assert outside == "本群不在群组「camp」里，只能在群组内的群里查看它。"
+        assert outside == "本群不在集合「camp」里，只能在集合内的群里查看它。"
         (unknown,) = await bot.say(
             "/排行 camps", user="carol", group="g1", when=at("2026-11-16 08:01")
         )
-        assert unknown == "没有叫「camps」的群组。本群所在的群组：camp、west\n用法：/排行 [群组名]"
+        assert unknown == "没有叫「camps」的群集合。本群所在的集合：camp、west\n用法：/排行 [集合名]"
         (empty,) = await bot.say(
             "/排行 camp", user="carol", group="g1", when=at("2026-11-16 08:02")
         )
-        assert empty == "🏆 群组「camp」还没有人获得积分，发送「打卡」开始吧～"
+        assert empty == "🏆 集合「camp」还没有人获得积分，发送「打卡」开始吧～"
 
 
 async def test_set_board_weeks_follow_each_groups_own_timezone(sqlite_db: str) -> None:
@@ -92,9 +92,9 @@ async def test_set_board_weeks_follow_each_groups_own_timezone(sqlite_db: str) -
         await bot.say("打卡", user="alice", group="g1", when=at("2026-11-23 12:30"))
         (board,) = await bot.say("/排行 west", user="x", group="g1", when=at("2026-11-23 13:00"))
         lines = board.splitlines()
-        week = lines[: lines.index("📜 群组「west」总积分榜")]
+        week = lines[: lines.index("📜 集合「west」总积分榜")]
         assert week == [
-            "🏆 群组「west」本周积分榜（2 个群）",
+            "🏆 集合「west」本周积分榜（2 个群）",
             "🥇 alice（一群）10 分",
             "🥈 erin（洛杉矶群）10 分",
         ]
@@ -103,9 +103,9 @@ async def test_set_board_weeks_follow_each_groups_own_timezone(sqlite_db: str) -
             "/排行 west", user="x", group="g1", when=at("2026-11-23 09:00", pacific)
         )
         assert later.splitlines()[:3] == [
-            "🏆 群组「west」本周积分榜（2 个群）",
+            "🏆 集合「west」本周积分榜（2 个群）",
             "🥇 alice（一群）10 分",
-            "📜 群组「west」总积分榜",
+            "📜 集合「west」总积分榜",
         ]
 
 
@@ -127,12 +127,12 @@ async def test_set_stats_is_for_set_admins_and_adds_up_the_groups(db_url: str) -
         (bad,) = await bot.say(
             "/统计 camp 一周", user="both", group="g1", when=at("2026-11-16 09:01")
         )
-        assert bad == "天数要写成数字，例如「7天」或「30天」。\n用法：/统计 [群组名] [7天|30天]"
+        assert bad == "天数要写成数字，例如「7天」或「30天」。\n用法：/统计 [集合名] [7天|30天]"
         (reply,) = await bot.say(
             "/统计 camp 3天", user="both", group="g2", when=at("2026-11-16 09:02")
         )
         lines = reply.splitlines()
-        assert lines[0] == "📊 群组「camp」近 3 天数据（2 个群，11-14 至 11-16，各群按本群日期）"
+        assert lines[0] == "📊 集合「camp」近 3 天数据（2 个群，11-14 至 11-16，各群按本群日期）"
         # messages: in g1 alice, bob, and the three /统计 of bob, coach and both (4 members);
         # in g2 alice and both's /统计 (2 members); carol in g3 is not counted
         assert lines[2] == "　11-14 0｜11-15 0｜11-16 7"
@@ -147,14 +147,14 @@ async def test_set_stats_is_for_set_admins_and_adds_up_the_groups(db_url: str) -
         (outside,) = await bot.say(
             "/统计 camp", user="root", group="g3", when=at("2026-11-16 09:03")
         )
-        assert outside == "本群不在群组「camp」里，只能在群组内的群里查看它。"
+        assert outside == "本群不在集合「camp」里，只能在集合内的群里查看它。"
         (days,) = await bot.say("/统计 7天", user="root", group="g1", when=at("2026-11-16 09:04"))
         assert days.startswith("📊 「一群」近 7 天数据")  # a number of days stays the group's
 
 
 def test_set_period_fits_its_column() -> None:
     assert set_period("2026-W47", "camp") == "2026-W47:camp"
-    long_name = "很长的群组名字" * 5
+    long_name = "很长的集合名字" * 5
     period = set_period("2026-W47", long_name)
     assert len(period) <= 32 and period != set_period("2026-W47", long_name + "x")
 

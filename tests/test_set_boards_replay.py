@@ -44,18 +44,18 @@ sets:
   camp: [g1, g2]
 """
 
-BOARD = """🏆 群组「camp」本周积分榜（2 个群）
+BOARD = """🏆 集合「camp」本周积分榜（2 个群）
 🥇 alice（一群）50 分
 🥈 carol（二群）30 分
 🥉 bob（一群）10 分
 4. alice（二群）10 分
-📜 群组「camp」总积分榜
+📜 集合「camp」总积分榜
 🥇 alice（一群）50 分
 🥈 carol（二群）30 分
 🥉 bob（一群）10 分
 4. alice（二群）10 分"""
 
-STATS = """📊 群组「camp」近 7 天数据（2 个群，11-16 至 11-22，各群按本群日期）
+STATS = """📊 集合「camp」近 7 天数据（2 个群，11-16 至 11-22，各群按本群日期）
 💬 每日消息（各群合计）：
 　11-16 4｜11-17 3｜11-18 2｜11-19 0｜11-20 0｜11-21 1｜11-22 4
 消息合计 14 条，日均 2.0 条
@@ -70,7 +70,7 @@ STATS = """📊 群组「camp」近 7 天数据（2 个群，11-16 至 11-22，�
 　二群：消息 6 条，活跃 3 人，打卡 4 人次，打卡率 19%"""
 
 SET_CAPTION = (
-    "📈 群组「camp」第 47 周群活跃周报（11-16 至 11-22）：消息 14 条，打卡 10 人次，"
+    "📈 集合「camp」第 47 周群活跃周报（11-16 至 11-22）：消息 14 条，打卡 10 人次，"
     "活跃成员 6 人次（按群计）"
 )
 
@@ -92,7 +92,7 @@ def test_the_replayed_week_shows_the_set_board_and_figures(tmp_path: Path) -> No
     sent = replay(tmp_path, until=at("2026-11-23 09:00"))
     texts = [(m.group_id, m.text) for m in sent if not m.image_path]
     assert ("g2", BOARD) in texts
-    assert ("g3", "本群不在群组「camp」里，只能在群组内的群里查看它。") in texts
+    assert ("g3", "本群不在集合「camp」里，只能在集合内的群里查看它。") in texts
     assert ("g1", STATS) in texts
     images = sorted((m.group_id, m.text) for m in sent if m.image_path)
     # each group's own picture; the set's picture only to the groups of the set
@@ -158,7 +158,7 @@ async def test_the_set_picture_adds_up_the_groups(tmp_path: Path) -> None:
     assert data.top_members[:2] == (("alice（一群）", 5), ("carol（二群）", 4))
     assert data.checkin_rate == pytest.approx(10 / 42)
     texts = chart_texts(data)
-    assert texts[0] == "群组「camp」（2 个群） · 第 47 周群活跃周报"
+    assert texts[0] == "集合「camp」（2 个群） · 第 47 周群活跃周报"
     assert "alice（一群）" in texts and "三群" not in "".join(texts)
 
 
