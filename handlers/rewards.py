@@ -314,7 +314,7 @@ ROUTES: list[Route[Message]] = [
         ("/通知", "/notice"),
         _when_enabled(cmd_notice),
         usage=NOTICE_USAGE,
-        summary="发通知红包，前 N 位回复「收到」的成员得分",
+        summary="发通知红包，前 N 位回复「收到」的成员得分；/通知 集合名 … 发到整个群集合",
         admin_only=True,
     ),
     command(
