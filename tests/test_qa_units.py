@@ -73,6 +73,11 @@ def test_everyday_near_words_meet_without_changing_how_the_tokenizer_cuts() -> N
     assert analyzer.canonical("柜子") == analyzer.canonical("储物柜") == ("储物",)
     assert analyzer.canonical("学历") == analyzer.canonical("资质") == ("背景",)
     assert analyzer.canonical("收钱") == ("费用",)
+    # Colloquial question words read like the plain ones.
+    plain = analyzer.analyze("什么时候开始报名", question=True).terms
+    assert analyzer.analyze("多会儿开始报名", question=True).terms == plain
+    assert analyzer.analyze("神马时候开始报名", question=True).terms == plain
+    assert analyzer.analyze("咋个报名", question=True).terms == ("报名",)
     # ...but are never taught to the tokenizer (the topic classifier shares it).
     assert "储物柜" not in analyzer.surfaces()
     assert "柜子" not in analyzer.surfaces()
