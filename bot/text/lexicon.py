@@ -167,6 +167,7 @@ NEAR_WORDS: dict[str, tuple[str, ...]] = {
     "联系": ("电话", "手机号", "联系电话", "微信号"),
     "地点": ("场地", "门牌号", "地儿"),
     "时间": ("多会儿", "啥时间"),
+    "年龄": ("年龄", "几岁", "岁数", "年纪", "多少岁数"),
     "群": ("群聊", "社群", "群组"),
     "孩子": ("孩子", "小孩", "小朋友", "儿童", "娃", "孩", "小孩子", "孩子们"),
     "朋友": ("朋友", "同事", "家人", "好友", "亲友", "同学们"),
@@ -255,7 +256,7 @@ OPERATION_TERMS: frozenset[str] = frozenset({"申请", "购买", "操作", "办�
 # Single characters that mean their family's word in ordinary chat; any other single-character
 # surface (加 add, 分 minute, 换 change, 开 open, 发 send...) is only a weak hint: it never
 # anchors a match or names a facet.
-STRONG_SINGLES: frozenset[str] = frozenset("钱费价贵课稿券续退补投忘踢攒疼痛伤奖买赚挣丢赔改")
+STRONG_SINGLES: frozenset[str] = frozenset("钱费价贵课稿券续退补投忘踢攒疼痛伤奖买赚挣丢赔改捐")
 
 # Polite openings and addressing that precede a question: stripped before matching.
 POLITE_PREFIXES: tuple[str, ...] = (
