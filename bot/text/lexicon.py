@@ -149,8 +149,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 # the tokenizer's dictionary (which the topic classifier shares), so a surface the tokenizer
 # splits simply never matches here. General Chinese, not any one community's sentences.
 NEAR_WORDS: dict[str, tuple[str, ...]] = {
-    "课程": ("班里", "班级"),
-    "报名": ("登记", "报到名"),
+    "课程": ("班里",),
     "费用": ("收钱", "花钱", "要价", "报价", "价目", "价目表"),
     "储物": ("储物", "储物柜", "柜子", "更衣柜", "寄存", "存放", "置物柜", "储物间"),
     "书单": ("书单", "书目", "阅读书目", "推荐书目"),
