@@ -51,6 +51,17 @@ def test_respeller_repairs_only_non_words_and_never_numbers() -> None:
     assert readings("重")[:2] == ("zhong", "chong")
 
 
+def test_respeller_merges_front_and_back_nasals_only_when_no_word_sounds_exactly_alike() -> None:
+    analyzer = shared_analyzer()
+    respeller = Respeller(["押金", "报名", "几次", "时间"], analyzer.is_real_word)
+    assert respeller.respell(analyzer.tokens("押经多少")) == "押金多少"  # jing ~ jin
+    assert respeller.respell(analyzer.tokens("鸡翅怎么做")) is None  # chi is not ci
+    # Two vocabulary words alike under the merge: no repair for that sound.
+    both = Respeller(["进京", "晶金"], lambda word: False)  # jin jing, jing jin
+    assert both.respell(["金", "金"]) is None
+    assert Respeller(["进京"], lambda word: False).respell(["金", "金"]) == "进京"
+
+
 def test_a_keyword_only_in_the_answer_finds_the_entry(index: FaqIndex) -> None:
     assert index.match("三餐照片发哪里？").answer_key == "meals"
 

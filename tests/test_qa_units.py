@@ -67,6 +67,31 @@ def test_index_answers_synonyms_and_stays_silent_without_a_topic_word() -> None:
     assert index.match("退款").answer_key is None  # not a question
 
 
+def test_everyday_near_words_meet_without_changing_how_the_tokenizer_cuts() -> None:
+    analyzer = shared_analyzer()
+    # Words the tokenizer already cuts whole meet their near-synonyms...
+    assert analyzer.canonical("柜子") == analyzer.canonical("储物柜") == ("储物",)
+    assert analyzer.canonical("学历") == analyzer.canonical("资质") == ("背景",)
+    assert analyzer.canonical("收钱") == ("费用",)
+    # Colloquial question words read like the plain ones.
+    plain = analyzer.analyze("什么时候开始报名", question=True).terms
+    assert analyzer.analyze("多会儿开始报名", question=True).terms == plain
+    assert analyzer.analyze("神马时候开始报名", question=True).terms == plain
+    assert analyzer.analyze("咋个报名", question=True).terms == ("报名",)
+    # ...but are never taught to the tokenizer (the topic classifier shares it).
+    assert "储物柜" not in analyzer.surfaces()
+    assert "柜子" not in analyzer.surfaces()
+    docs = [
+        FaqDoc("locker", "有储物柜吗？", "前台旁边有储物柜，免费使用。"),
+        FaqDoc("teacher", "老师是什么背景？", "都是音乐学院毕业，有十年教学经验。"),
+        FaqDoc("fee", "摆摊要交摊位费吗？", "每个摊位 20 元。"),
+    ]
+    index = FaqIndex.build(docs, analyzer)
+    assert index.match("更衣室有柜子吗").answer_key == "locker"
+    assert index.match("老师都是什么学历？").answer_key == "teacher"
+    assert index.match("明天下雨吗？").answer_key is None  # a near-word no entry uses
+
+
 def write_cases(path: Path) -> Path:
     path.write_text(
         """

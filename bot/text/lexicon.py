@@ -144,6 +144,33 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "支付方式": ("支付方式", "支付宝", "微信支付", "信用卡", "花呗", "分期", "刷卡", "现金", "银行卡", "对公转账"),
 }
 
+# Everyday near-synonyms of community life, for words the tokenizer already cuts whole: they
+# map a token to a family (an existing one, or a new canonical word) but are never added to
+# the tokenizer's dictionary (which the topic classifier shares), so a surface the tokenizer
+# splits simply never matches here. General Chinese, not any one community's sentences.
+NEAR_WORDS: dict[str, tuple[str, ...]] = {
+    "课程": ("班里",),
+    "费用": ("收钱", "花钱", "要价", "报价", "价目", "价目表"),
+    "储物": ("储物", "储物柜", "柜子", "更衣柜", "寄存", "存放", "置物柜", "储物间"),
+    "书单": ("书单", "书目", "阅读书目", "推荐书目"),
+    "捐赠": ("捐赠", "捐", "捐献", "捐出", "义卖"),
+    "送货": ("送货", "送货上门", "配送", "送上门"),
+    "天气": ("天气", "下雨", "台风", "暴雨", "下雪", "雨天", "恶劣天气", "高温", "大风"),
+    "延期": ("延期", "改期", "推迟", "顺延", "延后", "延迟"),
+    "背景": ("背景", "资质", "资历", "学历", "履历", "简介"),
+    "评选": ("评选", "评委", "投票", "打分", "评比", "评审", "评奖"),
+    "要求": ("格式",),
+    "软件": ("软件", "app", "客户端"),
+    "邀请": ("邀请", "拉朋友", "邀约"),
+    "提醒": ("提醒", "消息", "刷屏", "静音"),
+    "联系": ("电话", "手机号", "联系电话", "微信号"),
+    "地点": ("场地", "门牌号", "地儿"),
+    "时间": ("多会儿", "啥时间"),
+    "群": ("群聊", "社群", "群组"),
+    "朋友": ("朋友", "同事", "家人", "好友", "亲友", "同学们"),
+    "器材": ("电脑", "平板", "笔记本电脑", "ipad", "台式机"),
+}
+
 # Compounds that mean two things at once: canonical terms, in order.
 SPLITS: dict[str, tuple[str, ...]] = {
     "多少钱": ("费用", "数量"),  # an amount of money: "会费多少" asks the same
@@ -184,7 +211,7 @@ STOPWORDS: frozenset[str] = frozenset(
     请教 求 求问 求助 知道 不知道 想知道 了解 想了解 告诉 说 说说 讲讲 谢谢 感谢 多谢
     吗? 呢? 么? 上 里 中 内 外 前 后 时 等 等等 之 其 所 而 但 但是 然后 所以 因为 如果 的话 还是
     可能 一般 现在 目前 已经 刚刚 刚 比较 真的 到底 究竟 具体 一直 大概 大约 左右 其他 其它 还有
-    咋整 咋弄 咋搞 咋办 怎么整 咋回事 怎么回事 是怎么回事 好 好的 比较好 帮 帮忙 帮我 东西 事 事情 情况 方面 方式 办法 方法 一样 一起 做 做什么 来 去 用什么
+    啥子 咋个 神马 咋整 咋弄 咋搞 咋办 怎么整 咋回事 怎么回事 是怎么回事 好 好的 比较好 帮 帮忙 帮我 东西 事 事情 情况 方面 方式 办法 方法 一样 一起 做 做什么 来 去 用什么
     """.split()  # noqa: SIM905
 )
 
@@ -226,7 +253,7 @@ OPERATION_TERMS: frozenset[str] = frozenset({"申请", "购买", "操作", "办�
 # Single characters that mean their family's word in ordinary chat; any other single-character
 # surface (加 add, 分 minute, 换 change, 开 open, 发 send...) is only a weak hint: it never
 # anchors a match or names a facet.
-STRONG_SINGLES: frozenset[str] = frozenset("钱费价贵课稿券续退补投忘踢攒疼痛伤奖买赚挣丢赔改")
+STRONG_SINGLES: frozenset[str] = frozenset("钱费价贵课稿券续退补投忘踢攒疼痛伤奖买赚挣丢赔改捐")
 
 # Polite openings and addressing that precede a question: stripped before matching.
 POLITE_PREFIXES: tuple[str, ...] = (

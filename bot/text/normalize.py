@@ -24,6 +24,7 @@ from bot.text.lexicon import (
     FAMILIES,
     GENERIC_TERMS,
     INTENT_TERMS,
+    NEAR_WORDS,
     POLITE_PREFIXES,
     SPLITS,
     STOPWORDS,
@@ -66,6 +67,12 @@ for _canon, _surfaces in FAMILIES.items():
         _SURFACE.setdefault(_s.lower(), (_canon,))
 for _s, _parts in SPLITS.items():
     _SURFACE[_s] = _parts
+# Mapped, never added to the tokenizer (the loop in Analyzer adds only _SURFACE's words).
+_NEAR: dict[str, tuple[str, ...]] = {}
+for _canon, _surfaces in NEAR_WORDS.items():
+    for _s in (_canon, *_surfaces):
+        if _s.lower() not in _SURFACE:
+            _NEAR.setdefault(_s.lower(), (_canon,))
 
 # A bare 退 next to one of these is a refund, not leaving the group.
 _PAID_FOR = frozenset({"费用", "退款", "课程", "会员", "押金", "报名", "会员卡"})
@@ -211,7 +218,7 @@ class Analyzer:
         token = token.strip(_PUNCT_EDGE)
         if not token:
             return ()
-        mapped = _SURFACE.get(token)
+        mapped = _SURFACE.get(token) or _NEAR.get(token)
         if mapped is not None:
             return mapped
         if token in STOPWORDS:

@@ -271,6 +271,20 @@ def word_key(word: str) -> str:
     return word_keys([word])[word]
 
 
+@lru_cache(maxsize=65536)
+def fuzzy(syllable: str) -> str:
+    """A syllable as the commonest fuzzy-pinyin setting of input methods reads it: front and
+    back nasals alike (in/ing, en/eng), so 押经 meets 押金 and 报民 meets 报名. (Flat and
+    retroflex initials are not merged: 鸡翅 would become 几次.)"""
+    if syllable.endswith(("ing", "eng")):
+        syllable = syllable[:-1]
+    return syllable
+
+
+def fuzzy_key(key: str) -> str:
+    return " ".join(fuzzy(s) for s in key.split(" "))
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -292,6 +306,17 @@ class Respeller:
             by_key.setdefault(key, word)
         # Two vocabulary words that sound alike: no safe repair for that sound.
         self._by_key: Mapping[str, str] = {k: w for k, w in by_key.items() if k not in ambiguous}
+        # The same under fuzzy pinyin, tried only when no word sounds exactly alike; a fuzzy
+        # sound two vocabulary words share is no safe repair either.
+        by_fuzzy: dict[str, str] = {}
+        for key, word in sorted(by_key.items()):
+            loose = fuzzy_key(key)
+            if loose in by_fuzzy and by_fuzzy[loose] != word:
+                ambiguous.add(loose)
+            by_fuzzy.setdefault(loose, word)
+        self._by_fuzzy: Mapping[str, str] = {
+            k: w for k, w in by_fuzzy.items() if k not in ambiguous
+        }
         self._real_word = real_word
         # Both depend only on their argument and the fixed vocabulary: memoised, bounded.
         self._mutable_memo: dict[str, bool] = {}
@@ -367,6 +392,11 @@ class Respeller:
                     word = self._by_key.get(" ".join(combo))
                     if word is not None and word != window:
                         words.append(word)
+                if not words:
+                    for combo in itertools.product(*options):
+                        word = self._by_fuzzy.get(" ".join(fuzzy(s) for s in combo))
+                        if word is not None and word != window and word not in words:
+                            words.append(word)
             if len(self._candidates_memo) >= _MEMO_SIZE:
                 self._candidates_memo.clear()
             found = self._candidates_memo[window] = tuple(words)
