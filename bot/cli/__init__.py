@@ -9,6 +9,7 @@ payouts.py  payouts
 stats.py    stats, report
 export.py   export highlights
 camp.py     camp report
+ledger.py   ledger verify [--repair]
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.cli import bench, camp, db, evals, export, faq, payouts, run, stats
+from bot.cli import bench, camp, db, evals, export, faq, ledger, payouts, run, stats
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -30,6 +31,7 @@ REGISTRARS: list[Registrar] = [
     stats.register,
     export.register,
     camp.register,
+    ledger.register,
 ]
 
 

@@ -3,7 +3,15 @@
 from storage.models.activity import ActivityEntry
 from storage.models.base import Base
 from storage.models.camps import CampDay, CampMember, CampPair, CampReview
-from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
+from storage.models.core import (
+    Badge,
+    Checkin,
+    GroupState,
+    LedgerDay,
+    LedgerEntry,
+    LedgerTotal,
+    Member,
+)
 from storage.models.health import HealthRun, Newcomer
 from storage.models.highlights import Highlight
 from storage.models.moderation import ModerationState, Violation, WhitelistedMember
@@ -26,7 +34,9 @@ __all__ = [
     "GroupState",
     "HealthRun",
     "Highlight",
+    "LedgerDay",
     "LedgerEntry",
+    "LedgerTotal",
     "Member",
     "ModerationState",
     "Newcomer",

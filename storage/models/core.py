@@ -57,6 +57,36 @@ class LedgerEntry(Base):
     idem_key: Mapped[str | None] = mapped_column(String(191), unique=True)
 
 
+class LedgerTotal(Base):
+    """A member's running ledger totals, written in the transaction of every ledger line
+    (`LedgerRepo.append`, the one writer): a standing or the all-time leaderboard reads one
+    row per member instead of summing the member's lines. The ledger stays the truth;
+    `groupops ledger verify` recomputes these rows from it."""
+
+    __tablename__ = "ledger_totals"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    group_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    balance: Mapped[int]  # the sum of the member's lines
+    earned: Mapped[int]  # the sum of the positive lines (levels are based on it)
+
+
+class LedgerDay(Base):
+    """The sum of a member's ledger lines per UTC day of `created_at`, kept like
+    `LedgerTotal`: a leaderboard over a period adds the whole days from here and reads only
+    the lines of the partial days at its ends."""
+
+    __tablename__ = "ledger_days"
+    # (group, day) first: a period's board reads a range of days of one group
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    group_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    points: Mapped[int]
+
+
 class Badge(Base):
     __tablename__ = "badges"
     __table_args__ = (UniqueConstraint("group_id", "member_id", "code"),)

@@ -5,9 +5,9 @@ from datetime import date, datetime
 
 from sqlalchemy import Date, bindparam, func, insert, select
 
-from storage.models import Checkin, LedgerEntry
+from storage.models import Checkin
 from storage.models.base import table_of
-from storage.repos.ledger import EARNED_DELTA, MEMBER_LINES
+from storage.repos.ledger import BALANCE_OF_MEMBER, EARNED_OF_MEMBER
 from storage.session import DbSession
 
 
@@ -28,13 +28,14 @@ _LATEST = (
     .limit(1)
     .subquery()
 )
-_LEDGER = table_of(LedgerEntry)
-# Built once on the Core tables (see storage/repos/ledger.py for why).
+# Built once on the Core tables (see storage/repos/ledger.py for why). Every part is an
+# index seek: the latest day from the unique (group, member, day) index, the points from
+# the member's running totals row; nothing reads the member's whole history.
 _STANDING = select(
     select(_LATEST.c.day).scalar_subquery(),
     select(_LATEST.c.streak).scalar_subquery(),
-    select(func.coalesce(func.sum(_LEDGER.c.delta), 0)).where(MEMBER_LINES).scalar_subquery(),
-    select(func.coalesce(func.sum(EARNED_DELTA), 0)).where(MEMBER_LINES).scalar_subquery(),
+    BALANCE_OF_MEMBER,
+    EARNED_OF_MEMBER,
     # a check-in on a later day exists: this one was delivered late (a redelivery, another
     # process), so the later streaks must be recomputed
     select(func.count())
@@ -73,7 +74,7 @@ class MakeupCheck:
 class Standing:
     last_day: date | None
     last_streak: int
-    balance: int  # sum of the member's ledger lines
+    balance: int  # sum of the member's ledger lines (their running total)
     earned: int  # sum of the positive lines (levels are based on it)
     later_days: int = 0  # check-ins after `up_to`
 
@@ -99,7 +100,7 @@ class CheckinRepo:
 
     async def standing(self, group_id: str, member_id: str, up_to: date) -> Standing:
         """Everything a check-in needs to know, in one query: the latest check-in on or
-        before `up_to` and the member's ledger totals."""
+        before `up_to` and the member's ledger totals (kept running with every line)."""
         params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
         row = (await self.session.execute(_STANDING, params)).one()
         return Standing(
