@@ -1,10 +1,10 @@
-"""The ledger's covering index: the migration adds it on SQLite and PostgreSQL, and a
-member's standing and the all-time leaderboard read it alone (no table rows)."""
+"""The ledger's indexes and running totals: the migration adds the covering index on SQLite
+and PostgreSQL, and standings and leaderboards read running totals by key."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Executable, inspect, text
@@ -17,6 +17,7 @@ from storage.repos import ledger as ledger_repo
 from tests.support import sqlite_url
 
 COVERING = "ix_ledger_group_member_delta"
+BY_TIME = "ix_ledger_group_created"
 
 
 def _ledger_indexes(connection: Connection) -> dict[str, list[str | None]]:
@@ -60,7 +61,9 @@ def _sqlite_plan(db: Path, statement: Executable, params: dict[str, object]) -> 
     return "\n".join(str(row[-1]) for row in rows)
 
 
-async def test_standing_and_leaderboard_read_only_the_covering_index(tmp_path: Path) -> None:
+async def test_standings_and_leaderboards_read_running_totals_by_key(tmp_path: Path) -> None:
+    """No standing or leaderboard sums a member's or a group's ledger lines: each reads its
+    running totals by primary key, a period's board only the lines of its partial days."""
     db = tmp_path / "bot.db"
     engine = create_engine(sqlite_url(db))
     try:
@@ -68,16 +71,25 @@ async def test_standing_and_leaderboard_read_only_the_covering_index(tmp_path: P
     finally:
         await engine.dispose()
     member: dict[str, object] = {"group_id": "g1", "member_id": "u1"}
+    since = datetime(2026, 11, 1, 16, 0, tzinfo=UTC)  # a Monday's midnight in Shanghai
 
-    totals = _sqlite_plan(db, ledger_repo._TOTALS, member)
-    balance = _sqlite_plan(db, ledger_repo._BALANCE, member)
-    top = _sqlite_plan(db, ledger_repo._TOP[False, False], {"group_id": "g1", "limit": 10})
+    totals = _sqlite_plan(db, ledger_repo._TOTALS_OF_MEMBER, member)
+    top = _sqlite_plan(db, ledger_repo._TOP_ALL_TIME, {"group_id": "g1", "limit": 10})
+    week_params = ledger_repo._period_params(since, None)
+    week = _sqlite_plan(
+        db, ledger_repo._TOP_OF_PERIOD, {"group_id": "g1", "limit": 10, **week_params}
+    )
     standing = _sqlite_plan(
         db, checkins_repo._STANDING, {**member, "up_to": date(2026, 11, 2).isoformat()}
     )
 
-    for plan in (totals, balance, top):
-        assert f"COVERING INDEX {COVERING}" in plan, plan
-    # Both ledger sums of a check-in's standing, and its latest day from the unique index.
-    assert standing.count(f"COVERING INDEX {COVERING}") == 2, standing
-    assert "SCAN ledger" not in standing and "SCAN checkins" not in standing, standing
+    assert totals.count("SEARCH ledger_totals USING PRIMARY KEY") == 2, totals
+    assert "SEARCH ledger_totals USING PRIMARY KEY (group_id=?)" in top, top
+    assert "SEARCH ledger_days USING PRIMARY KEY (group_id=? AND day>? AND day<?)" in week, week
+    assert week.count(f"SEARCH ledger USING INDEX {BY_TIME}") == 2, week
+    # The week's whole days come from ledger_days; only the partial first day from lines.
+    assert week_params["first_day"] == date(2026, 11, 2), week_params
+    assert week_params["head_from"] == since, week_params
+    for plan in (totals, top, week, standing):
+        assert "SCAN ledger" not in plan and "SCAN checkins" not in plan, plan
+    assert "ledger " not in standing.replace("ledger_totals", ""), standing
