@@ -267,8 +267,8 @@ async def test_the_migration_fills_the_totals_from_an_existing_ledger(db_url: st
         for g, m, d, t in made
     ]
     try:
-        # every branch, the ledger's totals (0021, after 0030) not yet
-        for head in sorted((migrate.head_revisions() - {"0021"}) | {"0030"}):
+        # every branch, the ledger's without its running totals (0021, after 0020)
+        for head in sorted((migrate.head_revisions() - {"0021"}) | {"0020"}):
             await migrate.upgrade(engine, head)
         async with engine.begin() as conn:
             tables = set(

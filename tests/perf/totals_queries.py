@@ -5,7 +5,9 @@ bot uses now), in alternating rounds on the same file. Build the file first, e.g
     groupops bench --messages 100 --history 1000000 --keep-db /tmp/h1m.db
     python tests/perf/totals_queries.py /tmp/h1m.db
 
-It only reads. The week is the last one of the stored history (Asia/Shanghai Monday).
+It only reads. The period board covers the last 7 local days (Asia/Shanghai) before the
+newest line, starting at a local midnight (a partial UTC day at its start, as a week's
+board in that timezone).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ SUMS = {
     " from ledger where group_id = :group_id and member_id = :member_id",
     "top_all_time": "select member_id, sum(delta) from ledger where group_id = :group_id"
     " group by member_id having sum(delta) > 0 order by sum(delta) desc, member_id limit 10",
-    "top_week": "select member_id, sum(delta) from ledger where group_id = :group_id"
+    "top_7_days": "select member_id, sum(delta) from ledger where group_id = :group_id"
     " and created_at >= :since group by member_id having sum(delta) > 0"
     " order by sum(delta) desc, member_id limit 10",
 }
@@ -58,12 +60,12 @@ def main() -> int:
     db = sqlite3.connect(sys.argv[1])
     last = db.execute("select max(created_at) from ledger").fetchone()[0]
     local = datetime.fromisoformat(last).replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
-    monday = local.date() - timedelta(days=local.weekday())
-    since = datetime.combine(monday, datetime.min.time(), ZoneInfo("Asia/Shanghai"))
+    first = local.date() - timedelta(days=7)
+    since = datetime.combine(first, datetime.min.time(), ZoneInfo("Asia/Shanghai"))
     totals = {
         "standing": compiled(ledger_repo._TOTALS_OF_MEMBER),
         "top_all_time": compiled(ledger_repo._TOP_ALL_TIME),
-        "top_week": compiled(ledger_repo._TOP_OF_PERIOD),
+        "top_7_days": compiled(ledger_repo._TOP_OF_PERIOD),
     }
     figures: dict[str, list[float]] = {}
     for _ in range(3):
@@ -74,12 +76,12 @@ def main() -> int:
                     params: dict[str, Any] = {"group_id": f"g{i % 100}", "limit": 10}
                     if name == "standing":
                         params["member_id"] = f"u{i % 30}"
-                    if name == "top_week":
+                    if name == "top_7_days":
                         params["since"] = since
                     if label == "sums":
                         sql, bound = SUMS[name], {k: _sqlite_value(v) for k, v in params.items()}
                     else:
-                        if name == "top_week":
+                        if name == "top_7_days":
                             params.update(ledger_repo._period_params(since, None))
                         sql, bound = totals[name](params)
                     t0 = time.perf_counter()

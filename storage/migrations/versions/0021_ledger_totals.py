@@ -4,8 +4,11 @@
 written in the transaction of every ledger line from now on; this fills them from the lines
 already there. The ledger itself is unchanged and stays the truth (`groupops ledger verify`).
 
+It continues the ledger's branch (0001, 0020): the camp or any other feature's tables
+still downgrade alone.
+
 Revision ID: 0021
-Revises: 0030
+Revises: 0020
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0030"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
