@@ -83,6 +83,10 @@ async def test_standings_and_leaderboards_read_running_totals_by_key(tmp_path: P
         db, checkins_repo._STANDING, {**member, "up_to": date(2026, 11, 2).isoformat()}
     )
 
+    me = _sqlite_plan(
+        db, checkins_repo._STANDING_AND_DAYS, {**member, "up_to": date(2026, 11, 2).isoformat()}
+    )
+    assert "SEARCH checkins USING COVERING INDEX" in me, me
     assert totals.count("SEARCH ledger_totals USING PRIMARY KEY") == 2, totals
     assert "SEARCH ledger_totals USING PRIMARY KEY (group_id=?)" in top, top
     assert "SEARCH ledger_days USING PRIMARY KEY (group_id=? AND day>? AND day<?)" in week, week
@@ -90,6 +94,6 @@ async def test_standings_and_leaderboards_read_running_totals_by_key(tmp_path: P
     # The week's whole days come from ledger_days; only the partial first day from lines.
     assert week_params["first_day"] == date(2026, 11, 2), week_params
     assert week_params["head_from"] == since, week_params
-    for plan in (totals, top, week, standing):
+    for plan in (totals, top, week, standing, me):
         assert "SCAN ledger" not in plan and "SCAN checkins" not in plan, plan
     assert "ledger " not in standing.replace("ledger_totals", ""), standing

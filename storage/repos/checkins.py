@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, bindparam, func, insert, select
 
@@ -44,6 +45,9 @@ _STANDING = select(
     .scalar_subquery(),
 )
 _COUNT_DAYS = select(func.count()).select_from(_CHECKINS).where(_MEMBER_DAYS)
+# /我的: the standing and the number of days checked in, one statement (the count reads the
+# member's entries of the covering unique index, about a microsecond per 30 days).
+_STANDING_AND_DAYS = _STANDING.add_columns(_COUNT_DAYS.scalar_subquery())
 _MAKEUP_CHECK = select(
     select(func.count())
     .select_from(_CHECKINS)
@@ -79,6 +83,16 @@ class Standing:
     later_days: int = 0  # check-ins after `up_to`
 
 
+def _standing(row: Any) -> Standing:
+    return Standing(
+        last_day=row[0],
+        last_streak=int(row[1] or 0),
+        balance=int(row[2]),
+        earned=int(row[3]),
+        later_days=int(row[4]),
+    )
+
+
 class CheckinRepo:
     def __init__(self, session: DbSession) -> None:
         self.session = session
@@ -102,14 +116,15 @@ class CheckinRepo:
         """Everything a check-in needs to know, in one query: the latest check-in on or
         before `up_to` and the member's ledger totals (kept running with every line)."""
         params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
-        row = (await self.session.execute(_STANDING, params)).one()
-        return Standing(
-            last_day=row[0],
-            last_streak=int(row[1] or 0),
-            balance=int(row[2]),
-            earned=int(row[3]),
-            later_days=int(row[4]),
-        )
+        return _standing((await self.session.execute(_STANDING, params)).one())
+
+    async def standing_and_days(
+        self, group_id: str, member_id: str, up_to: date
+    ) -> tuple[Standing, int]:
+        """`standing` and `count_days` in one query."""
+        params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
+        row = (await self.session.execute(_STANDING_AND_DAYS, params)).one()
+        return _standing(row), int(row[5])
 
     async def insert(self, values: dict[str, object]) -> None:
         """Insert one check-in row (a unique (group, member, day) violation raises)."""
