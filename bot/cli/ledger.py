@@ -1,7 +1,7 @@
 """`groupops ledger verify [--repair]`: the running totals against the ledger.
 
-Standings and leaderboards read running totals (`ledger_totals`, and `ledger_days` per UTC
-day) written in the transaction of every ledger line. The ledger stays the truth: `verify`
+Standings and the all-time leaderboard read running totals (`ledger_totals`: a member's
+balance and earned points) written in the transaction of every ledger line. The ledger stays the truth: `verify`
 recomputes every total from the lines and lists each one that differs (exit 1), or prints
 `all N totals match` (exit 0). `--repair` replaces the totals by the recomputed ones.
 """
@@ -31,20 +31,16 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             return 1
         url = resolve_db_url(None, config.storage_url)
 
+    def figures(pair: tuple[int, int] | None, missing: str) -> str:
+        return missing if pair is None else f"balance {pair[0]}, earned {pair[1]}"
+
     def describe(found: TotalsDifference) -> str:
-        if found.day is None:
-            what = "balance, earned"
-        else:
-            what = f"points on {found.day.isoformat()} (UTC)"
-        stored = "no row" if found.stored is None else ", ".join(map(str, found.stored))
-        want = "no lines" if found.from_ledger is None else ", ".join(map(str, found.from_ledger))
-        return f"{found.group_id} {found.member_id}: {what}: stored {stored}; ledger says {want}"
+        stored = figures(found.stored, "no row")
+        want = figures(found.from_ledger, "no lines")
+        return f"{found.group_id} {found.member_id}: stored {stored}; ledger says {want}"
 
     def total(check: TotalsCheck) -> str:
-        return f"{check.members + check.days} totals"
-
-    def parts(check: TotalsCheck) -> str:
-        return f"({check.members} members, {check.days} member-days)"
+        return f"{check.members} totals"
 
     async def go() -> int:
         try:
@@ -61,7 +57,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         except OperatorDatabaseError as exc:
             return report_db_error(exc)
         if not check.differences:
-            print(f"all {total(check)} match {parts(check)}")
+            print(f"all {total(check)} match")
             return 0
         for found in check.differences[:SHOWN_DIFFERENCES]:
             print(describe(found))
@@ -69,7 +65,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         if hidden > 0:
             print(f"... and {hidden} more")
         print(
-            f"{len(check.differences)} of {total(check)} {parts(check)} differ from the ledger"
+            f"{len(check.differences)} of {total(check)} differ from the ledger"
             + ("" if args.repair else "; `groupops ledger verify --repair` rebuilds them"),
             file=sys.stderr,
         )

@@ -42,7 +42,11 @@ class LedgerEntry(Base):
         # Covering: a member's standing and the all-time leaderboard sum `delta` from the
         # index alone, never visiting the table's rows (the ledger stays the only truth).
         Index("ix_ledger_group_member_delta", "group_id", "member_id", "delta"),
-        Index("ix_ledger_group_created", "group_id", "created_at"),
+        # Covering too: a leaderboard over a period (a week, a digest's days) reads the
+        # period's lines from the index alone, however long the history before it.
+        Index(
+            "ix_ledger_group_created_member_delta", "group_id", "created_at", "member_id", "delta"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,21 +74,6 @@ class LedgerTotal(Base):
     member_id: Mapped[str] = mapped_column(ID, primary_key=True)
     balance: Mapped[int]  # the sum of the member's lines
     earned: Mapped[int]  # the sum of the positive lines (levels are based on it)
-
-
-class LedgerDay(Base):
-    """The sum of a member's ledger lines per UTC day of `created_at`, kept like
-    `LedgerTotal`: a leaderboard over a period adds the whole days from here and reads only
-    the lines of the partial days at its ends."""
-
-    __tablename__ = "ledger_days"
-    # (group, day) first: a period's board reads a range of days of one group
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    group_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    points: Mapped[int]
 
 
 class Badge(Base):

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Date,
     Executable,
     Integer,
     bindparam,
@@ -22,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.models import LedgerDay, LedgerEntry, LedgerTotal
+from storage.models import LedgerEntry, LedgerTotal
 from storage.models.base import table_of
 from storage.session import DbSession
 
@@ -35,26 +33,22 @@ class Standing:
 
 @dataclass(frozen=True)
 class TotalsDifference:
-    """A running total that is not what the ledger's lines add up to (`day` None: the
-    member's totals; else that UTC day's points)."""
+    """A member's running totals that are not what the member's ledger lines add up to."""
 
     group_id: str
     member_id: str
-    day: date | None
-    stored: tuple[int, ...] | None  # None: no row
-    from_ledger: tuple[int, ...] | None  # None: no lines
+    stored: tuple[int, int] | None  # (balance, earned); None: no row
+    from_ledger: tuple[int, int] | None  # None: no lines
 
 
 @dataclass(frozen=True)
 class TotalsCheck:
-    members: int  # member totals compared
-    days: int  # member-day totals compared
+    members: int  # running totals compared
     differences: list[TotalsDifference]
 
 
 _LEDGER = table_of(LedgerEntry)
 _TOTALS = table_of(LedgerTotal)
-_DAYS = table_of(LedgerDay)
 # Lifetime earned points (what levels are based on) count only the positive lines.
 EARNED_DELTA = case((_LEDGER.c.delta > 0, _LEDGER.c.delta), else_=0)
 
@@ -77,39 +71,29 @@ _INSERT = insert(_LEDGER)
 _HAS_KEY = select(_LEDGER.c.id).where(_LEDGER.c.idem_key == bindparam("idem_key")).limit(1)
 
 
-def _running_total_upserts(insert: Any) -> tuple[Executable, Executable]:
-    """The two statements that add one line to the running totals: adding `excluded` to
-    the stored row in the database (not a read-modify-write), so two processes writing
-    the same member's lines on one PostgreSQL stay exact."""
-    totals = insert(_TOTALS).values(
+def _running_total_upsert(insert: Any) -> Executable:
+    """Adds one line to the member's running totals: adding `excluded` to the stored row in
+    the database (not a read-modify-write), so two processes writing the same member's
+    lines on one PostgreSQL stay exact."""
+    stmt = insert(_TOTALS).values(
         group_id=bindparam("group_id"),
         member_id=bindparam("member_id"),
         balance=bindparam("delta"),
         earned=bindparam("earned"),
     )
-    totals = totals.on_conflict_do_update(
+    upsert: Executable = stmt.on_conflict_do_update(
         index_elements=[_TOTALS.c.group_id, _TOTALS.c.member_id],
         set_={
-            "balance": _TOTALS.c.balance + totals.excluded.balance,
-            "earned": _TOTALS.c.earned + totals.excluded.earned,
+            "balance": _TOTALS.c.balance + stmt.excluded.balance,
+            "earned": _TOTALS.c.earned + stmt.excluded.earned,
         },
     )
-    days = insert(_DAYS).values(
-        group_id=bindparam("group_id"),
-        day=bindparam("day", type_=Date),
-        member_id=bindparam("member_id"),
-        points=bindparam("delta"),
-    )
-    days = days.on_conflict_do_update(
-        index_elements=[_DAYS.c.group_id, _DAYS.c.day, _DAYS.c.member_id],
-        set_={"points": _DAYS.c.points + days.excluded.points},
-    )
-    return totals, days
+    return upsert
 
 
 _UPSERTS = {
-    "sqlite": _running_total_upserts(sqlite_insert),
-    "postgresql": _running_total_upserts(postgresql_insert),
+    "sqlite": _running_total_upsert(sqlite_insert),
+    "postgresql": _running_total_upsert(postgresql_insert),
 }
 
 _TOP_ALL_TIME = (
@@ -120,82 +104,29 @@ _TOP_ALL_TIME = (
 )
 
 
-def _lines_between(lo: str, hi: str) -> Any:
-    return select(_LEDGER.c.member_id, _LEDGER.c.delta.label("points")).where(
-        _LEDGER.c.group_id == bindparam("group_id"),
-        _LEDGER.c.created_at >= bindparam(lo, type_=_LEDGER.c.created_at.type),
-        _LEDGER.c.created_at < bindparam(hi, type_=_LEDGER.c.created_at.type),
-    )
-
-
-def _top_of_period() -> Executable:
-    """Members by points in a period: the whole UTC days from `ledger_days`, the lines of
-    the partial days at either end from the ledger (see `_period_params`)."""
-    whole_days = select(_DAYS.c.member_id, _DAYS.c.points).where(
-        _DAYS.c.group_id == bindparam("group_id"),
-        _DAYS.c.day >= bindparam("first_day", type_=Date),
-        _DAYS.c.day < bindparam("end_day", type_=Date),
-    )
-    parts = union_all(
-        whole_days, _lines_between("head_from", "head_to"), _lines_between("tail_from", "tail_to")
-    ).subquery()
-    points = func.sum(parts.c.points)
+def _top_of_period(since: bool, until: bool) -> Executable:
+    """Members by the points of their lines in a period: read from the covering index
+    (group_id, created_at, member_id, delta), so only the period's lines, never the
+    history before it."""
+    points = func.sum(_LEDGER.c.delta)
+    stmt = select(_LEDGER.c.member_id, points).where(_LEDGER.c.group_id == bindparam("group_id"))
+    if since:
+        stmt = stmt.where(_LEDGER.c.created_at >= bindparam("since"))
+    if until:
+        stmt = stmt.where(_LEDGER.c.created_at < bindparam("until"))
     return (
-        select(parts.c.member_id, points)
-        .group_by(parts.c.member_id)
+        stmt.group_by(_LEDGER.c.member_id)
         .having(points > 0)
-        .order_by(points.desc(), parts.c.member_id)
+        .order_by(points.desc(), _LEDGER.c.member_id)
         .limit(bindparam("limit", type_=Integer))
     )
 
 
-_TOP_OF_PERIOD = _top_of_period()
-# An empty range of lines (created_at >= x and < x)
-_NO_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def utc_day(at: datetime) -> date:
-    """The day bucket of `ledger_days` a line created at `at` counts in."""
-    return at.astimezone(UTC).date()
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
-
-
-def _period_params(since: datetime | None, until: datetime | None) -> dict[str, Any]:
-    """Split [since, until) into whole UTC days [first_day, end_day) and the partial days
-    before (head) and after (tail) them."""
-    lo = since.astimezone(UTC) if since is not None else None
-    hi = until.astimezone(UTC) if until is not None else None
-    first_day = date.min
-    if lo is not None:
-        first_day = lo.date() if lo == _midnight(lo.date()) else lo.date() + timedelta(days=1)
-    end_day = hi.date() if hi is not None else date.max
-    if first_day >= end_day:  # no whole day inside: every line from the ledger
-        return {
-            "first_day": date.min,
-            "end_day": date.min,
-            "head_from": lo or datetime.min.replace(tzinfo=UTC),
-            "head_to": hi or datetime.max.replace(tzinfo=UTC),
-            "tail_from": _NO_TIME,
-            "tail_to": _NO_TIME,
-        }
-    return {
-        "first_day": first_day,
-        "end_day": end_day,
-        "head_from": lo or _NO_TIME,
-        "head_to": _midnight(first_day) if lo is not None else _NO_TIME,
-        "tail_from": _midnight(end_day) if hi is not None else _NO_TIME,
-        "tail_to": hi or _NO_TIME,
-    }
-
-
-def _day_of(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The UTC day of a created_at column in SQL (SQLite stores naive UTC text)."""
-    if dialect == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)
+_TOP_OF_PERIOD = {
+    (True, False): _top_of_period(True, False),
+    (False, True): _top_of_period(False, True),
+    (True, True): _top_of_period(True, True),
+}
 
 
 class LedgerRepo:
@@ -241,16 +172,13 @@ class LedgerRepo:
         await self.session.execute(_INSERT, values)
         # The running totals, in the same transaction (and savepoint) as the line: a line
         # refused by its unique key, or rolled back, never reaches them.
-        totals, days = _UPSERTS[self.session.get_bind().dialect.name]
         params = {
             "group_id": group_id,
             "member_id": member_id,
             "delta": delta,
             "earned": max(delta, 0),
-            "day": utc_day(at),
         }
-        await self.session.execute(totals, params)
-        await self.session.execute(days, params)
+        await self.session.execute(_UPSERTS[self.session.get_bind().dialect.name], params)
         return True
 
     async def totals(self, group_id: str, member_id: str) -> tuple[int, int]:
@@ -278,14 +206,13 @@ class LedgerRepo:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[Standing]:
-        """Members by points in [since, until), highest first (all time without since):
-        read from the running totals, never by summing every line of the group."""
-        if since is None and until is None:
-            params: dict[str, Any] = {"group_id": group_id, "limit": limit}
-            rows = (await self.session.execute(_TOP_ALL_TIME, params)).all()
-        else:
-            params = {"group_id": group_id, "limit": limit, **_period_params(since, until)}
-            rows = (await self.session.execute(_TOP_OF_PERIOD, params)).all()
+        """Members by points in [since, until), highest first (all time without since and
+        until: from the running totals, never by summing every line of the group)."""
+        params = {"group_id": group_id, "since": since, "until": until, "limit": limit}
+        stmt: Executable = _TOP_ALL_TIME
+        if since is not None or until is not None:
+            stmt = _TOP_OF_PERIOD[since is not None, until is not None]
+        rows = (await self.session.execute(stmt, params)).all()
         return [Standing(r[0], int(r[1])) for r in rows]
 
     async def volume(
@@ -349,101 +276,61 @@ class LedgerRepo:
     # --- the running totals against the ledger (`groupops ledger verify`) ---------------
 
     async def check_totals(self) -> TotalsCheck:
-        """Recompute every running total from the ledger and compare. Each comparison is
-        one statement, so it sees one consistent state while the bot keeps writing."""
-        dialect = self.session.get_bind().dialect.name
-        differences: list[TotalsDifference] = []
-        members = await self._compare(
-            (_LEDGER.c.group_id, _LEDGER.c.member_id),
-            (_LEDGER.c.delta, EARNED_DELTA),
-            (_TOTALS.c.group_id, _TOTALS.c.member_id),
-            (_TOTALS.c.balance, _TOTALS.c.earned),
-            differences,
-            with_day=False,
-        )
-        days = await self._compare(
-            (_LEDGER.c.group_id, _LEDGER.c.member_id, _day_of(_LEDGER.c.created_at, dialect)),
-            (_LEDGER.c.delta,),
-            (_DAYS.c.group_id, _DAYS.c.member_id, _DAYS.c.day),
-            (_DAYS.c.points,),
-            differences,
-            with_day=True,
-        )
-        return TotalsCheck(members=members, days=days, differences=differences)
-
-    async def _compare(
-        self,
-        line_keys: tuple[Any, ...],
-        line_values: tuple[Any, ...],
-        total_keys: tuple[Any, ...],
-        total_values: tuple[Any, ...],
-        differences: list[TotalsDifference],
-        *,
-        with_day: bool,
-    ) -> int:
-        """Sum the lines and the stored rows side by side (UNION ALL, GROUP BY the key):
-        one scan of each, in one statement. Returns the number of stored rows compared."""
-        width = len(line_values)
-        zero = [literal(0)] * width
-        keys = [f"k{i}" for i in range(len(line_keys))]
+        """Recompute every member's running totals from the ledger and compare: the lines
+        and the stored rows side by side (UNION ALL, GROUP BY member), one statement, so it
+        sees one consistent state while the bot keeps writing."""
+        zero = literal(0)
         lines = select(
-            *(k.label(n) for k, n in zip(line_keys, keys, strict=True)),
-            *(v.label(f"l{i}") for i, v in enumerate(line_values)),
-            *(z.label(f"s{i}") for i, z in enumerate(zero)),
+            _LEDGER.c.group_id,
+            _LEDGER.c.member_id,
+            _LEDGER.c.delta.label("balance"),
+            EARNED_DELTA.label("earned"),
+            zero.label("stored_balance"),
+            zero.label("stored_earned"),
             literal(1).label("lines"),
-            literal(0).label("rows"),
+            zero.label("rows"),
         )
         stored = select(
-            *(k.label(n) for k, n in zip(total_keys, keys, strict=True)),
-            *(z.label(f"l{i}") for i, z in enumerate(zero)),
-            *(v.label(f"s{i}") for i, v in enumerate(total_values)),
-            literal(0).label("lines"),
-            literal(1).label("rows"),
+            _TOTALS.c.group_id,
+            _TOTALS.c.member_id,
+            zero,
+            zero,
+            _TOTALS.c.balance,
+            _TOTALS.c.earned,
+            zero,
+            literal(1),
         )
         both = union_all(lines, stored).subquery()
-        sums = [func.sum(both.c[f"l{i}"]) for i in range(width)]
-        kept = [func.sum(both.c[f"s{i}"]) for i in range(width)]
+        sums = [func.sum(both.c[name]) for name in ("balance", "earned")]
+        kept = [func.sum(both.c[name]) for name in ("stored_balance", "stored_earned")]
         n_lines, n_rows = func.sum(both.c.lines), func.sum(both.c.rows)
-        mismatch = (n_rows != 1) | (n_lines == 0)
-        for got, want in zip(kept, sums, strict=True):
-            mismatch = mismatch | (got != want)
+        member = (both.c.group_id, both.c.member_id)
         stmt = (
-            select(*(both.c[n] for n in keys), *sums, *kept, n_lines, n_rows)
-            .group_by(*(both.c[n] for n in keys))
-            .having(mismatch)
-            .order_by(*(both.c[n] for n in keys))
+            select(*member, *sums, *kept, n_lines, n_rows)
+            .group_by(*member)
+            .having((n_rows != 1) | (n_lines == 0) | (kept[0] != sums[0]) | (kept[1] != sums[1]))
+            .order_by(*member)
         )
-        for row in (await self.session.execute(stmt)).all():
-            day = row[2] if with_day else None
-            if isinstance(day, str):  # SQLite's date() is text
-                day = date.fromisoformat(day)
-            at = len(keys)
-            want_row = tuple(int(v) for v in row[at : at + width])
-            got_row = tuple(int(v) for v in row[at + width : at + 2 * width])
-            differences.append(
-                TotalsDifference(
-                    group_id=row[0],
-                    member_id=row[1],
-                    day=day,
-                    stored=got_row if row[-1] else None,
-                    from_ledger=want_row if row[-2] else None,
-                )
+        differences = [
+            TotalsDifference(
+                group_id=row[0],
+                member_id=row[1],
+                stored=(int(row[4]), int(row[5])) if row[7] else None,
+                from_ledger=(int(row[2]), int(row[3])) if row[6] else None,
             )
-        table = _DAYS if with_day else _TOTALS
-        count = select(func.count()).select_from(table)
-        return int((await self.session.execute(count)).scalar_one())
+            for row in (await self.session.execute(stmt)).all()
+        ]
+        count = select(func.count()).select_from(_TOTALS)
+        members = int((await self.session.execute(count)).scalar_one())
+        return TotalsCheck(members=members, differences=differences)
 
     async def rebuild_totals(self) -> None:
         """Replace every running total by what the ledger adds up to (a repair, or after
-        lines were bulk-inserted without them). On PostgreSQL the totals tables are locked
+        lines were bulk-inserted without them). On PostgreSQL the totals table is locked
         against writers until the transaction ends, so no line is counted twice or lost."""
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            await self.session.execute(
-                text("LOCK TABLE ledger_totals, ledger_days IN SHARE ROW EXCLUSIVE MODE")
-            )
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("LOCK TABLE ledger_totals IN SHARE ROW EXCLUSIVE MODE"))
         await self.session.execute(delete(_TOTALS))
-        await self.session.execute(delete(_DAYS))
         member = (_LEDGER.c.group_id, _LEDGER.c.member_id)
         await self.session.execute(
             insert(_TOTALS).from_select(
@@ -451,14 +338,5 @@ class LedgerRepo:
                 select(*member, func.sum(_LEDGER.c.delta), func.sum(EARNED_DELTA)).group_by(
                     *member
                 ),
-            )
-        )
-        day = _day_of(_LEDGER.c.created_at, dialect)
-        await self.session.execute(
-            insert(_DAYS).from_select(
-                ["group_id", "day", "member_id", "points"],
-                select(
-                    _LEDGER.c.group_id, day, _LEDGER.c.member_id, func.sum(_LEDGER.c.delta)
-                ).group_by(_LEDGER.c.group_id, day, _LEDGER.c.member_id),
             )
         )

@@ -290,7 +290,7 @@ async def _snapshot(db_url: str) -> Snapshot:
         status,
         integrity,
         differences,
-        verified.members + verified.days,
+        verified.members,
     )
 
 

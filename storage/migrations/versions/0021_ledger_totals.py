@@ -1,8 +1,9 @@
-"""ledger: running totals per member and per member and UTC day, filled from the ledger
+"""ledger: running totals per member, filled from the ledger; a covering index by time
 
-`ledger_totals` (balance, earned) and `ledger_days` (points per UTC day of created_at) are
-written in the transaction of every ledger line from now on; this fills them from the lines
-already there. The ledger itself is unchanged and stays the truth (`groupops ledger verify`).
+`ledger_totals` (balance, earned) is written in the transaction of every ledger line from
+now on; this fills it from the lines already there. The (group_id, created_at) index gains
+member_id and delta, so a leaderboard over a period reads the period's lines from the index
+alone. The ledger's lines are unchanged and stay the truth (`groupops ledger verify`).
 
 It continues the ledger's branch (0001, 0020): the camp or any other feature's tables
 still downgrade alone.
@@ -28,7 +29,6 @@ _LEDGER = sa.table(
     sa.column("group_id", ID),
     sa.column("member_id", ID),
     sa.column("delta", sa.Integer()),
-    sa.column("created_at", sa.DateTime()),
 )
 
 
@@ -42,16 +42,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("group_id", "member_id", name="pk_ledger_totals"),
         sqlite_with_rowid=False,
     )
-    days = op.create_table(
-        "ledger_days",
-        sa.Column("group_id", ID, nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("member_id", ID, nullable=False),
-        sa.Column("points", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("group_id", "day", "member_id", name="pk_ledger_days"),
-        sqlite_with_rowid=False,
-    )
-    assert totals is not None and days is not None
+    assert totals is not None
     delta = _LEDGER.c.delta
     op.execute(
         totals.insert().from_select(
@@ -64,21 +55,15 @@ def upgrade() -> None:
             ).group_by(_LEDGER.c.group_id, _LEDGER.c.member_id),
         )
     )
-    # SQLite stores created_at as naive UTC text; PostgreSQL as timestamptz
-    if op.get_bind().dialect.name == "postgresql":
-        day = sa.func.date(sa.func.timezone("UTC", _LEDGER.c.created_at))
-    else:
-        day = sa.func.date(_LEDGER.c.created_at)
-    op.execute(
-        days.insert().from_select(
-            ["group_id", "day", "member_id", "points"],
-            sa.select(_LEDGER.c.group_id, day, _LEDGER.c.member_id, sa.func.sum(delta)).group_by(
-                _LEDGER.c.group_id, day, _LEDGER.c.member_id
-            ),
-        )
+    op.create_index(
+        "ix_ledger_group_created_member_delta",
+        "ledger",
+        ["group_id", "created_at", "member_id", "delta"],
     )
+    op.drop_index("ix_ledger_group_created", table_name="ledger")
 
 
 def downgrade() -> None:
-    op.drop_table("ledger_days")
+    op.create_index("ix_ledger_group_created", "ledger", ["group_id", "created_at"])
+    op.drop_index("ix_ledger_group_created_member_delta", table_name="ledger")
     op.drop_table("ledger_totals")
