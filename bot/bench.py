@@ -20,10 +20,9 @@ from bot.sender import RecordingSender
 from bot.transports.outbox import Outbox, OutboxItem, OutboxPolicy
 from handlers.checkin import checkin_content
 from storage import migrate
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.models import Checkin, LedgerEntry
 from storage.models.base import table_of
-from storage.repos.ledger import LedgerRepo
 
 CHATTER = [
     "今天的选题我想写家乡的老街，大家觉得从哪个角度切入好？",
@@ -153,10 +152,6 @@ async def prefill_history(
                     await flush()
         if checkin_rows:
             await flush()
-        # The lines went in by bulk insert, past LedgerRepo.append: add them to the running
-        # totals the way `groupops ledger verify --repair` does.
-        async with session_factory(engine)() as session, session.begin():
-            await LedgerRepo(session).rebuild_totals()
         async with engine.connect() as conn:
             stored = (
                 await conn.execute(select(func.count()).select_from(checkin_table))

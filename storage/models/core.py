@@ -62,10 +62,11 @@ class LedgerEntry(Base):
 
 
 class LedgerTotal(Base):
-    """A member's running ledger totals, written in the transaction of every ledger line
-    (`LedgerRepo.append`, the one writer): a standing or the all-time leaderboard reads one
-    row per member instead of summing the member's lines. The ledger stays the truth;
-    `groupops ledger verify` recomputes these rows from it."""
+    """A member's running ledger totals, so a standing or the all-time leaderboard reads one
+    row per member instead of summing the member's lines. Written only by the database: an
+    AFTER INSERT trigger on `ledger` (migration 0021) adds every line in the statement that
+    inserts it, whichever code does. The ledger stays the truth; `groupops ledger verify`
+    recomputes these rows from it."""
 
     __tablename__ = "ledger_totals"
     __table_args__ = {"sqlite_with_rowid": False}

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     Executable,
@@ -17,8 +16,6 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.models import LedgerEntry, LedgerTotal
 from storage.models.base import table_of
@@ -70,31 +67,6 @@ _TOTALS_OF_MEMBER = select(BALANCE_OF_MEMBER, EARNED_OF_MEMBER)
 _INSERT = insert(_LEDGER)
 _HAS_KEY = select(_LEDGER.c.id).where(_LEDGER.c.idem_key == bindparam("idem_key")).limit(1)
 
-
-def _running_total_upsert(insert: Any) -> Executable:
-    """Adds one line to the member's running totals: adding `excluded` to the stored row in
-    the database (not a read-modify-write), so two processes writing the same member's
-    lines on one PostgreSQL stay exact."""
-    stmt = insert(_TOTALS).values(
-        group_id=bindparam("group_id"),
-        member_id=bindparam("member_id"),
-        balance=bindparam("delta"),
-        earned=bindparam("earned"),
-    )
-    upsert: Executable = stmt.on_conflict_do_update(
-        index_elements=[_TOTALS.c.group_id, _TOTALS.c.member_id],
-        set_={
-            "balance": _TOTALS.c.balance + stmt.excluded.balance,
-            "earned": _TOTALS.c.earned + stmt.excluded.earned,
-        },
-    )
-    return upsert
-
-
-_UPSERTS = {
-    "sqlite": _running_total_upsert(sqlite_insert),
-    "postgresql": _running_total_upsert(postgresql_insert),
-}
 
 _TOP_ALL_TIME = (
     select(_TOTALS.c.member_id, _TOTALS.c.balance)
@@ -169,16 +141,10 @@ class LedgerRepo:
             "created_at": at,
             "idem_key": idem_key,
         }
+        # The database adds the line to the member's running totals in this same statement
+        # (the trigger of migration 0021): a line refused by its unique key, or rolled back,
+        # never reaches them.
         await self.session.execute(_INSERT, values)
-        # The running totals, in the same transaction (and savepoint) as the line: a line
-        # refused by its unique key, or rolled back, never reaches them.
-        params = {
-            "group_id": group_id,
-            "member_id": member_id,
-            "delta": delta,
-            "earned": max(delta, 0),
-        }
-        await self.session.execute(_UPSERTS[self.session.get_bind().dialect.name], params)
         return True
 
     async def totals(self, group_id: str, member_id: str) -> tuple[int, int]:
