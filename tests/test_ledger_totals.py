@@ -14,7 +14,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select, text, update
+from alembic import command
+from sqlalchemy import Connection, insert, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import parse_config
@@ -298,5 +299,45 @@ async def test_the_migration_fills_the_totals_from_an_existing_ledger(db_url: st
                     mine = [d for m, d, _ in lines if m == member]
                     want = (sum(mine), sum(d for d in mine if d > 0))
                     assert await repo.totals(group, member) == want
+    finally:
+        await engine.dispose()
+
+
+def _downgrade_totals(connection: Connection) -> None:
+    cfg = migrate.alembic_config()
+    cfg.attributes["connection"] = connection
+    command.downgrade(cfg, "0021@0020")
+
+
+async def test_the_totals_downgrade_alone_and_upgrade_again_from_the_ledger(db_url: str) -> None:
+    engine = create_engine(db_url)
+    line = {
+        "group_id": "g",
+        "member_id": "m",
+        "delta": 4,
+        "kind": "t",
+        "reason": "",
+        "actor_id": None,
+        "created_at": START,
+        "idem_key": None,
+    }
+    try:
+        await migrate.upgrade(engine)
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade_totals)
+        async with engine.begin() as conn:
+            assert "ledger_totals" not in await conn.run_sync(
+                lambda c: inspect(c).get_table_names()
+            )
+            # without the trigger (it went with its table), lines still go in
+            await conn.execute(insert(table_of(LedgerEntry)), [line, {**line, "delta": -1}])
+        await migrate.upgrade(engine)
+        assert await migrate.current_revisions(engine) == migrate.head_revisions()
+        async with engine.begin() as conn:
+            await conn.execute(insert(table_of(LedgerEntry)), [{**line, "delta": 10}])
+        async with session_factory(engine)() as session:
+            repo = LedgerRepo(session)
+            assert await repo.totals("g", "m") == (13, 14)
+            assert (await repo.check_totals()).differences == []
     finally:
         await engine.dispose()
