@@ -18,7 +18,7 @@ from bot.context import Context
 from bot.events import Event, event_key
 from bot.router import CommandInfo, Route, Router
 from bot.sender import Sender
-from bot.services import ReloadAware, Services, Startable, Stoppable
+from bot.services import LiveStartable, ReloadAware, Services, Startable, Stoppable
 from bot.transports.outbox_store import attach_store
 from bot.yaml_loader import CONFIG_LIMITS
 from handlers.members import MemberCache
@@ -177,6 +177,9 @@ class App:
         activity = self.services.find(ActivityLog)
         if activity is not None:
             activity.start_periodic_flush()
+        for service in self.services.all():
+            if isinstance(service, LiveStartable):
+                service.start_live()
 
     async def stop_intake(self, grace_s: float = 5.0) -> None:
         """The first step of a graceful stop: handle no new event, let the events being

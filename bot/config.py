@@ -20,19 +20,29 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field, ValidationError
 
-from bot.settings.base import Strict, ThemeSettings, TimeRange, TimezoneName
+from bot.settings.base import ConfigId, Strict, ThemeSettings, TimeRange, TimezoneName
+from bot.settings.broadcast import BroadcastSettings
 from bot.settings.camps import CampList
 from bot.settings.checkin import CheckinSettings
 from bot.settings.nudge import NudgeSettings
 from bot.settings.problems import add_validation_problems, under
 from bot.settings.qa import FaqItem, QASettings, read_faq_file
+from bot.settings.relay import RelaySettings
 from bot.settings.rewards import RewardsSettings
 from bot.settings.rituals import CalendarSettings, HighlightSettings, Ritual, RitualList
-from bot.settings.sets import GroupSet, SetMembers, SetName, resolve_sets
+from bot.settings.sets import ALL_GROUPS, GroupSet, SetMembers, SetName, resolve_sets
 from bot.settings.stats import StatsSettings
-from bot.settings.transport import SecretMissing, TransportSettings, resolve_secret
+from bot.settings.transport import (
+    SecretMissing,
+    TransportSettings,
+    aes_key_problem,
+    resolve_secret,
+    server_name_from_token,
+    server_name_problem,
+)
 from bot.settings.welcome import WelcomeSettings
 from bot.template import iter_templates, render_template
+from bot.text.inbound import config_id
 from bot.yaml_loader import CONFIG_LIMITS, YamlDocument, YamlPath, parse_yaml, read_limited
 from bot.yaml_loader import ConfigError as ConfigError  # re-exported: callers import from here
 from bot.yaml_loader import ConfigProblem as ConfigProblem
@@ -67,7 +77,7 @@ class GroupEntry(Strict):
     """The group-only keys of a `groups.<id>` entry (feature overrides are merged separately)."""
 
     name: str = ""
-    admins: list[str] = []
+    admins: list[ConfigId] = []
     timezone: TimezoneName | None = None
     theme: ThemeSettings | None = None
 
@@ -96,7 +106,7 @@ class BotIdentity(Strict):
 
 class RootConfig(Strict):
     timezone: TimezoneName = "Asia/Shanghai"
-    admins: list[str] = []
+    admins: list[ConfigId] = []
     bot: BotIdentity = BotIdentity()
     storage: StorageSettings = StorageSettings()
     transport: TransportSettings = TransportSettings()
@@ -106,6 +116,10 @@ class RootConfig(Strict):
     groups: dict[str, Any] = {}
     # named sets of groups for broadcasts, relays and boards across groups (bot/settings/sets.py)
     sets: dict[SetName, SetMembers] = {}
+    # how broadcasts to a set are paced (bot/settings/broadcast.py)
+    broadcast: BroadcastSettings = BroadcastSettings()
+    # live text relay between the groups of a set (bot/settings/relay.py)
+    relay: RelaySettings = RelaySettings()
 
 
 _GROUP_ONLY_KEYS = set(GroupEntry.model_fields)
@@ -319,6 +333,7 @@ def parse_config(
         add_validation_problems(doc, exc, RootConfig)
 
     groups: dict[str, GroupSettings] = {}
+    raw_keys: dict[str, str] = {}  # group id (as events carry it) -> its key in the file
     defaults_raw = data.get("defaults") or {}
     if not isinstance(defaults_raw, dict):
         defaults_raw = {}
@@ -354,8 +369,13 @@ def parse_config(
                 continue
             if entry is None or root is None:
                 continue
-            groups[str(gid)] = GroupSettings(
-                group_id=str(gid),
+            group_id = config_id(str(gid))
+            if group_id in groups:
+                doc.problem(gpath, f"the same group as {raw_keys[group_id]!r} (its stored form)")
+                continue
+            raw_keys[group_id] = str(gid)
+            groups[group_id] = GroupSettings(
+                group_id=group_id,
                 name=entry.name or str(gid),
                 admins=frozenset(root.admins) | frozenset(entry.admins),
                 timezone=entry.timezone or root.timezone,
@@ -364,13 +384,23 @@ def parse_config(
             )
     sets: dict[str, GroupSet] = {}
     if root is not None:
-        configured = [str(g) for g in raw_groups] if isinstance(raw_groups, dict) else []
-        sets, set_problems = resolve_sets(dict(root.sets), configured)
+        configured = (
+            list(dict.fromkeys(config_id(str(g)) for g in raw_groups))
+            if isinstance(raw_groups, dict)
+            else []
+        )
+        # set members are compared in the form events carry (a long id either way)
+        members = {
+            name: m if m == ALL_GROUPS else [config_id(str(g)) for g in m]
+            for name, m in root.sets.items()
+        }
+        sets, set_problems = resolve_sets(members, configured)
         for path, message in set_problems:
             doc.problem(path, message)
+        _check_report_sets(doc, root, groups, sets, raw_keys)
     faq_files: dict[Path, tuple[FaqItem, ...]] = {}
     if root is not None and resolved is not None:
-        faq_files = _read_faq_files(doc, root, groups, resolved.parent)
+        faq_files = _read_faq_files(doc, root, groups, resolved.parent, raw_keys)
     if doc.problems or root is None:
         doc.raise_problems()
     assert root is not None
@@ -385,6 +415,39 @@ def parse_config(
     )
 
 
+def _check_report_sets(
+    doc: YamlDocument,
+    root: RootConfig,
+    groups: Mapping[str, GroupSettings],
+    sets: Mapping[str, GroupSet],
+    raw_keys: Mapping[str, str],
+) -> None:
+    """Every set named by a `stats.weekly_report.sets` exists (reported where it is written:
+    the group's own line, or `defaults` for what a group inherited)."""
+    folded = {name.casefold() for name in sets}
+    lists: list[tuple[Path_, list[str]]] = [
+        (("defaults", "stats", "weekly_report", "sets"), root.defaults.stats.weekly_report.sets)
+    ]
+    lists += [
+        (
+            ("groups", raw_keys.get(gid, gid), "stats", "weekly_report", "sets"),
+            g.stats.weekly_report.sets,
+        )
+        for gid, g in groups.items()
+    ]
+    reported: set[Path_] = set()
+    for where, names in lists:
+        for index, name in enumerate(names):
+            path: Path_ = (*where, index)
+            if path not in doc.lines:
+                path = ("defaults", "stats", "weekly_report", "sets", index)
+            if name.casefold() in folded or path in reported:
+                continue
+            reported.add(path)
+            known = ", ".join(sets) or "none; add it under `sets`"
+            doc.problem(path, f"unknown group set {name!r} (sets: {known})")
+
+
 def faq_file_path(faq_file: str, base: Path | None) -> Path:
     """Where qa.faq_file points: relative to config.yaml's folder."""
     path = Path(faq_file)
@@ -394,7 +457,11 @@ def faq_file_path(faq_file: str, base: Path | None) -> Path:
 
 
 def _read_faq_files(
-    doc: YamlDocument, root: RootConfig, groups: Mapping[str, GroupSettings], base: Path
+    doc: YamlDocument,
+    root: RootConfig,
+    groups: Mapping[str, GroupSettings],
+    base: Path,
+    raw_keys: Mapping[str, str],
 ) -> dict[Path, tuple[FaqItem, ...]]:
     """Read every qa.faq_file once; its problems are reported at its own lines (a missing
     file at the qa.faq_file line of config.yaml)."""
@@ -403,7 +470,7 @@ def _read_faq_files(
         named[faq_file_path(root.defaults.qa.faq_file, base)] = ("defaults", "qa", "faq_file")
     for gid, group in groups.items():
         if group.qa.faq_file:
-            where: Path_ = ("groups", gid, "qa", "faq_file")
+            where: Path_ = ("groups", raw_keys.get(gid, gid), "qa", "faq_file")
             if where not in doc.lines:
                 where = ("defaults", "qa", "faq_file")
             named.setdefault(faq_file_path(group.qa.faq_file, base), where)
@@ -470,4 +537,69 @@ def check_environment(
                 config.source.line_of(section),
             )
         problems.append(ConfigProblem(file, line, dotted(field_path), message))
+    return problems + _shape_problems(config, env, file)
+
+
+def _line_of(config: AppConfig, section: Path_, candidates: list[Path_]) -> int:
+    """The first candidate written in the file, else the section's (or nearest) line."""
+    if config.source is None:
+        return 1
+    lines = config.source.lines
+    return next((lines[p] for p in candidates if p in lines), config.source.line_of(section))
+
+
+def _shape_problems(config: AppConfig, env: Mapping[str, str], file: str) -> list[ConfigProblem]:
+    """Values the selected transport would refuse at start-up although they are set: the
+    wechaty TLS server name, the WeCom callback EncodingAESKey. Never prints a value."""
+    transport = config.root.transport
+    problems: list[ConfigProblem] = []
+    if transport.type == "wechaty" and transport.wechaty.tls:
+        w = transport.wechaty
+        section: Path_ = ("transport", "wechaty")
+        field_path: Path_ = (*section, "tls_server_name")
+        candidates = [field_path, (*section, "tls_server_name_env"), (*section, "token")]
+        candidates += [(*section, "token_env"), ("transport", "type")]
+        # the same order as the transport: the setting, its variable, the token's prefix
+        if w.tls_server_name:
+            name, origin = w.tls_server_name, "transport.wechaty.tls_server_name"
+        elif w.tls_server_name_env and env.get(w.tls_server_name_env):
+            name = env[w.tls_server_name_env]
+            origin = f"the environment variable {w.tls_server_name_env}"
+        else:
+            token = w.token if w.token.strip() else env.get(w.token_env, "")
+            name, origin = server_name_from_token(token), "the token's prefix"
+            if not token.strip():
+                name = ""  # the missing token is reported already
+            elif not name:
+                problems.append(
+                    ConfigProblem(
+                        file,
+                        _line_of(config, section, candidates),
+                        dotted(field_path),
+                        "TLS needs the gateway's server name and the token has no "
+                        "'<name>_' prefix to take it from: set tls_server_name (or the "
+                        f"environment variable {w.tls_server_name_env or 'it names'}), or "
+                        "tls: off for a gateway that serves no TLS",
+                    )
+                )
+        problem = server_name_problem(name) if name else None
+        if problem is not None:
+            line = _line_of(config, section, candidates)
+            message = f"the TLS server name from {origin} {problem}"
+            problems.append(ConfigProblem(file, line, dotted(field_path), message))
+    if transport.type == "wecom_callback":
+        c = transport.wecom_callback
+        section = ("transport", "wecom_callback")
+        field_path = (*section, "aes_key")
+        if c.aes_key.strip():
+            key, origin = c.aes_key, "transport.wecom_callback.aes_key"
+        else:
+            key = env.get(c.aes_key_env, "") if c.aes_key_env else ""
+            origin = f"the environment variable {c.aes_key_env}"
+        problem = aes_key_problem(key) if key.strip() else None  # missing: reported already
+        if problem is not None:
+            candidates = [field_path, (*section, "aes_key_env"), ("transport", "type")]
+            line = _line_of(config, section, candidates)
+            message = f"the WeCom callback EncodingAESKey from {origin} {problem}"
+            problems.append(ConfigProblem(file, line, dotted(field_path), message))
     return problems

@@ -28,6 +28,8 @@ class Message:
     quote_text: str | None = None  # quoted message text, where the transport provides it
     quote_sender_id: str | None = None
     is_image: bool = False
+    # a local copy of the picture, where the transport fetched one (what a relay re-posts)
+    image_path: str | None = None
 
     def __post_init__(self) -> None:
         _set(self, "group_id", bound_id(self.group_id))

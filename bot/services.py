@@ -24,6 +24,13 @@ class Startable(Protocol):
 
 
 @runtime_checkable
+class LiveStartable(Protocol):
+    def start_live(self) -> None:
+        """Called when the bot runs live (not in replay or tests, which drive time)."""
+        ...
+
+
+@runtime_checkable
 class Stoppable(Protocol):
     async def stop_service(self) -> None:
         """Called once when the app stops."""

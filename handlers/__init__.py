@@ -19,6 +19,7 @@ from bot.sender import Sender
 from handlers import (
     activity,
     admin,
+    broadcast,
     camp_posts,
     camp_reviews,
     camps,
@@ -28,8 +29,10 @@ from handlers import (
     nudge,
     qa,
     qa_service,
+    relay,
     rewards,
     rituals,
+    set_boards,
     spam,
 )
 from handlers import stats as stats
@@ -43,10 +46,21 @@ ROUTES: list[Route[Any]] = [
     *activity.ROUTES,
     # 2. admin commands (/pause and /resume work while paused)
     *admin.ROUTES,
+    # 2b. broadcasts to group sets (/群发), an admin command like those above
+    *broadcast.ROUTES,
+    # 2b. live relay: /转播; a /红包 about a relayed question (before the red-packet command:
+    # it pays in the asker's own group); a speaker's lines (relayed, and taken: not checked
+    # as chat, not a check-in)
+    *relay.COMMANDS,
+    *relay.SPEAKER_ROUTES,
     # 3. spam control: /nudge, /白名单, /违规, then every message is classified
     *nudge.COMMANDS,
     *spam.ROUTES,
-    # 4. check-ins
+    # 3b. live relay: `#提问` in a group a relay posts into
+    *relay.QUESTION_ROUTES,
+    # 4. boards across a group set (`/排行 SET`, `/统计 SET`; other arguments continue to
+    # the group's own /排行 and /统计), then check-ins
+    *set_boards.ROUTES,
     *checkin.ROUTES,
     # 4b. check-in camps (打卡营), next to the check-ins they count: their commands, then
     # `#点评` peer reviews, taken here before the highlight tags (#精华) and the free-text
@@ -87,8 +101,10 @@ SERVICE_FACTORIES: list[Callable[[ServiceDeps], object]] = [
     moderation.moderation_service,  # classifiers, drift windows, whitelist
     rewards.make_service,  # open quizzes and notice red packets, reloaded at start
     rituals.ritual_service,
-    camp_posts.camp_service,  # the camps' task posts, reminders and closing posts
+    camp_posts.camp_service,
+    relay.relay_service,  # running live relays and their merge-window jobs  # the camps' task posts, reminders and closing posts
     # welcome batches and the newcomer guide; retention and the weekly picture
     lambda deps: welcome.WelcomeService(deps.scheduler, deps.uow, deps.context_for),
     lambda deps: health_jobs.HealthJobs(deps.scheduler, deps.uow, deps.context_for, deps.config),
+    broadcast.broadcast_service,  # the pump that sends broadcasts group by group
 ]

@@ -11,7 +11,8 @@
                               own partner earns the camp's peer_points, once a day
 
 Every review is a row keyed by its message (one review per message); every point is a
-ledger line with a deterministic key: `camp-review:{group}:{message}`,
+ledger line granted through the grant policy (handlers/grants.py: an open spam violator gets
+no points), with a deterministic key: `camp-review:{group}:{message}`,
 `camp-excellent:{group}:{submission}`, `camp-peer:{group}:{camp}:{day}:{reviewer}`. A
 redelivered message, before or after a restart, neither comments nor pays twice.
 """
@@ -29,6 +30,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
 from bot.settings.camps import Camp
+from handlers.activity import flushed
 from handlers.camps import (
     display_names,
     find_camp,
@@ -36,6 +38,7 @@ from handlers.camps import (
     quoted,
     running_at,
 )
+from handlers.grants import Grant, GrantStatus, apply_grant, camp_limits
 from handlers.highlights import Candidate, keep
 from storage.models import CampDay
 from storage.repos.camps import CampRepo
@@ -50,31 +53,35 @@ _MENTION_TOKEN = re.compile(r"@\S+[\u2005\s]?")
 
 
 async def grant_camp_points(
+    ctx: Context,
     uow: UnitOfWork,
     *,
-    group_id: str,
     member_id: str,
     points: int,
+    max_points: int,
     kind: str,
     reason: str,
     at: datetime,
     actor_id: str | None,
     key: str,
 ) -> bool:
-    """The one way camp points are granted: a ledger line under a deterministic key.
-    False when nothing was granted (no points, or the key already paid)."""
+    """The one way camp points are granted: through the grant policy (handlers/grants.py),
+    a ledger line under a deterministic key. False when nothing was granted (no points, the
+    key already paid, or the policy refused, e.g. an open spam violator)."""
     if points <= 0:
         return False
-    return await uow.ledger.append(
-        group_id=group_id,
+    grant = Grant(
+        group_id=ctx.group.group_id,
         member_id=member_id,
-        delta=points,
+        points=points,
         kind=kind,
         reason=reason,
         at=at,
+        key=key,
         actor_id=actor_id,
-        idem_key=key,
     )
+    result = await apply_grant(uow, ctx.group, grant, camp_limits(max_points))
+    return result.status is GrantStatus.GRANTED
 
 
 def _camp_of(camps: list[Camp], submission: CampDay) -> Camp:
@@ -121,6 +128,7 @@ async def cmd_review(call: CommandCall, ctx: Context) -> None:
     if target == message.sender_id:
         await ctx.reply(message, "不能点评自己的作业哦。")
         return
+    await flushed(ctx)  # the member may so far only be in the buffered activity log
     try:
         async with ctx.uow() as uow:
             repo = CampRepo(uow.session)
@@ -149,11 +157,12 @@ async def cmd_review(call: CommandCall, ctx: Context) -> None:
                 message_id=message.message_id,
                 at=message.time,
             )
-            await grant_camp_points(
+            paid = await grant_camp_points(
+                ctx,
                 uow,
-                group_id=group.group_id,
                 member_id=target,
                 points=granted,
+                max_points=camp.review_max_points,
                 kind="camp_review",
                 reason=f"{quoted(camp)}第 {submission.day_index} 天",
                 at=message.time,
@@ -165,7 +174,7 @@ async def cmd_review(call: CommandCall, ctx: Context) -> None:
         return  # another process stored this review first
     reviewer = message.sender_name or message.sender_id
     text_out = f"📝 你在{work_label(camp, submission)}收到了 {reviewer} 的点评"
-    if granted:
+    if paid:
         text_out += f"，+{granted} 分（当前积分 {balance}）"
     await ctx.say(text_out, [target])
 
@@ -183,6 +192,7 @@ async def cmd_excellent(call: CommandCall, ctx: Context) -> None:
         await ctx.reply(message, NOT_A_REVIEWER)
         return
     target = _target(call)
+    await flushed(ctx)  # the member may so far only be in the buffered activity log
     async with ctx.uow() as uow:
         repo = CampRepo(uow.session)
         submission = await repo.latest_submission(group.group_id, target, [c.id for c in allowed])
@@ -193,11 +203,12 @@ async def cmd_excellent(call: CommandCall, ctx: Context) -> None:
         camp = _camp_of(allowed, submission)
         fresh = await repo.mark_excellent(submission.id)
         granted = camp.excellent_points if fresh else 0
-        await grant_camp_points(
+        paid = await grant_camp_points(
+            ctx,
             uow,
-            group_id=group.group_id,
             member_id=target,
             points=granted,
+            max_points=camp.excellent_points,
             kind="camp_excellent",
             reason=f"{quoted(camp)}第 {submission.day_index} 天",
             at=message.time,
@@ -216,7 +227,7 @@ async def cmd_excellent(call: CommandCall, ctx: Context) -> None:
         )
         row, _new = await keep(ctx, candidate, by=message.sender_id, saved=True, at=message.time)
         kept = f"，已收录为精华 #{row.number}"
-    bonus = f"，+{granted} 分" if granted else ""
+    bonus = f"，+{granted} 分" if paid else ""
     await ctx.say(f"🌟 {label}被评为优秀作业{kept}{bonus}！", [target])
 
 
@@ -345,6 +356,7 @@ async def handle_peer_review(message: Message, ctx: Context) -> Flow:
         await ctx.reply(message, "不能点评自己的作业哦。")
         return STOP
     reply: str | None = None
+    await flushed(ctx)  # the reviewer may so far only be in the buffered activity log
     try:
         async with ctx.uow() as uow:
             repo = CampRepo(uow.session)
@@ -400,10 +412,11 @@ async def _record_peer_review(
         at=message.time,
     )
     granted = pair_day is not None and await grant_camp_points(
+        ctx,
         uow,
-        group_id=group.group_id,
         member_id=message.sender_id,
         points=points,
+        max_points=camp.peer_points,
         kind="camp_peer",
         reason=f"{quoted(camp)}第 {camp.index_of(pair_day) if pair_day else submission.day_index} 天",
         at=message.time,

@@ -486,7 +486,7 @@ ROUTES: list[Route[Message]] = [
         "checkin.rank",
         ("/排行", "/rank", "/排行榜"),
         cmd_rank,
-        usage="/排行",
-        summary="本周和总积分排行榜",
+        usage="/排行 [集合名]",
+        summary="本周和总积分排行榜；写集合名时看整个群集合的榜",
     ),
 ]

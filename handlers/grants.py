@@ -1,18 +1,26 @@
 """The grant policy: the one gate every grant of points passes.
 
-`/积分` adjustments, `/红包` red packets and the games' prizes (quiz, notice red packet,
-draw) are all made with `apply_grant` (or, for a draw choosing among many, `within_cap` then
-`record_grant`). A grant is refused when
+`/积分` adjustments, `/红包` red packets, the games' prizes (quiz, notice red packet, draw)
+and the camps' points (a teacher's review, excellent work, a peer review) are all made with
+`apply_grant` (or, for a draw choosing among many, `eligible` then `record_grant`). A grant
+is refused when
 
 - its key was used before (a redelivered command, a retried job): DUPLICATE, nothing happens;
-- the member has never been seen in the group (no message, join, check-in or ledger line):
-  UNKNOWN_MEMBER (callers flush the activity log first, see handlers.activity.flushed);
 - |points| is above the kind's maximum per grant: TOO_LARGE;
+- the member had not been seen in the group by the grant's time (no message, join, check-in
+  or ledger line dated no later): UNKNOWN_MEMBER (callers flush the activity log first, see
+  handlers.activity.flushed);
+- the member had open spam violations at the grant's time and the kind leaves violators out
+  (`nudge.spam.exclude_from_rewards`, see `open_violators`): BARRED; deductions never are;
 - the points the actor granted, or the member received, with the counted kinds in the
   group's local day, plus these, would pass a daily cap: ACTOR_CAP / MEMBER_CAP (absolute
   values, so deductions count against a cap as well);
 - a deduction would take the member's balance below zero, unless the group allows it
   (`rewards.allow_negative_balance`): BELOW_ZERO.
+
+Every check is taken as of the grant's time (the message's or the job's), never as of when
+it is processed: a refused command that is redelivered after a restart, when later messages
+have already been stored, is refused again, as in an uninterrupted run.
 
 The checks and the ledger line are made in the caller's unit of work after
 `uow.members.lock(...)` has serialised the actor and the member: on PostgreSQL two bot
@@ -21,15 +29,18 @@ processes never both pass a cap that only one of them fits.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import Enum
 
 from bot.config import GroupSettings
 from bot.settings.rewards import RewardsSettings
+from storage.repos.moderation import ModerationRepo
 from storage.uow import UnitOfWork
 
 GAME_KINDS = ("quiz", "notice", "draw")
+CAMP_KINDS = ("camp_review", "camp_excellent", "camp_peer")
 # The refusal for a member never seen in the group; {what}: 发红包, 调整积分.
 UNKNOWN_MEMBER = (
     "还没有在本群见过这位成员（没有发言、入群或打卡记录），不能{what}。请确认 @ 的是本群成员。"
@@ -40,10 +51,12 @@ class GrantStatus(Enum):
     GRANTED = "granted"
     DUPLICATE = "duplicate"  # this key already paid (a redelivered command)
     UNKNOWN_MEMBER = "unknown_member"  # never seen in this group
+    BARRED = "barred"  # open spam violations: left out of rewards
     TOO_LARGE = "too_large"  # above the maximum for one grant
     ADMIN_CAP = "admin_cap"  # the actor's daily cap
     MEMBER_CAP = "member_cap"  # the member's daily cap
     BELOW_ZERO = "below_zero"  # a deduction larger than the balance
+    TAKEN = "taken"  # a game's prize: the policy allowed it, the game gave it to no one here
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,9 @@ class GrantLimits:
     counted_kinds: tuple[str, ...]  # the ledger kinds counted against the daily caps
     actor_daily_cap: int | None = None
     member_daily_cap: int | None = None
+    # Leave out members with open spam violations (when the group's
+    # nudge.spam.exclude_from_rewards is on). Off only for /积分, the admins' correction.
+    bars_violators: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,7 +104,11 @@ def adjust_limits(settings: RewardsSettings) -> GrantLimits:
     """`/积分 +N|-N`."""
     adjust = settings.adjust
     return GrantLimits(
-        adjust.max_points, ("admin_adjust",), adjust.admin_daily_cap, adjust.member_daily_cap
+        adjust.max_points,
+        ("admin_adjust",),
+        adjust.admin_daily_cap,
+        adjust.member_daily_cap,
+        bars_violators=False,
     )
 
 
@@ -96,6 +116,24 @@ def game_limits(settings: RewardsSettings, points: int) -> GrantLimits:
     """A game's prize: its own points (bounded by the game's max_points when the round was
     made) and the members' daily cap over every game."""
     return GrantLimits(points, GAME_KINDS, None, settings.game_member_daily_cap)
+
+
+def camp_limits(max_points: int) -> GrantLimits:
+    """A camp's points: a review (bounded by the camp's review_max_points), excellent work or
+    a peer review; the camps' own keys make each once, so there is no daily cap."""
+    return GrantLimits(max_points, CAMP_KINDS)
+
+
+async def open_violators(uow: UnitOfWork, group: GroupSettings, at: datetime) -> frozenset[str]:
+    """Members of the group with open spam violations at `at`: a violation at the
+    ask_remove step, or `open_after` public ones, within `ladder_window_days` before `at`,
+    and not whitelisted by then. Empty when `nudge.spam.exclude_from_rewards` is off."""
+    spam = group.nudge.spam
+    if not spam.exclude_from_rewards:
+        return frozenset()
+    since = at - timedelta(days=spam.ladder_window_days)
+    repo = ModerationRepo(uow.session)
+    return frozenset(await repo.open_violators(group.group_id, since, spam.open_after, until=at))
 
 
 def local_day_window(group: GroupSettings, at: datetime) -> tuple[datetime, datetime]:
@@ -119,8 +157,14 @@ async def check_grant(
     amount = abs(grant.points)
     if amount > limits.max_points:
         return GrantResult(GrantStatus.TOO_LARGE, cap=limits.max_points)
-    if not await uow.members.known(group_id, member):
+    if not await uow.members.known(group_id, member, grant.at):
         return GrantResult(GrantStatus.UNKNOWN_MEMBER)
+    if (
+        limits.bars_violators
+        and grant.points > 0
+        and member in await open_violators(uow, group, grant.at)
+    ):
+        return GrantResult(GrantStatus.BARRED)
     since, until = local_day_window(group, grant.at)
     kinds = limits.counted_kinds
     if actor_capped and limits.actor_daily_cap is not None:
@@ -138,8 +182,12 @@ async def check_grant(
     return None
 
 
-def game_cap_text(result: GrantResult) -> str:
-    """A game prize refused by the members' daily cap over every game."""
+def game_refusal_text(result: GrantResult) -> str | None:
+    """What a member is told when a game's prize is refused: only the members' daily cap
+    over every game is explained (the round stays open for the others). Anything else is
+    silent: a duplicate was answered before, and an open violator is not told in public."""
+    if result.status is not GrantStatus.MEMBER_CAP:
+        return None
     return (
         f"你今天在群游戏里已获得 {result.used} 分，每人每天最多 {result.cap} 分，"
         "这次的奖励留给其他成员吧。"
@@ -147,7 +195,7 @@ def game_cap_text(result: GrantResult) -> str:
 
 
 async def record_grant(uow: UnitOfWork, grant: Grant) -> int:
-    """Append the grant's ledger line (after `check_grant`, or `within_cap` for a draw);
+    """Append the grant's ledger line (after `check_grant`, or `eligible` for a draw);
     returns the member's balance."""
     await uow.ledger.append(
         group_id=grant.group_id,
@@ -173,7 +221,25 @@ async def apply_grant(
     return GrantResult(GrantStatus.GRANTED, balance=await record_grant(uow, grant))
 
 
-async def within_cap(
+async def apply_prize(
+    uow: UnitOfWork,
+    group: GroupSettings,
+    grant: Grant,
+    limits: GrantLimits,
+    take: Callable[[], Awaitable[bool]],
+) -> GrantResult:
+    """A game's prize to one member (a quiz's first right answer, a notice's place): the
+    grant policy first, then `take`, the game's own decision stored in the same unit of
+    work (False: the round went to someone else or has no place left: TAKEN)."""
+    refused = await check_grant(uow, group, grant, limits)
+    if refused is not None:
+        return refused
+    if not await take():
+        return GrantResult(GrantStatus.TAKEN)
+    return GrantResult(GrantStatus.GRANTED, balance=await record_grant(uow, grant))
+
+
+async def eligible(
     uow: UnitOfWork,
     group: GroupSettings,
     members: list[str],
@@ -181,8 +247,12 @@ async def within_cap(
     limits: GrantLimits,
     at: datetime,
 ) -> list[str]:
-    """The members (all seen, e.g. a draw's candidates) who may still receive `points`
-    under the member daily cap, locked for the rest of the unit of work."""
+    """The members (all seen, e.g. a draw's candidates) who may receive `points` at `at`:
+    not barred as open violators, and still under the member daily cap; locked for the rest
+    of the unit of work."""
+    if limits.bars_violators and points > 0 and members:
+        barred = await open_violators(uow, group, at)
+        members = [m for m in members if m not in barred]
     cap = limits.member_daily_cap
     if cap is None or not members:
         return members

@@ -32,3 +32,10 @@ async def remember_member(ctx: Context, uow: UnitOfWork, message: Message) -> No
     await uow.members.seen(message.group_id, message.sender_id, message.sender_name, message.time)
     if cache is not None:
         cache.stored(*key)
+
+
+async def seen_now(uow: UnitOfWork, message: Message) -> None:
+    """Record the sender as seen at the message's time, whatever the cache says: a game's
+    prize goes to the sender, who must be known by then (the member's first_seen only ever
+    moves earlier, so a message delivered out of order still counts)."""
+    await uow.members.seen(message.group_id, message.sender_id, message.sender_name, message.time)

@@ -214,9 +214,10 @@ class ModerationService:
 async def barred_from_rewards(
     session: DbSession, group: GroupSettings, at: datetime
 ) -> frozenset[str]:
-    """Members of the group with open spam violations at ``at`` (or later): they win no
-    draw or notice red packet and get no payout. Empty when
-    ``nudge.spam.exclude_from_rewards`` is off. The one rule every reward feature asks."""
+    """Members of the group with open spam violations at ``at`` or later: `groupops payouts`
+    leaves them out of a period starting then. Empty when ``nudge.spam.exclude_from_rewards``
+    is off. Grants (red packets, game prizes, camp points) ask the same rule as of their own
+    time through the grant policy (`handlers.grants.open_violators`)."""
     spam = group.nudge.spam
     if not spam.exclude_from_rewards:
         return frozenset()

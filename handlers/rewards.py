@@ -26,7 +26,7 @@ from bot.commands import CommandCall, CommandHandler, UsageError, command, split
 from bot.context import Context
 from bot.events import Message
 from bot.router import Route, is_command_text
-from handlers import rewards_notice, rewards_quiz
+from handlers import notice_sets, rewards_quiz
 from handlers.activity import flushed
 from handlers.grants import (
     UNKNOWN_MEMBER,
@@ -69,13 +69,18 @@ __all__ = [
 REWARD_USAGE = "/红包 @成员 N 理由，例如：/红包 @小明 20 优秀作业"
 LEDGER_USAGE = "/账本 @成员"
 DISABLED = "本群没有开启红包玩法。"
+# To the admin only (a reply, nothing announced): the member's ads are the admins' business.
+BARRED = (
+    "这位成员近期有未处理的广告违规，暂时不能领取红包和奖励。"
+    "可以用 /违规 @成员 查看记录；确认是误判的话，加入白名单后再发。"
+)
 
 _POINTS = re.compile(r"^\+?(\d{1,7})(?:分)?$")
 
 
 def make_service(deps: ServiceDeps) -> RewardsService:
     return RewardsService(
-        deps, quiz_due=rewards_quiz.quiz_due, notice_due=rewards_notice.close_notice
+        deps, quiz_due=rewards_quiz.quiz_due, notice_due=notice_sets.close_any_notice
     )
 
 
@@ -148,6 +153,9 @@ async def cmd_reward(call: CommandCall, ctx: Context) -> None:
     if status is GrantStatus.UNKNOWN_MEMBER:
         await ctx.reply(message, UNKNOWN_MEMBER.format(what="发红包"))
         return
+    if status is GrantStatus.BARRED:
+        await ctx.reply(message, BARRED)
+        return
     if status is GrantStatus.TOO_LARGE:
         await ctx.reply(message, f"一个红包最多 {result.cap} 分。")
         return
@@ -203,6 +211,10 @@ async def cmd_notice(call: CommandCall, ctx: Context) -> None:
     message = call.message
     settings = ctx.group.rewards
     _, raw = split_command(message.text)  # keep the announcement's line breaks
+    shared = notice_sets.split_set_prefix(ctx, raw)
+    if shared is not None:  # `/通知 集合 …`: one notice red packet across the set
+        await notice_sets.cmd_shared_notice(ctx, message, *shared)
+        return
     spec = parse_notice_args(raw, settings.notice)
     await open_notice(
         ctx,
@@ -302,7 +314,7 @@ ROUTES: list[Route[Message]] = [
         ("/通知", "/notice"),
         _when_enabled(cmd_notice),
         usage=NOTICE_USAGE,
-        summary="发通知红包，前 N 位回复「收到」的成员得分",
+        summary="发通知红包，前 N 位回复「收到」的成员得分；/通知 集合名 … 发到整个群集合",
         admin_only=True,
     ),
     command(
@@ -322,5 +334,5 @@ ROUTES: list[Route[Message]] = [
         admin_only=True,
     ),
     Route("rewards.quiz_answer", Message, could_answer, rewards_quiz.handle_answer),
-    Route("rewards.notice_reply", Message, could_answer, rewards_notice.handle_reply),
+    Route("rewards.notice_reply", Message, could_answer, notice_sets.handle_reply),
 ]

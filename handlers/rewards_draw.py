@@ -2,7 +2,8 @@
 
 `/抽奖 N名 M分`: candidates are the members who spoke or checked in on the group's local day
 before the draw (minus the admin running it, admins when `draw.exclude_admins`, the bot, and
-members with open spam violations, see `handlers.moderation.barred_from_rewards`). The seed is
+members with open spam violations or past the games' daily cap: the grant policy's
+`handlers.grants.eligible`). The seed is
 derived from the draw's start key (the command's message id), and the seed, the sorted
 candidate list, the method and the winners are stored in reward_draws. `pick_winners(seed,
 candidates, n)` re-derives the winners from those stored values.
@@ -24,8 +25,7 @@ from bot.commands import UsageError
 from bot.context import Context
 from bot.settings.rewards import DrawSettings
 from handlers.activity import flushed
-from handlers.grants import Grant, game_limits, record_grant, within_cap
-from handlers.moderation import barred_from_rewards
+from handlers.grants import Grant, eligible, game_limits, record_grant
 from storage.models import RewardDraw
 from storage.repos.activity import ActivityRepo
 from storage.repos.rewards import RewardsRepo
@@ -116,15 +116,15 @@ async def run_draw(
                 return None
             spoke = await ActivityRepo(uow.session).active_on_day(group.group_id, day, window)
             checked = await repo.checked_in_on(group.group_id, day, window)
-            excluded |= await barred_from_rewards(uow.session, group, at)
             candidates = sorted(
                 m
                 for m in spoke | checked
                 if m not in excluded and not (group.rewards.draw.exclude_admins and ctx.is_admin(m))
             )
-            # members past the daily game cap cannot win (locked until the draw is stored)
+            # the grant policy leaves out open spam violators and members past the daily
+            # game cap (locked until the draw is stored)
             limits = game_limits(group.rewards, points)
-            candidates = await within_cap(uow, group, candidates, points, limits, at)
+            candidates = await eligible(uow, group, candidates, points, limits, at)
             seed = draw_seed(start_key)
             if not candidates:
                 return DrawResult(0, seed, (), (), points, {})
@@ -155,7 +155,7 @@ async def run_draw(
                     key=f"draw:{group.group_id}:{draw.id}:{member}",
                     actor_id=created_by,
                 )
-                await record_grant(uow, grant)  # within_cap checked it; the draw key guards
+                await record_grant(uow, grant)  # eligible checked it; the draw key guards
             names = await uow.members.names(group.group_id, winners)
     except IntegrityError:
         return None  # the same draw was stored by another process first

@@ -2,8 +2,9 @@
 
 `/通知 内容 [前N名] [M分] [限时M分钟]`. A reply is the configured keyword (default 收到).
 Places are taken with a conditional UPDATE (claimed < places), one claim row per member, and
-the closing message (all places taken, or time up) is posted once. Members with open spam
-violations take no place (`handlers.moderation.barred_from_rewards`).
+the closing message (all places taken, or time up) is posted once. Every place is a grant
+through the grant policy (handlers/grants.py): members with open spam violations, or past the
+games' daily cap, take no place.
 """
 
 from __future__ import annotations
@@ -24,13 +25,11 @@ from handlers.grants import (
     Grant,
     GrantResult,
     GrantStatus,
-    check_grant,
-    game_cap_text,
+    apply_prize,
     game_limits,
-    record_grant,
+    game_refusal_text,
 )
-from handlers.members import remember_member
-from handlers.moderation import barred_from_rewards
+from handlers.members import seen_now
 from handlers.rewards_state import OpenNotice, RewardsService, is_notice_reply, message_key
 from storage.models import RewardNotice
 from storage.repos.rewards import RewardsRepo
@@ -187,46 +186,47 @@ async def handle_reply(message: Message, ctx: Context) -> Flow:
         key=f"notice:{group_id}:{notice.id}:{member}",
         actor_id=notice.created_by,
     )
-    took = closed = duplicate = False
-    claimed = balance = 0
+    closed = False
+    claimed = 0
     claimers: list[str] = []
     row: RewardNotice | None = None
-    refused: GrantResult | None = None
+    result = GrantResult(GrantStatus.TAKEN)
     try:
         async with ctx.uow() as uow:
             repo = RewardsRepo(uow.session)
-            await remember_member(ctx, uow, message)
-            refused = await check_grant(
-                uow, ctx.group, grant, game_limits(ctx.group.rewards, notice.points)
-            )
-            if refused is not None or await repo.has_claim(notice.id, member):
-                duplicate = True  # claimed before (or refused: see below)
-            elif member in await barred_from_rewards(uow.session, ctx.group, message.time):
-                return CONTINUE
-            elif await repo.take_notice_place(notice.id, message.time):
+            await seen_now(uow, message)
+
+            async def take_place() -> bool:
+                if not await repo.take_notice_place(notice.id, message.time):
+                    return False
                 await repo.add_claim(notice.id, member, message.message_id, message.time)
-                balance = await record_grant(uow, grant)
+                return True
+
+            limits = game_limits(ctx.group.rewards, notice.points)
+            result = await apply_prize(uow, ctx.group, grant, limits, take_place)
+            if result.status is GrantStatus.GRANTED:
                 claimed, places = await repo.notice_progress(notice.id)
-                took = True
                 if claimed >= places and await repo.close_notice(notice.id, message.time):
                     closed = True
                     row = await repo.notice(notice.id)
                     claimers = await repo.claimers(notice.id)
     except IntegrityError:
-        duplicate = True  # this member's claim was stored by another process first
-    if refused is not None and refused.status is GrantStatus.MEMBER_CAP:
-        notice.claimed.add(member)  # asked once; the places stay for others
-        await ctx.reply(message, game_cap_text(refused))
-        return STOP
-    if duplicate:
-        notice.claimed.add(member)
-        return CONTINUE
-    if not took:
+        # this member's claim was stored by another process first
+        result = GrantResult(GrantStatus.DUPLICATE)
+    status = result.status
+    if status is GrantStatus.TAKEN:
         # No place left: the notice is full or closed. Stop matching it here; its deadline
         # job stays armed and finds it closed.
         service.forget_notice(group_id, notice.id, keep_job=True)
         return CONTINUE
-    notice.claimed.add(member)
+    notice.claimed.add(member)  # asked once; a refused member's place stays for others
+    if status is not GrantStatus.GRANTED:
+        refusal = game_refusal_text(result)
+        if refusal is None:
+            return CONTINUE
+        await ctx.reply(message, refusal)
+        return STOP
+    balance = result.balance
     await ctx.reply(
         message,
         f"🧧 抢到通知红包 +{notice.points} 分（{claimed}/{notice.places}），当前积分 {balance}",

@@ -24,12 +24,11 @@ from handlers.grants import (
     Grant,
     GrantResult,
     GrantStatus,
-    check_grant,
-    game_cap_text,
+    apply_prize,
     game_limits,
-    record_grant,
+    game_refusal_text,
 )
-from handlers.members import remember_member
+from handlers.members import seen_now
 from handlers.rewards_state import OpenQuiz, RewardsService, message_key, normalize_answer
 from storage.models import RewardQuiz
 from storage.repos.rewards import RewardsRepo
@@ -215,30 +214,36 @@ async def handle_answer(message: Message, ctx: Context) -> Flow:
         key=f"quiz:{group_id}:{quiz.id}",
         actor_id=quiz.created_by,
     )
-    won = False
-    refused: GrantResult | None = None
-    balance = 0
+    result = GrantResult(GrantStatus.TAKEN)
     try:
         async with ctx.uow() as uow:
-            await remember_member(ctx, uow, message)
-            limits = game_limits(ctx.group.rewards, quiz.points)
-            refused = await check_grant(uow, ctx.group, grant, limits)
+            await seen_now(uow, message)
             repo = RewardsRepo(uow.session)
-            if refused is None and await repo.decide_quiz_winner(
-                quiz.id, member, message.message_id, message.time
-            ):
-                balance = await record_grant(uow, grant)
-                won = True
+            result = await apply_prize(
+                uow,
+                ctx.group,
+                grant,
+                game_limits(ctx.group.rewards, quiz.points),
+                lambda: repo.decide_quiz_winner(quiz.id, member, message.message_id, message.time),
+            )
     except IntegrityError:
-        won = False  # the quiz's ledger line exists already: it was decided elsewhere
-    if refused is not None and refused.status is GrantStatus.MEMBER_CAP:
-        await ctx.reply(message, game_cap_text(refused))  # the round stays open for others
+        # the quiz's ledger line exists already: it was decided elsewhere
+        result = GrantResult(GrantStatus.TAKEN)
+    status = result.status
+    if status in (GrantStatus.MEMBER_CAP, GrantStatus.BARRED):
+        # This member may not win; the round stays open for the others.
+        refusal = game_refusal_text(result)
+        if refusal is None:
+            return CONTINUE
+        await ctx.reply(message, refusal)
         return STOP
-    # Either way the database has decided this round: stop matching it here. When this
+    # Otherwise the database has decided this round: stop matching it here. When this
     # message lost, the deadline job stays armed; it finds the round closed and says nothing.
+    won = status is GrantStatus.GRANTED
     service.forget_quiz(group_id, quiz.id, keep_job=not won)
     if not won:
         return CONTINUE
+    balance = result.balance
     await ctx.reply(
         message,
         f"🎉 恭喜抢答成功！答案：{quiz.answers[0]}\n+{quiz.points} 分，当前积分 {balance}",

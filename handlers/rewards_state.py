@@ -32,6 +32,7 @@ from bot.context import Context
 from bot.events import Message
 from scheduler.service import SchedulerService
 from storage.models import RewardNotice, RewardQuiz
+from storage.repos.broadcasts import BroadcastRepo
 from storage.repos.rewards import OPEN_ROUND_IDS, RewardsRepo, round_ids
 from storage.rounds import RoundWindow
 from storage.uow import UnitOfWorkFactory
@@ -126,13 +127,16 @@ class OpenNotice:
     deadline: datetime
     created_by: str | None
     claimed: set[str] = field(default_factory=set)  # members known to hold a place
+    pool_id: int | None = None  # shared by a group set (handlers/notice_sets.py)
 
     @property
     def window(self) -> RoundWindow:
         return RoundWindow(self.started_at, self.deadline)
 
     @classmethod
-    def from_row(cls, row: RewardNotice, claimed: Iterable[str] = ()) -> OpenNotice:
+    def from_row(
+        cls, row: RewardNotice, claimed: Iterable[str] = (), pool_id: int | None = None
+    ) -> OpenNotice:
         return cls(
             id=row.id,
             group_id=row.group_id,
@@ -143,6 +147,7 @@ class OpenNotice:
             deadline=row.deadline,
             created_by=row.created_by,
             claimed=set(claimed),
+            pool_id=pool_id,
         )
 
 
@@ -172,11 +177,15 @@ class RewardsService:
         async with self._uow() as uow:
             repo = RewardsRepo(uow.session)
             quizzes = await repo.open_quizzes()
-            notices = [(n, await repo.claimers(n.id)) for n in await repo.open_notices()]
+            pools = BroadcastRepo(uow.session)
+            notices = [
+                (n, await repo.claimers(n.id), await pools.pool_of(n.id))
+                for n in await repo.open_notices()
+            ]
         for quiz in quizzes:
             self.track_quiz(OpenQuiz.from_row(quiz))
-        for notice, claimed in notices:
-            self.track_notice(OpenNotice.from_row(notice, claimed))
+        for notice, claimed, pool_id in notices:
+            self.track_notice(OpenNotice.from_row(notice, claimed, pool_id))
         if quizzes or notices:
             log.info("reloaded %d open quizzes and %d open notices", len(quizzes), len(notices))
 
@@ -203,6 +212,7 @@ class RewardsService:
         new_quiz: RewardQuiz | None = None
         new_notice: RewardNotice | None = None
         claimed: list[str] = []
+        pool_id: int | None = None
         if quiz_changed or notice_changed:  # rare: load what another process opened
             async with self._uow() as uow:
                 repo = RewardsRepo(uow.session)
@@ -211,6 +221,7 @@ class RewardsService:
                 if notice_changed and notice_id is not None:
                     new_notice = await repo.notice(notice_id)
                     claimed = await repo.claimers(notice_id)
+                    pool_id = await BroadcastRepo(uow.session).pool_of(notice_id)
         # A round closed elsewhere keeps its (idempotent) deadline job: it finds it closed.
         if quiz is not None and quiz.id != quiz_id:
             self.forget_quiz(group_id, quiz.id, keep_job=True)
@@ -219,7 +230,7 @@ class RewardsService:
         if notice is not None and notice.id != notice_id:
             self.forget_notice(group_id, notice.id, keep_job=True)
         if new_notice is not None:
-            self.track_notice(OpenNotice.from_row(new_notice, claimed))
+            self.track_notice(OpenNotice.from_row(new_notice, claimed, pool_id))
 
     # --- quizzes ---------------------------------------------------------------------------
 

@@ -418,7 +418,7 @@ ROUTES: list[Route[Any]] = [
         ("/统计", "/stats"),
         cmd_stats,
         usage=STATS_USAGE,
-        summary="群数据：每日消息、活跃成员、打卡率、连续打卡、问答、提醒拦截、积分发放",
+        summary="群数据：每日消息、活跃成员、打卡率、连续打卡、问答、提醒拦截、积分发放；写集合名时看整个群集合",
         admin_only=True,
     ),
     command(

@@ -7,6 +7,9 @@
   week that contains the day before the post and send it as an image. A week with no
   messages and no check-ins is skipped. A (job, group, week) row makes the post once-only
   across restarts and processes.
+- A group whose `stats.weekly_report.sets` names a set it belongs to also gets, in the same
+  job, the set's picture (every group of the set on one picture), once per (group, set,
+  week).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.config import AppConfig, GroupSettings
 from bot.context import Context
 from bot.schedule_expr import parse_schedule
+from bot.settings.sets import GroupSet
 from handlers.activity import flushed
+from handlers.set_boards import collect_set_week, set_period
 from handlers.stats import collect_week
 from scheduler.report_chart import WeekData, render_week_chart
 from scheduler.service import SchedulerService
@@ -37,6 +42,7 @@ log = logging.getLogger("groupops.health")
 
 RETENTION_JOB = "stats.retention"
 WEEKLY_PREFIX = "stats.weekly:"
+WEEKLY_SET_JOB = "weekly_set_report"
 UNLISTED = "*"
 PRUNE_HOUR = 4
 
@@ -149,7 +155,16 @@ class HealthJobs:
     async def weekly(self, group_id: str, at: datetime) -> Path | None:
         ctx = self.context_for(group_id)
         year, week = report_week(ctx.group, at)
-        return await self.post_week(ctx, year, week, at)
+        own = await self.post_week(ctx, year, week, at)
+        for name in ctx.group.stats.weekly_report.sets:
+            group_set = ctx.config.group_set(name)
+            if group_set is None or group_id not in group_set:
+                continue  # a set the group is not in (listed in `defaults`, say)
+            try:
+                await self.post_set_week(ctx, group_set, year, week, at)
+            except Exception:
+                log.exception("weekly set report %s failed for group %s", name, group_id)
+        return own
 
     async def weekly_unlisted(self, at: datetime) -> None:
         config = self.config
@@ -195,6 +210,48 @@ class HealthJobs:
             return None  # already posted (a restart, or another process)
         await ctx.sender.send_image(group.group_id, str(out), caption(data))
         return out
+
+    async def post_set_week(
+        self, ctx: Context, group_set: GroupSet, year: int, week: int, at: datetime
+    ) -> Path | None:
+        """Render a set's week (every group of it on one picture) and post it to this
+        group, once; None when skipped (empty, done, disabled)."""
+        group = ctx.group
+        if not (group.stats.enabled and group.stats.weekly_report.enabled):
+            return None
+        await flushed(ctx)
+        top = group.stats.weekly_report.top_members
+        async with ctx.uow() as uow:
+            data = await collect_set_week(uow, ctx.config, group_set, year, week, top)
+        if data.is_empty:
+            return None
+        name = f"set-{_safe(group_set.name)}-{data.label}.png"
+        out = report_dir(ctx.config, group) / name
+        await asyncio.to_thread(render_week_chart, data, out)
+        try:
+            async with ctx.uow() as uow:
+                uow.session.add(
+                    HealthRun(
+                        job=WEEKLY_SET_JOB,
+                        group_id=group.group_id,
+                        period=set_period(data.label, group_set.name),
+                        ran_at=at,
+                        detail=str(out)[-255:],
+                    )
+                )
+        except IntegrityError:
+            return None  # already posted to this group (a restart, or another process)
+        await ctx.sender.send_image(group.group_id, str(out), set_caption(group_set, data))
+        return out
+
+
+def set_caption(group_set: GroupSet, data: WeekData) -> str:
+    first, last = data.days[0], data.days[-1]
+    return (
+        f"📈 集合「{group_set.name}」第 {data.week} 周群活跃周报（{first:%m-%d} 至 {last:%m-%d}）："
+        f"消息 {sum(data.messages)} 条，"
+        f"打卡 {sum(data.checkins)} 人次，活跃成员 {data.active_members} 人次（按群计）"
+    )
 
 
 def _safe(name: str) -> str:

@@ -55,6 +55,10 @@ class WeekData:
     previous: WeekTotals | None = None  # None: the bot has no record of the week before
     # days of the week on which the bot was in the group (the check-in rate counts only those)
     recorded_days: int = 7
+    # the rate's denominator when it is not active_members x recorded_days (a set's picture
+    # adds up each group's own member-days)
+    member_days: int | None = None
+    name_width: int = NAME_WIDTH  # display columns of a top member's label
 
     @property
     def label(self) -> str:
@@ -66,9 +70,12 @@ class WeekData:
 
     @property
     def checkin_rate(self) -> float | None:
-        if self.active_members == 0 or self.recorded_days == 0:
+        member_days = self.member_days
+        if member_days is None:
+            member_days = self.active_members * self.recorded_days
+        if member_days == 0:
             return None
-        return sum(self.checkins) / (self.active_members * self.recorded_days)
+        return sum(self.checkins) / member_days
 
 
 def compared(now: int, before: int | None) -> str:
@@ -166,7 +173,7 @@ def chart_texts(data: WeekData) -> list[str]:
     if data.is_empty:
         return [*texts[:2], EMPTY_WEEK]
     texts += [f"周{WEEKDAYS[d.weekday()]}\n{d:%m-%d}" for d in data.days]
-    texts += [short_name(drawable(name)) or "?" for name, _ in data.top_members]
+    texts += [short_name(drawable(name), data.name_width) or "?" for name, _ in data.top_members]
     texts += [str(n) for n in (*data.messages, *data.checkins)]
     if not data.top_members:
         texts.append("本周暂无发言")
@@ -196,7 +203,7 @@ def _draw_week(fig: Figure, data: WeekData, texts: list[str]) -> None:
     ticks = [f"周{WEEKDAYS[d.weekday()]}\n{d:%m-%d}" for d in data.days]
     regular, small = font(11), font(9)
     # room on the left for the longest (shortened) name of the members' chart
-    left = 0.16 if not data.top_members else 0.22
+    left = 0.16 if not data.top_members else 0.22 + 0.012 * max(0, data.name_width - NAME_WIDTH)
     grid = fig.add_gridspec(3, 1, top=0.88, bottom=0.05, left=left, right=0.95, hspace=0.5)
 
     for row, (values, color, heading, unit) in enumerate(
@@ -226,7 +233,8 @@ def _draw_week(fig: Figure, data: WeekData, texts: list[str]) -> None:
     ax = fig.add_subplot(grid[2])
     ax.set_title(top_title, fontproperties=font(13), loc="left")
     if data.top_members:
-        names = [short_name(drawable(name)) or "?" for name, _ in data.top_members][::-1]
+        names = [short_name(drawable(name), data.name_width) or "?" for name, _ in data.top_members]
+        names.reverse()
         counts = [n for _, n in data.top_members][::-1]
         positions = list(range(len(names)))
         bars = ax.barh(positions, counts, color=MEMBERS_COLOR, height=0.6)

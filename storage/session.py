@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from sqlalchemy import (
     URL,
@@ -78,7 +78,15 @@ class InlineSession:
         self.sync_session = session
 
     async def execute(self, statement: Executable, params: Any = None) -> Any:
-        return self.sync_session.execute(statement, params)
+        sync = self.sync_session
+        attrs = getattr(statement, "_propagate_attrs", None)
+        if attrs is None or attrs.get("compile_state_plugin") == "orm":
+            return sync.execute(statement, params)
+        # A Core statement (a table, not a mapped class): what Session.execute does for it
+        # (autoflush, then the transaction's connection), without its per-call ORM layer.
+        if sync.autoflush:
+            sync.flush()  # returns at once when nothing is pending
+        return sync.connection().execute(statement, params)
 
     async def scalars(self, statement: Executable, params: Any = None) -> ScalarResult[Any]:
         return self.sync_session.scalars(statement, params)
@@ -187,12 +195,31 @@ def sqlite_file_of(engine: AsyncEngine) -> str | None:
     return None if path in ("", ":memory:") else path
 
 
+@runtime_checkable
+class KeptSessions(Protocol):
+    """A session source that keeps one session open for the transactions that have the turn
+    on a SQLite file (storage/uow.py), so that they skip the session's construction and the
+    pool's checkout and reset."""
+
+    def __call__(self) -> DbSession: ...
+
+    def kept(self) -> DbSession: ...
+
+    def is_kept(self, session: DbSession) -> bool: ...
+
+    def drop_kept(self) -> None: ...
+
+    def idle(self) -> bool: ...
+
+
 class SessionSource:
     """Hands out sessions for units of work: `InlineSession` for a SQLite file, otherwise
     `AsyncSession` on `engine`. `dispose()` closes what it opened (not `engine`)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sync_engine: Engine | None = None
+        self._kept: InlineSession | None = None
+        self._kept_conn: Connection | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
         path = sqlite_file_of(engine)
         if path is None:
@@ -219,7 +246,48 @@ class SessionSource:
         assert self._async_sessions is not None
         return self._async_sessions()
 
+    def kept(self) -> DbSession:
+        """The session every transaction that has the turn uses, one at a time (SQLite
+        file): bound to one connection held for the life of the source. Between two
+        transactions it is closed (no transaction, no objects), not discarded. Other
+        databases: a new session."""
+        if self._sync_engine is None:
+            return self()
+        if self._kept is None:
+            conn = self._sync_engine.connect()
+            try:
+                session = Session(bind=conn, expire_on_commit=False)
+            except BaseException:
+                conn.close()
+                raise
+            self._kept, self._kept_conn = InlineSession(session), conn
+        return self._kept
+
+    def is_kept(self, session: DbSession) -> bool:
+        return session is self._kept
+
+    def idle(self) -> bool:
+        """The kept session has no transaction and holds nothing: ending a unit of work on
+        it needs no commit and no close."""
+        session = self._kept
+        if session is None:
+            return True
+        sync = session.sync_session
+        return not sync.in_transaction() and not sync.identity_map and not sync.new
+
+    def drop_kept(self) -> None:
+        """Forget the kept session and close its connection (after an error ending it); the
+        next transaction with the turn opens a new one."""
+        session, conn = self._kept, self._kept_conn
+        self._kept = self._kept_conn = None
+        with contextlib.suppress(Exception):  # already failing
+            if session is not None:
+                session.sync_session.close()
+            if conn is not None:
+                conn.close()
+
     def dispose(self) -> None:
+        self.drop_kept()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
 

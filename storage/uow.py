@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar, Token
@@ -44,7 +45,7 @@ from types import TracebackType
 from storage.repos.checkins import CheckinRepo
 from storage.repos.ledger import LedgerRepo
 from storage.repos.members import BadgeRepo, GroupStateRepo, MemberRepo
-from storage.session import DbSession, ReadProbe, Savepoint, savepoint
+from storage.session import DbSession, KeptSessions, ReadProbe, Savepoint, savepoint
 
 Hook = Callable[[], None]
 log = logging.getLogger("groupops.storage")
@@ -70,7 +71,7 @@ class _Transaction:
             if lock is not None:
                 self._locked = await self.factory.take_turn(lock, key)
             try:
-                self.session = self.factory.sessions()
+                self.session = self.factory.session(turn=self._locked)
             except BaseException:
                 self._release()
                 raise
@@ -82,13 +83,7 @@ class _Transaction:
         self.used = False
         try:
             if session is not None:
-                try:
-                    if commit:
-                        await session.commit()
-                    else:
-                        await session.rollback()
-                finally:
-                    await session.close()
+                await self.factory.end_session(session, commit)
         finally:
             self._release()
 
@@ -209,17 +204,39 @@ class UnitOfWork:
                 self._savepoint = await savepoint(self.session)
         self._frame = frame
         self._token = _current.set(frame)
-        self.checkins = CheckinRepo(self.session)
-        self.ledger = LedgerRepo(self.session)
-        self.members = MemberRepo(self.session)
-        self.badges = BadgeRepo(self.session)
-        self.group_state = GroupStateRepo(self.session)
         return self
+
+    # The repositories, built when first used (most units use one or none of them).
+
+    @functools.cached_property
+    def checkins(self) -> CheckinRepo:
+        return CheckinRepo(self.session)
+
+    @functools.cached_property
+    def ledger(self) -> LedgerRepo:
+        return LedgerRepo(self.session)
+
+    @functools.cached_property
+    def members(self) -> MemberRepo:
+        return MemberRepo(self.session)
+
+    @functools.cached_property
+    def badges(self) -> BadgeRepo:
+        return BadgeRepo(self.session)
+
+    @functools.cached_property
+    def group_state(self) -> GroupStateRepo:
+        return GroupStateRepo(self.session)
 
     def after_commit(self, hook: Hook) -> None:
         """Run `hook` once this unit's work is committed (never if it is rolled back)."""
         assert self._frame is not None, "after_commit outside `async with`"
         self._frame.hooks.append(hook)
+
+    @property
+    def outermost(self) -> bool:
+        """True when this unit is its transaction (not joined to an open unit or scope)."""
+        return self._top
 
     @property
     def handle(self) -> UnitHandle:
@@ -325,8 +342,11 @@ class UnitOfWorkFactory:
         # For those checks: one cheap round trip, outside any unit of work.
         self.reads = reads
         self._serialized = bool(getattr(sessions, "serialized", False))
+        # SessionSource on a SQLite file: the session the transaction with the turn reuses
+        self._kept: KeptSessions | None = sessions if isinstance(sessions, KeptSessions) else None
         self._lock: asyncio.Lock | None = None
         self._holder: str | None = None  # the key of the transaction that has the turn
+        self._waiting = 0  # tasks queued for the turn
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self)
@@ -339,6 +359,33 @@ class UnitOfWorkFactory:
     def scope(self, key: str | None = None) -> UnitScope:
         return UnitScope(self, key)
 
+    def session(self, *, turn: bool) -> DbSession:
+        """A session for a new transaction: the kept one when it has the turn on a SQLite
+        file (transactions with the turn never overlap), otherwise a new one."""
+        if turn and self._kept is not None:
+            return self._kept.kept()
+        return self.sessions()
+
+    async def end_session(self, session: DbSession, commit: bool) -> None:
+        """Commit or roll back a transaction's session, then close it."""
+        kept = self._kept is not None and self._kept.is_kept(session)
+        if kept and self._kept is not None and self._kept.idle():
+            return  # nothing began on it (statements that committed by themselves, or none)
+        try:
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
+        finally:
+            if not kept:
+                await session.close()
+            elif self._kept is not None and not self._kept.idle():
+                try:
+                    await session.close()  # ends its transaction, forgets its objects; kept
+                except BaseException:
+                    self._kept.drop_kept()
+                    raise
+
     def writer_lock(self) -> asyncio.Lock | None:
         """The lock top-level transactions take turns with (SQLite files only)."""
         if not self._serialized:
@@ -349,6 +396,13 @@ class UnitOfWorkFactory:
 
     async def take_turn(self, lock: asyncio.Lock, key: str | None) -> bool:
         """Wait for the turn; True when taken (release it), False when waited out."""
+        if not lock.locked() and not self._waiting:
+            # Free and nobody queued: acquire() returns without yielding to the loop, whereas
+            # wait_for() wraps it in a task that costs a loop round trip per unit of work.
+            await lock.acquire()
+            self._holder = key
+            return True
+        self._waiting += 1
         try:
             await asyncio.wait_for(lock.acquire(), TURN_WAIT_S)
         except TimeoutError:
@@ -359,6 +413,8 @@ class UnitOfWorkFactory:
                 self._holder or "a unit of work",
             )
             return False
+        finally:
+            self._waiting -= 1
         self._holder = key
         return True
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.config import ConfigError, parse_config
 from bot.events import Message
-from storage.models import RewardDraw
+from storage.models import Member, RewardDraw
 from tests.rewards_support import (
     REWARDS_CONFIG,
     assert_ledger_consistent,
@@ -102,6 +102,54 @@ async def test_grants_only_go_to_members_seen_in_the_group(db_url: str) -> None:
         assert r[0].startswith("🧧 coach 发来一个红包：+10 分")
         r = await bot.push(points("/积分 @talker +5 好", "talker", when="2026-11-21 10:06"))
         assert r == ["积分调整：+5（好），当前积分 5"]
+
+
+async def test_a_redelivered_grant_sees_the_group_as_it_was_when_sent(db_url: str) -> None:
+    """A command refused because its member had not been seen yet stays refused when it is
+    delivered again after a restart, though the member has spoken since (as in a run with
+    no restart): a member counts as seen only by facts dated no later than the command."""
+    config = rewards_config()
+    red_packet = points("/红包 @late 10 欢迎", "late", user="coach", when="2026-11-21 10:00")
+    adjust = msg(
+        "/积分 @late +5 好", user="admin", mentions=("late",), when=at("2026-11-21 10:00:30")
+    )
+    async with running_bot(db_url, config) as bot:
+        assert await bot.push(red_packet) == [GHOST.format(what="发红包")]
+        assert await bot.push(adjust) == [GHOST.format(what="调整积分")]
+        await bot.push(joined("late", when=at("2026-11-21 10:05")))
+        await bot.push(msg("大家好", user="late", when=at("2026-11-21 10:06")))
+        await bot.push(msg("打卡", user="late", when=at("2026-11-21 10:07")))
+    async with running_bot(db_url, config, start=at("2026-11-21 10:10")) as bot:
+        await bot.push(red_packet)  # the same message ids, delivered again
+        await bot.push(adjust)
+        assert await lines_of(bot, "reward") == []
+        assert await lines_of(bot, "admin_adjust") == []
+        # a command sent after the member was seen pays
+        r = await bot.push(
+            points("/红包 @late 10 欢迎", "late", user="coach", when="2026-11-21 10:11")
+        )
+        assert r[0].startswith("🧧 coach 发来一个红包：+10 分")
+        assert await lines_of(bot, "reward") == [("late", 10)]
+
+
+async def test_a_member_is_first_seen_at_the_earliest_message_however_late_it_arrives(
+    db_url: str,
+) -> None:
+    async with running_bot(db_url, rewards_config()) as bot:
+        async with bot.app.uow() as uow:
+            await uow.members.seen("g1", "bob", "Bob", at("2026-11-21 10:00"))
+            await uow.members.seen("g1", "bob", "", at("2026-11-21 09:00"))  # delivered late
+            await uow.members.seen("g1", "bob", "Bobby", at("2026-11-21 11:00"))
+        async with bot.app.uow() as uow:
+            assert not await uow.members.known("g1", "bob", at("2026-11-21 08:59"))
+            assert await uow.members.known("g1", "bob", at("2026-11-21 09:00"))
+            row = await uow.session.get(Member, ("g1", "bob"))
+            assert row is not None
+            assert (row.display_name, row.first_seen, row.last_seen) == (
+                "Bobby",
+                at("2026-11-21 09:00"),
+                at("2026-11-21 11:00"),
+            )
 
 
 GAMES_CAPPED = REWARDS_CONFIG.replace(

@@ -176,12 +176,14 @@ def test_bench_prints_summary_json_last(tmp_path: Path) -> None:
         "p50_ms",
         "p99_ms",
         "peak_rss_mb",
+        "cpu_us_per_msg",
         "history",
         "p99_ms_by_kind",
         "p50_ms_by_kind",
     }
     assert summary["history"] == 0 and summary["p99_ms_by_kind"]["打卡"] > 0
     assert summary["messages"] == 400 and summary["msgs_per_s"] > 0
+    assert summary["cpu_us_per_msg"] > 0
 
 
 async def test_units_of_work_on_a_sqlite_file_use_a_plain_session(tmp_path: Path) -> None:

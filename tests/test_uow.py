@@ -210,9 +210,11 @@ async def test_a_lock_order_mistake_costs_a_delay_not_a_hang(
     uow = UnitOfWorkFactory(sessions)
     other = asyncio.Lock()
     a_has_db = asyncio.Event()
+    b_has_other = asyncio.Event()
     try:
 
         async def a() -> None:
+            await b_has_other.wait()  # taking a free turn does not yield: let b go first
             async with uow.scope("job:a@t"):
                 async with uow() as unit:
                     unit.session.add(checkin("alice"))
@@ -222,6 +224,7 @@ async def test_a_lock_order_mistake_costs_a_delay_not_a_hang(
 
         async def b() -> None:
             async with other:
+                b_has_other.set()
                 await a_has_db.wait()
                 async with uow() as unit:  # waits for a's turn, then goes ahead
                     await unit.session.execute(select(func.count(Checkin.id)))

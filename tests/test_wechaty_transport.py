@@ -650,3 +650,15 @@ async def test_groupops_run_wires_the_wechaty_transport_end_to_end(
             await run
     assert "transport wechaty: sees every group message; joins yes" in caplog.text
     assert "logged in as bot-self" in caplog.text
+
+
+def test_a_quote_reply_carries_the_quoted_text_apart() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    text = (
+        "「小助手：❓提问1｜来自「二群」的bob：新手适合吗？」\n- - - - - - - - - - - - - - -\n适合"
+    )
+    m = message_event(_msg(text=text), "me", now)
+    assert m is not None
+    assert (m.text, m.quote_text) == ("适合", "❓提问1｜来自「二群」的bob：新手适合吗？")
+    plain = message_event(_msg(text="「书名」值得一读"), "me", now)
+    assert plain is not None and (plain.text, plain.quote_text) == ("「书名」值得一读", None)

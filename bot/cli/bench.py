@@ -61,6 +61,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "p50_ms": result.p50_ms,
         "p99_ms": result.p99_ms,
         "peak_rss_mb": result.peak_rss_mb,
+        "cpu_us_per_msg": result.cpu_us_per_msg,
         "history": result.history_checkins,
         "p99_ms_by_kind": result.p99_ms_by_kind,
         "p50_ms_by_kind": result.p50_ms_by_kind,

@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import core_schema
 
 from bot.schedule_expr import parse_duration, parse_schedule
+from bot.text.inbound import config_id
 
 # Shared upper bounds. Points end up summed in 64-bit ledger columns and in messages: a
 # single award above MAX_POINTS is a typo, not a reward.
@@ -44,6 +45,11 @@ MAX_POINTS = 100_000
 MAX_COUNT = 10_000  # places, winners, list sizes an operator may ask for
 WEEK_MINUTES = 7 * 24 * 60
 DAY_SECONDS = 24 * 60 * 60
+
+# A user or group id as written in config.yaml, in the form events carry it: an id longer
+# than 80 characters (or with invisible characters) is stored as `prefix~sha256`
+# (bot/text/inbound.py), so the long form written here is mapped the same way.
+ConfigId = Annotated[str, AfterValidator(config_id)]
 
 
 class Strict(BaseModel):

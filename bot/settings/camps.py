@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from bot.settings.base import Strict, TimeRange
+from bot.text.inbound import config_id
 
 MAX_CAMP_DAYS = 366
 MAX_CAMP_POINTS = 1000  # one review or award; more is a typo, not feedback
@@ -51,7 +52,7 @@ def _sane_start(day: date) -> date:
 ClockTime = Annotated[time, BeforeValidator(_parse_clock)]
 CampId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 TaskText = Annotated[str, Field(min_length=1, max_length=1000)]
-MemberId = Annotated[str, Field(min_length=1, max_length=128)]
+MemberId = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(config_id)]
 
 
 def _minutes(at: time) -> int:

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from bot.settings.base import MAX_COUNT, WEEK_MINUTES, Strict
 from bot.template import Placeholders
+from bot.text.inbound import config_id
 
 LadderStep = Literal["warn", "notify_admins", "ask_remove"]
 HookKind = Literal["ritual", "highlight", "faq", "theme"]
@@ -32,9 +33,10 @@ class SpamSettings(Strict):
     # are never warned in public: they are recorded as a note for admins (`/违规`), and
     # posted to this group when set (an admins-only group the bot is in).
     review_group: str | None = None
-    # Members with open violations win no draw or notice red packet and are left out of
-    # `groupops payouts`: open = a violation at the ask_remove step, or `open_after` public
-    # violations, within `ladder_window_days`. Whitelisting a member clears them.
+    # Members with open violations get no red packet, game prize or camp points (the grant
+    # policy, handlers/grants.py) and are left out of `groupops payouts`: open = a violation
+    # at the ask_remove step, or `open_after` public violations, within `ladder_window_days`.
+    # Whitelisting a member clears them.
     exclude_from_rewards: bool = True
     open_after: int = Field(default=2, ge=1, le=MAX_COUNT)
 
@@ -43,7 +45,7 @@ class SpamSettings(Strict):
     def _review_group(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise ValueError("an empty group id (leave review_group out instead)")
-        return value.strip() if value is not None else None
+        return config_id(value.strip()) if value is not None else None
 
     @field_validator("whitelist_domains")
     @classmethod

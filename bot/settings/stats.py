@@ -6,6 +6,8 @@ from pydantic import Field
 
 from bot.settings.base import ScheduleExpr, Strict
 
+MAX_REPORT_SETS = 20
+
 
 class WeeklyReportSettings(Strict):
     """A PNG chart of the week (messages, check-ins, top members) posted to the group.
@@ -17,6 +19,10 @@ class WeeklyReportSettings(Strict):
     # When to post; the chart covers the week that contains the day before the post.
     schedule: ScheduleExpr = "每周一 09:00"
     top_members: int = Field(default=5, ge=1, le=15)
+    # Group sets (from `sets:`) whose picture this group also gets, after its own: every
+    # group of the set on one picture. A set listed here that the group is not in is
+    # skipped (so `defaults` may list it for all of its groups).
+    sets: list[str] = Field(default=[], max_length=MAX_REPORT_SETS)
 
 
 class StatsSettings(Strict):

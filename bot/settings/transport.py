@@ -8,14 +8,17 @@ to the WeCom transports (bot/transports/wecom_*.py), which may add fields to the
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
 
-from bot.settings.base import DAY_SECONDS, Strict
+from bot.settings.base import DAY_SECONDS, ConfigId, Strict
 
 # Bounds shared by the transports' settings.
 MAX_TEXT_BYTES = 1 << 20
@@ -47,6 +50,62 @@ def resolve_secret(
             where = f"the environment variable {env_name} is blank"
         raise SecretMissing(f"{what} is not configured: {where} (or write ${{VAR}} in config.yaml)")
     return found
+
+
+def server_name_from_token(token: str) -> str:
+    """The Node client's rule (wechaty-token): the token's prefix before its last `_`,
+    lower-cased; "" when the token has none."""
+    cut = token.rfind("_")
+    return token[:cut].lower() if cut > 0 else ""
+
+
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+def server_name_problem(name: str) -> str | None:
+    """What is wrong with a TLS server name (the name the gateway's certificate carries),
+    or None: a host name (dot-separated parts of letters, digits, '-' and '_', as token
+    prefixes such as `insecure` or `puppet_service` are) or an IP address. The message
+    never repeats the name (it may come from the token)."""
+    try:
+        ipaddress.ip_address(name)
+        return None
+    except ValueError:
+        pass
+    if not name.strip():
+        return "is blank"
+    if len(name) > 253:
+        return f"is {len(name)} characters long (a host name has at most 253)"
+    if "://" in name or "/" in name or ":" in name:
+        return "must be a host name, not a URL or host:port (the port goes in the endpoint)"
+    if not all(_HOST_LABEL.match(label) for label in name.split(".")):
+        return (
+            "must be a host name: parts of letters, digits, '-' and '_' (at most 63 "
+            "characters each) separated by single dots, with no spaces"
+        )
+    return None
+
+
+AES_KEY_CHARS = 43
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]*$")
+
+
+def aes_key_problem(key: str) -> str | None:
+    """What is wrong with a WeCom EncodingAESKey (43 characters of base64 that decode, with
+    a '=' added, to a 32-byte AES key), or None. The message never repeats the key."""
+    stripped = key.strip()
+    if len(stripped) != AES_KEY_CHARS:
+        return (
+            f"must be {AES_KEY_CHARS} characters (got {len(stripped)}); copy it from the "
+            "bot's API settings page"
+        )
+    if stripped != key:
+        return "has spaces or a line break around it"
+    if not _BASE64.match(key):
+        return "must be base64: letters, digits, '+' and '/' only"
+    if len(base64.b64decode(key + "=")) != 32:  # pragma: no cover - 43 chars always give 32
+        return "does not decode to a 32-byte key"
+    return None
 
 
 @dataclass(frozen=True)
@@ -182,7 +241,7 @@ class WecomWebhookSettings(Strict):
     key: str = ""
     key_env: str = "WECOM_WEBHOOK_KEY"
     # added by the WeCom transports: one robot per group, when posting to several groups
-    group_key_envs: dict[str, str] = {}  # group id -> env variable holding that robot's key
+    group_key_envs: dict[ConfigId, str] = {}  # group id -> env variable holding that robot's key
     timeout_s: float = Field(default=10.0, gt=0, le=MAX_WAIT_S)
     outbox: WecomWebhookOutboxSettings = WecomWebhookOutboxSettings()
 

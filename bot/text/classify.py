@@ -15,7 +15,9 @@ Decision, in order:
             example words, the group's own matters, characters several theme words share
             (stems), uncommon characters of the theme's words, and the words and phrases of
             a domain the theme itself belongs to (derived from the theme's words, see
-            ``domain_affinity``), which is never off-topic evidence;
+            ``domain_affinity``), which is never off-topic evidence. A domain where the
+            theme's activity takes place (``near_domains``: the weather for a ski group)
+            counts half; a feeling taken back ("累，但是值了") does not count;
 4. on    -- everything else (the benefit of the doubt goes to the member).
 
 Every verdict carries its reasons, for the operator's log.
@@ -67,6 +69,9 @@ CHAR_CAP = 0.4
 VETO = 0.6
 # A domain whose affinity with the theme reaches this is the theme's own (switched off).
 SUPPRESS_AT = 1.5
+# A domain the theme's kind of activity takes place in (see ``near_domains``) is adjacent:
+# its words count this much of their weight.
+W_ADJACENT = 0.5
 # A message is off-topic when its domain points exceed its theme points by OFF_MIN (a weak
 # theme signal, such as "写" in a writing group, asks for more evidence) and its theme
 # points stay under VETO.
@@ -89,6 +94,9 @@ _GROUP_QUESTION = re.compile(
     r"|(?:群里|群内|咱们群|本群|这个群)[^，。,.!?？！]{0,6}(?:规则|规定|要求|可以|能不能)"
     r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
 )
+# Saying one cannot come (or comes late) to the group's session: about the group's doings
+# ("来": to us; going elsewhere, 去不了, is everyday chat).
+_ATTENDANCE = re.compile(r"来不了|不能来|没法来|晚点到|晚点来|晚到一会")
 _QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
 # A question, or a choice put to the group ("值不值得入手，还是先买铝架").
 _ASKS_TO_CHOOSE = re.compile(
@@ -223,6 +231,20 @@ def domain_affinity(theme: ThemeSettings) -> dict[str, float]:
     return scores
 
 
+def near_domains(theme: ThemeSettings) -> frozenset[str]:
+    """Domains the theme's kind of activity takes place in (an outdoor or growing theme and
+    the weather): a keyword, a word of the name or of the description contains one of the
+    domain's ``near`` cues."""
+    terms = [unicodedata.normalize("NFKC", k).lower() for k in theme.keywords]
+    for text in (theme.name, theme.description):
+        terms.extend(t for t in theme_tokens(text) if _content_word(t))
+    return frozenset(
+        domain.name
+        for domain in DOMAINS
+        if domain.near and any(cue in term for term in terms for cue in words(domain.near))
+    )
+
+
 # --- building ------------------------------------------------------------------------------
 
 _SOCIAL = words(SOCIAL_WORDS)
@@ -264,6 +286,11 @@ def _content_word(token: str) -> bool:
 
 
 _FEELINGS = frozenset(d.name for d in DOMAINS if d.feeling)
+# A feeling taken back by what follows: "累死了，但是风景太值了", "好累但是好开心".
+_BUT_GLAD = re.compile(
+    r"(?:但|但是|不过|可是)[^，。,.!?？！]{0,6}(?:开心|高兴|快乐|值了|值得|太值|好爽|很爽|过瘾|满足"
+    r"|痛快|好玩|舒服|太美|好美|很美|收获)"
+)
 SHOPPING = "shopping"
 # Buying is how a member gets a theme item, not a topic of its own: with theme evidence in
 # the message ("在淘宝买的线色差好大" in a knitting group), shopping counts at most this.
@@ -307,7 +334,11 @@ class TopicClassifier:
         )
         self.spam_threshold = spam_threshold
         self.theme_terms = self._theme_terms(theme)
-        self.suppressed = self._suppressed_domains(theme)
+        affinity = domain_affinity(theme)
+        self.suppressed = frozenset(n for n, score in affinity.items() if score >= SUPPRESS_AT)
+        # Where the theme's activity takes place (a ski group and the weather): its words
+        # are weaker off-topic evidence, one of them alone makes no message off-topic.
+        self.adjacent = near_domains(theme) - self.suppressed
         self.theme_chars = self._theme_chars(theme, self.theme_terms)
         table: dict[str, list[_Entry]] = {}
 
@@ -325,10 +356,11 @@ class TopicClassifier:
                 for word in words(domain.weak):
                     add(word, _Entry("theme", "own domain", W_OWN_DOMAIN_WEAK))
                 continue
+            scale = W_ADJACENT if domain.name in self.adjacent else 1.0
             for word in words(domain.strong):
-                add(word, _Entry("domain", domain.name, 1.0))
+                add(word, _Entry("domain", domain.name, scale))
             for word in words(domain.weak):
-                add(word, _Entry("domain", domain.name, 0.5))
+                add(word, _Entry("domain", domain.name, 0.5 * scale))
         for word in off_topic_words:
             add(word, _Entry("domain", "configured", 1.0))
         for category, (_, block) in spam_rules.SPAM_WORDS.items():
@@ -426,14 +458,6 @@ class TopicClassifier:
             and char not in _EVERYDAY_CHARS
             and char not in _STOP_CHARS
             and char not in terms  # already a stem
-        )
-
-    @staticmethod
-    def _suppressed_domains(theme: ThemeSettings) -> frozenset[str]:
-        """Domains the theme itself belongs to, scored from the theme's own words (see
-        ``domain_affinity``): a domain at 1.0 or more is switched off."""
-        return frozenset(
-            name for name, score in domain_affinity(theme).items() if score >= SUPPRESS_AT
         )
 
     # -- classifying --------------------------------------------------------------------------
@@ -537,9 +561,13 @@ class TopicClassifier:
             for char in sorted(loose)[: int(CHAR_CAP / W_CHAR + 0.5)]:
                 themes.setdefault(char, (W_CHAR, "char"))
         theme = sum(w for w, _ in themes.values())
-        if domains and any(src != "char" for _, src in themes.values()):
+        if domains and (
+            any(src != "char" for _, src in themes.values())
+            or (_FEELINGS.intersection(domains) and _BUT_GLAD.search(text) is not None)
+        ):
             # a complaint about a theme matter is about the theme (a loose character of a
-            # theme word, "错" of 报错, does not make one)
+            # theme word, "错" of 报错, does not make one); "tired but worth it" reports on
+            # an outing, it is no complaint
             for name in _FEELINGS.intersection(domains):
                 del domains[name]
         off = sum(sum(ws.values()) for ws in domains.values())
@@ -562,11 +590,17 @@ class TopicClassifier:
             off -= _shopping_discount(text, domains, phrases, theme)
         label: Label = "off" if off >= need and theme < VETO else "on"
         if label == "off" and len(text) <= GROUP_QUESTION_MAX_CHARS:
-            # a short question about the group's own doings ("带孩子一起去可以吗") is never off
+            # a short question about the group's own doings ("带孩子一起去可以吗"), or word
+            # that one cannot come ("孙子放假了，这几天可能来不了"), is never off
             asked = _GROUP_QUESTION.search(text)
             if asked is not None and _QUESTION.search(text) is not None:
                 label = "on"
                 themes[asked.group(0)] = (W_MATTER, "group question")
+            else:
+                absent = _ATTENDANCE.search(text)
+                if absent is not None:
+                    label = "on"
+                    themes[absent.group(0)] = (W_MATTER, "attendance")
         return Verdict(
             label,
             points,

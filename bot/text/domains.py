@@ -12,6 +12,8 @@ Rules of the data:
   words (single characters, "比赛" which is also a writing contest...).
 - ``patterns`` are regular expressions (1 point) for phrasings a word list cannot catch.
 - a ``feeling`` domain (moods, complaints) counts only where the theme is absent.
+- ``near`` names kinds of themes (by words of their keywords, name or description) whose
+  activity takes place in the domain: for them its words count half.
 """
 
 from __future__ import annotations
@@ -28,7 +30,22 @@ class Domain:
     # Words of how a member feels (累, 烦, 无语) rather than what they talk about: they count
     # only in a message with no theme evidence at all ("线团被猫抓乱了，气死" is about yarn).
     feeling: bool = False
+    # Words of themes whose activity happens in this field (outdoor sports and the weather):
+    # for such a theme the domain is adjacent, and its words weigh half.
+    near: str = ""
 
+
+# Words of themes that happen outdoors or in a garden: the weather and pests are part of
+# their talk (see ``Domain.near``).
+# (Hobbies, not trades or places: a group selling farm produce says 种植 or 赶海 about its
+# goods, and many a housing estate is called …花园.)
+OUTDOOR_CUES = """户外 露营 野营 徒步 登山 爬山 越野 滑雪 雪场 骑行 跑步 马拉松 钓鱼 垂钓 野钓
+种菜 养花 园艺 阳台 育苗 摄影 风光 观鸟 冲浪 潜水 帆船 飞盘 高尔夫"""
+
+# Words of themes whose activity is somewhere to get to (a mountain, a ski resort, a lake):
+# driving, traffic and parking are part of their talk.
+AWAY_CUES = """户外 露营 野营 徒步 登山 爬山 越野 滑雪 雪场 钓鱼 垂钓 野钓 风光 观鸟 冲浪 潜水
+自驾"""
 
 DOMAINS: tuple[Domain, ...] = (
     Domain(
@@ -51,6 +68,8 @@ DOMAINS: tuple[Domain, ...] = (
             r"(哪家|哪里|哪儿|什么地方)[^，。,.!?？！]{0,8}(好吃|好喝|便宜|实惠)",
             r"(去|一起|约)(吃|喝)(饭|火锅|烧烤|串|奶茶|酒)",
         ),
+        # cooking in the open is part of camping and picnics
+        near="露营 野营 野餐 篝火 炉具",
     ),
     Domain(
         "shopping",
@@ -73,7 +92,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "beauty",
         strong="""
-        口红 粉底 粉底液 眼影 面膜 防晒霜 香水 护肤品 化妆品 化妆 美甲 美瞳 医美 染发 烫发
+        口红 粉底 粉底液 眼影 面膜 香水 护肤品 化妆品 化妆 美甲 美瞳 医美 染发 烫发
         穿搭 美妆 精华液 素颜
         洗发水 护发素 沐浴露 掉头发 脱发 发际线 理发 剪头发 理发店 tony老师 洗面奶 眼霜 卸妆 痘痘 长痘 黑眼圈
         """,
@@ -174,6 +193,8 @@ DOMAINS: tuple[Domain, ...] = (
         护照 签注 港澳通行证 办签证 出境 入境 航班 延误 改签 订酒店 订机票 携程 飞猪 去玩 出去逛 逛公园 游乐场 夜市 赶海 漂流 爬长城 看雪 看花 露营地
         """,
         weak="五一 国庆 十一假期 假期 周末 放假 小长假 路线 攻略 机场 樱花 云南 日本 泰国 玩了",
+        near="""户外 露营 野营 徒步 登山 爬山 越野 滑雪 雪场 骑行 钓鱼 垂钓 野钓 摄影 风光 观鸟
+        冲浪 潜水""",
         patterns=(
             r"去[\u4e00-\u9fff]{1,4}(玩|旅游|度假)",
             r"去哪(里|儿)?(玩|旅游|旅行|度假|露营|逛|浪)",
@@ -209,6 +230,9 @@ DOMAINS: tuple[Domain, ...] = (
         血压 血糖 高血压 糖尿病 胆固醇 尿酸 痛风 颈椎 腰椎 腰疼 腰痛 肩周炎 近视手术 近视 散光 补牙 洗牙 种牙 正畸 拉肚子 肠胃炎 胃病 鼻炎 支原体 肺炎 输液
         挂水 医保 药店 感冒药 布洛芬 头孢 医生让 急诊 打吊瓶 开刀 肠胃 胃不舒服 肚子疼
         """,
+        # the body is what a sport or a dance works with: knees, backs, blood pressure
+        near="""广场舞 跳舞 舞蹈 太极 瑜伽 健身 跑步 马拉松 登山 徒步 骑行 游泳 羽毛球 滑雪 八段锦
+        普拉提""",
     ),
     Domain(
         "gadgets",
@@ -231,6 +255,7 @@ DOMAINS: tuple[Domain, ...] = (
         车被刮 车被撞 车被蹭 被贴条 被拖车 刮花了
         """,
         patterns=(r"车(?:子)?(?:被|又被)[^，。,.!?？！]{0,3}(?:刮|蹭|撞|贴条|拖|划)",),
+        near=AWAY_CUES,
     ),
     Domain(
         "work",
@@ -256,7 +281,7 @@ DOMAINS: tuple[Domain, ...] = (
         strong="""
         装修 租房 房东 房租 搬家 物业 物业费 家具 家电 小区 邻居 楼上 水电费 电费 水费 燃气费
         燃气 空调 暖气 涨租 看房 二手房 中介 房子 租的房 楼上装修 漏水 修空调 师傅上门
-        隔壁 楼下 水管 马桶 下水道 蟑螂 老鼠 蚊子 大扫除 洗衣服 晒被子 家务 拖地
+        隔壁 楼下 水管 马桶 下水道 大扫除 洗衣服 晒被子 家务 拖地
         热水器 冷水澡 洗澡 沙发 忘带钥匙 钥匙 门锁 停暖
         """,
     ),
@@ -264,7 +289,13 @@ DOMAINS: tuple[Domain, ...] = (
         "plants",
         strong="""
         养花 多肉 绿萝 发财树 仙人掌 浇水 施肥 烂根 花盆 种菜 阳台种 盆栽 月季 兰花 绣球花
+        三角梅 郁金香 茉莉花 栀子花 桂花树 吊兰 君子兰 蝴蝶兰 文竹 龟背竹 琴叶榕 虎皮兰 富贵竹
+        长寿花 天竺葵 铁线莲 山茶花 杜鹃花 向日葵 风信子 水仙花 睡莲 芍药 牡丹花 薄荷 花苗
+        营养土 花肥 换盆 扦插 育苗 发芽 冒芽 花苞 花骨朵 黄叶 叶子发黄 蔫了 徒长 蚜虫 红蜘蛛
+        介壳虫 白粉病 开花了
         """,
+        # flowers are what a nature photographer or a painter of flowers takes as a subject
+        near="摄影 风光 国画 水彩 写生 插花 花艺",
     ),
     Domain(
         "exams",
@@ -275,7 +306,7 @@ DOMAINS: tuple[Domain, ...] = (
         strong="""
         春晚 回老家 年夜饭 春运 抢票 拜年 调休 放假安排 挤地铁 早高峰 晚高峰 买菜 菜价 超市 菜市场
         快递站 取快递 停电 停水 跑腿 快递丢 五一假期 放假了 补班 回家过年 办护照 办证 身份证
-        营业厅 话费 流量套餐 外卖小哥 广场舞 打麻将 麻将 斗地主
+        营业厅 话费 流量套餐 外卖小哥
         """,
         # holidays are mostly the context of a message, not its subject
         weak="地铁 公交 涨价 排队 过年 中秋 中秋节 端午 端午节 春节 元旦 元宵节 清明节 国庆节 劳动节 圣诞节 跨年",
@@ -297,12 +328,31 @@ DOMAINS: tuple[Domain, ...] = (
         feeling=True,
     ),
     Domain(
+        # Pastimes: apart from errands and holidays, so that a square-dance group keeps the
+        # price of pork off-topic.
+        "pastimes",
+        strong="广场舞 打麻将 麻将 斗地主",
+    ),
+    Domain(
+        # Sun protection: skin care in town, part of the kit outdoors.
+        "sun",
+        strong="防晒霜 防晒衣 防晒喷雾 涂防晒 晒伤 晒脱皮",
+        near=OUTDOOR_CUES,
+    ),
+    Domain(
+        # Household pests: everyday chat at home, part of the job outdoors or in a garden.
+        "pests",
+        strong="蟑螂 老鼠 蚊子 苍蝇 被蚊子咬 灭蚊 灭鼠",
+        near=OUTDOOR_CUES,
+    ),
+    Domain(
         "weather",
         strong="""
         天气 下雨 暴雨 下雪 降温 台风 雾霾 高温 寒潮 好冷 好热 冻死 热死
         雷雨 打雷 冰雹 大风 刮风 沙尘暴 闷热 潮湿 回南天 梅雨 暴晒 晒黑 零下 结冰 下大雨 下暴雨
         天气预报 气温 秋裤 秋老虎 倒春寒
         """,
+        near=OUTDOOR_CUES,
     ),
 )
 

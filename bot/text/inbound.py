@@ -117,13 +117,29 @@ def id_is_safe(raw: str) -> bool:
     return len(raw) <= MAX_ID_CHARS and _ID_UNSAFE.search(raw) is None
 
 
+def _mapped(raw: str) -> str:
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_HEX]
+    prefix = _ID_UNSAFE.sub("", _repair_surrogates(raw)).replace("\ufffd", "")
+    return f"{prefix[:_PREFIX_CHARS]}~{digest}"
+
+
+def config_id(raw: str) -> str:
+    """An id written in config.yaml (an admin, a group, a set member, a reviewer) in the
+    form events carry it, so that a long one matches at run time. Either form may be
+    written: the stored form is safe and stays as it is. The original is remembered, so a
+    scheduled post can reach a group before it has said anything."""
+    if id_is_safe(raw):
+        return raw
+    bounded = _mapped(raw)
+    _memory.remember(bounded, raw)
+    return bounded
+
+
 def bound_id(raw: str) -> str:
     """A platform id made safe to store and compare (see the module docstring)."""
     if id_is_safe(raw):
         return raw
-    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_HEX]
-    prefix = _ID_UNSAFE.sub("", _repair_surrogates(raw)).replace("\ufffd", "")
-    bounded = f"{prefix[:_PREFIX_CHARS]}~{digest}"
+    bounded = _mapped(raw)
     if _memory.remember(bounded, raw):
         log.warning(
             "inbound id of %d characters %r is longer than %d or has control, invisible or "

@@ -11,6 +11,7 @@ import itertools
 import logging
 import random
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -152,8 +153,7 @@ class Analyzer:
     """jieba plus the lexicon. Build once per process (`shared_analyzer()`); it is read-only."""
 
     def __init__(self) -> None:
-        import jieba
-
+        jieba = _import_jieba()
         jieba.setLogLevel(logging.WARNING)
         tokenizer: Any = jieba.Tokenizer()
         tokenizer.initialize()
@@ -267,6 +267,22 @@ def _single_content(token: str) -> bool:
 
 def _has_cjk(token: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in token)
+
+
+def _import_jieba() -> Any:
+    """jieba, imported without pkg_resources (about 10 MB held for the life of the process,
+    and slow to import). jieba uses it only to open its own dictionary file, and opens the
+    file by path when pkg_resources cannot be imported; the dictionary is the same file."""
+    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+        import jieba
+
+        return jieba
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import jieba
+    finally:
+        del sys.modules["pkg_resources"]
+    return jieba
 
 
 _shared: Analyzer | None = None

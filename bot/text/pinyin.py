@@ -8,16 +8,30 @@ that sounds the same. Only tokens that are not known words change: a single char
 is not a particle, or a rare non-word (a real word such as 事件 never becomes 时间, and a
 vocabulary word spelled right stays). The matcher uses the repaired reading only when the
 literal reading found no confident answer.
+
+Memory: importing pypinyin loads its whole phrase dictionary (lists of readings for 47,000
+phrases) and a prefix set of it, about 55 MB held for the life of the process, for a job that
+needs the readings of a few hundred vocabulary words. This module reads pypinyin's two data
+files itself instead: the single-character table once, on first use, and the phrase table
+only while keys are computed, keeping the entries that occur inside the words asked about.
+`word_keys` gives exactly what `" ".join(pypinyin.lazy_pinyin(word, style=Style.NORMAL))`
+gives (pypinyin's forward maximum matching over its phrases, first readings, tones removed;
+tests/test_pinyin_light.py checks it against pypinyin itself).
 """
 
 from __future__ import annotations
 
+import bisect
+import importlib.util
+import io
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import json
+import re
+import threading
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-
-from pypinyin import Style, lazy_pinyin
-from pypinyin.constants import PINYIN_DICT
+from pathlib import Path
 
 # A window that is a dictionary word at least this frequent is a real word, not a typo.
 REAL_WORD_FREQ = 1000
@@ -30,6 +44,200 @@ _MEMO_SIZE = 50_000
 
 def _strip_tone(syllable: str) -> str:
     return "".join(_TONELESS.get(ch, ch) for ch in syllable)
+
+
+def _data_file(name: str) -> Path:
+    """A data file of the installed pypinyin, found without importing it."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pypinyin is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / name
+
+
+class CharTable:
+    """pypinyin's single-character table (code point -> its readings with tones, comma-
+    separated) in about 1 MB instead of the 10 MB of a dict: the code points in a sorted
+    array, the readings in one string with an array of where each begins."""
+
+    def __init__(self, entries: Iterable[tuple[int, str]]) -> None:
+        points = array("I")
+        starts = array("I")
+        texts = io.StringIO()
+        size = 0
+        for point, text in entries:
+            points.append(point)
+            starts.append(size)
+            texts.write(text)
+            size += len(text)
+        starts.append(size)
+        text = texts.getvalue()
+        if any(a >= b for a, b in itertools.pairwise(points)):  # not in order: sort once
+            order = sorted(range(len(points)), key=points.__getitem__)
+            pieces = [text[starts[i] : starts[i + 1]] for i in order]
+            points = array("I", (points[i] for i in order))
+            starts = array("I", itertools.accumulate((len(p) for p in pieces), initial=0))
+            text = "".join(pieces)
+        self._points = points
+        self._starts = starts
+        self._text = text
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+    def get(self, point: int) -> str | None:
+        i = bisect.bisect_left(self._points, point)
+        if i == len(self._points) or self._points[i] != point:
+            return None
+        return self._text[self._starts[i] : self._starts[i + 1]]
+
+    def items(self) -> Iterator[tuple[int, str]]:
+        for i, point in enumerate(self._points):
+            yield point, self._text[self._starts[i] : self._starts[i + 1]]
+
+
+_char_table: CharTable | None = None
+_char_lock = threading.Lock()
+
+
+def _chars() -> CharTable:
+    """pypinyin's single-character table, read on first use."""
+    global _char_table
+    if _char_table is None:
+        with _char_lock:
+            if _char_table is None:
+                _char_table = CharTable(_char_entries(_data_file("pinyin_dict.json")))
+    return _char_table
+
+
+# One entry per line of pypinyin's pinyin_dict.json: `"12295": "líng,yuán,xīng",`
+_CHAR_LINE = re.compile(rb'^"(\d+)": "([^"\\\n]*)",?$', re.MULTILINE)
+
+
+def _char_entries(path: Path) -> Iterator[tuple[int, str]]:
+    """(code point, readings) of pinyin_dict.json, found by one bytes regex (no whole-file
+    dict is built); any other layout is parsed whole."""
+    data = path.read_bytes()
+    found = sum(1 for _ in _CHAR_LINE.finditer(data))
+    if found >= max(1, data.count(b"\n") - 2):  # every line but the braces
+        for match in _CHAR_LINE.finditer(data):
+            yield int(match.group(1)), match.group(2).decode("utf-8")
+        return
+    table: dict[str, str] = json.loads(data)
+    yield from ((int(k), v) for k, v in table.items())
+
+
+# pypinyin's phrases_dict.json has one JSON token per line: a phrase's key line, then its
+# value (lists of readings, one list per character) over the lines up to the next key line.
+_KEY_LINE = re.compile(rb'^"([^"\\\n]+)": \[$', re.MULTILINE)
+_MIN_PHRASES = 10_000  # fewer key lines than this: an unexpected layout, parse it whole
+
+
+def _phrases_within(pieces: set[str]) -> tuple[set[str], dict[str, list[str]]]:
+    """Of pypinyin's phrases: which of `pieces` begin some phrase, and the first readings
+    (with tones) of the pieces that are phrases. Reads the file line by line, parsing only
+    the values kept (the whole table parsed weighs about 45 MB)."""
+    longest = max((len(p) for p in pieces), default=0)
+    prefixes: set[str] = set()
+    phrases: dict[str, list[str]] = {}
+    for key, value in _phrase_entries(_data_file("phrases_dict.json"), pieces):
+        for n in range(1, min(len(key), longest) + 1):
+            if key[:n] in pieces:
+                prefixes.add(key[:n])
+        if value is not None:
+            phrases[key] = [readings[0] for readings in value]
+    return prefixes, phrases
+
+
+def _phrase_entries(path: Path, wanted: set[str]) -> Iterator[tuple[str, list[list[str]] | None]]:
+    """Every (phrase, value) of the file; the value only for phrases in `wanted`. Scans the
+    file's bytes for key lines and parses only the values kept."""
+    data = path.read_bytes()
+    keys = 0
+    kept: tuple[str, int] | None = None  # a wanted phrase and where its value begins
+    for match in _KEY_LINE.finditer(data):
+        keys += 1
+        if kept is not None:
+            yield kept[0], _value(data, kept[1], match.start())
+            kept = None
+        phrase = match.group(1).decode("utf-8")
+        if phrase in wanted:
+            kept = (phrase, match.end() - 1)
+        else:
+            yield phrase, None
+    if kept is not None:
+        yield kept[0], _value(data, kept[1], len(data))
+    if keys < _MIN_PHRASES:
+        table: dict[str, list[list[str]]] = json.loads(data)
+        for phrase, readings in table.items():
+            yield phrase, readings if phrase in wanted else None
+
+
+def _value(data: bytes, start: int, end: int) -> list[list[str]]:
+    """The JSON value from `start` up to the next key line (or the closing brace)."""
+    text = data[start:end].rstrip().removesuffix(b"}").rstrip().removesuffix(b",")
+    value: list[list[str]] = json.loads(text)
+    return value
+
+
+def _segments(word: str, prefixes: set[str], phrases: Mapping[str, object]) -> list[str]:
+    """pypinyin's forward maximum matching (mmseg, phrases only): the longest phrase at each
+    position, else one character."""
+    out: list[str] = []
+    remain = word
+    while remain:
+        last = ""
+        for n in range(1, len(remain) + 1):
+            head = remain[:n]
+            if head not in prefixes:
+                break
+            if head in phrases:
+                last = head
+        else:
+            if not last:
+                out.extend(remain)
+                break
+        if last:
+            out.append(last)
+            remain = remain[len(last) :]
+        else:
+            out.append(remain[0])
+            remain = remain[1:]
+    return out
+
+
+def _toneless(reading: str) -> str:
+    return _strip_tone(reading)
+
+
+_key_memo: dict[str, str] = {}
+_KEY_MEMO_SIZE = 200_000
+
+
+def word_keys(words: Iterable[str]) -> dict[str, str]:
+    """Each word's toneless pinyin in context (重庆 -> chong qing), joined by spaces. Words
+    of Chinese characters only (the vocabulary's): pypinyin keeps other runs whole."""
+    wanted = set(words)
+    for word in wanted:
+        if not all(_is_cjk(ch) for ch in word):
+            raise ValueError(f"not a word of Chinese characters: {word!r}")
+    missing = [w for w in wanted if w not in _key_memo]
+    if missing:
+        pieces = {w[i:j] for w in missing for i in range(len(w)) for j in range(i + 1, len(w) + 1)}
+        prefixes, phrases = _phrases_within(pieces)
+        chars = _chars()
+        if len(_key_memo) + len(missing) > _KEY_MEMO_SIZE:
+            _key_memo.clear()
+        for word in missing:
+            syllables: list[str] = []
+            for segment in _segments(word, prefixes, phrases):
+                if segment in phrases:
+                    syllables.extend(phrases[segment])
+                else:
+                    for ch in segment:
+                        raw = chars.get(ord(ch))
+                        syllables.append(raw.split(",")[0] if raw else ch)
+            _key_memo[word] = " ".join(_toneless(s) for s in syllables)
+    return {w: _key_memo[w] for w in wanted}
 
 
 _TONELESS = {
@@ -47,7 +255,7 @@ _TONELESS = {
 @lru_cache(maxsize=65536)
 def readings(ch: str) -> tuple[str, ...]:
     """The toneless readings of one CJK character (dictionary order); () otherwise."""
-    raw = PINYIN_DICT.get(ord(ch))
+    raw = _chars().get(ord(ch))
     if not raw:
         return ()
     out: list[str] = []
@@ -60,7 +268,7 @@ def readings(ch: str) -> tuple[str, ...]:
 
 def word_key(word: str) -> str:
     """A word's toneless pinyin in context (重庆 -> chong qing), joined by spaces."""
-    return " ".join(lazy_pinyin(word, style=Style.NORMAL))
+    return word_keys([word])[word]
 
 
 def _is_cjk(ch: str) -> bool:
@@ -76,8 +284,9 @@ class Respeller:
         )
         by_key: dict[str, str] = {}
         ambiguous: set[str] = set()
+        keys = word_keys(self.vocabulary)
         for word in sorted(self.vocabulary):
-            key = word_key(word)
+            key = keys[word]
             if key in by_key and by_key[key] != word:
                 ambiguous.add(key)
             by_key.setdefault(key, word)

@@ -61,8 +61,9 @@ class Slot(enum.IntFlag):
 
 # Slots that must be offered by the entry: an asked slot is satisfied by any of these.
 # (How-to and what-to-do questions are answered by any statement about the topic.)
+# A time is not satisfied by a duration: "作业什么时候交" is not answered by "48 小时内批改".
 SATISFIED_BY: dict[Slot, Slot] = {
-    Slot.TIME: Slot.TIME | Slot.DURATION,
+    Slot.TIME: Slot.TIME,
     Slot.DURATION: Slot.DURATION | Slot.TIME,
     Slot.PLACE: Slot.PLACE | Slot.HOW,  # "where do I sign up" is answered by how
     Slot.WHO: Slot.WHO,
@@ -76,6 +77,14 @@ _SATISFIED: tuple[tuple[int, int, str], ...] = tuple(
     for slot, satisfied in SATISFIED_BY.items()
 )
 _SPECIFIC = int(SPECIFIC)
+# Slots an entry's own question is close to: one asking when may well say how long.
+_RELATED: tuple[tuple[int, int], ...] = tuple(
+    (slot, satisfied | (int(Slot.DURATION) if slot == Slot.TIME else 0))
+    for slot, satisfied, _ in _SATISFIED
+)
+_PROCEDURE = int(Slot.HOW | Slot.REMEDY)
+# Slots a how-to answer gives too ("报名在哪" is answered by how to sign up).
+_HOW_ANSWERS = int(Slot.PLACE | Slot.HOW | Slot.REMEDY)
 
 # --- what a question asks -----------------------------------------------------------------
 
@@ -234,6 +243,18 @@ class EntryIntent:
     owned: bool  # its question says whose price (refund...) it is: 编程课多少钱
     terms: frozenset[str]  # every canonical term of its phrasings and answer
     chars: frozenset[str]  # every character of its phrasings and answer
+    # Does a sentence of its phrasings ask yes or no ("可以带朋友来吗")? An entry that only
+    # asks what, how or when answers a yes/no question only with what its answer says.
+    yes_no: bool = False
+    question_terms: frozenset[str] = frozenset()
+    answer_terms: frozenset[str] = frozenset()
+    answer_chars: frozenset[str] = frozenset()
+
+    def answer_knows(self, term: str) -> bool:
+        """Does the entry's answer say `term` (as a term, or all of its characters)?"""
+        if term in self.answer_terms:
+            return True
+        return len(term) > 1 and all(c in self.answer_chars for c in term)
 
     def knows(self, term: str) -> bool:
         """Does the entry mention `term` (as a term, or all of its characters)?"""
@@ -318,6 +339,12 @@ def entry_intent(
         owned=any(owned for _, owned in focus),
         terms=all_terms,
         chars=frozenset("".join((*phrasings, answer))),
+        yes_no=any(
+            _YES_NO.search(sentence) for text in phrasings for sentence in question_sentences(text)
+        ),
+        question_terms=q_terms,
+        answer_terms=frozenset(answer_terms),
+        answer_chars=frozenset(answer),
     )
 
 
@@ -515,6 +542,16 @@ def read_query(
     if focal is not None:
         before = clauses[focal[1]][: focal[2] + 1]
         owner = _owner(before, canonical, prior, weak, anchor_prior)
+        if (
+            owner is None
+            and focal[0] in _PRICE
+            and focal[1] > 0
+            and not _contents(before[:-1], canonical, prior, weak, anchor_prior)
+        ):
+            # "材料包可以单独买吗，多少钱": a clause that is only the price question asks
+            # the price of what the clause before it names.
+            earlier = [*clauses[focal[1] - 1], before[-1]]
+            owner = _owner(earlier, canonical, prior, weak, anchor_prior)
     return QueryIntent(
         slots=slots,
         facet=focal[0] if focal else None,
@@ -530,6 +567,15 @@ def read_query(
     )
 
 
+# A price asked in a clause of its own is the price of what the clause before names.
+_PRICE = frozenset({"费用", MONEY})
+# Amounts and ordinals ("三级", "一个", "20"), and the units counted after them: a price per
+# person or per level is not the price of the person.
+_QUANTITY = re.compile(
+    r"^(?:\d+|第?[一二两三四五六七八九十百千万半几每]+个?"
+    r"[级档层年月天日周次岁页节课张位人期届名遍回号块元本篇件份]?)$"
+)
+_UNITS = frozenset("人位次节个张本件份")
 # Verbs of paying and asking that stand between a thing and its facet ("入会要交多少钱").
 _OWNER_SKIP = frozenset("交付花缴给出掏")
 
@@ -547,18 +593,32 @@ def _owner(
     if own and not any(t in OPERATION_TERMS for t in own):
         return before[-1], tuple(own)
     distance = -1
-    for token in reversed(before[:-1]):
+    words = before[:-1]
+    for k in range(len(words) - 1, -1, -1):
+        token = words[k]
         terms = canonical(token)
         if not terms or token in _OWNER_SKIP:
             continue
         distance += 1
+        if _QUANTITY.match(token) or (token in _UNITS and k > 0 and _QUANTITY.match(words[k - 1])):
+            continue  # "一个人多少钱": per person, not the person's price
         if any(t in FACET_TERMS or t in INTENT_TERMS or t in OPERATION_TERMS for t in terms):
             continue
         if all(t in weak for t in terms):
             continue
         if len(token) == 1:
-            # A single character owns the facet only right before it ("书多少钱").
+            # A single character owns the facet only right before it ("书多少钱"); after a
+            # word it names that word's kind ("私教课可以取消吗": the private class).
             if distance == 0:
+                head = words[k - 1] if k > 0 else ""
+                kind = canonical(head) if head else ()
+                if (
+                    len(head) > 1
+                    and kind
+                    and all(prior(t) >= anchor_prior for t in kind)
+                    and not any(t in FACET_TERMS or t in INTENT_TERMS for t in kind)
+                ):
+                    return head + token, kind
                 return token, terms
             continue
         if all(prior(t) >= anchor_prior for t in terms):
@@ -628,6 +688,8 @@ def _last_content(
             continue
         if any(t in FACET_TERMS for t in terms) or token in _BARE_MONEY:
             return None
+        if _QUANTITY.match(token) or asked_slots(token):
+            continue  # "直播一次多长时间": neither 一次 nor 多长时间 is what is asked
         if len(token) == 1 or all(prior(t) >= anchor_prior for t in terms):
             return token, terms
     return None
@@ -678,6 +740,7 @@ def agreement(
     condition_penalty: float,
     which_penalty: float,
     slot_penalty: float,
+    how_penalty: float = 1.0,
 ) -> float:
     """A factor in (0, 1] for weaker signs that the entry answers another question."""
     factor = 1.0
@@ -695,9 +758,19 @@ def agreement(
     wanted = query.slots & _SPECIFIC
     if asked_specific and wanted:
         offered = 0
-        for slot, satisfied, _ in _SATISFIED:
+        for slot, satisfied in _RELATED:
             if asked_specific & slot:
                 offered |= slot | satisfied
         if not wanted & offered:
             factor *= slot_penalty  # its question asks a place, this one a time
+    asked_how = entry.asked & _PROCEDURE
+    if wanted & ~_HOW_ANSWERS and asked_how and not asked_specific and query.facet is None:
+        factor *= how_penalty  # "作业点评要等多久" to "作业怎么交"
+    elif (
+        asked_specific & ~_HOW_ANSWERS
+        and not wanted
+        and (query.slots & _PROCEDURE or query.asked_nouns)
+        and not entry.asked & _PROCEDURE
+    ):
+        factor *= how_penalty  # "怎么知道孩子学得怎么样", "穿什么衣服" to "几岁", "什么时候"
     return factor

@@ -1,7 +1,9 @@
 """FAQ matching: an inverted index over canonical words and character bigrams.
 
-A query is scored only against the entries its terms point to (term -> postings), so the
-cost follows the query, not the FAQ size. Candidates are then scored exactly, per phrasing
+A query is scored only against the entries that hold one of its topic words (term ->
+entries), so the cost follows the query, not the FAQ size: chatter naming no word of the
+FAQ stops before any scoring, and a candidate whose score is bounded below threshold -
+margin is not scored. Candidates are then scored exactly, per phrasing
 (the question and each similar phrasing), by three normalised signals:
 
 - query coverage: the IDF-weighted share of the query's terms found in the phrasing (or,
@@ -29,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.settings.qa import QASettings
+from bot.text.lexicon import FAMILIES
 from bot.text.normalize import ANCHOR_PRIOR, Analysis, Analyzer, term_prior
 from bot.text.pinyin import Respeller
 from bot.text.qa_intent import (
@@ -44,6 +47,11 @@ from bot.text.qa_intent import (
 
 # A single character read as a family's word ("加" as 报名) counts like any single character.
 WEAK_PRIOR = 0.5
+# Canonical names of the lexicon's synonym families: never what a member typed.
+FAMILY_TERMS = frozenset(FAMILIES)
+# Up to this many anchored entries, candidates are scored from the entries themselves rather
+# than by walking postings (whose length follows the FAQ's size).
+DIRECT_ROUGH = 96
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,14 @@ class MatchParams:
     novel_penalty: float = 0.8  # per topic word of the asking clause no entry uses
     which_penalty: float = 0.6  # "哪个版本": the thing asked for is not in the entry
     slot_penalty: float = 0.8  # the entry's question asks another kind of answer
+    # A yes/no question put to an entry that asks what, how or when: its topic words beyond
+    # the entry's question must be in the entry's answer ("腰疼可以上课吗" is not answered
+    # by what to bring to class).
+    whether_penalty: float = 0.6  # per such topic word
+    # Share of a query word's weight earned by its characters found in the entry (not cut
+    # as a word there): 孕妇 for 怀孕, 停车位 for 停车.
+    partial_weight: float = 0.3
+    how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,13 @@ class _Entry:
     answer_terms: frozenset[str]
     chars: dict[str, float] = field(default_factory=dict)  # char -> 1 (question) or answer_weight
     intent: EntryIntent | None = None
+    # Every term of its phrasings -> 1, of its answer only -> answer_weight; every bigram of
+    # its phrasings: its rough score computed directly when few entries are candidates.
+    term_weights: dict[str, float] = field(default_factory=dict)
+    grams: frozenset[str] = frozenset()
+    # term -> the largest share of a phrasing's own weight it carries: bounds the entry
+    # coverage a query can reach without scoring every phrasing.
+    own_share: dict[str, float] = field(default_factory=dict)
 
 
 def bigrams(surface: str) -> frozenset[str]:
@@ -168,6 +191,9 @@ class FaqIndex:
     char_postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     unseen_char_idf: float = 1.0
     respeller: Respeller | None = None
+    # term / character -> the entries that hold it: which entries a topic word can anchor.
+    term_sets: dict[str, frozenset[int]] = field(default_factory=dict)
+    char_sets: dict[str, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -235,13 +261,16 @@ class FaqIndex:
         gram_df: dict[str, int] = {}
         for i, entry in enumerate(self.entries):
             in_views = frozenset().union(*(v.terms for v in entry.views))
+            entry.term_weights = dict.fromkeys(entry.answer_terms, self.params.answer_weight)
+            entry.term_weights.update(dict.fromkeys(in_views, 1.0))
+            entry.grams = frozenset().union(*(v.bigrams for v in entry.views))
             for term in in_views:
                 self.term_postings.setdefault(term, []).append((i, 1.0))
             for term in entry.answer_terms - in_views:
                 self.term_postings.setdefault(term, []).append((i, self.params.answer_weight))
             for term in in_views | entry.answer_terms:
                 term_df[term] = term_df.get(term, 0) + 1
-            for gram in frozenset().union(*(v.bigrams for v in entry.views)):
+            for gram in entry.grams:
                 self.gram_postings.setdefault(gram, []).append(i)
                 gram_df[gram] = gram_df.get(gram, 0) + 1
         char_df: dict[str, int] = {}
@@ -249,6 +278,8 @@ class FaqIndex:
             for ch, w in entry.chars.items():
                 char_df[ch] = char_df.get(ch, 0) + 1
                 self.char_postings.setdefault(ch, []).append((i, w))
+        self.term_sets = {t: frozenset(i for i, _ in p) for t, p in self.term_postings.items()}
+        self.char_sets = {c: frozenset(i for i, _ in p) for c, p in self.char_postings.items()}
         self.char_idf = {c: _idf(n, df) for c, df in char_df.items()}
         self.unseen_char_idf = max(self.char_idf.values(), default=1.0)
         self.term_idf = {t: _idf(n, df) for t, df in term_df.items()}
@@ -269,6 +300,9 @@ class FaqIndex:
                 view.own = self._weights(view.terms, frozenset())
                 view.own_total = sum(view.own.values())
                 view.gram_total = sum(self.gram_idf[g] for g in view.bigrams)
+                for term, w in view.own.items():
+                    share = w / view.own_total if view.own_total else 0.0
+                    entry.own_share[term] = max(entry.own_share.get(term, 0.0), share)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -379,35 +413,88 @@ class FaqIndex:
         char_total = sum(char_w.values())
         uni = (char_w, char_total) if p.w_unigram > 0 and char_total > 0 else None
 
+        # Only an entry holding one of the topic words can answer (see _score): when none
+        # does, the message is chatter and costs the same whatever the FAQ's size.
+        allowed = self._anchored(anchors_of)
+        if not allowed:
+            return Decision(a, None, None, False)
         rough: dict[int, float] = {}
-        for term, w in weights.items():
-            if term in self.common_terms:
-                continue
-            share = w / total
-            for i, fw in self.term_postings.get(term, ()):
-                rough[i] = rough.get(i, 0.0) + share * fw
-        for gram, w in gram_w.items():
-            if gram in self.common_grams:
-                continue
-            share = w / gram_total
-            for i in self.gram_postings.get(gram, ()):
-                rough[i] = rough.get(i, 0.0) + share
-        if uni is not None:
-            for ch, w in char_w.items():
-                if ch in self.common_chars:
-                    continue
-                share = p.w_unigram * w / char_total
+        bounds: dict[int, float] = {}  # exact-score bounds, when scored from the entries
+        if len(allowed) <= DIRECT_ROUGH:
+            # Few candidates: their rough scores from the entries themselves, every term,
+            # bigram and character counted (no posting is walked).
+            term_share = {t: w / total for t, w in weights.items()}
+            gram_share = {g: w / gram_total for g, w in gram_w.items()}
+            char_share = (
+                {c: p.w_unigram * w / char_total for c, w in char_w.items()}
+                if uni is not None
+                else {}
+            )
+            for i in sorted(allowed):
+                score, bound = self._rough(self.entries[i], term_share, gram_share, char_share)
+                if score > 0:
+                    rough[i] = score
+                    bounds[i] = bound
+        else:
+            # Very common terms, bigrams and characters still count in the exact score, but
+            # do not rank candidates: their postings are long and their weight small.
+            term_share = {t: w / total for t, w in weights.items() if t not in self.common_terms}
+            gram_share = {
+                g: w / gram_total for g, w in gram_w.items() if g not in self.common_grams
+            }
+            char_share = (
+                {
+                    c: p.w_unigram * w / char_total
+                    for c, w in char_w.items()
+                    if c not in self.common_chars
+                }
+                if uni is not None
+                else {}
+            )
+            for term, share in term_share.items():
+                for i, fw in self.term_postings.get(term, ()):
+                    if i in allowed:
+                        rough[i] = rough.get(i, 0.0) + share * fw
+            for gram, share in gram_share.items():
+                for i in self.gram_postings.get(gram, ()):
+                    if i in allowed:
+                        rough[i] = rough.get(i, 0.0) + share
+            for ch, share in char_share.items():
                 for i, fw in self.char_postings.get(ch, ()):
-                    rough[i] = rough.get(i, 0.0) + share * fw
+                    if i in allowed:
+                        rough[i] = rough.get(i, 0.0) + share * fw
         if not rough:
             return Decision(a, None, None, False)
         ranked = heapq.nlargest(p.candidates * 2, rough, key=rough.__getitem__)
+        threshold = p.threshold if threshold is None else threshold
+        margin = p.margin if margin is None else margin
+        # A candidate whose exact score cannot reach threshold - margin changes neither the
+        # answer nor its margin: it is not scored (after the first). Scored from the entries,
+        # the bound is per signal (_rough); from the postings, it is w_entry plus the rough
+        # score (scaled by the largest coefficient) plus what the skipped terms could add.
+        # Chatter stops here.
+        floor = threshold - margin - 1e-9
+        scale = max(p.w_query, 2 * p.w_chars, 1.0)
+        # From the postings, the partial credit of words cut differently is not in the rough
+        # score: at most partial_weight of every longer word.
+        partial_slack = p.partial_weight * sum(
+            s for t, s in term_share.items() if len(t) > 1 and t not in FAMILY_TERMS
+        )
+        skipped = (
+            p.w_query * (1.0 - sum(term_share.values()) + partial_slack)
+            + 2 * p.w_chars * (1.0 - sum(gram_share.values()))
+            + (p.w_unigram - sum(char_share.values()) if uni is not None else 0.0)
+        )
 
         hits: list[Hit] = []
         rejected: list[tuple[Hit, str]] = []
         for i in ranked:
             if len(hits) + len(rejected) >= p.candidates:
                 break
+            if hits or rejected:
+                limit = bounds.get(i, p.w_entry + scale * rough[i] + skipped)
+                if limit < floor:
+                    continue
             entry = self.entries[i]
             if not (entry.doc.scopes & scopes):
                 continue
@@ -428,7 +515,11 @@ class FaqIndex:
                     condition_penalty=p.condition_penalty,
                     which_penalty=p.which_penalty,
                     slot_penalty=p.slot_penalty,
+                    how_penalty=p.how_penalty,
                 )
+                if intent.predicate is not None:
+                    unsaid = _unanswered_whether(anchors_of, weak, entry.intent)
+                    factor *= p.whether_penalty**unsaid
                 for term in novel:
                     if not entry.intent.knows(term):
                         factor *= p.novel_penalty
@@ -440,9 +531,8 @@ class FaqIndex:
         second = hits[1] if len(hits) > 1 else None
         confident = (
             best is not None
-            and best.score >= (p.threshold if threshold is None else threshold)
-            and best.score - (second.score if second else 0.0)
-            >= (p.margin if margin is None else margin)
+            and best.score >= threshold
+            and best.score - (second.score if second else 0.0) >= margin
         )
         top_rejected, reason = max(rejected, key=lambda r: r[0].score, default=(None, ""))
         return Decision(
@@ -454,6 +544,54 @@ class FaqIndex:
             reason,
             frozenset(h.key for h, _ in rejected),
         )
+
+    def _anchored(self, anchors: Iterable[str]) -> set[int]:
+        """The entries that hold one of the topic words, as a term or all its characters."""
+        out: set[int] = set()
+        for term in anchors:
+            found = self.term_sets.get(term)
+            if found:
+                out |= found
+            if len(term) > 1 and not (found and len(found) > self.common_df // 4):
+                # Cut differently (称重 vs 体重…称): the entries holding all its characters,
+                # when one of them is rare enough for the intersection to be cheap.
+                holders = [self.char_sets.get(ch, frozenset()) for ch in term]
+                holders.sort(key=len)
+                first, *rest = holders
+                if first and len(first) <= self.common_df // 4:
+                    out |= first.intersection(*rest)
+        return out
+
+    def _rough(
+        self,
+        entry: _Entry,
+        term_share: dict[str, float],
+        gram_share: dict[str, float],
+        char_share: dict[str, float],
+    ) -> tuple[float, float]:
+        """The candidate score of this entry (the postings' score, plus the partial credit of
+        query words it holds only as characters), and a bound on its exact score (before the
+        intent factors, which only lower it)."""
+        p = self.params
+        weights, grams, chars, own = entry.term_weights, entry.grams, entry.chars, entry.own_share
+        partial = p.partial_weight
+        terms = 0.0
+        for term, share in term_share.items():
+            found = weights.get(term)
+            if found:
+                terms += share * found
+            elif partial and len(term) > 1 and term not in FAMILY_TERMS:
+                terms += share * partial * sum(chars.get(c, 0.0) for c in term) / len(term)
+        entry_cov = min(1.0, sum(own.get(t, 0.0) for t in term_share))
+        shared = sum(s for g, s in gram_share.items() if g in grams)
+        unigram = sum(s * chars.get(c, 0.0) for c, s in char_share.items())
+        bound = (
+            p.w_query * terms
+            + p.w_entry * entry_cov
+            + p.w_chars * 2 * shared / (1 + shared)
+            + unigram
+        )
+        return terms + shared + unigram, bound
 
     def _score(
         self,
@@ -474,6 +612,7 @@ class FaqIndex:
             found = entry.chars
             uni_score = p.w_unigram * sum(w * found.get(c, 0.0) for c, w in char_w.items())
             uni_score /= char_total
+        entry_chars = entry.chars
         for view in entry.views:
             got = 0.0
             anchors = 0.0
@@ -485,9 +624,15 @@ class FaqIndex:
                 elif term in entry.answer_terms:
                     got += w * p.answer_weight
                     anchors += anchor
-                elif len(term) > 1 and all(ch in entry.chars for ch in term):
-                    # Cut differently (称重 vs 体重…称): its characters are all there.
-                    anchors += anchor
+                elif len(term) > 1:
+                    held = [entry_chars.get(ch, 0.0) for ch in term if _cjk(ch)]
+                    if held and all(held):
+                        # Cut differently (称重 vs 体重…称): its characters are all there.
+                        anchors += anchor
+                    if p.partial_weight and held and term not in FAMILY_TERMS:
+                        # Part of the word (孕妇 / 怀孕, 停车位 / 停车): partial credit. (A
+                        # family's name is not what was typed: 单独 is read as 一对一.)
+                        got += w * p.partial_weight * sum(held) / len(term)
             # A topic word must match: intent words alone ("几点", "哪里") are not enough.
             if anchors < 1.0:
                 continue
@@ -501,6 +646,18 @@ class FaqIndex:
             if best is None or score > best.score:
                 best = Hit(entry.doc.key, round(score, 4), view.text)
         return best
+
+
+def _unanswered_whether(anchors: frozenset[str], weak: frozenset[str], entry: EntryIntent) -> int:
+    """How many topic words of a yes/no question an entry that asks no yes/no question
+    leaves unsaid: neither its question nor its answer has them."""
+    if entry.yes_no:
+        return 0
+    return sum(
+        1
+        for term in anchors
+        if term not in weak and term not in entry.question_terms and not entry.answer_knows(term)
+    )
 
 
 def _unsure(literal: Decision, repaired: Decision) -> Decision:

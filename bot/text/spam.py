@@ -87,12 +87,12 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         零成本 零门槛 招代理 代理加盟 加盟 被动收入 在家赚 在家就能 足不出户 时间自由 收入可观
         学生党 招募 招聘 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
         手机就能做 诚招 招学徒 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪 底薪
-        包吃住""",
+        包吃住 招合伙人 诚招合伙人 总部扶持 轻松开店""",
     ),
     "proxy": (
         7,
         """微商 专业代 代运营 包原创 原创保证 保证原创 包涨粉 起号 陪跑 铺量 素人铺量 包教包会
-        承接 接单 代办""",
+        承接 接单 代办 降重 代降重 论文润色""",
     ),
     "goods": (
         5,
@@ -109,7 +109,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """限时福利 【福利】 福利来了 免费领 免费送 领红包 领取红包 先到先得 名额有限 仅限今天
         速来 速抢 大礼包 礼包 不是梦 大额券 内部券 优惠券群 进群领 进裙领 加群领 入群领 免费领取 领取资料
         领取教程 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量 免费听 发红包 福利群 新群
-        看过来 转发到 截图给我 集赞 转发朋友圈""",
+        看过来 转发到 截图给我 集赞 转发朋友圈 免费试听 试听免费 免费试课 体验课免费 0元试听""",
     ),
     "bargain": (
         8,
@@ -139,11 +139,12 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         6,
         """不节食 不反弹 躺瘦 月瘦 祛斑 丰胸 增高 根治 包治 特效药 无效退款 一个疗程 包过 保过
         包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证 押题 内部押题 内部资料 原题 保证抢到
-        不过退款 不过全额退款 不过退费 保过协议""",
+        不过退款 不过全额退款 不过退费 保过协议 考前答案 考试答案 提前拿答案 真题答案 保录 包录取
+        保录取 名校保录 包提分 保提分""",
     ),
     "cta": (
         5,
-        """私聊 私信我 私我 联系我 联系方式 加我 加v 加微 加薇 +v 添加助理 加助理 有意者 有意向 感兴趣的
+        """私聊 私信我 私我 联系我 联系方式 加我 加v 加微 加薇 +v 添加助理 加助理 有意者 有意向 感兴趣的 有兴趣的
         有需要的 需要的私 需要的扫 需要的联系 详情咨询 戳我 滴滴我 进群 加群 扫码 扫一扫 二维码
         看主页 主页有 主页联系 点我头像 点头像 看我头像 头像联系 同号 详聊 详询 电话咨询 咨询电话
         联系电话 加我v 绿泡泡 +vx +wx +q 咨询 电话 进裙 加裙 看我朋友圈 朋友圈有 看朋友圈
@@ -161,7 +162,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "pitch": (
         3,
         """帮你 帮您 为你 为您 替你 替您 带你 包你 让你 专业团队 我们团队 一站式 别怕 不用怕
-        不用愁 有救了 告别 上门 保证""",
+        不用愁 有救了 告别 上门 保证 教你 我们机构 本机构""",
     ),
     # Money-trouble words: members talk about debts too; with a pitch or a call to contact
     # they are a loan or debt-negotiation ad.
@@ -175,7 +176,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
 # ("王老师的电话是139…吗" is a member asking, not an ad).
 PHONE_WORDS = frozenset({"电话", "电话咨询", "咨询电话", "联系电话", "订购电话", "热线", "打电话"})
 # Calls to contact that address whoever wants something: an offer is implied.
-_SOLICITING_WORDS = """有意者 有意向 有意的 有需要的 需要的私 需要的扫 需要的联系 感兴趣的 想了解的
+_SOLICITING_WORDS = """有意者 有意向 有意的 有需要的 需要的私 需要的扫 需要的联系 感兴趣的 有兴趣的 想了解的
     想做的 要的私 要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号"""
 SOLICITING = frozenset(_SOLICITING_WORDS.split())
 # Offer categories: what the message is selling (a call to action alone sells nothing).
@@ -220,7 +221,7 @@ _FOLLOWER = re.compile(
 # 代 + a service verb: 代写, 代购, 代运营, 代打卡 ... but not 现代, 时代, 代码, 代表, 代替
 _PROXY = re.compile(
     r"(?<![现时年古近当一二三四后历世换替取])代(?:写|购|发|刷|考|练|做|拍|跑|还|课|运营|种|养|办"
-    r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背|订|钓|买)"
+    r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背|订|钓|买|看网课|听课)"
     r"|\d+\s*字?起接|帮(?:你|您)刷|(?:专业|提供)[^，。,.!?？！]{0,6}(?:服务|代)"
 )
 # Farm produce sold by its grower: "自家养的蜂蜜", "自家种的橙子", "农户自产".
@@ -239,7 +240,8 @@ _JOB_FEE = re.compile(
 _JOB_CONTEXT = re.compile(r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资")
 # Guarantees a seller cannot give: "不过全额退款", "无效退费".
 _REFUND_PROMISE = re.compile(
-    r"(?:不过|无效|过不了|没效果|不成功)[^，。,.!?？！]{0,3}退(?:款|费|钱)"
+    r"(?:不过|无效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到)"
+    r"[^，。,.!?？！]{0,3}退(?:款|费|钱)"
 )
 # A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
 _STORY = re.compile(
@@ -248,12 +250,45 @@ _STORY = re.compile(
 )
 _FIRST_PERSON = re.compile(r"我|俺")
 
+# Ads written in English (a language group reads them as well as Chinese ones). Whole words
+# only: not inside another word, nor glued to letters.
+_EN = r"(?<![a-z])(?:{})(?![a-z])"
+_EN_CTA = re.compile(
+    _EN.format(
+        r"dm me|pm me|inbox me|text me|message me|contact me|add me on|reach me on|reach out to me"
+        r"|whatsapp|telegram|for details|for more info"
+    )
+)
+_EN_SIDEJOB = re.compile(
+    _EN.format(
+        r"(?:earn|make|making|earning)\s+(?:\$\s?\d|\d+\s?(?:usd|dollars|k)|(?:extra\s+)?(?:money"
+        r"|cash|income))|work(?:ing)? from home|no experience (?:needed|required)"
+        r"|part[\s-]?time job|side hustle|passive income|daily pay|paid daily"
+    )
+)
+_EN_BAIT = re.compile(
+    _EN.format(
+        r"limited (?:seats|spots|offer|time)|click (?:here|the link|below)|free (?:gift|trial"
+        r"|course|sample|bonus)|register now|sign up now|act now|100% free"
+    )
+)
+_EN_MIRACLE = re.compile(
+    _EN.format(
+        r"guarantee[sd]?\s+(?:you\s+)?(?:a\s+)?(?:band|score|pass|result|admission|visa|offer|\d)"
+        r"|100% pass|pass guaranteed|money[- ]back guarantee"
+    )
+)
+_EN_SCAM = re.compile(
+    _EN.format(r"crypto|bitcoin|forex|investment returns?|guaranteed (?:profit|returns?)|usdt")
+)
+_EN_PRICE = re.compile(r"\$\s?\d|\d\s?(?:usd|dollars)(?![a-z])")
+
 _ID = r"[a-z0-9][a-z0-9_\-]{4,29}"
 _SEP = r"[\s:：+_\-]*"
 _HANDLE = re.compile(
     # a named messenger, then an id: "vx：abc123", "微信 wx888999", "Q号 889977665"
     r"(?:(?<![a-z0-9])(?:vx|wx|v x|w x|wechat|weixin|wei xin|weixin号|qq|q q|q号|v号|v信|vx号"
-    r"|wx号)|微信号?|威信|薇信|徽信|维信|威芯|薇芯|微芯|维芯|v芯|卫信|wei信|微x|薇x"
+    r"|wx号|whatsapp|whats app|telegram|viber|kakaotalk|line id)|微信号?|威信|薇信|徽信|维信|威芯|薇芯|微芯|维芯|v芯|卫信|wei信|微x|薇x"
     r"|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)\s*(?:号|群|号码)?"
     + _SEP
     + r"(?P<id>"
@@ -276,15 +311,19 @@ _HANDLE = re.compile(
     + ")"
 )
 _PHONE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
-# Numbers meant to be called that are not mobile numbers: 400/800 hotlines and landlines
-# with an area code ("0571 8888 6666").
-_HOTLINE = re.compile(r"(?<!\d)(?:[48]00\d{7}|0[1-9]\d{1,2}\d{7,8})(?!\d)")
+# Numbers meant to be called that are not mobile numbers: 400/800 hotlines, landlines
+# with an area code ("0571 8888 6666"), and numbers in international form ("+44 7700 900123").
+_HOTLINE = re.compile(
+    r"(?<!\d)(?:[48]00\d{7}|0[1-9]\d{1,2}\d{7,8})(?!\d)|(?<![\d+])\+[1-9]\d{8,13}(?!\d)"
+)
 # A mobile number with some digits masked: "138****6789", "152xxxx8890".
 _MASKED_PHONE = re.compile(r"(?<![\d*])1[3-9]\d(?:\d|[*x×#]){4}\d{4}(?!\d)")
 _MASK = re.compile(r"[*x×#]")
 _DIGIT = re.compile(r"\d")
 _LATIN = re.compile(r"[a-z]")
 _DIGIT_GAPS = re.compile(r"(?<=[\d*])[\s\-_.·/~]+(?=[\d*])")
+# For a phone number only: gaps between digits and masks of any kind ("138-xxxx-5678").
+_PHONE_GAPS = re.compile(r"(?<=[\d*x×#])[\s\-_.·/~]+(?=[\d*x×#])")
 # Letters and digits spaced apart so that a filter does not see the id ("f i t 6 6 8").
 _ALNUM_GAPS = re.compile(r"(?<=[a-z0-9])\s+(?=\d|[a-z](?![a-z]))")
 _URL = re.compile(
@@ -314,7 +353,8 @@ _CN_NUMERALS = "零〇幺一二三四五六七八九壹贰叁肆伍陆柒捌玖�
 _CN_DIGITS = str.maketrans(_CN_NUMERALS, "001123456789123456789" + "2")
 # Seven or more digits, some of them Chinese or capital numerals, possibly spaced: a number
 # spelled out ("一三八 零五七一 二六九四", "壹捌陆 贰贰叁叁 肆肆伍伍", "400-八八八-六六六六").
-_CN_DIGIT_RUN = re.compile(f"[{_CN_NUMERALS}0-9](?:[\\s\\-_.·]*[{_CN_NUMERALS}0-9]){{6,}}")
+# (masked digits may stand among them: "壹叁捌****伍陆柒捌")
+_CN_DIGIT_RUN = re.compile(f"[{_CN_NUMERALS}0-9](?:[\\s\\-_.·]*[{_CN_NUMERALS}0-9*x×#]){{6,}}")
 _CN_NUMERAL = re.compile(f"[{_CN_NUMERALS}]")
 
 
@@ -440,7 +480,8 @@ def structural_signals(
         if spelled != rest:
             rest, disguised = spelled, True
     has_digit = _DIGIT.search(rest) is not None
-    if has_digit or _LATIN.search(rest) is not None:
+    has_latin = _LATIN.search(text) is not None
+    if has_digit or has_latin:
         compact = _ALNUM_GAPS.sub("", _DIGIT_GAPS.sub("", rest))
         for found in _HANDLE.finditer(compact):
             ident = (
@@ -454,14 +495,15 @@ def structural_signals(
                 out.append(Signal("contact", 10, found.group(0).strip()))
                 break
         if has_digit and not any(s.code == "contact" for s in out):
-            phone = _phone(_DIGIT_GAPS.sub("", rest), disguised)
+            phone = _phone(_PHONE_GAPS.sub("", rest), disguised)
             if phone is not None:
                 out.append(phone)
     if is_image:
         qr = _QR_WORDS.search(text)
         if qr is not None:
             out.append(Signal("qr", 10, qr.group(0)))
-    for code, pattern, points, needles in _PATTERNS:
+    patterns = _ALL_PATTERNS if has_latin else _PATTERNS
+    for code, pattern, points, needles in patterns:
         if needles.search(text) is None:
             continue  # the pattern cannot match: skip the costlier expression
         hit = pattern.search(text)
@@ -483,6 +525,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ("goods", _FARM, 5, re.compile("自家")),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退")),
 )
+# The same for ads in English, tried only on a text with Latin letters.
+_ENGLISH_PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
+    ("cta", _EN_CTA, 5, re.compile("me|whatsapp|telegram|for ")),
+    ("sidejob", _EN_SIDEJOB, 6, re.compile("earn|mak|home|experience|time|hustle|passive|daily")),
+    ("bait", _EN_BAIT, 5, re.compile("limited|click|free|now")),
+    ("miracle", _EN_MIRACLE, 6, re.compile("guarantee|pass|money")),
+    ("scam", _EN_SCAM, 8, re.compile("crypto|bitcoin|forex|invest|usdt")),
+    ("price", _EN_PRICE, 3, re.compile(r"\$|usd|dollars")),
+)
+_ALL_PATTERNS = _PATTERNS + _ENGLISH_PATTERNS
 
 
 def combine(

@@ -32,11 +32,11 @@ def _row(item: OutboxItem, transport: str, source: str | None) -> dict[str, Any]
         "conversation": item.conversation,
         "kind": item.kind,
         "text": item.text,
-        "mentions": json.dumps(list(item.mentions), ensure_ascii=False),
+        "mentions": json.dumps(list(item.mentions), ensure_ascii=False) if item.mentions else "[]",
         "image_path": item.image_path,
         "part": item.part,
         "parts": item.parts,
-        "meta": json.dumps(dict(item.meta), ensure_ascii=False),
+        "meta": json.dumps(dict(item.meta), ensure_ascii=False) if item.meta else "{}",
         "created_at": item.created_at,
         "status": PENDING,
         "attempts": 0,
@@ -87,23 +87,25 @@ class SqlOutboxStore:
 
     async def claim(self, item_id: str, attempts: int, at: datetime) -> bool:
         async with self.uow() as uow:
-            return await OutboxRepo(uow.session).claim(item_id, attempts, at)
+            return await OutboxRepo(uow.session, alone=uow.outermost).claim(item_id, attempts, at)
 
     async def release(self, item_id: str) -> None:
         async with self.uow() as uow:
-            await OutboxRepo(uow.session).release(item_id)
+            await OutboxRepo(uow.session, alone=uow.outermost).release(item_id)
 
     async def retry_later(
         self, item_id: str, attempts: int, not_before: datetime, error: str
     ) -> None:
         async with self.uow() as uow:
-            await OutboxRepo(uow.session).retry_later(item_id, attempts, not_before, error)
+            await OutboxRepo(uow.session, alone=uow.outermost).retry_later(
+                item_id, attempts, not_before, error
+            )
 
     async def finish(
         self, item_id: str, status: Status, at: datetime, error: str | None = None
     ) -> None:
         async with self.uow() as uow:
-            repo = OutboxRepo(uow.session)
+            repo = OutboxRepo(uow.session, alone=uow.outermost)
             if not await repo.finish(item_id, status, at, error, from_status=SENDING):
                 # given up before any attempt reached `sending` (e.g. refused at once)
                 await repo.finish(item_id, status, at, error, from_status=PENDING)
@@ -117,7 +119,7 @@ class SqlOutboxStore:
 
     async def resolve(self, item_id: str, resolution: Resolution, at: datetime) -> None:
         async with self.uow() as uow:
-            repo = OutboxRepo(uow.session)
+            repo = OutboxRepo(uow.session, alone=uow.outermost)
             if resolution == "pending":
                 await repo.release(item_id)
             else:

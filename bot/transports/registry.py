@@ -30,6 +30,7 @@ from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.settings.transport import SecretMissing
 from bot.transports.base import Capabilities, Transport, TransportError, unsupported_features
+from bot.transports.features import many_groups_report
 from bot.transports.outbox import Outbox
 
 log = logging.getLogger("groupops.transport")
@@ -95,6 +96,8 @@ def describe(caps: Capabilities) -> str:
 def report_capabilities(config: AppConfig, transport: Transport) -> list[str]:
     """Log what the transport can do and every enabled feature it cannot serve."""
     log.info("transport %s: %s", transport.name, describe(transport.capabilities))
+    for line in many_groups_report(transport.name, transport.capabilities):
+        log.info("transport %s: %s", transport.name, line)
     problems = unsupported_features(config, transport.capabilities, transport.name)
     for line in problems:
         log.warning("cannot work on this transport: %s", line)

@@ -25,18 +25,12 @@ from typing import Any
 from grpclib.exceptions import GRPCError, StreamTerminatedError
 
 from bot.settings.transport import WechatyTransportSettings
+from bot.settings.transport import server_name_from_token as server_name_from_token
 from bot.transports.base import TransportError
 from bot.transports.wechaty_shim import redact
 
 BUNDLED_CA = "wechaty-root-ca.pem"
 PEM_MARK = "-----BEGIN CERTIFICATE-----"
-
-
-def server_name_from_token(token: str) -> str:
-    """The Node client's rule (wechaty-token): the token's prefix before its last `_`,
-    lower-cased; "" when the token has none."""
-    cut = token.rfind("_")
-    return token[:cut].lower() if cut > 0 else ""
 
 
 def bundled_ca_pem() -> str:

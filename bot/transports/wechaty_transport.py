@@ -44,6 +44,7 @@ from bot.config import AppConfig
 from bot.events import Event, MemberJoined, MemberLeft, Message, event_key
 from bot.settings.transport import WechatyTransportSettings, resolve_secret
 from bot.text.inbound import platform_id
+from bot.text.quotes import split_wechat_quote
 from bot.transports.base import Capabilities, TransportError, Visibility, outbox_policy
 from bot.transports.outbox import (
     NotConnectedError,
@@ -154,6 +155,10 @@ def message_event(
         return None
     mention_ids = [m for m in (payload.mention_ids or []) if m]
     mentions_bot = self_id in mention_ids
+    quote_text = None
+    quoted = split_wechat_quote(text) if text.startswith("「") else None
+    if quoted is not None:  # a quote reply: the quoted message travels as quote_text
+        quote_text, text = quoted
     if mentions_bot:
         text = strip_bot_mention(text, bot_names)
     return Message(
@@ -165,6 +170,7 @@ def message_event(
         mentions=tuple(dict.fromkeys(m for m in mention_ids if m != self_id)),
         mentions_bot=mentions_bot,
         sender_name=talker_name,
+        quote_text=quote_text,
         is_image=is_image,
     )
 

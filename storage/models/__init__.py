@@ -2,6 +2,13 @@
 
 from storage.models.activity import ActivityEntry
 from storage.models.base import Base
+from storage.models.broadcasts import (
+    Broadcast,
+    BroadcastDelivery,
+    NoticePool,
+    NoticePoolClaim,
+    NoticePoolGroup,
+)
 from storage.models.camps import CampDay, CampMember, CampPair, CampReview
 from storage.models.core import (
     Badge,
@@ -16,6 +23,7 @@ from storage.models.highlights import Highlight
 from storage.models.moderation import ModerationState, Violation, WhitelistedMember
 from storage.models.outbox import OutboxRow
 from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
+from storage.models.relay import RelayLine, RelayQuestion, RelaySession
 from storage.models.rewards import RewardDraw, RewardNotice, RewardNoticeClaim, RewardQuiz
 from storage.models.rituals import RitualRun
 
@@ -23,6 +31,8 @@ __all__ = [
     "ActivityEntry",
     "Badge",
     "Base",
+    "Broadcast",
+    "BroadcastDelivery",
     "CampDay",
     "CampMember",
     "CampPair",
@@ -38,8 +48,14 @@ __all__ = [
     "Member",
     "ModerationState",
     "Newcomer",
+    "NoticePool",
+    "NoticePoolClaim",
+    "NoticePoolGroup",
     "OutboxRow",
     "QaBacklog",
+    "RelayLine",
+    "RelayQuestion",
+    "RelaySession",
     "RewardDraw",
     "RewardNotice",
     "RewardNoticeClaim",

@@ -12,11 +12,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage import direct
+from storage.models.base import table_of
 from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
 from storage.session import DbSession, scalar_or_none
+
+
+def _log_unanswered(insert: Any) -> Any:
+    """One backlog row per message, in one statement (Core, not an ORM object: the row is
+    written on every unanswered question); RETURNING says whether it was new."""
+    table = table_of(QaBacklog)
+    columns = (
+        "group_id",
+        "message_id",
+        "asker_id",
+        "asker_name",
+        "question",
+        "asked_at",
+        "mentioned_bot",
+    )
+    return (
+        insert(table)
+        .values({name: bindparam(f"v_{name}") for name in columns} | {"status": "open"})
+        .on_conflict_do_nothing(index_elements=["group_id", "message_id"])
+        .returning(table.c.id)
+    )
+
+
+_LOG_UNANSWERED = {
+    "sqlite": _log_unanswered(sqlite_insert),
+    "postgresql": _log_unanswered(postgresql_insert),
+}
+_SQLITE_LOG_UNANSWERED = direct.CompiledStatement(_LOG_UNANSWERED["sqlite"])
 
 
 @dataclass(frozen=True)
@@ -140,24 +173,20 @@ class FaqRepo:
         mentioned_bot: bool = False,
     ) -> bool:
         """Record an unanswered question once per message; False when already recorded."""
-        stmt = select(QaBacklog.id).where(
-            QaBacklog.group_id == group_id, QaBacklog.message_id == message_id
+        params = {
+            "v_group_id": group_id,
+            "v_message_id": message_id,
+            "v_asker_id": asker_id,
+            "v_asker_name": asker_name[:128],
+            "v_question": question,
+            "v_asked_at": at,
+            "v_mentioned_bot": mentioned_bot,
+        }
+        other = _LOG_UNANSWERED[self.session.get_bind().dialect.name]
+        inserted = await direct.returning(
+            self.session, _SQLITE_LOG_UNANSWERED, params, otherwise=other
         )
-        if (await self.session.execute(stmt.limit(1))).first() is not None:
-            return False
-        self.session.add(
-            QaBacklog(
-                group_id=group_id,
-                message_id=message_id,
-                asker_id=asker_id,
-                asker_name=asker_name[:128],
-                question=question,
-                asked_at=at,
-                mentioned_bot=mentioned_bot,
-                status="open",
-            )
-        )
-        return True
+        return bool(inserted)
 
     async def open_backlog(self, group_id: str, limit: int = 20) -> list[BacklogItem]:
         """The most recent unanswered questions of a group, newest first."""

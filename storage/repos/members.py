@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, bindparam, case, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage import direct
 from storage.models import ActivityEntry, Badge, Checkin, GroupState, LedgerEntry, Member
 from storage.models.base import table_of
 from storage.session import DbSession
@@ -16,7 +17,8 @@ from storage.session import DbSession
 def _member_upsert(insert: Any) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE for members: one statement, no read first.
 
-    The name is only overwritten by a non-empty one; last_seen never moves backwards."""
+    The name is only overwritten by a non-empty one; last_seen never moves backwards and
+    first_seen never forwards (a message delivered late still dates the member's arrival)."""
     stmt = insert(_MEMBERS).values(
         group_id=bindparam("group_id"),
         member_id=bindparam("member_id"),
@@ -30,6 +32,10 @@ def _member_upsert(insert: Any) -> Any:
         set_={
             "display_name": case(
                 (new.display_name != "", new.display_name), else_=_MEMBERS.c.display_name
+            ),
+            "first_seen": case(
+                (new.first_seen < _MEMBERS.c.first_seen, new.first_seen),
+                else_=_MEMBERS.c.first_seen,
             ),
             "last_seen": case(
                 (new.last_seen > _MEMBERS.c.last_seen, new.last_seen), else_=_MEMBERS.c.last_seen
@@ -61,24 +67,30 @@ _UPSERTS = {
     "postgresql": _member_upsert(postgresql_insert),
 }
 
+# every message of a member whose name is new to the cache (handlers/members.py)
+_SQLITE_UPSERT = direct.CompiledStatement(_UPSERTS["sqlite"])
 
 _ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 
 
-def _seen(model: Any, member_column: Any) -> Any:
+def _seen(model: Any, member_column: Any, time_column: Any) -> Any:
     return exists().where(
-        model.group_id == bindparam("group_id"), member_column == bindparam("member_id")
+        model.group_id == bindparam("group_id"),
+        member_column == bindparam("member_id"),
+        time_column <= bindparam("as_of"),
     )
 
 
-# Has the bot seen the member in the group: a stored name, a ledger line, a check-in, or a
-# logged message, join or leave.
+# Had the bot seen the member in the group by `as_of`: a stored name first seen by then, a
+# ledger line, a check-in, or a logged message, join or leave dated no later. Each fact is
+# taken at its own time, not at the time it was stored: a command processed late (a
+# redelivery after a restart) sees the group as it was when the command was sent.
 _KNOWN = select(
     or_(
-        _seen(Member, Member.member_id),
-        _seen(LedgerEntry, LedgerEntry.member_id),
-        _seen(Checkin, Checkin.member_id),
-        _seen(ActivityEntry, ActivityEntry.member_id),
+        _seen(Member, Member.member_id, Member.first_seen),
+        _seen(LedgerEntry, LedgerEntry.member_id, LedgerEntry.created_at),
+        _seen(Checkin, Checkin.member_id, Checkin.checked_at),
+        _seen(ActivityEntry, ActivityEntry.member_id, ActivityEntry.at),
     )
 )
 
@@ -109,15 +121,17 @@ class MemberRepo:
         for key in sorted({member_lock_key(group_id, m) for m in member_ids if m}):
             await self.session.execute(_ADVISORY_LOCK, {"key": key})
 
-    async def known(self, group_id: str, member_id: str) -> bool:
-        """Has the bot seen this member in the group? (flush the activity log first)"""
-        params = {"group_id": group_id, "member_id": member_id}
+    async def known(self, group_id: str, member_id: str, as_of: datetime) -> bool:
+        """Had the bot seen this member in the group by `as_of` (the time of the message or
+        job asking)? Flush the activity log first."""
+        params = {"group_id": group_id, "member_id": member_id, "as_of": as_of}
         return bool((await self.session.execute(_KNOWN, params)).scalar_one())
 
     async def seen(self, group_id: str, member_id: str, name: str, at: datetime) -> None:
         """Record a member's latest name and when they were last seen."""
         params = {"group_id": group_id, "member_id": member_id, "name": name, "at": at}
-        await self.session.execute(_UPSERTS[self.session.get_bind().dialect.name], params)
+        other = _UPSERTS[self.session.get_bind().dialect.name]
+        await direct.run(self.session, _SQLITE_UPSERT, params, otherwise=other)
 
     async def names(self, group_id: str, member_ids: list[str]) -> dict[str, str]:
         if not member_ids:

@@ -91,22 +91,29 @@ class ModerationRepo:
             stmt = stmt.where(Violation.action.in_(PUBLIC_ACTIONS))
         return int((await self.session.execute(stmt)).scalar_one())
 
-    async def open_violators(self, group_id: str, since: datetime, min_count: int) -> set[str]:
+    async def open_violators(
+        self, group_id: str, since: datetime, min_count: int, *, until: datetime | None = None
+    ) -> set[str]:
         """Members of the group with open spam violations: since ``since``, a violation at
         the ask_remove step or at least ``min_count`` public ones. Notes do not count, and a
-        whitelisted member is never open."""
+        whitelisted member is never open.
+
+        With ``until``: as things stood then, counting only the violations made and the
+        whitelisting done by that time (the same answer however late it is asked)."""
         whitelisted = select(WhitelistedMember.member_id).where(
             WhitelistedMember.group_id == group_id
         )
         removal = func.sum(case((Violation.action == REMOVAL_ACTION, 1), else_=0))
+        stmt = select(Violation.member_id).where(
+            Violation.group_id == group_id,
+            Violation.created_at >= since,
+            Violation.action.in_(PUBLIC_ACTIONS),
+        )
+        if until is not None:
+            whitelisted = whitelisted.where(WhitelistedMember.added_at <= until)
+            stmt = stmt.where(Violation.created_at <= until)
         stmt = (
-            select(Violation.member_id)
-            .where(
-                Violation.group_id == group_id,
-                Violation.created_at >= since,
-                Violation.action.in_(PUBLIC_ACTIONS),
-                Violation.member_id.not_in(whitelisted),
-            )
+            stmt.where(Violation.member_id.not_in(whitelisted))
             .group_by(Violation.member_id)
             .having((func.count() >= min_count) | (removal > 0))
         )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import direct
 from storage.models.base import table_of
 from storage.models.outbox import OutboxRow
 from storage.session import DbSession
@@ -51,6 +52,12 @@ _FINISH = (
     )
 )
 _ERROR_MAX = 2000
+# On a SQLite file these run straight on the transaction's sqlite3 connection
+# (storage/direct.py): the outbox's bookkeeping is three statements per reply.
+_SQLITE_INSERT_NEW = direct.CompiledStatement(_INSERT_NEW["sqlite"])
+_COMPILED = {
+    id(stmt): direct.CompiledStatement(stmt) for stmt in (_CLAIM, _RELEASE, _RETRY, _FINISH)
+}
 
 PENDING = "pending"
 SENDING = "sending"
@@ -60,26 +67,31 @@ UNKNOWN = "unknown"  # left in `sending` by a crash, and its transport cannot te
 
 
 class OutboxRepo:
-    def __init__(self, session: DbSession) -> None:
+    def __init__(self, session: DbSession, *, alone: bool = False) -> None:
+        """`alone`: each state change (claim, release, retry, finish) is all the work of its
+        unit of work, so on a SQLite file it may commit by itself (storage/direct.py)."""
         self.session = session
+        self.alone = alone
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert rows whose id is not stored yet; returns the ids inserted (the others are
         a redelivered event's or a re-run job's items, already there)."""
         if not rows:
             return set()
-        stmt = _INSERT_NEW[self.session.get_bind().dialect.name]
+        other = _INSERT_NEW[self.session.get_bind().dialect.name]
         inserted: set[str] = set()
         for row in rows:  # one row each: RETURNING says which were new on every backend
-            inserted.update((await self.session.execute(stmt, row)).scalars())
+            inserted.update(
+                await direct.returning(self.session, _SQLITE_INSERT_NEW, row, otherwise=other)
+            )
         return inserted
 
     async def _move(
         self, stmt: Any, row_id: str, from_status: str, to_status: str, **values: Any
     ) -> bool:
         params = {"row_id": row_id, "from_status": from_status, "to_status": to_status, **values}
-        result = await self.session.execute(stmt, params)
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        compiled = _COMPILED[id(stmt)]
+        return await direct.run(self.session, compiled, params, alone=self.alone) == 1
 
     async def claim(self, row_id: str, attempts: int, at: datetime) -> bool:
         """pending -> sending. False when the row is not pending (another process took it,

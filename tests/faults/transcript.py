@@ -68,7 +68,9 @@ def harness_config(shape: Shape) -> str:
     groups = "".join(
         f"  {g}:\n    name: 写作群{g}\n    admins: [coach]\n" for g in group_ids(shape)
     )
-    return head + "groups:\n" + groups
+    # config.yaml's defaults name the set `writing` (the weekly set picture): keep it, over
+    # the generated groups
+    return head + "groups:\n" + groups + 'sets:\n  writing: "*"\n'
 
 
 def make_transcript(shape: Shape, seed: int) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,7 @@ KINDS = ("/我的", "/排行", "打卡")
 
 def run_once(tree: Path, bench_args: list[str]) -> dict[str, object]:
     env = dict(os.environ, PYTHONPATH=str(tree.resolve()))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "bench", "--json", *bench_args],
         capture_output=True,
@@ -34,7 +36,12 @@ def run_once(tree: Path, bench_args: list[str]) -> dict[str, object]:
         cwd=tree,
         check=True,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     summary: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    # the whole run's CPU time (start-up, prefill and the stream), user + system
+    summary["process_cpu_s"] = round(
+        after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2
+    )
     return summary
 
 
@@ -42,7 +49,11 @@ def figures(summary: dict[str, object]) -> dict[str, float]:
     out = {
         "msgs_per_s": float(summary["msgs_per_s"]),  # type: ignore[arg-type]
         "p99_ms": float(summary["p99_ms"]),  # type: ignore[arg-type]
+        "peak_rss_mb": float(summary["peak_rss_mb"]),  # type: ignore[arg-type]
+        "process_cpu_s": float(summary["process_cpu_s"]),  # type: ignore[arg-type]
     }
+    if "cpu_us_per_msg" in summary:  # absent from trees older than the field
+        out["cpu_us_per_msg"] = float(summary["cpu_us_per_msg"])  # type: ignore[arg-type]
     for field in ("p50_ms_by_kind", "p99_ms_by_kind"):
         by_kind = summary.get(field) or {}
         assert isinstance(by_kind, dict)
@@ -71,7 +82,11 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"round": round_no, "tree": label, **result}, ensure_ascii=False))
             sys.stdout.flush()
     medians = {
-        label: {key: round(statistics.median(r[key] for r in results), 3) for key in results[0]}
+        label: {
+            key: round(statistics.median(r[key] for r in results), 3)
+            for key in results[0]
+            if all(key in r for r in results)
+        }
         for label, results in runs.items()
     }
     print(json.dumps({"median": medians, "bench_args": bench_args}, ensure_ascii=False))

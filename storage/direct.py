@@ -1,0 +1,129 @@
+"""Hot-path statements run straight on the sqlite3 connection of a unit of work.
+
+A statement built once at import (an outbox row's insert, its pending -> sending -> sent
+updates) is compiled once per dialect: its SQL text, the order of its parameters and each
+parameter's bind processor (UTCDateTime's conversion to a naive UTC datetime, then the
+SQLite dialect's own text format). Run on an `InlineSession` (a SQLite file), it goes to the
+sqlite3 connection of the session's transaction (begun if needed, so it is part of it), with
+none of SQLAlchemy's per-call execution machinery, which costs several times the statement
+itself. On any other session (PostgreSQL) it runs through `session.execute`, unchanged.
+
+Only for statements whose parameters are all plain bound values (no IN lists, no ORM
+entities); `CompiledStatement` refuses others.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Executable
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError
+
+from storage.session import DbSession, InlineSession
+
+_SQLITE = sqlite_dialect.dialect()
+
+
+class CompiledStatement:
+    """`statement` as the SQLite dialect compiles it, ready for sqlite3's `execute`."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        compiled = statement.compile(dialect=_SQLITE)  # type: ignore[attr-defined]
+        names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        by_name = compiled.binds
+        for name in names:
+            if getattr(by_name[name], "expanding", False):
+                raise ValueError(f"{name}: expanding parameters are not supported")
+        self.sql: str = str(compiled)
+        self.names = names
+        self.defaults: dict[str, Any] = dict(compiled.params)
+        self.processors: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            by_name[name].type.bind_processor(_SQLITE) for name in names
+        )
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        out: list[Any] = []
+        for name, process in zip(self.names, self.processors, strict=True):
+            value = params[name] if name in params else self.defaults[name]
+            out.append(value if process is None or value is None else process(value))
+        return out
+
+
+def sqlite_connection(session: DbSession, *, alone: bool = False) -> sqlite3.Connection | None:
+    """The sqlite3 connection under `session`'s transaction (begun now if needed), or None
+    when `session` is not on a SQLite file.
+
+    `alone`: the statement is all the work of its unit of work, and that unit is its own
+    transaction (`UnitOfWork.outermost`: never in a unit joined to a scope). Then, on the kept session of
+    the transaction that has the turn (storage/session.py) with no transaction begun yet, the
+    connection is returned as it is, outside any transaction: the statement commits by
+    itself (SQLite's autocommit), which spares the BEGIN and COMMIT rounds."""
+    if not isinstance(session, InlineSession):
+        return None
+    sync = session.sync_session
+    if sync.autoflush:
+        sync.flush()  # as Session.execute does before any statement (at once when clean)
+    bind = sync.bind
+    if not isinstance(bind, Connection):  # a pooled session
+        return _driver(sync.connection())
+    # the kept session: its own connection, held open
+    if bind.in_transaction() or (alone and not sync.in_transaction()):
+        return _driver(bind)
+    return _driver(sync.connection())
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+def _execute(
+    conn: sqlite3.Connection, compiled: CompiledStatement, params: Mapping[str, Any]
+) -> sqlite3.Cursor:
+    args = compiled.args(params)
+    try:
+        return conn.execute(compiled.sql, args)
+    except sqlite3.Error as exc:
+        # the exception SQLAlchemy raises for the same failure (IntegrityError, ...), which
+        # is what callers catch
+        raise DBAPIError.instance(compiled.sql, args, exc, sqlite3.Error) from exc
+
+
+async def run(
+    session: DbSession,
+    compiled: CompiledStatement,
+    params: Mapping[str, Any],
+    *,
+    alone: bool = False,
+    otherwise: Executable | None = None,
+) -> int:
+    """Execute a write; returns the number of rows it changed. `alone`: see
+    `sqlite_connection`; `otherwise`: see `returning`."""
+    conn = sqlite_connection(session, alone=alone)
+    if conn is None:
+        statement = compiled.statement if otherwise is None else otherwise
+        result = await session.execute(statement, dict(params))
+        return int(getattr(result, "rowcount", 0) or 0)
+    return _execute(conn, compiled, params).rowcount
+
+
+async def returning(
+    session: DbSession,
+    compiled: CompiledStatement,
+    params: Mapping[str, Any],
+    *,
+    otherwise: Executable | None = None,
+) -> list[Any]:
+    """Execute a statement with RETURNING of one column; returns the values. `otherwise`:
+    the statement to run on a session that is not on SQLite, when it differs (a dialect's
+    own INSERT ... ON CONFLICT)."""
+    conn = sqlite_connection(session)
+    if conn is None:
+        statement = compiled.statement if otherwise is None else otherwise
+        return list((await session.execute(statement, dict(params))).scalars())
+    return [row[0] for row in _execute(conn, compiled, params)]
