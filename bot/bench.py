@@ -102,7 +102,8 @@ async def prefill_history(
     """Write `checkins` past check-ins, each with its ledger line, on the days before
     `before`, spread evenly over the bench's groups and members (a year or more of history:
     each member checks in on a random subset of the days). Bulk Core executemany in batches,
-    not ORM objects. Returns (check-ins, ledger lines) written."""
+    not ORM objects (the database's trigger adds the lines to the running totals as they go
+    in). Returns (check-ins, ledger lines) written."""
     if checkins <= 0:
         return 0, 0
     rng = random.Random(11)

@@ -413,9 +413,8 @@ async def cmd_me(call: CommandCall, ctx: Context) -> None:
     group, member = ctx.group, message.sender_id
     today = local_day(group, message.time)
     async with ctx.uow() as uow:
-        standing = await uow.checkins.standing(group.group_id, member, up_to=today)
-        days = await uow.checkins.count_days(group.group_id, member)
-        badges = [b.name for b in await uow.badges.of_member(group.group_id, member)]
+        standing, days = await uow.checkins.standing_and_days(group.group_id, member, up_to=today)
+        badges = await uow.badges.names_of_member(group.group_id, member)
         reviews = await review_counts_line(uow, group, member)
     last = standing.last_day
     streak = standing.last_streak if last is not None and last >= today - timedelta(1) else 0

@@ -5,7 +5,7 @@ Layout: 0001 is the foundation; each feature's tables are their own branch from 
 0007 outbox, 0008 welcome/stats). The features' schemas do not depend on each other, so
 each branch can be downgraded alone; `upgrade(engine)` applies every head. A later change
 to a feature's tables continues that feature's branch (0011: the activity log's event key,
-after 0002).
+after 0002; 0021: the ledger's running totals, after 0020).
 """
 
 from __future__ import annotations

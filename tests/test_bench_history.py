@@ -38,6 +38,14 @@ async def test_history_prefills_what_it_says_and_every_checkin_is_still_kept(
                 " group by group_id, member_id"
             )
         )
+        # the bulk-inserted history is in the running totals too (the database's trigger)
+        totals = conn.execute(
+            "select count(*) from ledger_totals t where t.balance !="
+            " (select sum(delta) from ledger l"
+            " where l.group_id = t.group_id and l.member_id = t.member_id)"
+        ).fetchone()
+        members_with_totals = conn.execute("select count(*) from ledger_totals").fetchone()
+    assert totals == (0,) and members_with_totals == (12,)
     # 12 members (3 groups x 4), 1,000 check-ins: 83 or 84 each, one per day, over a year.
     assert len(per_member) == 12
     assert sum(row[2] for row in per_member) == 1_000

@@ -1,10 +1,10 @@
-"""The ledger's covering index: the migration adds it on SQLite and PostgreSQL, and a
-member's standing and the all-time leaderboard read it alone (no table rows)."""
+"""The ledger's indexes and running totals: the migration adds the covering index on SQLite
+and PostgreSQL, and standings and leaderboards read running totals by key."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Executable, inspect, text
@@ -17,6 +17,7 @@ from storage.repos import ledger as ledger_repo
 from tests.support import sqlite_url
 
 COVERING = "ix_ledger_group_member_delta"
+BY_TIME = "ix_ledger_group_created_member_delta"
 
 
 def _ledger_indexes(connection: Connection) -> dict[str, list[str | None]]:
@@ -33,6 +34,8 @@ async def test_migration_adds_the_covering_ledger_index(db_url: str) -> None:
         async with engine.connect() as conn:
             indexes = await conn.run_sync(_ledger_indexes)
             assert indexes[COVERING] == ["group_id", "member_id", "delta"]
+            assert indexes[BY_TIME] == ["group_id", "created_at", "member_id", "delta"]
+            assert "ix_ledger_group_created" not in indexes  # its prefix, replaced
             # Its prefix index is redundant and gone: one index entry per ledger line.
             assert "ix_ledger_group_member" not in indexes
             if engine.dialect.name == "postgresql":
@@ -47,7 +50,8 @@ async def test_migration_adds_the_covering_ledger_index(db_url: str) -> None:
                         {"g": "g1", "m": "u1"},
                     )
                 )
-                assert f"Index Only Scan using {COVERING}" in plan, plan
+                # a member's sum reads an index alone (either covering index serves it)
+                assert "Index Only Scan using ix_ledger_group_" in plan, plan
     finally:
         await engine.dispose()
 
@@ -60,7 +64,10 @@ def _sqlite_plan(db: Path, statement: Executable, params: dict[str, object]) -> 
     return "\n".join(str(row[-1]) for row in rows)
 
 
-async def test_standing_and_leaderboard_read_only_the_covering_index(tmp_path: Path) -> None:
+async def test_standings_and_leaderboards_read_running_totals_or_an_index(tmp_path: Path) -> None:
+    """No standing or all-time leaderboard sums a member's or a group's ledger lines: each
+    reads the running totals by primary key; a period's board reads only the period's lines,
+    from the covering index by time."""
     db = tmp_path / "bot.db"
     engine = create_engine(sqlite_url(db))
     try:
@@ -68,16 +75,22 @@ async def test_standing_and_leaderboard_read_only_the_covering_index(tmp_path: P
     finally:
         await engine.dispose()
     member: dict[str, object] = {"group_id": "g1", "member_id": "u1"}
+    since = datetime(2026, 11, 1, 16, 0, tzinfo=UTC).isoformat()
+    up_to = {**member, "up_to": date(2026, 11, 2).isoformat()}
 
-    totals = _sqlite_plan(db, ledger_repo._TOTALS, member)
-    balance = _sqlite_plan(db, ledger_repo._BALANCE, member)
-    top = _sqlite_plan(db, ledger_repo._TOP[False, False], {"group_id": "g1", "limit": 10})
-    standing = _sqlite_plan(
-        db, checkins_repo._STANDING, {**member, "up_to": date(2026, 11, 2).isoformat()}
+    totals = _sqlite_plan(db, ledger_repo._TOTALS_OF_MEMBER, member)
+    top = _sqlite_plan(db, ledger_repo._TOP_ALL_TIME, {"group_id": "g1", "limit": 10})
+    week = _sqlite_plan(
+        db, ledger_repo._TOP_OF_PERIOD[True, False], {"group_id": "g1", "limit": 10, "since": since}
     )
+    standing = _sqlite_plan(db, checkins_repo._STANDING, up_to)
+    me = _sqlite_plan(db, checkins_repo._STANDING_AND_DAYS, up_to)
 
-    for plan in (totals, balance, top):
-        assert f"COVERING INDEX {COVERING}" in plan, plan
-    # Both ledger sums of a check-in's standing, and its latest day from the unique index.
-    assert standing.count(f"COVERING INDEX {COVERING}") == 2, standing
-    assert "SCAN ledger" not in standing and "SCAN checkins" not in standing, standing
+    assert totals.count("SEARCH ledger_totals USING PRIMARY KEY") == 2, totals
+    assert "SEARCH ledger_totals USING PRIMARY KEY (group_id=?)" in top, top
+    assert f"SEARCH ledger USING COVERING INDEX {BY_TIME} (group_id=? AND created_at>?)" in week
+    assert "SEARCH checkins USING COVERING INDEX" in me, me
+    for plan in (totals, top, week, standing, me):
+        assert "SCAN ledger" not in plan and "SCAN checkins" not in plan, plan
+    for plan in (standing, me):
+        assert "ledger " not in plan.replace("ledger_totals", ""), plan

@@ -10,6 +10,7 @@ stats.py    stats, report
 export.py   export highlights
 camp.py     camp report
 broadcast.py  broadcast (群发 to a group set), --status
+ledger.py   ledger verify [--repair]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.cli import bench, broadcast, camp, db, evals, export, faq, payouts, run, stats
+from bot.cli import bench, broadcast, camp, db, evals, export, faq, ledger, payouts, run, stats
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -32,6 +33,7 @@ REGISTRARS: list[Registrar] = [
     export.register,
     camp.register,
     broadcast.register,
+    ledger.register,
 ]
 
 

@@ -10,7 +10,14 @@ from storage.models.broadcasts import (
     NoticePoolGroup,
 )
 from storage.models.camps import CampDay, CampMember, CampPair, CampReview
-from storage.models.core import Badge, Checkin, GroupState, LedgerEntry, Member
+from storage.models.core import (
+    Badge,
+    Checkin,
+    GroupState,
+    LedgerEntry,
+    LedgerTotal,
+    Member,
+)
 from storage.models.health import HealthRun, Newcomer
 from storage.models.highlights import Highlight
 from storage.models.moderation import ModerationState, Violation, WhitelistedMember
@@ -37,6 +44,7 @@ __all__ = [
     "HealthRun",
     "Highlight",
     "LedgerEntry",
+    "LedgerTotal",
     "Member",
     "ModerationState",
     "Newcomer",

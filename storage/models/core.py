@@ -42,7 +42,11 @@ class LedgerEntry(Base):
         # Covering: a member's standing and the all-time leaderboard sum `delta` from the
         # index alone, never visiting the table's rows (the ledger stays the only truth).
         Index("ix_ledger_group_member_delta", "group_id", "member_id", "delta"),
-        Index("ix_ledger_group_created", "group_id", "created_at"),
+        # Covering too: a leaderboard over a period (a week, a digest's days) reads the
+        # period's lines from the index alone, however long the history before it.
+        Index(
+            "ix_ledger_group_created_member_delta", "group_id", "created_at", "member_id", "delta"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +59,22 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime]
     # Makes a grant idempotent: the same source (e.g. a redelivered message) never pays twice.
     idem_key: Mapped[str | None] = mapped_column(String(191), unique=True)
+
+
+class LedgerTotal(Base):
+    """A member's running ledger totals, so a standing or the all-time leaderboard reads one
+    row per member instead of summing the member's lines. Written only by the database: an
+    AFTER INSERT trigger on `ledger` (migration 0021) adds every line in the statement that
+    inserts it, whichever code does. The ledger stays the truth; `groupops ledger verify`
+    recomputes these rows from it."""
+
+    __tablename__ = "ledger_totals"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    group_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    balance: Mapped[int]  # the sum of the member's lines
+    earned: Mapped[int]  # the sum of the positive lines (levels are based on it)
 
 
 class Badge(Base):

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, bindparam, func, insert, select
 
-from storage.models import Checkin, LedgerEntry
+from storage.models import Checkin
 from storage.models.base import table_of
-from storage.repos.ledger import EARNED_DELTA, MEMBER_LINES
+from storage.repos.ledger import BALANCE_OF_MEMBER, EARNED_OF_MEMBER
 from storage.session import DbSession
 
 
@@ -28,13 +29,14 @@ _LATEST = (
     .limit(1)
     .subquery()
 )
-_LEDGER = table_of(LedgerEntry)
-# Built once on the Core tables (see storage/repos/ledger.py for why).
+# Built once on the Core tables (see storage/repos/ledger.py for why). Every part is an
+# index seek: the latest day from the unique (group, member, day) index, the points from
+# the member's running totals row; nothing reads the member's whole history.
 _STANDING = select(
     select(_LATEST.c.day).scalar_subquery(),
     select(_LATEST.c.streak).scalar_subquery(),
-    select(func.coalesce(func.sum(_LEDGER.c.delta), 0)).where(MEMBER_LINES).scalar_subquery(),
-    select(func.coalesce(func.sum(EARNED_DELTA), 0)).where(MEMBER_LINES).scalar_subquery(),
+    BALANCE_OF_MEMBER,
+    EARNED_OF_MEMBER,
     # a check-in on a later day exists: this one was delivered late (a redelivery, another
     # process), so the later streaks must be recomputed
     select(func.count())
@@ -43,6 +45,9 @@ _STANDING = select(
     .scalar_subquery(),
 )
 _COUNT_DAYS = select(func.count()).select_from(_CHECKINS).where(_MEMBER_DAYS)
+# /我的: the standing and the number of days checked in, one statement (the count reads the
+# member's entries of the covering unique index, about a microsecond per 30 days).
+_STANDING_AND_DAYS = _STANDING.add_columns(_COUNT_DAYS.scalar_subquery())
 _MAKEUP_CHECK = select(
     select(func.count())
     .select_from(_CHECKINS)
@@ -73,9 +78,19 @@ class MakeupCheck:
 class Standing:
     last_day: date | None
     last_streak: int
-    balance: int  # sum of the member's ledger lines
+    balance: int  # sum of the member's ledger lines (their running total)
     earned: int  # sum of the positive lines (levels are based on it)
     later_days: int = 0  # check-ins after `up_to`
+
+
+def _standing(row: Any) -> Standing:
+    return Standing(
+        last_day=row[0],
+        last_streak=int(row[1] or 0),
+        balance=int(row[2]),
+        earned=int(row[3]),
+        later_days=int(row[4]),
+    )
 
 
 class CheckinRepo:
@@ -99,16 +114,17 @@ class CheckinRepo:
 
     async def standing(self, group_id: str, member_id: str, up_to: date) -> Standing:
         """Everything a check-in needs to know, in one query: the latest check-in on or
-        before `up_to` and the member's ledger totals."""
+        before `up_to` and the member's ledger totals (kept running with every line)."""
         params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
-        row = (await self.session.execute(_STANDING, params)).one()
-        return Standing(
-            last_day=row[0],
-            last_streak=int(row[1] or 0),
-            balance=int(row[2]),
-            earned=int(row[3]),
-            later_days=int(row[4]),
-        )
+        return _standing((await self.session.execute(_STANDING, params)).one())
+
+    async def standing_and_days(
+        self, group_id: str, member_id: str, up_to: date
+    ) -> tuple[Standing, int]:
+        """`standing` and `count_days` in one query."""
+        params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
+        row = (await self.session.execute(_STANDING_AND_DAYS, params)).one()
+        return _standing(row), int(row[5])
 
     async def insert(self, values: dict[str, object]) -> None:
         """Insert one check-in row (a unique (group, member, day) violation raises)."""

@@ -3,9 +3,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Executable, Integer, bindparam, case, func, insert, select
+from sqlalchemy import (
+    Executable,
+    Integer,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 
-from storage.models import LedgerEntry
+from storage.models import LedgerEntry, LedgerTotal
 from storage.models.base import table_of
 from storage.session import DbSession
 
@@ -16,7 +28,24 @@ class Standing:
     points: int
 
 
+@dataclass(frozen=True)
+class TotalsDifference:
+    """A member's running totals that are not what the member's ledger lines add up to."""
+
+    group_id: str
+    member_id: str
+    stored: tuple[int, int] | None  # (balance, earned); None: no row
+    from_ledger: tuple[int, int] | None  # None: no lines
+
+
+@dataclass(frozen=True)
+class TotalsCheck:
+    members: int  # running totals compared
+    differences: list[TotalsDifference]
+
+
 _LEDGER = table_of(LedgerEntry)
+_TOTALS = table_of(LedgerTotal)
 # Lifetime earned points (what levels are based on) count only the positive lines.
 EARNED_DELTA = case((_LEDGER.c.delta > 0, _LEDGER.c.delta), else_=0)
 
@@ -25,15 +54,32 @@ EARNED_DELTA = case((_LEDGER.c.delta > 0, _LEDGER.c.delta), else_=0)
 MEMBER_LINES = (_LEDGER.c.group_id == bindparam("group_id")) & (
     _LEDGER.c.member_id == bindparam("member_id")
 )
-_TOTALS = select(
-    func.coalesce(func.sum(_LEDGER.c.delta), 0), func.coalesce(func.sum(EARNED_DELTA), 0)
-).where(MEMBER_LINES)
-_BALANCE = select(func.coalesce(func.sum(_LEDGER.c.delta), 0)).where(MEMBER_LINES)
+MEMBER_TOTALS = (_TOTALS.c.group_id == bindparam("group_id")) & (
+    _TOTALS.c.member_id == bindparam("member_id")
+)
+# A member's (balance, earned) from the running totals, as scalar subqueries (0 when the
+# member has no line yet), for queries that need them alongside other figures.
+BALANCE_OF_MEMBER = func.coalesce(
+    select(_TOTALS.c.balance).where(MEMBER_TOTALS).scalar_subquery(), 0
+)
+EARNED_OF_MEMBER = func.coalesce(select(_TOTALS.c.earned).where(MEMBER_TOTALS).scalar_subquery(), 0)
+_TOTALS_OF_MEMBER = select(BALANCE_OF_MEMBER, EARNED_OF_MEMBER)
 _INSERT = insert(_LEDGER)
 _HAS_KEY = select(_LEDGER.c.id).where(_LEDGER.c.idem_key == bindparam("idem_key")).limit(1)
 
 
-def _top_statement(since: bool, until: bool) -> Executable:
+_TOP_ALL_TIME = (
+    select(_TOTALS.c.member_id, _TOTALS.c.balance)
+    .where(_TOTALS.c.group_id == bindparam("group_id"), _TOTALS.c.balance > 0)
+    .order_by(_TOTALS.c.balance.desc(), _TOTALS.c.member_id)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
+def _top_of_period(since: bool, until: bool) -> Executable:
+    """Members by the points of their lines in a period: read from the covering index
+    (group_id, created_at, member_id, delta), so only the period's lines, never the
+    history before it."""
     points = func.sum(_LEDGER.c.delta)
     stmt = select(_LEDGER.c.member_id, points).where(_LEDGER.c.group_id == bindparam("group_id"))
     if since:
@@ -48,7 +94,11 @@ def _top_statement(since: bool, until: bool) -> Executable:
     )
 
 
-_TOP = {(s, u): _top_statement(s, u) for s in (False, True) for u in (False, True)}
+_TOP_OF_PERIOD = {
+    (True, False): _top_of_period(True, False),
+    (False, True): _top_of_period(False, True),
+    (True, True): _top_of_period(True, True),
+}
 
 
 class LedgerRepo:
@@ -91,20 +141,20 @@ class LedgerRepo:
             "created_at": at,
             "idem_key": idem_key,
         }
+        # The database adds the line to the member's running totals in this same statement
+        # (the trigger of migration 0021): a line refused by its unique key, or rolled back,
+        # never reaches them.
         await self.session.execute(_INSERT, values)
         return True
 
     async def totals(self, group_id: str, member_id: str) -> tuple[int, int]:
-        """(balance, lifetime earned) in one query."""
-        await self.session.flush()
+        """(balance, lifetime earned), from the running totals."""
         params = {"group_id": group_id, "member_id": member_id}
-        row = (await self.session.execute(_TOTALS, params)).one()
+        row = (await self.session.execute(_TOTALS_OF_MEMBER, params)).one()
         return int(row[0]), int(row[1])
 
     async def balance(self, group_id: str, member_id: str) -> int:
-        await self.session.flush()
-        params = {"group_id": group_id, "member_id": member_id}
-        return int((await self.session.execute(_BALANCE, params)).scalar_one())
+        return (await self.totals(group_id, member_id))[0]
 
     async def recent(self, group_id: str, member_id: str, limit: int = 10) -> list[LedgerEntry]:
         stmt = (
@@ -122,9 +172,12 @@ class LedgerRepo:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[Standing]:
-        """Members by points in [since, until), highest first (all time without since)."""
-        stmt = _TOP[since is not None, until is not None]
+        """Members by points in [since, until), highest first (all time without since and
+        until: from the running totals, never by summing every line of the group)."""
         params = {"group_id": group_id, "since": since, "until": until, "limit": limit}
+        stmt: Executable = _TOP_ALL_TIME
+        if since is not None or until is not None:
+            stmt = _TOP_OF_PERIOD[since is not None, until is not None]
         rows = (await self.session.execute(stmt, params)).all()
         return [Standing(r[0], int(r[1])) for r in rows]
 
@@ -185,3 +238,71 @@ class LedgerRepo:
         if kinds:
             stmt = stmt.where(LedgerEntry.kind.in_(kinds))
         return int((await self.session.execute(stmt)).scalar_one())
+
+    # --- the running totals against the ledger (`groupops ledger verify`) ---------------
+
+    async def check_totals(self) -> TotalsCheck:
+        """Recompute every member's running totals from the ledger and compare: the lines
+        and the stored rows side by side (UNION ALL, GROUP BY member), one statement, so it
+        sees one consistent state while the bot keeps writing."""
+        zero = literal(0)
+        lines = select(
+            _LEDGER.c.group_id,
+            _LEDGER.c.member_id,
+            _LEDGER.c.delta.label("balance"),
+            EARNED_DELTA.label("earned"),
+            zero.label("stored_balance"),
+            zero.label("stored_earned"),
+            literal(1).label("lines"),
+            zero.label("rows"),
+        )
+        stored = select(
+            _TOTALS.c.group_id,
+            _TOTALS.c.member_id,
+            zero,
+            zero,
+            _TOTALS.c.balance,
+            _TOTALS.c.earned,
+            zero,
+            literal(1),
+        )
+        both = union_all(lines, stored).subquery()
+        sums = [func.sum(both.c[name]) for name in ("balance", "earned")]
+        kept = [func.sum(both.c[name]) for name in ("stored_balance", "stored_earned")]
+        n_lines, n_rows = func.sum(both.c.lines), func.sum(both.c.rows)
+        member = (both.c.group_id, both.c.member_id)
+        stmt = (
+            select(*member, *sums, *kept, n_lines, n_rows)
+            .group_by(*member)
+            .having((n_rows != 1) | (n_lines == 0) | (kept[0] != sums[0]) | (kept[1] != sums[1]))
+            .order_by(*member)
+        )
+        differences = [
+            TotalsDifference(
+                group_id=row[0],
+                member_id=row[1],
+                stored=(int(row[4]), int(row[5])) if row[7] else None,
+                from_ledger=(int(row[2]), int(row[3])) if row[6] else None,
+            )
+            for row in (await self.session.execute(stmt)).all()
+        ]
+        count = select(func.count()).select_from(_TOTALS)
+        members = int((await self.session.execute(count)).scalar_one())
+        return TotalsCheck(members=members, differences=differences)
+
+    async def rebuild_totals(self) -> None:
+        """Replace every running total by what the ledger adds up to (a repair, or after
+        lines were bulk-inserted without them). On PostgreSQL the totals table is locked
+        against writers until the transaction ends, so no line is counted twice or lost."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("LOCK TABLE ledger_totals IN SHARE ROW EXCLUSIVE MODE"))
+        await self.session.execute(delete(_TOTALS))
+        member = (_LEDGER.c.group_id, _LEDGER.c.member_id)
+        await self.session.execute(
+            insert(_TOTALS).from_select(
+                ["group_id", "member_id", "balance", "earned"],
+                select(*member, func.sum(_LEDGER.c.delta), func.sum(EARNED_DELTA)).group_by(
+                    *member
+                ),
+            )
+        )

@@ -54,6 +54,14 @@ _BADGES_OF_MEMBER = (
     .where(Badge.group_id == bindparam("group_id"), Badge.member_id == bindparam("member_id"))
     .order_by(Badge.earned_at, Badge.id)
 )
+_BADGE_NAMES_OF_MEMBER = (
+    select(table_of(Badge).c.name)
+    .where(
+        table_of(Badge).c.group_id == bindparam("group_id"),
+        table_of(Badge).c.member_id == bindparam("member_id"),
+    )
+    .order_by(table_of(Badge).c.earned_at, table_of(Badge).c.id)
+)
 _UPSERTS = {
     "sqlite": _member_upsert(sqlite_insert),
     "postgresql": _member_upsert(postgresql_insert),
@@ -144,6 +152,11 @@ class BadgeRepo:
     async def of_member(self, group_id: str, member_id: str) -> list[Badge]:
         params = {"group_id": group_id, "member_id": member_id}
         return list((await self.session.execute(_BADGES_OF_MEMBER, params)).scalars())
+
+    async def names_of_member(self, group_id: str, member_id: str) -> list[str]:
+        """The names of a member's badges, oldest first (`of_member` without the ORM)."""
+        params = {"group_id": group_id, "member_id": member_id}
+        return [r[0] for r in (await self.session.execute(_BADGE_NAMES_OF_MEMBER, params)).all()]
 
     def add(self, group_id: str, member_id: str, code: str, name: str, at: datetime) -> None:
         self.session.add(

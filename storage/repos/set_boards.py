@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Executable, Integer, bindparam, distinct, func, select
 
-from storage.models import ActivityEntry, Checkin, LedgerEntry, Member, Newcomer
+from storage.models import ActivityEntry, Checkin, LedgerEntry, LedgerTotal, Member, Newcomer
 from storage.models.base import table_of
 from storage.models.moderation import PUBLIC_ACTIONS, Violation
 from storage.models.qa import QaBacklog
@@ -51,6 +51,15 @@ def _top_across_statement(since: bool, until: bool) -> Executable:
 
 
 _TOP_ACROSS = {(s, u): _top_across_statement(s, u) for s in (False, True) for u in (False, True)}
+_TOTALS = table_of(LedgerTotal)
+# All time: the members' running totals (kept with every ledger line), not every line of
+# every group of the set.
+_TOP_ACROSS[False, False] = (
+    select(_TOTALS.c.group_id, _TOTALS.c.member_id, _TOTALS.c.balance)
+    .where(_TOTALS.c.group_id.in_(bindparam("group_ids", expanding=True)), _TOTALS.c.balance > 0)
+    .order_by(_TOTALS.c.balance.desc(), _TOTALS.c.group_id, _TOTALS.c.member_id)
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 class SetBoardRepo:

@@ -19,7 +19,8 @@ postgresql://postgres@127.0.0.1:5432/test) for PostgreSQL:
 4. checks the trial's database and delivery log against the reference:
    identical check-ins, ledger lines, activity rows and every other table (outbox rows
    by id and text, ritual runs, rounds, draws, members, ...); each member's balance as the
-   bot computes it equals the sum of the member's ledger lines; streaks follow from the
+   bot computes it equals the sum of the member's ledger lines; every running total
+   matches the ledger (what `groupops ledger verify` checks); streaks follow from the
    stored days; `PRAGMA integrity_check` (SQLite); no outbox item delivered twice, none
    lost, none delivered that the reference did not deliver, each with the reference's
    text; no outbox row left pending, sending, unknown or failed.
@@ -219,6 +220,9 @@ class Snapshot:
     checkins: list[tuple[str, str, date, int]]  # group, member, day, stored streak
     outbox_status: Counter[str]
     integrity: str | None
+    # what `groupops ledger verify` reports: running totals that differ from the ledger
+    totals_differences: list[str] = field(default_factory=list)
+    totals_checked: int = 0
 
 
 def snapshot(db_url: str) -> Snapshot:
@@ -265,6 +269,8 @@ async def _snapshot(db_url: str) -> Snapshot:
                     select(Checkin.group_id, Checkin.member_id, Checkin.day, Checkin.streak)
                 )
             ]
+            verified = await LedgerRepo(unit.session).check_totals()
+            differences = [repr(d) for d in verified.differences]
             status = Counter(
                 r[0] for r in await unit.session.execute(text("select status from outbox"))
             )
@@ -276,7 +282,16 @@ async def _snapshot(db_url: str) -> Snapshot:
     finally:
         sessions.dispose()
         await engine.dispose()
-    return Snapshot(tables, dict(sums), balances, checkins, status, integrity)
+    return Snapshot(
+        tables,
+        dict(sums),
+        balances,
+        checkins,
+        status,
+        integrity,
+        differences,
+        verified.members,
+    )
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:
@@ -330,6 +345,11 @@ def compare(
         k: (got.balances.get(k), s) for k, s in got.ledger_sums.items() if got.balances.get(k) != s
     }
     v.check(not wrong, f"balances not equal to the sum of ledger lines: {_example(wrong)}")
+    v.check(
+        not got.totals_differences and got.totals_checked > 0,
+        f"ledger verify: {len(got.totals_differences)} running totals differ from the "
+        f"ledger (e.g. {_example(got.totals_differences)})",
+    )
     v.check(_streaks_follow(got.checkins), "streaks do not follow from the stored days")
     if got.integrity is not None:
         v.check(got.integrity == "ok", f"PRAGMA integrity_check: {got.integrity}")
