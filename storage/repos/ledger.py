@@ -51,9 +51,6 @@ EARNED_DELTA = case((_LEDGER.c.delta > 0, _LEDGER.c.delta), else_=0)
 
 # Hot-path statements are built once, on the Core table: no per-call statement
 # construction or ORM result processing, and the compiled form is cached.
-MEMBER_LINES = (_LEDGER.c.group_id == bindparam("group_id")) & (
-    _LEDGER.c.member_id == bindparam("member_id")
-)
 MEMBER_TOTALS = (_TOTALS.c.group_id == bindparam("group_id")) & (
     _TOTALS.c.member_id == bindparam("member_id")
 )
