@@ -76,7 +76,9 @@ async def test_set_board_refuses_outside_the_set_and_hints_unknown_names(sqlite_
         (unknown,) = await bot.say(
             "/排行 camps", user="carol", group="g1", when=at("2026-11-16 08:01")
         )
-        assert unknown == "没有叫「camps」的群集合。本群所在的集合：camp、west\n用法：/排行 [集合名]"
+        assert (
+            unknown == "没有叫「camps」的群集合。本群所在的集合：camp、west\n用法：/排行 [集合名]"
+        )
         (empty,) = await bot.say(
             "/排行 camp", user="carol", group="g1", when=at("2026-11-16 08:02")
         )
