@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sqlite3
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -34,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import Session, SessionTransaction
 
 _T = TypeVar("_T")
+log = logging.getLogger("groupops.storage")
 
 
 class DbSession(Protocol):
@@ -172,8 +175,9 @@ def sqlite_transactions(engine: Engine) -> None:
         conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
 
 
-def use_wal(engine: Engine) -> None:
-    """SQLite settings for every new connection of `engine`."""
+def use_wal(engine: Engine, *, autocheckpoint: bool = True) -> None:
+    """SQLite settings for every new connection of `engine`. `autocheckpoint=False` for the
+    engine whose checkpoints a `WalCheckpointer` runs instead."""
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -183,7 +187,63 @@ def use_wal(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
+
+
+class WalCheckpointer:
+    """Moves a SQLite file's write-ahead log into the database file off the event loop.
+
+    By default SQLite checkpoints inside the commit that takes the log past 1,000 pages: that
+    commit copies the pages and fsyncs the file (synchronous=NORMAL syncs at checkpoints),
+    milliseconds on the loop thread, and it was the p99 of every message that writes. The
+    bot's connections turn that off (`use_wal(autocheckpoint=False)`); this runs a PASSIVE
+    checkpoint on a connection of its own in a worker thread every `every` commits, one at a
+    time. PASSIVE never waits for readers or writers, so it holds up nobody; what it could
+    not move, the next one moves. Connections that close last checkpoint what is left
+    (SQLite's own rule), so tools that open the file briefly need nothing of this.
+    """
+
+    def __init__(self, path: str, *, every: int = 200) -> None:
+        self.path = path
+        self.every = every
+        self._commits = 0
+        self._running: asyncio.Future[None] | None = None
+        self.runs = 0  # finished checkpoints, for tests and logs
+
+    def committed(self) -> None:
+        """Count a commit; every `every` commits, start a checkpoint unless one is running."""
+        self._commits += 1
+        if self._commits % self.every or self._running is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._checkpoint()  # no loop (a synchronous tool): in place
+            return
+        running = loop.run_in_executor(None, self._checkpoint)
+        self._running = running
+        running.add_done_callback(self._finished)
+
+    def _finished(self, future: asyncio.Future[None]) -> None:
+        self._running = None
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("WAL checkpoint of %s failed: %s", self.path, future.exception())
+
+    def _checkpoint(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            conn.close()
+        self.runs += 1
+
+    async def idle(self) -> None:
+        """Wait for the checkpoint in progress, if any."""
+        running = self._running
+        if running is not None:
+            await asyncio.shield(running)
 
 
 def sqlite_file_of(engine: AsyncEngine) -> str | None:
@@ -221,6 +281,7 @@ class SessionSource:
         self._kept: InlineSession | None = None
         self._kept_conn: Connection | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
+        self.checkpointer: WalCheckpointer | None = None
         path = sqlite_file_of(engine)
         if path is None:
             self._async_sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -231,7 +292,8 @@ class SessionSource:
                 # Never wait for a free connection: waiting would block the event loop.
                 max_overflow=-1,
             )
-            use_wal(self._sync_engine)
+            use_wal(self._sync_engine, autocheckpoint=False)
+            self.checkpointer = WalCheckpointer(path)
             sqlite_transactions(self._sync_engine)
 
     @property
@@ -265,6 +327,11 @@ class SessionSource:
 
     def is_kept(self, session: DbSession) -> bool:
         return session is self._kept
+
+    def committed(self) -> None:
+        """A transaction of this source committed (SQLite: the log may want a checkpoint)."""
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
 
     def idle(self) -> bool:
         """The kept session has no transaction and holds nothing: ending a unit of work on

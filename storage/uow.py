@@ -344,6 +344,8 @@ class UnitOfWorkFactory:
         self._serialized = bool(getattr(sessions, "serialized", False))
         # SessionSource on a SQLite file: the session the transaction with the turn reuses
         self._kept: KeptSessions | None = sessions if isinstance(sessions, KeptSessions) else None
+        # told of every commit (SessionSource: a SQLite file's log checkpoints off the loop)
+        self._committed: Callable[[], None] | None = getattr(sessions, "committed", None)
         self._lock: asyncio.Lock | None = None
         self._holder: str | None = None  # the key of the transaction that has the turn
         self._waiting = 0  # tasks queued for the turn
@@ -374,6 +376,8 @@ class UnitOfWorkFactory:
         try:
             if commit:
                 await session.commit()
+                if self._committed is not None:
+                    self._committed()
             else:
                 await session.rollback()
         finally:
