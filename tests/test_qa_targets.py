@@ -45,6 +45,9 @@ MEASURED: dict[str, tuple[float, float]] = {
     "qa_dev_piano.yaml": (0.8710, 0.0926),
     "qa_dev_thrift.yaml": (0.8182, 0.0000),
     "qa_dev_knitting.yaml": (0.8095, 0.0732),
+    # written before the third matcher round (measured before it: 0.5758/0.0656, 0.5152/0.1475)
+    "qa_dev_petshop.yaml": (0.6061, 0.0656),
+    "qa_dev_langexchange.yaml": (0.5152, 0.1475),
 }
 # Room for other changes to the shared tokenizer (a word learned elsewhere cuts differently).
 ACCURACY_SLACK = 0.03

@@ -92,6 +92,24 @@ def test_everyday_near_words_meet_without_changing_how_the_tokenizer_cuts() -> N
     assert index.match("明天下雨吗？").answer_key is None  # a near-word no entry uses
 
 
+def test_separable_verbs_are_read_as_the_one_word() -> None:
+    analyzer = shared_analyzer()
+    assert analyzer.analyze("给狗洗个澡多少钱").terms[:2] == ("狗", "洗澡")
+    assert "请假" in analyzer.analyze("我想请两天假可以吗").terms
+    assert "报名" in analyzer.analyze("怎么报个名").terms
+    # Only a known verb and object meet: 上个月 is a month, not a class.
+    assert "上课" not in analyzer.analyze("上个月的课能补吗").terms
+    # The tokenizer itself is unchanged: the halves are joined after it cut them.
+    assert "洗个澡" not in analyzer.surfaces()
+    docs = [
+        FaqDoc("bath", "洗澡怎么收费？", "小型犬 60 元。"),
+        FaqDoc("leave", "生病了能请假吗？", "提前一天说。"),
+    ]
+    index = FaqIndex.build(docs, analyzer)
+    assert index.match("给狗洗个澡多少钱").answer_key == "bath"
+    assert index.match("生病了想请个假可以吗").answer_key == "leave"
+
+
 def write_cases(path: Path) -> Path:
     path.write_text(
         """
