@@ -110,6 +110,19 @@ def test_separable_verbs_are_read_as_the_one_word() -> None:
     assert index.match("生病了想请个假可以吗").answer_key == "leave"
 
 
+def test_a_place_asked_of_a_one_character_thing_is_answered() -> None:
+    docs = [
+        FaqDoc("address", "店在什么位置？", "滨江路 168 号。"),
+        FaqDoc("hours", "店里几点开门？", "上午 10 点到晚上 9 点。"),
+        FaqDoc("bath", "洗澡要预约吗？", "需要，在小程序预约。"),
+    ]
+    index = FaqIndex.build(docs, shared_analyzer())
+    assert index.match("店地址在哪里").answer_key == "address"
+    # Only when something is asked of it: a bare character is no topic otherwise.
+    assert index.match("店好吗").answer_key is None
+    assert index.match("在哪里？").answer_key is None
+
+
 def write_cases(path: Path) -> Path:
     path.write_text(
         """
