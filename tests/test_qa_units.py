@@ -73,6 +73,11 @@ def test_everyday_near_words_meet_without_changing_how_the_tokenizer_cuts() -> N
     assert analyzer.canonical("柜子") == analyzer.canonical("储物柜") == ("储物",)
     assert analyzer.canonical("学历") == analyzer.canonical("资质") == ("背景",)
     assert analyzer.canonical("收钱") == ("费用",)
+    # Shop and service words: opening hours, foreigners, returns, shipping.
+    assert analyzer.canonical("打烊") == analyzer.canonical("营业时间") == ("营业",)
+    assert analyzer.canonical("老外") == analyzer.canonical("外国人") == ("外国人",)
+    assert analyzer.canonical("退货") == analyzer.canonical("换货") == ("退换",)
+    assert analyzer.canonical("到货") == ("发货",)
     # Colloquial question words read like the plain ones.
     plain = analyzer.analyze("什么时候开始报名", question=True).terms
     assert analyzer.analyze("多会儿开始报名", question=True).terms == plain
