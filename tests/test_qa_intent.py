@@ -58,17 +58,6 @@ def test_yes_no_questions_and_identifiers_ask_no_specific_slot() -> None:
     assert not asked_slots("几点到几点营业") & Slot.COUNT  # hours, not a count
 
 
-def test_consequence_and_purpose_questions() -> None:
-    assert asked_slots("作业不交会怎么样") & Slot.CONSEQUENCE
-    assert asked_slots("证书有什么用") & Slot.PURPOSE
-    assert not asked_slots("这个课怎么样") & (Slot.CONSEQUENCE | Slot.PURPOSE)
-    assert answer_slots("2 小时内取消或缺席会扣一次课时") & Slot.CONSEQUENCE
-    assert answer_slots("积分可以兑换社群周边") & Slot.PURPOSE
-    # An entry that says neither does not answer them.
-    offered = answer_slots("每次课后有一个 2 分钟的录音作业，外教会在群里点评")
-    assert not offered & (Slot.CONSEQUENCE | Slot.PURPOSE)
-
-
 def test_what_an_answer_offers() -> None:
     slots = answer_slots("每周三晚上 8 点在群里进行主题分享")
     assert slots & Slot.TIME and slots & Slot.PLACE and not slots & Slot.WHO

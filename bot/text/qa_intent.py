@@ -57,8 +57,6 @@ class Slot(enum.IntFlag):
     WHO = enum.auto()
     COUNT = enum.auto()
     WHY = enum.auto()
-    CONSEQUENCE = enum.auto()  # what happens if: 不交作业会怎么样
-    PURPOSE = enum.auto()  # what it is good for: 证书有什么用
 
 
 # Slots that must be offered by the entry: an asked slot is satisfied by any of these.
@@ -71,19 +69,8 @@ SATISFIED_BY: dict[Slot, Slot] = {
     Slot.WHO: Slot.WHO,
     Slot.COUNT: Slot.COUNT,
     Slot.WHY: Slot.WHY,
-    Slot.CONSEQUENCE: Slot.CONSEQUENCE,
-    Slot.PURPOSE: Slot.PURPOSE,
 }
-SPECIFIC = (
-    Slot.TIME
-    | Slot.DURATION
-    | Slot.PLACE
-    | Slot.WHO
-    | Slot.COUNT
-    | Slot.WHY
-    | Slot.CONSEQUENCE
-    | Slot.PURPOSE
-)
+SPECIFIC = Slot.TIME | Slot.DURATION | Slot.PLACE | Slot.WHO | Slot.COUNT | Slot.WHY
 # The same as plain ints for the per-candidate checks (Flag operators are slow).
 _SATISFIED: tuple[tuple[int, int, str], ...] = tuple(
     (int(slot), int(satisfied), (slot.name or "").lower())
@@ -133,17 +120,6 @@ _ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
         ),
     ),
     (Slot.WHY, re.compile(r"为什么|为啥|为何|怎么会|咋会|什么原因|啥原因|何故")),
-    (
-        Slot.CONSEQUENCE,
-        re.compile(r"会怎么?样|会咋样|会有什么(?:后果|影响)|有什么后果|有啥后果|有什么影响"),
-    ),
-    (
-        Slot.PURPOSE,
-        re.compile(
-            r"有什么用|有啥用|什么用处|有什么作用|有啥作用|干什么用|做什么用|用来干|用来做什么|"
-            r"有什么好处|有啥好处"
-        ),
-    ),
     (
         Slot.HOW,
         re.compile(
@@ -239,19 +215,6 @@ _ANSWER_EVIDENCE: tuple[tuple[int, re.Pattern[str]], ...] = (
         ),
     ),
     (Slot.WHY, re.compile(r"因为|为了|由于|原因|所以|是为|以免|避免|防止|安全")),
-    (
-        Slot.CONSEQUENCE,
-        re.compile(
-            r"扣|作废|失效|不退|罚|记为|视为|清零|移出|踢|警告|取消资格|不能再|无法|影响|暂停|"
-            r"冻结|拉黑|禁言|顺延|不计|不算|取消"
-        ),
-    ),
-    (
-        Slot.PURPOSE,
-        re.compile(
-            r"用[于来]|可用|可以(?:兑换|换|抵|当|作为)|抵扣|抵|兑换|作为|有助于|好处|能(?:用|换)"
-        ),
-    ),
 )
 
 
