@@ -64,6 +64,9 @@ def test_what_an_answer_offers() -> None:
     assert answer_slots("年费会员 365 元") & Slot.COUNT
     assert not answer_slots("年费会员 365 元") & Slot.TIME
     assert answer_slots("请私信班长处理") & Slot.WHO
+    # Sent somewhere (a clinic, a shop) is a place: 驱虫去哪里做 is answered.
+    assert answer_slots("疫苗请去合作的安心宠物医院") & Slot.PLACE
+    assert not answer_slots("去年涨过一次价") & Slot.PLACE
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,11 @@ def test_everyday_near_words_meet_without_changing_how_the_tokenizer_cuts() -> N
     assert analyzer.canonical("柜子") == analyzer.canonical("储物柜") == ("储物",)
     assert analyzer.canonical("学历") == analyzer.canonical("资质") == ("背景",)
     assert analyzer.canonical("收钱") == ("费用",)
+    # Shop and service words: opening hours, foreigners, returns, shipping.
+    assert analyzer.canonical("打烊") == analyzer.canonical("营业时间") == ("营业",)
+    assert analyzer.canonical("老外") == analyzer.canonical("外国人") == ("外国人",)
+    assert analyzer.canonical("退货") == analyzer.canonical("换货") == ("退换",)
+    assert analyzer.canonical("到货") == ("发货",)
     # Colloquial question words read like the plain ones.
     plain = analyzer.analyze("什么时候开始报名", question=True).terms
     assert analyzer.analyze("多会儿开始报名", question=True).terms == plain
@@ -90,6 +95,37 @@ def test_everyday_near_words_meet_without_changing_how_the_tokenizer_cuts() -> N
     assert index.match("更衣室有柜子吗").answer_key == "locker"
     assert index.match("老师都是什么学历？").answer_key == "teacher"
     assert index.match("明天下雨吗？").answer_key is None  # a near-word no entry uses
+
+
+def test_separable_verbs_are_read_as_the_one_word() -> None:
+    analyzer = shared_analyzer()
+    assert analyzer.analyze("给狗洗个澡多少钱").terms[:2] == ("狗", "洗澡")
+    assert "请假" in analyzer.analyze("我想请两天假可以吗").terms
+    assert "报名" in analyzer.analyze("怎么报个名").terms
+    # Only a known verb and object meet: 上个月 is a month, not a class.
+    assert "上课" not in analyzer.analyze("上个月的课能补吗").terms
+    # The tokenizer itself is unchanged: the halves are joined after it cut them.
+    assert "洗个澡" not in analyzer.surfaces()
+    docs = [
+        FaqDoc("bath", "洗澡怎么收费？", "小型犬 60 元。"),
+        FaqDoc("leave", "生病了能请假吗？", "提前一天说。"),
+    ]
+    index = FaqIndex.build(docs, analyzer)
+    assert index.match("给狗洗个澡多少钱").answer_key == "bath"
+    assert index.match("生病了想请个假可以吗").answer_key == "leave"
+
+
+def test_a_place_asked_of_a_one_character_thing_is_answered() -> None:
+    docs = [
+        FaqDoc("address", "店在什么位置？", "滨江路 168 号。"),
+        FaqDoc("hours", "店里几点开门？", "上午 10 点到晚上 9 点。"),
+        FaqDoc("bath", "洗澡要预约吗？", "需要，在小程序预约。"),
+    ]
+    index = FaqIndex.build(docs, shared_analyzer())
+    assert index.match("店地址在哪里").answer_key == "address"
+    # Only when something is asked of it: a bare character is no topic otherwise.
+    assert index.match("店好吗").answer_key is None
+    assert index.match("在哪里？").answer_key is None
 
 
 def write_cases(path: Path) -> Path:

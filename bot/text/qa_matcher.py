@@ -101,6 +101,9 @@ class MatchParams:
     # as a word there): 孕妇 for 怀孕, 停车位 for 停车.
     partial_weight: float = 0.3
     how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
+    # A question with no topic word that asks a place or time of a one-character thing (店,
+    # 馆) takes that character as its topic.
+    single_anchors: bool = True
 
 
 @dataclass(frozen=True)
@@ -395,6 +398,10 @@ class FaqIndex:
         anchors_of = frozenset(
             t for t in weights if term_prior(t) >= ANCHOR_PRIOR and t not in weak
         )
+        if not anchors_of and p.single_anchors and intent is not None and intent.slots:
+            # No topic word, but a place or time asked of a one-character thing (店在哪, 馆在什么
+            # 位置): that character is the topic; the intent and the threshold still judge.
+            anchors_of = frozenset(t for t in weights if len(t) == 1 and _cjk(t) and t not in weak)
         # Topic words of the asking clause that no entry uses at all: the question is about
         # something the FAQ never mentions ("创始人", "摄像头").
         novel = [
