@@ -41,7 +41,7 @@ from handlers.grants import (
 )
 from handlers.members import seen_now
 from handlers.rewards_notice import NoticeSpec, announcement_text, parse_notice_args
-from handlers.rewards_state import OpenNotice, RewardsService, is_notice_reply, message_key
+from handlers.rewards_state import OpenNotice, RewardsService
 from storage.models import NoticePool, RewardNotice
 from storage.repos.broadcasts import BroadcastRepo
 from storage.repos.members import MemberRepo
@@ -150,24 +150,13 @@ def _notice_row(
 
 
 async def handle_reply(message: Message, ctx: Context) -> Flow:
-    """Route handler for notice replies: a shared notice here, any other by rewards_notice."""
-    service = ctx.services.find(RewardsService)
-    if service is None:
+    """Route handler for notice replies: a place in a shared notice, or in the group's own."""
+    replied = await rewards_notice.replied_notice(message, ctx)
+    if replied is None:
         return CONTINUE
-    if ctx.group.rewards.enabled:
-        await service.refresh(message.group_id, message_key(message))
-    notice = service.notices.get(message.group_id)
-    if notice is None:
-        return CONTINUE
+    service, notice = replied
     if notice.pool_id is None:
-        return await rewards_notice.handle_reply(message, ctx)
-    member = message.sender_id
-    if member in notice.claimed or member == notice.created_by:
-        return CONTINUE
-    if not notice.window.contains(message.time):
-        return CONTINUE
-    if not is_notice_reply(message.text, ctx.group.rewards.notice.keywords):
-        return CONTINUE
+        return await rewards_notice.take_place(message, ctx, service, notice)
     return await _take_place(message, ctx, service, notice, notice.pool_id)
 
 

@@ -156,25 +156,44 @@ async def open_notice(
     return NoticeOutcome.OPENED
 
 
-async def handle_reply(message: Message, ctx: Context) -> Flow:
-    """Route handler for ordinary messages: in memory unless it is a keyword reply."""
+async def replied_notice(
+    message: Message, ctx: Context
+) -> tuple[RewardsService, OpenNotice] | None:
+    """The open notice (of this group or shared by a set) that `message` takes a place in
+    when there is one: a keyword reply, sent while it was open, by a member who has no
+    place yet and did not open it. In memory unless it is such a reply."""
     service = ctx.services.find(RewardsService)
     if service is None:
-        return CONTINUE
+        return None
     if ctx.group.rewards.enabled:
         await service.refresh(message.group_id, message_key(message))
     notice = service.notices.get(message.group_id)
     if notice is None:
-        return CONTINUE
+        return None
     member = message.sender_id
     # Only a reply sent while this notice was open counts (a redelivered reply to an
     # earlier notice takes no place in this one).
     if member in notice.claimed or member == notice.created_by:
-        return CONTINUE
+        return None
     if not notice.window.contains(message.time):
-        return CONTINUE
+        return None
     if not is_notice_reply(message.text, ctx.group.rewards.notice.keywords):
+        return None
+    return service, notice
+
+
+async def handle_reply(message: Message, ctx: Context) -> Flow:
+    """A place in this group's own notice (shared notices: handlers/notice_sets.py)."""
+    replied = await replied_notice(message, ctx)
+    if replied is None:
         return CONTINUE
+    return await take_place(message, ctx, *replied)
+
+
+async def take_place(
+    message: Message, ctx: Context, service: RewardsService, notice: OpenNotice
+) -> Flow:
+    member = message.sender_id
     group_id = notice.group_id
     grant = Grant(
         group_id=group_id,
