@@ -8,7 +8,7 @@ with a deterministic idem_key, so a redelivered message or a retried job never p
     reward:{group}:{message_id}     /红包
     quiz:{group}:{quiz_id}          the quiz winner (one per round)
     notice:{group}:{notice_id}:{member}
-    draw:{group}:{draw_id}:{member}
+    draw:{group}:{sha256(start key)[:16]}:{member}
 
 For scheduled jobs (rituals): `start_quiz_from_bank(ctx, at)`, `open_notice(...)`,
 `run_draw(...)` and `grant_reward(...)` take a context and a fire time and need no message.

@@ -79,6 +79,7 @@ def verify_draw(draw: RewardDraw) -> bool:
 @dataclass(frozen=True)
 class DrawResult:
     draw_id: int
+    number: int  # the draw's ordinal in its group (RewardsRepo.draw_number)
     seed: int
     candidates: tuple[str, ...]
     winners: tuple[str, ...]
@@ -127,7 +128,7 @@ async def run_draw(
             candidates = await eligible(uow, group, candidates, points, limits, at)
             seed = draw_seed(start_key)
             if not candidates:
-                return DrawResult(0, seed, (), (), points, {})
+                return DrawResult(0, 0, seed, (), (), points, {})
             winners = pick_winners(seed, candidates, wanted)
             draw = await repo.add_draw(
                 RewardDraw(
@@ -144,22 +145,25 @@ async def run_draw(
                     winners=json.dumps(winners, ensure_ascii=False),
                 )
             )
+            number = await repo.draw_number(group.group_id, draw.id)
+            # keyed by what started the draw, not by its row id (see draw_number)
+            round_key = hashlib.sha256(start_key.encode()).hexdigest()[:16]
             for member in winners:
                 grant = Grant(
                     group_id=group.group_id,
                     member_id=member,
                     points=points,
                     kind="draw",
-                    reason=f"抽奖 {day.isoformat()}（#{draw.id}）",
+                    reason=f"抽奖 {day.isoformat()}（#{number}）",
                     at=at,
-                    key=f"draw:{group.group_id}:{draw.id}:{member}",
+                    key=f"draw:{group.group_id}:{round_key}:{member}",
                     actor_id=created_by,
                 )
                 await record_grant(uow, grant)  # eligible checked it; the draw key guards
             names = await uow.members.names(group.group_id, winners)
     except IntegrityError:
         return None  # the same draw was stored by another process first
-    return DrawResult(draw.id, seed, tuple(candidates), tuple(winners), points, names)
+    return DrawResult(draw.id, number, seed, tuple(candidates), tuple(winners), points, names)
 
 
 def draw_text(result: DrawResult) -> str:
@@ -170,5 +174,5 @@ def draw_text(result: DrawResult) -> str:
         f"🎲 抽奖结果：从今天发言或打卡的 {len(result.candidates)} 位成员中抽出 "
         f"{len(result.winners)} 位，各得 {result.points} 分！\n"
         f"🧧 {listed}\n"
-        f"（第 {result.draw_id} 次抽奖，随机种子 {result.seed}，可复核）"
+        f"（本群第 {result.number} 次抽奖，随机种子 {result.seed}，可复核）"
     )

@@ -36,11 +36,17 @@ async def test_audited_draw_among_todays_active_members(db_url: str) -> None:
         await bot.push(msg("大家好", user="coach", when=at("2026-11-21 08:40")))  # an admin
         other_group = msg("你好", user="gina", group="ny", when=at("2026-11-21 08:40"))
         await bot.push(other_group)
+        # another group drew first: this group's first draw is still its 第 1 次 (members
+        # see the ordinal in their group, not a row id that may skip)
+        await bot.push(msg("早", user="hank", group="ny", when=at("2026-11-21 19:00")))
+        await bot.push(msg("/抽奖 1名 5分", user="admin", group="ny", when=at("2026-11-21 20:00")))
         r = await bot.push(
             msg("/抽奖 3名 10分", user="admin", when=at("2026-11-21 21:00"), mid="d-1")
         )
         async with bot.app.uow() as uow:
-            draw = (await uow.session.execute(select(RewardDraw))).scalar_one()
+            draw = (
+                await uow.session.execute(select(RewardDraw).where(RewardDraw.group_id == "g1"))
+            ).scalar_one()
         candidates = json.loads(draw.candidates)
         winners = json.loads(draw.winners)
         assert candidates == ["bob", "carol", "dave", "erin", "frank"]
@@ -55,18 +61,19 @@ async def test_audited_draw_among_todays_active_members(db_url: str) -> None:
         assert pick_winners(draw.seed, candidates, draw.wanted) == winners
         assert verify_draw(draw)
         assert len(set(winners)) == 3 and set(winners) <= set(candidates)
+        assert draw.id == 2
         assert r == [
             "🎲 抽奖结果：从今天发言或打卡的 5 位成员中抽出 3 位，各得 10 分！\n"
             f"🧧 {'、'.join(winners)}\n"
-            f"（第 {draw.id} 次抽奖，随机种子 {draw.seed}，可复核）"
+            f"（本群第 1 次抽奖，随机种子 {draw.seed}，可复核）"
         ]
         assert bot.sender.sent[-1].mentions == tuple(winners)
-        assert await lines_of(bot, "draw") == [(w, 10) for w in winners]
+        assert await lines_of(bot, "draw") == [("hank", 5)] + [(w, 10) for w in winners]
         # redelivered: no second draw, no second payment
         again = msg("/抽奖 3名 10分", user="admin", when=at("2026-11-21 21:00"), mid="d-1")
         bot.app.router.seen = type(bot.app.router.seen)()  # as after a restart
         assert await bot.push(again) == []
-        assert len(await lines_of(bot, "draw")) == 3
+        assert len(await lines_of(bot, "draw")) == 4
         await assert_ledger_consistent(bot)
 
 

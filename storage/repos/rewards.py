@@ -280,6 +280,17 @@ class RewardsRepo:
         await self.session.flush()
         return draw
 
+    async def draw_number(self, group_id: str, draw_id: int) -> int:
+        """The draw's ordinal in its group (1 for its first): what members see. Not the row
+        id: PostgreSQL's sequence skips the ids of transactions that rolled back or died, so
+        the same draw run again after a crash would get another id."""
+        stmt = (
+            select(func.count())
+            .select_from(RewardDraw)
+            .where(RewardDraw.group_id == group_id, RewardDraw.id <= draw_id)
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
     async def draws_in(self, group_id: str, limit: int = 20) -> list[RewardDraw]:
         stmt = (
             select(RewardDraw)
