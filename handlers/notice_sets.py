@@ -171,7 +171,7 @@ async def _take_place(
         kind="notice",
         reason=f"通知红包：{notice.text}",
         at=message.time,
-        key=f"notice:{group_id}:{notice.id}:{member}",
+        key=f"notice:{group_id}:{notice.key}:{member}",
         actor_id=notice.created_by,
     )
     closed = no_place = False

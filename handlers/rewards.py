@@ -6,9 +6,11 @@ Every grant passes the grant policy (handlers/grants.py) and every point is a le
 with a deterministic idem_key, so a redelivered message or a retried job never pays twice:
 
     reward:{group}:{message_id}     /红包
-    quiz:{group}:{quiz_id}          the quiz winner (one per round)
-    notice:{group}:{notice_id}:{member}
-    draw:{group}:{sha256(start key)[:16]}:{member}
+    quiz:{group}:{round}            the quiz winner (one per round)
+    notice:{group}:{round}:{member}
+    draw:{group}:{round}:{member}
+
+where {round} is rewards_state.round_key(the round's start key), never a row id.
 
 For scheduled jobs (rituals): `start_quiz_from_bank(ctx, at)`, `open_notice(...)`,
 `run_draw(...)` and `grant_reward(...)` take a context and a fire time and need no message.

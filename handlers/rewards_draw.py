@@ -26,6 +26,7 @@ from bot.context import Context
 from bot.settings.rewards import DrawSettings
 from handlers.activity import flushed
 from handlers.grants import Grant, eligible, game_limits, record_grant
+from handlers.rewards_state import round_key
 from storage.models import RewardDraw
 from storage.repos.activity import ActivityRepo
 from storage.repos.rewards import RewardsRepo
@@ -146,8 +147,7 @@ async def run_draw(
                 )
             )
             number = await repo.draw_number(group.group_id, draw.id)
-            # keyed by what started the draw, not by its row id (see draw_number)
-            round_key = hashlib.sha256(start_key.encode()).hexdigest()[:16]
+            key = round_key(start_key)  # not its row id (see draw_number)
             for member in winners:
                 grant = Grant(
                     group_id=group.group_id,
@@ -156,7 +156,7 @@ async def run_draw(
                     kind="draw",
                     reason=f"抽奖 {day.isoformat()}（#{number}）",
                     at=at,
-                    key=f"draw:{group.group_id}:{round_key}:{member}",
+                    key=f"draw:{group.group_id}:{key}:{member}",
                     actor_id=created_by,
                 )
                 await record_grant(uow, grant)  # eligible checked it; the draw key guards

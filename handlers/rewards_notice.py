@@ -202,7 +202,7 @@ async def take_place(
         kind="notice",
         reason=f"通知红包：{notice.text}",
         at=message.time,
-        key=f"notice:{group_id}:{notice.id}:{member}",
+        key=f"notice:{group_id}:{notice.key}:{member}",
         actor_id=notice.created_by,
     )
     closed = False

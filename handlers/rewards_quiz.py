@@ -211,7 +211,7 @@ async def handle_answer(message: Message, ctx: Context) -> Flow:
         kind="quiz",
         reason=f"抢答：{quiz.question}",
         at=message.time,
-        key=f"quiz:{group_id}:{quiz.id}",
+        key=f"quiz:{group_id}:{quiz.key}",
         actor_id=quiz.created_by,
     )
     result = GrantResult(GrantStatus.TAKEN)

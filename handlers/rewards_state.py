@@ -16,6 +16,7 @@ process per file) memory is the truth and ordinary chat costs no query.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -95,6 +96,7 @@ class OpenQuiz:
     started_at: datetime
     deadline: datetime
     created_by: str | None
+    key: str  # round_key(start_key): what its ledger keys are built from
 
     @property
     def window(self) -> RoundWindow:
@@ -113,6 +115,7 @@ class OpenQuiz:
             started_at=row.started_at,
             deadline=row.deadline,
             created_by=row.created_by,
+            key=round_key(row.start_key),
         )
 
 
@@ -126,6 +129,7 @@ class OpenNotice:
     started_at: datetime
     deadline: datetime
     created_by: str | None
+    key: str  # round_key(start_key): what its ledger keys are built from
     claimed: set[str] = field(default_factory=set)  # members known to hold a place
     pool_id: int | None = None  # shared by a group set (handlers/notice_sets.py)
 
@@ -146,9 +150,18 @@ class OpenNotice:
             started_at=row.started_at,
             deadline=row.deadline,
             created_by=row.created_by,
+            key=round_key(row.start_key),
             claimed=set(claimed),
             pool_id=pool_id,
         )
+
+
+def round_key(start_key: str) -> str:
+    """What a round's ledger keys are built from: its start key (the command's message or
+    the job's fire time), hashed to a fixed length. Not the round's row id: PostgreSQL's
+    sequences skip the ids of transactions that died, so the same round run again after a
+    crash gets another id, and keys built from it would differ from a clean run's."""
+    return hashlib.sha256(start_key.encode()).hexdigest()[:16]
 
 
 def message_key(message: Message) -> str:
