@@ -32,7 +32,6 @@ from handlers.broadcast import (
     create_broadcast,
 )
 from handlers.grants import (
-    Grant,
     GrantResult,
     GrantStatus,
     apply_prize,
@@ -164,16 +163,7 @@ async def _take_place(
     message: Message, ctx: Context, service: RewardsService, notice: OpenNotice, pool_id: int
 ) -> Flow:
     member, group_id = message.sender_id, notice.group_id
-    grant = Grant(
-        group_id=group_id,
-        member_id=member,
-        points=notice.points,
-        kind="notice",
-        reason=f"通知红包：{notice.text}",
-        at=message.time,
-        key=f"notice:{group_id}:{notice.key}:{member}",
-        actor_id=notice.created_by,
-    )
+    grant = rewards_notice.notice_grant(notice, message)
     closed = no_place = False
     claimed = places = 0
     result = GrantResult(GrantStatus.TAKEN)

@@ -190,21 +190,28 @@ async def handle_reply(message: Message, ctx: Context) -> Flow:
     return await take_place(message, ctx, *replied)
 
 
-async def take_place(
-    message: Message, ctx: Context, service: RewardsService, notice: OpenNotice
-) -> Flow:
+def notice_grant(notice: OpenNotice, message: Message) -> Grant:
+    """What a place in `notice` pays the member who replied (a group's own notice or its
+    share of a set's), keyed by the round, once per member."""
     member = message.sender_id
-    group_id = notice.group_id
-    grant = Grant(
-        group_id=group_id,
+    return Grant(
+        group_id=notice.group_id,
         member_id=member,
         points=notice.points,
         kind="notice",
         reason=f"通知红包：{notice.text}",
         at=message.time,
-        key=f"notice:{group_id}:{notice.key}:{member}",
+        key=f"notice:{notice.group_id}:{notice.key}:{member}",
         actor_id=notice.created_by,
     )
+
+
+async def take_place(
+    message: Message, ctx: Context, service: RewardsService, notice: OpenNotice
+) -> Flow:
+    member = message.sender_id
+    group_id = notice.group_id
+    grant = notice_grant(notice, message)
     closed = False
     claimed = 0
     claimers: list[str] = []
