@@ -50,6 +50,16 @@ MEASURED: dict[str, tuple[float, float]] = {
     "qa_dev_petshop.yaml": (0.6667, 0.0656),
     "qa_dev_langexchange.yaml": (0.5588, 0.1311),
 }
+# Second-round held-out communities, written before a round of matcher work and run only for
+# its before/after figures (tests/data/HOLDOUT2_BASELINE.md): no floors until that round's
+# final measurement.
+BASELINE_ONLY: frozenset[str] = frozenset(
+    {
+        "qa_holdout2_drone.yaml",
+        "qa_holdout2_jiakao.yaml",
+        "qa_holdout2_liuxue.yaml",
+    }
+)
 # Room for other changes to the shared tokenizer (a word learned elsewhere cuts differently).
 ACCURACY_SLACK = 0.03
 FALSE_SLACK = 0.012
@@ -64,7 +74,7 @@ def report_of(name: str) -> EvalReport:
 
 
 def test_every_qa_eval_file_is_listed() -> None:
-    assert sorted(p.name for p in DATA.glob("qa_*.yaml")) == sorted(MEASURED)
+    assert sorted(p.name for p in DATA.glob("qa_*.yaml")) == sorted([*MEASURED, *BASELINE_ONLY])
 
 
 def _target(name: str) -> object:
