@@ -448,8 +448,10 @@ ROUTES: list[Route[Message]] = [
         "camps.peer",
         ("/互评", "/peer"),
         cmd_peer,
-        usage="/互评 | /互评 开始 营ID",
-        summary="查看今天的互评配对；管理员发送「/互评 开始」为今天交作业的同学随机结对",
+        usage="/互评",
+        summary="查看今天的互评配对",
+        admin_usage="/互评 开始 营ID",
+        admin_summary="为今天交作业的同学随机结对互评",
     ),
     Route("camps.peer_review", Message, _peer_prefilter, handle_peer_review),
 ]
