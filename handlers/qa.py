@@ -101,7 +101,9 @@ def _entry_line(entry: Entry) -> str:
 async def faq_list(call: CommandCall, ctx: Context, service: QaService) -> None:
     entries = service.visible(ctx.group)
     if not entries:
-        await ctx.reply(call.message, "本群还没有常见问答。用「/问答 添加 问题 | 答案」添加一条吧。")
+        await ctx.reply(
+            call.message, "本群还没有常见问答。用「/问答 添加 问题 | 答案」添加一条吧。"
+        )
         return
     shown = entries[:40]
     lines = [f"📚 本群常见问答（共 {len(entries)} 条）：", *(_entry_line(e) for e in shown)]

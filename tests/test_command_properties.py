@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.router import CommandInfo
 from bot.commands import MAX_ARG_NUMBER, UsageError, parse_call, parse_number, split_command
+from bot.router import CommandInfo
 from bot.settings.rewards import RewardsSettings
 from handlers.checkin import (
     MAX_WORD_COUNT,

@@ -38,12 +38,13 @@ HERE = Path(__file__).parent / "transcripts"
 ALLOWED = frozenset({"km", "kcal", "kg", "cm", "mm", "min", "emoji"})
 # English command words that are never fine in a reply, even when the member typed them
 # (a reply echoing `/faq add` is English however it came about).
-NEVER = frozenset(
-    "draw reward quiz notice set broadcast relay ok none true false help reload pause resume "
-    "nudge faq run skip add del alias todo answer on off whitelist violations rank stats "
-    "lurkers rules highlight highlights join leave task review excellent peer ledger ritual "
-    "rituals points campers remove delete search confirm".split()
-)
+_NEVER_WORDS = """
+    draw reward quiz notice set broadcast relay ok none true false help reload pause resume
+    nudge faq run skip add del alias todo answer on off whitelist violations rank stats
+    lurkers rules highlight highlights join leave task review excellent peer ledger ritual
+    rituals points campers remove delete search confirm
+"""
+NEVER = frozenset(_NEVER_WORDS.split())
 _URL = re.compile(r"(?:https?|wss?)://\S+")
 _WORD = re.compile(r"[A-Za-z]+")
 _REPR = re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\[\]|\{\}|datetime\(|\bdate\(|<[a-z_.]+ object")
@@ -61,9 +62,8 @@ def problems(text: str, typed: Iterable[str], ids: Iterable[str] = ()) -> list[s
         low = word.lower()
         if low in allowed:
             continue
-        if low in NEVER and (len(low) >= 3 or low == "ok"):
-            found.append(word)
-        elif len(word) >= 3 and low not in ALLOWED:
+        never = low in NEVER and (len(low) >= 3 or low == "ok")
+        if never or (len(word) >= 3 and low not in ALLOWED):
             found.append(word)
     return found
 
