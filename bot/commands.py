@@ -88,13 +88,15 @@ def command(
     admin_summary: str = "",
     listed_for_admins: bool | None = None,
     set_admins: bool = False,
+    listed_to: Callable[[Context, str], bool] | None = None,
 ) -> Route[Message]:
     """A route for `/name args`. Non-admins are refused politely; UsageError replies with usage.
 
     `admin_usage`/`admin_summary` describe the admin part of a command members use too
     (shown to admins in /help and in usage hints). `listed_for_admins` lists a command that
     checks its own permissions (not `admin_only`) only to admins in /help; `set_admins`
-    lists it also to set admins (bot/settings/sets.py) in groups they are no admin of.
+    lists it also to set admins (bot/settings/sets.py) in groups they are no admin of;
+    `listed_to(ctx, user)` says who else may use such a command (a camp's reviewers).
     """
     lowered = frozenset(n.lower() for n in names)
 
@@ -133,5 +135,6 @@ def command(
         admin_usage=admin_usage,
         admin_summary=admin_summary,
         set_admins=set_admins,
+        listed_to=listed_to,
     )
     return Route(name, Message, match, handle, command=info, runs_when_paused=runs_when_paused)

@@ -45,6 +45,8 @@ class CommandInfo:
     admin_usage: str = ""
     admin_summary: str = ""
     set_admins: bool = False
+    # who else may use an `admin_only` one (a camp's reviewers): listed to them as well
+    listed_to: Callable[[Context, str], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ async def cmd_help(call: CommandCall, ctx: Context) -> None:
             members.append(line)
         elif admin or (set_admin and info.set_admins):
             admins.append(line)
+        elif info.listed_to is not None and info.listed_to(ctx, user):
+            members.append(line)  # not an admin, but may use it (a camp's reviewer)
         if info.admin_usage and admin:
             admins.append(f"{info.admin_usage} — {info.admin_summary}")
     members.append("打卡 / 签到 — 每日打卡，可附字数，如「打卡 1200字」")

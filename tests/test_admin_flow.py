@@ -13,6 +13,7 @@ from bot.router import Flow, Route
 from bot.sender import RecordingSender
 from handlers import ROUTES
 from storage.models import LedgerEntry
+from tests.camps_support import camp_config
 from tests.support import at, config_from, msg, running_bot
 
 
@@ -95,6 +96,16 @@ async def test_help_lists_only_what_the_asker_may_use(sqlite_db: str) -> None:
     visible, _, admin_part = set_admin.partition(ADMIN_PART)
     assert "/群发" in admin_part and "/重载" not in set_admin and "/通知" not in set_admin
     assert "/我的" in visible
+
+
+async def test_help_lists_the_review_commands_to_a_camps_reviewers(sqlite_db: str) -> None:
+    async with running_bot(sqlite_db, camp_config()) as bot:
+        member = (await bot.say("/帮助", user="alice"))[0]
+        teacher = (await bot.say("/帮助", user="teacher"))[0]  # a reviewer of the camp
+        coach = (await bot.say("/帮助", user="coach"))[0]
+    assert "/点评" not in member and "/优秀" not in member
+    assert "/点评 @营员" in teacher and "/优秀 @营员" in teacher and ADMIN_PART not in teacher
+    assert "/点评 @营员" in coach.partition(ADMIN_PART)[2]
 
 
 async def test_a_member_asking_for_usage_sees_no_admin_part(sqlite_db: str) -> None:
