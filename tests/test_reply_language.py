@@ -47,6 +47,7 @@ _NEVER_WORDS = """
 NEVER = frozenset(_NEVER_WORDS.split())
 _URL = re.compile(r"(?:https?|wss?)://\S+")
 _WORD = re.compile(r"[A-Za-z]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _REPR = re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\[\]|\{\}|datetime\(|\bdate\(|<[a-z_.]+ object")
 
 
@@ -56,7 +57,10 @@ def problems(text: str, typed: Iterable[str], ids: Iterable[str] = ()) -> list[s
     things in the config (a ritual called `quiz`), which a reply may always show."""
     found = [m.group(0) for m in _REPR.finditer(text)]
     allowed = ({w.lower() for w in typed} - NEVER) | {w.lower() for w in ids}
-    for word in _WORD.findall(_REPR.sub(" ", _URL.sub(" ", text))):
+    for token in _TOKEN.findall(_REPR.sub(" ", _URL.sub(" ", text))):
+        if any(c.isdigit() for c in token):
+            continue  # an id or a number with its unit (`fdf87e58`, `3km`, `2026-W47`)
+        word = token
         if word in ("None", "True", "False"):
             continue  # reported as a repr above
         low = word.lower()
@@ -106,11 +110,13 @@ def test_the_checker_finds_english_words_and_reprs() -> None:
     assert problems("用法：/nudge 开", {"nudge"}) == ["nudge"]  # typed, still English
     assert problems("今天跑了 5 km，详见 https://example.com/guide", ()) == []
     assert problems("营ID 与 MM-DD", ()) == []
+    assert problems("群发 fdf87e58 已创建", ()) == []  # an id the admin types back
 
 
 # --- every command, every usage form, as a member and as an admin --------------------------
 
 GROUP = "writers"  # a group of the bundled config.yaml: every feature on
+SET, CAMP = "writing", "write21"  # a set and a camp of the bundled config.yaml
 ARGUMENTS = ["", "乱写一通", "abc", "-1", "99999999999", "@bob", "３", "0"]
 
 
@@ -135,6 +141,9 @@ def command_texts(bot: LoopBot) -> list[str]:
         for form in usage_forms(info.names[:1], usage):
             texts.append(fill(form, "3", "@bob", "写作"))
             texts.append(fill(form, "abc", MENTIONS[0], "写作"))
+            # the bundled config's own set and camp: the forms that do something
+            real = form.replace("集合名", SET).replace("营ID", CAMP).replace("营名", CAMP)
+            texts.append(fill(real, "2", "@bob", "今晚八点分享会"))
     return sorted(set(texts))
 
 
