@@ -51,3 +51,4 @@ def test_a_normal_start_has_no_traceback_warning_or_debug_detail(tmp_path: Path)
         assert "relay source" not in run and "broadcast to a set" not in run
         transport = [line for line in run.splitlines() if "transport console:" in line]
         assert len(transport) == 1 and "sees every group message" in transport[0]
+        assert "scheduled 0" not in run  # no rituals, no camps: nothing to count
