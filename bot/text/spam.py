@@ -66,6 +66,9 @@ REASON_LABELS: dict[str, str] = {
     "sale": "报价并引导私聊",
     "story": "个人经历",
     "operator": "管理员设置的广告词",
+    "adult": "色情/交友引流",
+    "gamble": "赌博",
+    "warning": "提醒防骗",
 }
 
 # Signals that are hard evidence of an ad: something a reader can contact or open. Only
@@ -100,7 +103,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         甩卖 秒杀价 现货 低价 厂家直发 厂家直供 工厂价 出厂价 源头工厂 一件代发 拿货价
         产地直发 产地直供 原产地 基地直供 现摘现发 现摘 现挖 农户自产 农家自产 自家果园
         自家茶园 自家种植 农家 土鸡蛋 散养 专卖 纯正 无添加 买一送一 买二送一 买三送一
-        不甜包退 包退 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
+        不甜包退 包退 工厂直发 工厂直供 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
         打包带走""",
     ),
     "shop": (3, "拼多多 拼夕夕 拼xx 拼dd pdd"),
@@ -109,7 +112,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """限时福利 【福利】 福利来了 免费领 免费送 领红包 领取红包 先到先得 名额有限 仅限今天
         速来 速抢 大礼包 礼包 不是梦 大额券 内部券 优惠券群 进群领 进裙领 加群领 入群领 免费领取 领取资料
         领取教程 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量 免费听 发红包 福利群 新群
-        看过来 转发到 截图给我 集赞 转发朋友圈 免费试听 试听免费 免费试课 体验课免费 0元试听""",
+        看过来 转发到 截图给我 集赞 转发朋友圈 免费试听 试听免费 免费试课 体验课免费 0元试听
+        领取免费 免费试吃 试吃装 试用装""",
     ),
     "bargain": (
         8,
@@ -119,14 +123,29 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         8,
         """刷单 返利 返现 网赚 稳赚 高回报 投资回报 带你赚钱 带你理财 稳赚不赔 保本 内幕消息
         荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt 内部消息
-        必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资""",
+        必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资 搬砖套利 收益翻倍""",
+    ),
+    # Gambling sites: their lure words (a deposit bonus, a rebate on stakes) are nobody's
+    # everyday talk.
+    "gamble": (
+        8,
+        """彩金 返水 娱乐城 真人娱乐 百家乐 赌场 线上赌场 充值就送 注册就送 注册送 首充送 投注
+        下注 赌球 六合彩 时时彩 老虎机 电子游艺 真人荷官 体育投注 开户送 提款秒到 赛车pk10""",
+    ),
+    # Sex and "dating" lead generation. Loneliness alone is innocent ("一个人有点寂寞"):
+    # only the phrasings of the trade are listed, the rest is ``_ADULT``.
+    "adult": (
+        8,
+        """约炮 裸聊 一夜情 成人用品 情趣用品 成人视频 福利视频 午夜福利 美女一对一 一对一视频
+        陪聊 学生妹 私密发货 妹子在线 美女在线 美女陪玩 私密不外传 同城交友
+        同城私密 同城美女 同城妹子 楼凤 寂寞的来 深夜寂寞 单身寂寞""",
     ),
     "loan": (
         8,
         """停息挂账 协商还款 协商分期 延期还款 协商延期 分期还款 债务优化 债务重组 征信修复
         修复征信 征信花 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
         无担保 免抵押 低息 信用贷 凭身份证 只还本金 减免违约金 减免利息 逾期不用怕 法务团队
-        急用钱 手机就能借 额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款""",
+        急用钱 手机就能借 额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款 个性化分期 停止催收""",
     ),
     "health": (
         6,
@@ -192,10 +211,13 @@ OFFERS = frozenset(
         "health",
         "miracle",
         "job_fee",
+        "gamble",
+        "adult",
     }
 )
 SALE_POINTS = 4  # a price together with a call to contact privately: a sale
 STORY_POINTS = -6  # a first-person story of the past, with no call to contact: not an offer
+WARNING_POINTS = -8  # a warning against an offer, with no contact to reach: not an offer
 
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 # a sum in Chinese numerals, not "一块" (together) or "一本": two numerals or a 十/百/千/万
@@ -224,8 +246,32 @@ _PROXY = re.compile(
     r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背|订|钓|买|看网课|听课)"
     r"|\d+\s*字?起接|帮(?:你|您)刷|(?:专业|提供)[^，。,.!?？！]{0,6}(?:服务|代)"
 )
-# Farm produce sold by its grower: "自家养的蜂蜜", "自家种的橙子", "农户自产".
-_FARM = re.compile(r"自家(?:种|养|产|做|酿|晒|腌|榨|炒|果园|茶园|地里)")
+# Farm produce sold by its grower ("自家养的蜂蜜", "自家种的橙子"), goods sold from where
+# they are made ("工厂直发", "源头厂家批发", "产地发货").
+_FARM = re.compile(
+    r"自家(?:种|养|产|做|酿|晒|腌|榨|炒|果园|茶园|地里)"
+    r"|(?:工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场)(?:直发|直销|直供|直营|直邮|发货"
+    r"|出货|批发|价)"
+)
+# "比超市便宜一半": a price comparison is a seller's argument.
+_CHEAPER = re.compile(r"比[^，。,.!?？！]{1,6}便宜(?:一半|\d|[一二三四五六七八九十几]+)")
+# Investment lures: following a mentor's trades, a daily return in percent.
+_INVEST = re.compile(
+    r"(?:跟着?|跟随)(?:老师|导师|大神|大佬|师傅)[^，。,.!?？！]{0,4}(?:投资|炒|理财|跟单|赚钱)"
+    r"|(?:每天|每日|日|天天)(?:收益|回报|盈利|利润|稳赚|赚)\s*(?:\d+(?:\.\d+)?\s*%|百分之)"
+)
+# Sex-trade lead generation in its usual phrasings: loneliness offered company, "同城" plus
+# a date or a girl (not "同城约跑": sports groups meet that way).
+_ADULT = re.compile(
+    r"(?:寂寞|空虚|单身)[^。]{0,4}?(?:的来|了吗|约吗|找我|私我|来聊|陪你)"
+    r"|同城[^，。,.!?？！]{0,2}(?:约炮|约会|交友|私密|夜聊|美女|妹子|上门)"
+)
+# A member warning the others against an offer ("有人私聊我说能代练，大家别信"): the offer
+# words are reported, not made. (Not "不是骗子", which is a seller's reassurance.)
+_WARNING = re.compile(
+    r"(?<!不是)(?<!不会)(?<!绝不)(?:骗子|被骗|上当|防骗|别信|不要信|别相信|不要相信|大家小心"
+    r"|小心上当|小心被骗|诈骗)"
+)
 _MIRACLE = re.compile(
     r"(?:月|周|天|一个月)瘦\s*\d+\s*(?:斤|公斤|kg)|瘦\s*[十二三四五六七八九]+\s*斤"
 )
@@ -287,15 +333,18 @@ _ID = r"[a-z0-9][a-z0-9_\-]{4,29}"
 _SEP = r"[\s:：+_\-]*"
 _HANDLE = re.compile(
     # a named messenger, then an id: "vx：abc123", "微信 wx888999", "Q号 889977665"
-    r"(?:(?<![a-z0-9])(?:vx|wx|v x|w x|wechat|weixin|wei xin|weixin号|qq|q q|q号|v号|v信|vx号"
-    r"|wx号|whatsapp|whats app|telegram|viber|kakaotalk|line id)|微信号?|威信|薇信|徽信|维信|威芯|薇芯|微芯|维芯|v芯|卫信|wei信|微x|薇x"
-    r"|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)\s*(?:号|群|号码)?"
+    # (letters of a messenger may be split: "v-x", "q.q"; its characters swapped for
+    # look-alikes or homophones: 薇信, 溦信, 威芯, 卫星)
+    r"(?:(?<![a-z0-9])(?:v[\s.\-_/|]?x|w[\s.\-_/|]?x|wechat|weixin|wei xin|weixin号|q[\s.\-_/|]?q"
+    r"|q号|v号|v信|vx号|wx号|whatsapp|whats app|telegram|viber|kakaotalk|line id)"
+    r"|[微薇威维徽溦嶶徾][信芯x]号?|v芯|卫信|wei信|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)"
+    r"\s*(?:号|群|号码)?"
     + _SEP
     + r"(?P<id>"
     + _ID
     + ")"
     # a loose messenger ("加薇 fit2024", "威 x：hao99", "加微: daikuan_66") needs a digit in its id
-    + r"|(?:(?<![更增参附追叠施])加[微vq]|(?:(?<![\u3400-\u9fff])|(?<=[加添我]))[薇威]\s*x?)"
+    + r"|(?:(?<![更增参附追叠施])加[微vq]|(?:(?<![\u3400-\u9fff])|(?<=[加添我]))[薇威溦嶶]\s*x?)"
     + _SEP
     + r"(?P<id3>(?=[a-z_\-]*\d)"
     + _ID
@@ -305,6 +354,8 @@ _HANDLE = re.compile(
     + _ID
     + ")"
     + r"|(?<![a-z0-9])[vq](?P<digits>\d{5,12})(?![a-z0-9])"
+    # a plus (加) before an id of letters and digits: "➕ zuowen_888"
+    + r"|(?<![a-z0-9+])\+\s*(?P<id5>(?=[a-z_\-]*\d)[a-z][a-z0-9_\-]{4,29})"
     # a single messenger character, a colon, an id with a digit: "微：che_bao_66"
     + r"|[微薇威扣企](?:\s*[:：]\s*)(?P<id4>(?=[a-z_\-]*\d)"
     + _ID
@@ -333,7 +384,17 @@ _URL = re.compile(
 )
 # Symbols spammers put between the letters of a handle ("加v❤信", "➕v"): pluses become "+",
 # emoji and decorations disappear (see ``fold_symbols``).
-_PLUSES = str.maketrans({"\u2795": "+", "\u271a": "+", "\ufe62": "+", "\u2719": "+"})
+_PLUSES = str.maketrans(
+    {
+        "\u2795": "+",
+        "\u271a": "+",
+        "\ufe62": "+",
+        "\u2719": "+",
+        # emoji that name a messenger: a penguin is QQ, a satellite (卫星) is WeChat
+        "\U0001f427": "企鹅",
+        "\U0001f6f0": "卫星",
+    }
+)
 _DECORATION = re.compile(
     "[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200b-\u200d\u2060\u00b7\u2022"
     "\u2605\u2606\u2661\u2665\u20e3]+"
@@ -489,6 +550,7 @@ def structural_signals(
                 or found.group("id2")
                 or found.group("id3")
                 or found.group("id4")
+                or found.group("id5")
                 or found.group("digits")
             )
             if any(c.isdigit() for c in ident) or len(ident) >= 6:
@@ -522,7 +584,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
     ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
-    ("goods", _FARM, 5, re.compile("自家")),
+    ("goods", _FARM, 5, re.compile("自家|厂|源头|产地|基地|园|场")),
+    ("price", _CHEAPER, 3, re.compile("便宜")),
+    ("scam", _INVEST, 8, re.compile("跟|收益|回报|盈利|利润|赚")),
+    ("adult", _ADULT, 8, re.compile("寂寞|空虚|单身|同城")),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退")),
 )
 # The same for ads in English, tried only on a text with Latin letters.
@@ -587,6 +652,10 @@ def combine(
         story = _STORY.search(text)
         if story is not None and _FIRST_PERSON.search(text) is not None:
             by_code["story"] = Signal("story", STORY_POINTS, story.group(0))
+    if text and OFFERS.intersection(by_code) and not HARD_EVIDENCE.intersection(by_code):
+        warning = _WARNING.search(text)
+        if warning is not None:
+            by_code["warning"] = Signal("warning", WARNING_POINTS, warning.group(0))
     return list(by_code.values())
 
 
