@@ -123,7 +123,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         8,
         """刷单 返利 返现 网赚 稳赚 高回报 投资回报 带你赚钱 带你理财 稳赚不赔 保本 内幕消息
         荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt 内部消息
-        必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资 搬砖套利 收益翻倍""",
+        必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资 搬砖套利 收益翻倍 数字藏品 原始股
+        内部认购 挖矿 矿机 区块链项目 做任务 领佣金 赚佣金 佣金日结 佣金秒返 点赞员""",
     ),
     # Gambling sites: their lure words (a deposit bonus, a rebate on stakes) are nobody's
     # everyday talk.
@@ -137,13 +138,13 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "adult": (
         8,
         """约炮 裸聊 一夜情 成人用品 情趣用品 成人视频 福利视频 午夜福利 美女一对一 一对一视频
-        陪聊 学生妹 私密发货 妹子在线 美女在线 美女陪玩 私密不外传 同城交友
+        陪聊 学生妹 美女技师 上门按摩 按摩上门 莞式 特殊服务 私密发货 妹子在线 美女在线 美女陪玩 私密不外传 同城交友
         同城私密 同城美女 同城妹子 楼凤 寂寞的来 深夜寂寞 单身寂寞""",
     ),
     "loan": (
         8,
         """停息挂账 协商还款 协商分期 延期还款 协商延期 分期还款 债务优化 债务重组 征信修复
-        修复征信 征信花 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
+        修复征信 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
         无担保 免抵押 低息 信用贷 凭身份证 只还本金 减免违约金 减免利息 逾期不用怕 法务团队
         急用钱 手机就能借 额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款 个性化分期 停止催收""",
     ),
@@ -159,7 +160,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """不节食 不反弹 躺瘦 月瘦 祛斑 丰胸 增高 根治 包治 特效药 无效退款 一个疗程 包过 保过
         包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证 押题 内部押题 内部资料 原题 保证抢到
         不过退款 不过全额退款 不过退费 保过协议 考前答案 考试答案 提前拿答案 真题答案 保录 包录取
-        保录取 名校保录 包提分 保提分""",
+        保录取 名校保录 包提分 保提分 学历提升 免考 不用考试 直接拿证 快速拿证 办证 刻章 全国可查
+        学信网可查 停药 不用吃药 降压茶 降糖茶""",
     ),
     "cta": (
         5,
@@ -169,7 +171,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         联系电话 加我v 绿泡泡 +vx +wx +q 咨询 电话 进裙 加裙 看我朋友圈 朋友圈有 看朋友圈
         嘀嘀我 dd我 扣1领 扣1送 扣1免费 进群领 进裙领 加群领 入群领 私信 联系助理 添加客服 加客服
         拉你进 拉群 私信回复 订购电话 热线 打电话 找我 找我们 留言 了解请 欢迎咨询 有意的
-        想做的 想了解的 要的私 要的滴 要的加 扣1 要的扣 要的联系 联系""",
+        想做的 想了解的 要的私 要的滴 要的加 扣1 要的扣 要的联系 联系 欢迎来电 来电咨询""",
     ),
     "price": (
         3,
@@ -188,7 +190,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "debt": (
         3,
         """逾期 负债 欠款 网贷 信用卡 征信 借呗 花呗 贷款 首付 流水 分期 催收 利息 银行
-        车贷 房贷 借钱""",
+        车贷 房贷 借钱 征信花""",
     ),
 }
 # Call-to-action words that only name the phone: they add nothing to a phone number itself
@@ -196,7 +198,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
 PHONE_WORDS = frozenset({"电话", "电话咨询", "咨询电话", "联系电话", "订购电话", "热线", "打电话"})
 # Calls to contact that address whoever wants something: an offer is implied.
 _SOLICITING_WORDS = """有意者 有意向 有意的 有需要的 需要的私 需要的扫 需要的联系 感兴趣的 有兴趣的 想了解的
-    想做的 要的私 要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号"""
+    想做的 要的私 要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号
+    欢迎来电 来电咨询"""
 SOLICITING = frozenset(_SOLICITING_WORDS.split())
 # Offer categories: what the message is selling (a call to action alone sells nothing).
 OFFERS = frozenset(
@@ -235,6 +238,8 @@ _PRICE = re.compile(
     rf"|{_CN_SUM}\s*(?:元|块)|(?:一|每)\s*{_UNIT}\s*{_CN_SUM}(?![\u4e00-\u9fff])"
     rf"|{_CN_SUM}\s*(?:一|每)\s*{_UNIT}|(?<![\u4e00-\u9fff])[二三四五六七八九]\s*折(?!腾)"
     r"|[一二三四五六七八九十]块[一二三四五六七八九](?![块\u4e00-\u9fff])|[二三四五六七八九]块[一二三四五六七八九]"
+    # an asking price: "3999 出", "一口价 200" (not "30 出头")
+    r"|\d{2,}\s*(?:元|块)?\s*(?:出|转)(?=[，。,.!！\s]|$)|一口价\s*\d+"
 )
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
@@ -258,7 +263,7 @@ _CHEAPER = re.compile(r"比[^，。,.!?？！]{1,6}便宜(?:一半|\d|[一二三
 # Investment lures: following a mentor's trades, a daily return in percent.
 _INVEST = re.compile(
     r"(?:跟着?|跟随)(?:老师|导师|大神|大佬|师傅)[^，。,.!?？！]{0,4}(?:投资|炒|理财|跟单|赚钱)"
-    r"|(?:每天|每日|日|天天)(?:收益|回报|盈利|利润|稳赚|赚)\s*(?:\d+(?:\.\d+)?\s*%|百分之)"
+    r"|(?:每天|每日|一天|日|天天)(?:收益|回报|盈利|利润|稳赚|赚)\s*(?:\d+(?:\.\d+)?\s*%|百分之)"
 )
 # Sex-trade lead generation in its usual phrasings: loneliness offered company, "同城" plus
 # a date or a girl (not "同城约跑": sports groups meet that way).
@@ -278,6 +283,11 @@ _MIRACLE = re.compile(
 _BAIT = re.compile(
     r"价值\s*\d+\s*元|前\s*\d+\s*名|日赚\s*\d+|月入\s*(?:\d+|过万|上万)|(?<![\d.])0\s*元"
 )
+# Earnings promised per day or month: "一天轻松三五百", "每天能挣 200".
+_EARNINGS = re.compile(
+    r"(?:一天|每天|日|月|一个月)(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入|拿)?\s*"
+    r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万])(?:元|块|\+)?(?![\u4e00-\u9fff])"
+)
 # A job that asks for money first: "入职先交会员费99", "先交材料押金两百".
 _JOB_FEE = re.compile(
     r"(?:交|付|缴|收)[^，。,.!?？！]{0,8}(?:押金|保证金|会员费|会费|入会费|培训费|材料费|服装费"
@@ -286,13 +296,13 @@ _JOB_FEE = re.compile(
 _JOB_CONTEXT = re.compile(r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资")
 # Guarantees a seller cannot give: "不过全额退款", "无效退费".
 _REFUND_PROMISE = re.compile(
-    r"(?:不过|无效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到)"
+    r"(?:不过|无效|不见效|没效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到)"
     r"[^，。,.!?？！]{0,3}退(?:款|费|钱)"
 )
 # A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
 _STORY = re.compile(
     r"(?:以前|之前|曾经|当年|那时候?|那会儿?|年轻时|小时候|刚毕业|后来|去年|前年|"
-    r"做过|干过|当过|待过|打过|试过)"
+    r"做过|干过|当过|待过|打过|试过|找了份|找了个|找到了?份)"
 )
 _FIRST_PERSON = re.compile(r"我|俺")
 
@@ -336,9 +346,9 @@ _HANDLE = re.compile(
     # (letters of a messenger may be split: "v-x", "q.q"; its characters swapped for
     # look-alikes or homophones: 薇信, 溦信, 威芯, 卫星)
     r"(?:(?<![a-z0-9])(?:v[\s.\-_/|]?x|w[\s.\-_/|]?x|wechat|weixin|wei xin|weixin号|q[\s.\-_/|]?q"
-    r"|q号|v号|v信|vx号|wx号|whatsapp|whats app|telegram|viber|kakaotalk|line id)"
-    r"|[微薇威维徽溦嶶徾][信芯x]号?|v芯|卫信|wei信|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)"
-    r"\s*(?:号|群|号码)?"
+    r"|q号|v号|v\s*[信芯]|vx号|wx号|whatsapp|whats app|telegram|viber|kakaotalk|line id)"
+    r"|[微薇威维徽溦嶶徾][信芯x]号?|卫信|wei信|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)"
+    r"\s*(?:号码|号|群|搜索|搜|添加)?"
     + _SEP
     + r"(?P<id>"
     + _ID
@@ -377,6 +387,15 @@ _DIGIT_GAPS = re.compile(r"(?<=[\d*])[\s\-_.·/~]+(?=[\d*])")
 _PHONE_GAPS = re.compile(r"(?<=[\d*x×#])[\s\-_.·/~]+(?=[\d*x×#])")
 # Letters and digits spaced apart so that a filter does not see the id ("f i t 6 6 8").
 _ALNUM_GAPS = re.compile(r"(?<=[a-z0-9])\s+(?=\d|[a-z](?![a-z]))")
+# Single letters and digits strung on symbols ("d.o.g.8.8.9.9", "a-b-c-1-2-3"): four or more.
+_SPLIT_ID = re.compile(r"(?<![a-z0-9])[a-z0-9](?:[.\-_·/|,，、]+[a-z0-9](?![a-z0-9])){3,}")
+_SPLIT_SEPARATORS = re.compile(r"[.\-_·/|,，、]+")
+
+
+def _join_split(found: re.Match[str]) -> str:
+    return _SPLIT_SEPARATORS.sub("", found.group(0))
+
+
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s，。！？、）)]+"
     r"|(?<![@\w.])(?:[a-z0-9][a-z0-9\-]*\.)+(?:cn|com|net|org|cc|top|xyz|me|io|ly|im|vip|club|site"
@@ -543,7 +562,8 @@ def structural_signals(
     has_digit = _DIGIT.search(rest) is not None
     has_latin = _LATIN.search(text) is not None
     if has_digit or has_latin:
-        compact = _ALNUM_GAPS.sub("", _DIGIT_GAPS.sub("", rest))
+        joined = _SPLIT_ID.sub(_join_split, rest) if has_latin else rest
+        compact = _ALNUM_GAPS.sub("", _DIGIT_GAPS.sub("", joined))
         for found in _HANDLE.finditer(compact):
             ident = (
                 found.group("id")
@@ -578,11 +598,12 @@ def structural_signals(
 
 # (code, pattern, points, a cheap expression the text must match for the pattern to)
 _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
-    ("price", _PRICE, 3, re.compile("元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千")),
+    ("price", _PRICE, 3, re.compile("元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千|出|转")),
     ("follower", _FOLLOWER, 7, re.compile("粉|赞|关注|播放|阅读")),
     ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供")),
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
+    ("sidejob", _EARNINGS, 6, re.compile("天|日|月")),
     ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
     ("goods", _FARM, 5, re.compile("自家|厂|源头|产地|基地|园|场")),
     ("price", _CHEAPER, 3, re.compile("便宜")),
