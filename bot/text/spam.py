@@ -124,14 +124,14 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """刷单 返利 返现 网赚 稳赚 高回报 投资回报 带你赚钱 带你理财 稳赚不赔 保本 内幕消息
         荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt 内部消息
         必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资 搬砖套利 收益翻倍 数字藏品 原始股
-        内部认购 挖矿 矿机 区块链项目 做任务 领佣金 赚佣金 佣金日结 佣金秒返 点赞员""",
+        内部认购 挖矿 矿机 区块链项目 领佣金 赚佣金 佣金日结 佣金秒返 点赞员""",
     ),
     # Gambling sites: their lure words (a deposit bonus, a rebate on stakes) are nobody's
     # everyday talk.
     "gamble": (
         8,
         """彩金 返水 娱乐城 真人娱乐 百家乐 赌场 线上赌场 充值就送 注册就送 注册送 首充送 投注
-        下注 赌球 六合彩 时时彩 老虎机 电子游艺 真人荷官 体育投注 开户送 提款秒到 赛车pk10""",
+        赌球 六合彩 时时彩 老虎机 电子游艺 真人荷官 体育投注 开户送 提款秒到 赛车pk10""",
     ),
     # Sex and "dating" lead generation. Loneliness alone is innocent ("一个人有点寂寞"):
     # only the phrasings of the trade are listed, the rest is ``_ADULT``.
@@ -160,8 +160,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """不节食 不反弹 躺瘦 月瘦 祛斑 丰胸 增高 根治 包治 特效药 无效退款 一个疗程 包过 保过
         包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证 押题 内部押题 内部资料 原题 保证抢到
         不过退款 不过全额退款 不过退费 保过协议 考前答案 考试答案 提前拿答案 真题答案 保录 包录取
-        保录取 名校保录 包提分 保提分 学历提升 免考 不用考试 直接拿证 快速拿证 办证 刻章 全国可查
-        学信网可查 停药 不用吃药 降压茶 降糖茶""",
+        保录取 名校保录 包提分 保提分 不用考试拿证 不考试拿证 直接拿证 快速拿证 刻章 全国可查
+        学信网可查 降压茶 降糖茶""",
     ),
     "cta": (
         5,
@@ -285,7 +285,7 @@ _BAIT = re.compile(
 )
 # Earnings promised per day or month: "一天轻松三五百", "每天能挣 200".
 _EARNINGS = re.compile(
-    r"(?:一天|每天|日|月|一个月)(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入|拿)?\s*"
+    r"(?:一天|每天|日|月|一个月)(?:(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入)|轻松|稳)\s*"
     r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万])(?:元|块|\+)?(?![\u4e00-\u9fff])"
 )
 # A job that asks for money first: "入职先交会员费99", "先交材料押金两百".
@@ -631,8 +631,9 @@ def combine(
 
     Then the interactions: a price with a call to contact privately is a sale (+4); a call
     to contact adds nothing to a phone number unless something is on offer; a first-person
-    story of the past with no call to contact, no price and no hard evidence is not an
-    offer (-6).
+    story of the past (or of a job found) with no call to contact and no hard evidence is
+    not an offer (-6; a wage in it is part of the story); a member warning the others
+    against an offer, with no contact to reach, makes none (-8).
     """
     by_code: dict[str, Signal] = {}
     for signal in signals:
@@ -666,7 +667,6 @@ def combine(
     elif (
         text
         and "cta" not in by_code
-        and "price" not in by_code
         and not HARD_EVIDENCE.intersection(by_code)
         and OFFERS.intersection(by_code)
     ):
