@@ -85,6 +85,9 @@ def test_fold_symbols() -> None:
         "虚拟币挖矿，躺着就能赚，一天收益百分之三",  # a daily return in percent
         "高血压喝这个降压茶，不见效退款，电话 13912345678",  # health product, refund promise
         "全新未拆 kindle，599 出，需要的私聊",  # an asking price and a call to contact
+        "飞天茅台原箱，价格私聊，量大优惠",  # a price given in private
+        "薇 ❤ 芯 ：abc123 有惊喜",  # a messenger's name spaced out
+        "招聘线上客服，工资日结，无需经验，有意者私",  # recruiting with pay by the day
     ],
 )
 def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
@@ -122,6 +125,9 @@ def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
         "版本号是 1.2.3.4，升级一下",
         "我在小红书上看到有人说一天轻松赚三百，肯定是骗子，大家别信",
         "我表姐做微商的，天天朋友圈刷屏，烦死了",
+        "跑团招募新成员，有兴趣的私信我",  # a group recruits its own members
+        "社区活动招募志愿者，有意向的联系居委会",
+        "群里有人需要吗，我买多了两袋，原价转，私聊",  # a member's surplus
     ],
 )
 def test_numbers_and_innocent_asks_are_not_spam(books: TopicClassifier, text: str) -> None:

@@ -69,6 +69,8 @@ REASON_LABELS: dict[str, str] = {
     "adult": "色情/交友引流",
     "gamble": "赌博",
     "warning": "提醒防骗",
+    "surplus": "转让自用物品",
+    "recruit": "招人",
 }
 
 # Signals that are hard evidence of an ad: something a reader can contact or open. Only
@@ -88,8 +90,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         6,
         """兼职 日结 一单一结 宝妈 手机操作 动动手指 副业 躺赚 日赚 日入 月入 轻松赚 零投入
         零成本 零门槛 招代理 代理加盟 加盟 被动收入 在家赚 在家就能 足不出户 时间自由 收入可观
-        学生党 招募 招聘 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
-        手机就能做 诚招 招学徒 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪 底薪
+        学生党 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
+        手机就能做 诚招 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪 底薪
         包吃住 招合伙人 诚招合伙人 总部扶持 轻松开店""",
     ),
     "proxy": (
@@ -176,7 +178,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "price": (
         3,
         """低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要 仅需 原价 价更优惠
-        拿优惠 加价 半价 面议 价格面议""",
+        拿优惠 加价 半价 面议 价格面议 量大优惠""",
     ),
     # Selling talk: addressing "you" with a service, a problem made light of. Innocent
     # alone ("我帮你看看"), it weighs with an offer or a call to contact.
@@ -185,6 +187,10 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """帮你 帮您 为你 为您 替你 替您 带你 包你 让你 专业团队 我们团队 一站式 别怕 不用怕
         不用愁 有救了 告别 上门 保证 教你 我们机构 本机构""",
     ),
+    # Recruiting: groups recruit members and volunteers ("跑团招募新成员，有兴趣的私信我"),
+    # colleagues pass on openings. Little alone, even with a call to contact; pay by the
+    # day, a fee or a side-job word makes the offer.
+    "recruit": (2, "招募 招聘 招学徒"),
     # Money-trouble words: members talk about debts too; with a pitch or a call to contact
     # they are a loan or debt-negotiation ad.
     "debt": (
@@ -219,6 +225,7 @@ OFFERS = frozenset(
     }
 )
 SALE_POINTS = 4  # a price together with a call to contact privately: a sale
+SURPLUS_POINTS = -5  # a member passing on what they have too much of, with no contact shown
 STORY_POINTS = -6  # a first-person story of the past, with no call to contact: not an offer
 WARNING_POINTS = -8  # a warning against an offer, with no contact to reach: not an offer
 
@@ -238,6 +245,8 @@ _PRICE = re.compile(
     rf"|{_CN_SUM}\s*(?:元|块)|(?:一|每)\s*{_UNIT}\s*{_CN_SUM}(?![\u4e00-\u9fff])"
     rf"|{_CN_SUM}\s*(?:一|每)\s*{_UNIT}|(?<![\u4e00-\u9fff])[二三四五六七八九]\s*折(?!腾)"
     r"|[一二三四五六七八九十]块[一二三四五六七八九](?![块\u4e00-\u9fff])|[二三四五六七八九]块[一二三四五六七八九]"
+    # a price given in private: "价格私聊", "价格详聊"
+    r"|价格?(?:私聊|私信|详聊|私我|私)"
     # an asking price: "3999 出", "一口价 200" (not "30 出头")
     r"|\d{2,}\s*(?:元|块)?\s*(?:出|转)(?=[，。,.!！\s]|$)|一口价\s*\d+"
 )
@@ -271,6 +280,9 @@ _ADULT = re.compile(
     r"(?:寂寞|空虚|单身)[^。]{0,4}?(?:的来|了吗|约吗|找我|私我|来聊|陪你)"
     r"|同城[^，。,.!?？！]{0,2}(?:约炮|约会|交友|私密|夜聊|美女|妹子|上门)"
 )
+# A member passing on their own surplus ("我买多了两袋，原价转，私聊"): a price and a call to
+# contact without a trade behind them.
+_SURPLUS = re.compile(r"买多了|多买了|用不完|用不上|吃不完|闲置|自用|搬家转|原价转|低于原价转")
 # A member warning the others against an offer ("有人私聊我说能代练，大家别信"): the offer
 # words are reported, not made. (Not "不是骗子", which is a seller's reassurance.)
 _WARNING = re.compile(
@@ -347,7 +359,7 @@ _HANDLE = re.compile(
     # look-alikes or homophones: 薇信, 溦信, 威芯, 卫星)
     r"(?:(?<![a-z0-9])(?:v[\s.\-_/|]?x|w[\s.\-_/|]?x|wechat|weixin|wei xin|weixin号|q[\s.\-_/|]?q"
     r"|q号|v号|v\s*[信芯]|vx号|wx号|whatsapp|whats app|telegram|viber|kakaotalk|line id)"
-    r"|[微薇威维徽溦嶶徾][信芯x]号?|卫信|wei信|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)"
+    r"|[微薇威维徽溦嶶徾]\s*[信芯x]号?|卫信|wei信|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)"
     r"\s*(?:号码|号|群|搜索|搜|添加)?"
     + _SEP
     + r"(?P<id>"
@@ -673,6 +685,15 @@ def combine(
         story = _STORY.search(text)
         if story is not None and _FIRST_PERSON.search(text) is not None:
             by_code["story"] = Signal("story", STORY_POINTS, story.group(0))
+    if (
+        text
+        and "sale" in by_code
+        and not OFFERS.intersection(by_code)
+        and not HARD_EVIDENCE.intersection(by_code)
+    ):
+        surplus = _SURPLUS.search(text)
+        if surplus is not None:
+            by_code["surplus"] = Signal("surplus", SURPLUS_POINTS, surplus.group(0))
     if text and OFFERS.intersection(by_code) and not HARD_EVIDENCE.intersection(by_code):
         warning = _WARNING.search(text)
         if warning is not None:
