@@ -165,6 +165,8 @@ GLUE = [
     "谢谢分享",
     "👍👍",
     "有道理",
+    "无语",  # a reaction to the message before, not a mood of its own
+    "啊这",
 ]
 
 
