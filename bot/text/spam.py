@@ -249,6 +249,8 @@ _PRICE = re.compile(
     r"|价格?(?:私聊|私信|详聊|私我|私)"
     # an asking price: "3999 出", "一口价 200" (not "30 出头")
     r"|\d{2,}\s*(?:元|块)?\s*(?:出|转)(?=[，。,.!！\s]|$)|一口价\s*\d+"
+    # a price comparison, a seller's argument: "比超市便宜一半"
+    r"|比[^，。,.!?？！]{1,6}便宜(?:一半|\d|[一二三四五六七八九十几]+)"
 )
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
@@ -267,8 +269,6 @@ _FARM = re.compile(
     r"|(?:工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场)(?:直发|直销|直供|直营|直邮|发货"
     r"|出货|批发|价)"
 )
-# "比超市便宜一半": a price comparison is a seller's argument.
-_CHEAPER = re.compile(r"比[^，。,.!?？！]{1,6}便宜(?:一半|\d|[一二三四五六七八九十几]+)")
 # Investment lures: following a mentor's trades, a daily return in percent.
 _INVEST = re.compile(
     r"(?:跟着?|跟随)(?:老师|导师|大神|大佬|师傅)[^，。,.!?？！]{0,4}(?:投资|炒|理财|跟单|赚钱)"
@@ -610,16 +610,20 @@ def structural_signals(
 
 # (code, pattern, points, a cheap expression the text must match for the pattern to)
 _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
-    ("price", _PRICE, 3, re.compile("元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千|出|转")),
+    (
+        "price",
+        _PRICE,
+        3,
+        re.compile(r"元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千|\d\s*[出转]|便宜"),
+    ),
     ("follower", _FOLLOWER, 7, re.compile("粉|赞|关注|播放|阅读")),
     ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供")),
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
-    ("sidejob", _EARNINGS, 6, re.compile("天|日|月")),
+    ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳")),
     ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
-    ("goods", _FARM, 5, re.compile("自家|厂|源头|产地|基地|园|场")),
-    ("price", _CHEAPER, 3, re.compile("便宜")),
-    ("scam", _INVEST, 8, re.compile("跟|收益|回报|盈利|利润|赚")),
+    ("goods", _FARM, 5, re.compile("自家|工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场")),
+    ("scam", _INVEST, 8, re.compile("跟着|跟随|收益|回报|盈利|利润|赚")),
     ("adult", _ADULT, 8, re.compile("寂寞|空虚|单身|同城")),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退")),
 )
