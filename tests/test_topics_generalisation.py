@@ -135,6 +135,43 @@ def test_numbers_and_innocent_asks_are_not_spam(books: TopicClassifier, text: st
     assert verdict.label != "spam", verdict.explain()
 
 
+MORTGAGE = ThemeSettings(
+    name="房贷交流群",
+    description="首套二套房贷款、利率、提前还款、公积金和征信问题交流",
+    keywords=["房贷", "贷款", "利率", "提前还款", "公积金", "征信", "放款", "额度", "月供"],
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的贷款终于放款了，等了一个月",
+        "银行说额度只有80万，有没有人遇到过，可以私聊我",
+        "信用贷的利率比房贷高多少",
+        "急用钱的时候千万别碰网贷",
+        "我们这边银行经理说不查流水也能贷，是真的吗",
+        "招商银行的房贷经理电话是多少，有人有吗",  # a phone named, no number given
+        "有没有人做过停息挂账，靠谱吗，我朋友说被骗了",
+    ],
+)
+def test_money_trouble_is_what_members_talk_about(text: str) -> None:
+    verdict = TopicClassifier(MORTGAGE).classify(text)
+    assert verdict.label != "spam", verdict.explain()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有征信问题的朋友，我们专业处理，网贷信用卡逾期都能谈，私我",
+        "程序员专属贷款，凭工牌秒批，额度最高三十万",
+        "停息挂账，协商还款，信用卡网贷逾期不用怕，专业团队帮你处理",
+    ],
+)
+def test_loan_ads_in_a_money_group_are_still_spam(text: str) -> None:
+    verdict = TopicClassifier(MORTGAGE).classify(text)
+    assert verdict.label == "spam", verdict.explain()
+
+
 # --- the theme's own domains -----------------------------------------------------------------
 
 

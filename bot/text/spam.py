@@ -148,7 +148,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """停息挂账 协商还款 协商分期 延期还款 协商延期 分期还款 债务优化 债务重组 征信修复
         修复征信 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
         无担保 免抵押 低息 信用贷 凭身份证 只还本金 减免违约金 减免利息 逾期不用怕 法务团队
-        急用钱 手机就能借 额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款 个性化分期 停止催收""",
+        急用钱 手机就能借 凭工牌 凭社保 凭公积金 凭营业执照 额度最高 最高额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款 个性化分期 停止催收""",
     ),
     "health": (
         6,
@@ -185,7 +185,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "pitch": (
         3,
         """帮你 帮您 为你 为您 替你 替您 带你 包你 让你 专业团队 我们团队 一站式 别怕 不用怕
-        不用愁 有救了 告别 上门 保证 教你 我们机构 本机构""",
+        不用愁 有救了 告别 上门 保证 教你 我们机构 本机构 我们专业 专业处理
+        都能谈 都能办 都能处理""",
     ),
     # Recruiting: groups recruit members and volunteers ("跑团招募新成员，有兴趣的私信我"),
     # colleagues pass on openings. Little alone, even with a call to contact; pay by the
@@ -196,7 +197,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "debt": (
         3,
         """逾期 负债 欠款 网贷 信用卡 征信 借呗 花呗 贷款 首付 流水 分期 催收 利息 银行
-        车贷 房贷 借钱 征信花""",
+        车贷 房贷 借钱 征信花 额度""",
     ),
 }
 # Call-to-action words that only name the phone: they add nothing to a phone number itself
@@ -225,6 +226,7 @@ OFFERS = frozenset(
     }
 )
 SALE_POINTS = 4  # a price together with a call to contact privately: a sale
+_DEBT_PARTNERS = frozenset({"cta", "pitch"} | HARD_EVIDENCE)
 SURPLUS_POINTS = -5  # a member passing on what they have too much of, with no contact shown
 STORY_POINTS = -6  # a first-person story of the past, with no call to contact: not an offer
 WARNING_POINTS = -8  # a warning against an offer, with no contact to reach: not an offer
@@ -668,6 +670,21 @@ def combine(
         word_hits = {k: v for k, v in word_hits.items() if k != "cta"}
         if calls:
             word_hits["cta"] = calls
+    elif "cta" in word_hits and not PHONE_WORDS.isdisjoint(word_hits["cta"]):
+        # a phone named without a number calls for nothing ("房贷经理电话是多少")
+        calls = [w for w in word_hits["cta"] if w not in PHONE_WORDS]
+        word_hits = {k: v for k, v in word_hits.items() if k != "cta"}
+        if calls:
+            word_hits["cta"] = calls
+    if (
+        "debt" in word_hits
+        and "pitch" not in word_hits
+        and OFFERS.isdisjoint(word_hits)
+        and OFFERS.isdisjoint(by_code)
+    ):
+        # several money-trouble words are still one matter ("银行说额度只有80万") until a
+        # pitch or an offer makes them a sales argument
+        word_hits = {**word_hits, "debt": word_hits["debt"][:1]}
     for code, hits in word_hits.items():
         base = SPAM_WORDS[code][0] if code in SPAM_WORDS else 10
         previous = by_code.get(code)
@@ -678,6 +695,10 @@ def combine(
         else:
             extra = min(len(distinct) - 1, EXTRA_HIT_CAP) * EXTRA_HIT_POINTS
             by_code[code] = Signal(code, base + extra, "、".join(distinct[:3]))
+    if "debt" in by_code and not by_code.keys() & _DEBT_PARTNERS:
+        # money trouble is what members talk about ("信用贷的利率比房贷高多少"); only with a
+        # pitch, a call to contact or something to reach is it a loan ad
+        del by_code["debt"]
     if "price" in by_code and "cta" in by_code:
         by_code["sale"] = Signal("sale", SALE_POINTS, by_code["price"].evidence)
     elif (
