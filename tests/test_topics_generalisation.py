@@ -152,6 +152,8 @@ MORTGAGE = ThemeSettings(
         "我们这边银行经理说不查流水也能贷，是真的吗",
         "招商银行的房贷经理电话是多少，有人有吗",  # a phone named, no number given
         "有没有人做过停息挂账，靠谱吗，我朋友说被骗了",
+        "我信用卡逾期了一次，征信会花吗，懂的朋友私聊我一下",
+        "我也是信用卡逾期的，后来自己跟银行协商了",
     ],
 )
 def test_money_trouble_is_what_members_talk_about(text: str) -> None:
@@ -165,6 +167,8 @@ def test_money_trouble_is_what_members_talk_about(text: str) -> None:
         "有征信问题的朋友，我们专业处理，网贷信用卡逾期都能谈，私我",
         "程序员专属贷款，凭工牌秒批，额度最高三十万",
         "停息挂账，协商还款，信用卡网贷逾期不用怕，专业团队帮你处理",
+        "征信花了、网贷逾期的朋友，可以私我",  # people in money trouble addressed
+        "有网贷信用卡逾期问题的，联系我",
     ],
 )
 def test_loan_ads_in_a_money_group_are_still_spam(text: str) -> None:

@@ -282,6 +282,12 @@ _ADULT = re.compile(
     r"(?:寂寞|空虚|单身)[^。]{0,4}?(?:的来|了吗|约吗|找我|私我|来聊|陪你)"
     r"|同城[^，。,.!?？！]{0,2}(?:约炮|约会|交友|私密|夜聊|美女|妹子|上门)"
 )
+# Addressing people in money trouble ("网贷逾期的朋友", "有征信问题的"): a debt-negotiation
+# pitch, where a member would ask about their own case.
+_TROUBLED = re.compile(
+    r"(?:逾期|负债|征信|还不上|催收|网贷|信用卡|欠款|债务|花呗|借呗)[^，。,.!?？！]{0,6}"
+    r"(?:的(?:朋友|家人|人|宝子|姐妹|兄弟|老板)|问题的(?=[，,、\s]))"
+)
 # A member passing on their own surplus ("我买多了两袋，原价转，私聊"): a price and a call to
 # contact without a trade behind them.
 _SURPLUS = re.compile(r"买多了|多买了|用不完|用不上|吃不完|闲置|自用|搬家转|原价转|低于原价转")
@@ -627,6 +633,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ("goods", _FARM, 5, re.compile("自家|工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场")),
     ("scam", _INVEST, 8, re.compile("跟着|跟随|收益|回报|盈利|利润|赚")),
     ("adult", _ADULT, 8, re.compile("寂寞|空虚|单身|同城")),
+    (
+        "pitch",
+        _TROUBLED,
+        3,
+        re.compile("逾期|负债|征信|还不上|催收|网贷|信用卡|欠款|债务|花呗|借呗"),
+    ),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退")),
 )
 # The same for ads in English, tried only on a text with Latin letters.
