@@ -113,6 +113,26 @@ AD_CLASSES = [
     ("代发稿件，联系 152****8890", True),  # a masked number
     ("ｖｘ：ｇａｏｆｅｉ８８ 高稿费约稿", True),  # full-width
     ("写作课低价出，电话 1 3 8 0 0 1 3 8 0 0 0", True),  # spaced digits
+    ("正规平台，真人娱乐，首充送彩金，网址 http://bet88.cc/w", True),  # gambling
+    ("寂寞了吗，同城交友，妹子在线等你，点我头像", False),  # sex-trade lead generation
+    ("跟着老师炒币，每天收益 3%，老师免费带单，私聊", False),  # investment lure
+    ("手机刷单，动动手指，一天轻松三五百，想做的私我", False),  # task scam
+    ("投稿代写，包过稿，➕🛰️ daixie_888", True),  # a satellite emoji for 卫星 (WeChat)
+    ("约稿找我，有意者 v 信 g.a.o.8.8.9.9", True),  # an id strung on dots
+    ("学历提升，全日制本科，不用考试拿证，有需要的联系我", False),  # certificate mill
+    ("源头工厂直发笔记本，比超市便宜一半，需要的私我", False),  # goods from the factory
+]
+
+# Members' messages that look like offers but make none: no note, no warning.
+HARD_NEGATIVES = [
+    STORY,
+    "我女儿找了份兼职，时薪 25 块，还挺满意",
+    "之前有人私聊我说能代写稿子，大家别信，都是骗子",
+    "我网贷逾期过，征信花了，现在写稿还债，好难",
+    "我手机号换了，之前那个 138 的不用了，稿费打到新卡",
+    "这篇讲标题的文章写得好 https://mp.weixin.qq.com/s/title 推荐大家看",
+    "哪里能买到好用的写作本，求推荐",
+    "稿费千字 80 元，这个价格正常吗",
 ]
 
 
@@ -128,6 +148,14 @@ async def test_each_ad_class_is_caught(sqlite_db: str, ad: str, hard: bool) -> N
             assert await _violations(bot) == [("seller", "note")]
 
 
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+async def test_members_talking_about_offers_are_left_alone(sqlite_db: str, text: str) -> None:
+    async with running_bot(sqlite_db, moderation_config()) as bot:
+        assert await bot.say(text, user="mei", when=at("2026-11-21 10:00")) == []
+        assert bot.sender.sent == []
+        assert await _violations(bot) == []
+
+
 GLUE = [
     "同意楼上",
     "+1",
@@ -137,6 +165,8 @@ GLUE = [
     "谢谢分享",
     "👍👍",
     "有道理",
+    "无语",  # a reaction to the message before, not a mood of its own
+    "啊这",
 ]
 
 

@@ -40,6 +40,9 @@ def test_fold_symbols() -> None:
     assert fold_symbols("加v❤信 ab_12") == "加v信 ab_12"
     assert fold_symbols("\u2795v 详聊") == "+v 详聊"
     assert fold_symbols("plain ascii") == "plain ascii"
+    # emoji that name a messenger become its name: a penguin is QQ, a satellite 卫星
+    assert fold_symbols("\u2795\U0001f427 12345678") == "+企鹅 12345678"
+    assert fold_symbols("\U0001f6f0\ufe0f ab_12") == "卫星 ab_12"
 
 
 @pytest.mark.parametrize(
@@ -70,6 +73,21 @@ def test_fold_symbols() -> None:
         "摄影课程免费送，加群领取",  # one phrase, two categories (bait and a call)
         "看我朋友圈，相机低价转",
         "扣1领取免费课程，名额有限",
+        "需要的加 v 信 d.o.g.8.8.9.9",  # an id strung on dots
+        "书单领取加V-X a-b-c-1-2-3-4",  # split messenger letters, an id on hyphens
+        "vx搜索 lucky_2025 领取福利",  # 搜索 between the messenger and the id
+        "电子书低价，溦信 book_8899",  # a look-alike of 微
+        "有需要的\u2795\U0001f427 1234567890",  # a penguin emoji for QQ
+        "读书会资料 + shuyou_2024",  # a plus before an id
+        "客服热线 4 0 0 - 6 8 8 - 9 9 9 9，欢迎来电",  # a hotline and a call to ring it
+        "澳门赌场线上版，天天返水，下载 app",  # gambling
+        "深夜寂寞，约吗，同城私密，点头像",  # sex-trade lead generation
+        "虚拟币挖矿，躺着就能赚，一天收益百分之三",  # a daily return in percent
+        "高血压喝这个降压茶，不见效退款，电话 13912345678",  # health product, refund promise
+        "全新未拆 kindle，599 出，需要的私聊",  # an asking price and a call to contact
+        "飞天茅台原箱，价格私聊，量大优惠",  # a price given in private
+        "薇 ❤ 芯 ：abc123 有惊喜",  # a messenger's name spaced out
+        "招聘线上客服，工资日结，无需经验，有意者私",  # recruiting with pay by the day
     ],
 )
 def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
@@ -99,11 +117,63 @@ def test_obfuscated_spam(books: TopicClassifier, text: str) -> None:
         "这张照片 1/250 秒，f2.8，iso 400",
         "镜头 24-70mm 和 70-200mm 选哪个",
         "去年 3 月 15 号拍的，13 张",
+        "周末同城约跑吗，有兴趣的私聊我",  # 同城约 is how sports groups meet
+        "每天做任务打卡，有兴趣的可以加群",
+        "医生说可以停药了，但我想再咨询一下",
+        "民宿住一天 500 元，有点贵，想订的可以问我",
+        "这本书 30 出头就能买到",
+        "版本号是 1.2.3.4，升级一下",
+        "我在小红书上看到有人说一天轻松赚三百，肯定是骗子，大家别信",
+        "我表姐做微商的，天天朋友圈刷屏，烦死了",
+        "跑团招募新成员，有兴趣的私信我",  # a group recruits its own members
+        "社区活动招募志愿者，有意向的联系居委会",
+        "群里有人需要吗，我买多了两袋，原价转，私聊",  # a member's surplus
     ],
 )
 def test_numbers_and_innocent_asks_are_not_spam(books: TopicClassifier, text: str) -> None:
     verdict = books.classify(text)
     assert verdict.label != "spam", verdict.explain()
+
+
+MORTGAGE = ThemeSettings(
+    name="房贷交流群",
+    description="首套二套房贷款、利率、提前还款、公积金和征信问题交流",
+    keywords=["房贷", "贷款", "利率", "提前还款", "公积金", "征信", "放款", "额度", "月供"],
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的贷款终于放款了，等了一个月",
+        "银行说额度只有80万，有没有人遇到过，可以私聊我",
+        "信用贷的利率比房贷高多少",
+        "急用钱的时候千万别碰网贷",
+        "我们这边银行经理说不查流水也能贷，是真的吗",
+        "招商银行的房贷经理电话是多少，有人有吗",  # a phone named, no number given
+        "有没有人做过停息挂账，靠谱吗，我朋友说被骗了",
+        "我信用卡逾期了一次，征信会花吗，懂的朋友私聊我一下",
+        "我也是信用卡逾期的，后来自己跟银行协商了",
+    ],
+)
+def test_money_trouble_is_what_members_talk_about(text: str) -> None:
+    verdict = TopicClassifier(MORTGAGE).classify(text)
+    assert verdict.label != "spam", verdict.explain()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有征信问题的朋友，我们专业处理，网贷信用卡逾期都能谈，私我",
+        "程序员专属贷款，凭工牌秒批，额度最高三十万",
+        "停息挂账，协商还款，信用卡网贷逾期不用怕，专业团队帮你处理",
+        "征信花了、网贷逾期的朋友，可以私我",  # people in money trouble addressed
+        "有网贷信用卡逾期问题的，联系我",
+    ],
+)
+def test_loan_ads_in_a_money_group_are_still_spam(text: str) -> None:
+    verdict = TopicClassifier(MORTGAGE).classify(text)
+    assert verdict.label == "spam", verdict.explain()
 
 
 # --- the theme's own domains -----------------------------------------------------------------
@@ -254,6 +324,11 @@ def test_a_character_of_the_description_and_a_keyword_is_a_stem() -> None:
         "topics_dev_piano.yaml",
         "topics_dev_japanese.yaml",
         "topics_dev_coffee.yaml",
+        "topics_dev_dogs.yaml",
+        "topics_dev_soap.yaml",
+        "topics_dev_kidsreading.yaml",
+        "topics_dev_weiqi.yaml",
+        "topics_dev_drone.yaml",
     ],
 )
 def test_development_sets_meet_the_targets(name: str) -> None:

@@ -66,6 +66,11 @@ REASON_LABELS: dict[str, str] = {
     "sale": "报价并引导私聊",
     "story": "个人经历",
     "operator": "管理员设置的广告词",
+    "adult": "色情/交友引流",
+    "gamble": "赌博",
+    "warning": "提醒防骗",
+    "surplus": "转让自用物品",
+    "recruit": "招人",
 }
 
 # Signals that are hard evidence of an ad: something a reader can contact or open. Only
@@ -85,8 +90,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         6,
         """兼职 日结 一单一结 宝妈 手机操作 动动手指 副业 躺赚 日赚 日入 月入 轻松赚 零投入
         零成本 零门槛 招代理 代理加盟 加盟 被动收入 在家赚 在家就能 足不出户 时间自由 收入可观
-        学生党 招募 招聘 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
-        手机就能做 诚招 招学徒 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪 底薪
+        学生党 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
+        手机就能做 诚招 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪 底薪
         包吃住 招合伙人 诚招合伙人 总部扶持 轻松开店""",
     ),
     "proxy": (
@@ -100,7 +105,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         甩卖 秒杀价 现货 低价 厂家直发 厂家直供 工厂价 出厂价 源头工厂 一件代发 拿货价
         产地直发 产地直供 原产地 基地直供 现摘现发 现摘 现挖 农户自产 农家自产 自家果园
         自家茶园 自家种植 农家 土鸡蛋 散养 专卖 纯正 无添加 买一送一 买二送一 买三送一
-        不甜包退 包退 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
+        不甜包退 包退 工厂直发 工厂直供 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
         打包带走""",
     ),
     "shop": (3, "拼多多 拼夕夕 拼xx 拼dd pdd"),
@@ -109,7 +114,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """限时福利 【福利】 福利来了 免费领 免费送 领红包 领取红包 先到先得 名额有限 仅限今天
         速来 速抢 大礼包 礼包 不是梦 大额券 内部券 优惠券群 进群领 进裙领 加群领 入群领 免费领取 领取资料
         领取教程 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量 免费听 发红包 福利群 新群
-        看过来 转发到 截图给我 集赞 转发朋友圈 免费试听 试听免费 免费试课 体验课免费 0元试听""",
+        看过来 转发到 截图给我 集赞 转发朋友圈 免费试听 试听免费 免费试课 体验课免费 0元试听
+        领取免费 免费试吃 试吃装 试用装""",
     ),
     "bargain": (
         8,
@@ -119,14 +125,30 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         8,
         """刷单 返利 返现 网赚 稳赚 高回报 投资回报 带你赚钱 带你理财 稳赚不赔 保本 内幕消息
         荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt 内部消息
-        必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资""",
+        必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资 搬砖套利 收益翻倍 数字藏品 原始股
+        内部认购 挖矿 矿机 区块链项目 领佣金 赚佣金 佣金日结 佣金秒返 点赞员""",
+    ),
+    # Gambling sites: their lure words (a deposit bonus, a rebate on stakes) are nobody's
+    # everyday talk.
+    "gamble": (
+        8,
+        """彩金 返水 娱乐城 真人娱乐 百家乐 赌场 线上赌场 充值就送 注册就送 注册送 首充送 投注
+        赌球 六合彩 时时彩 老虎机 电子游艺 真人荷官 体育投注 开户送 提款秒到 赛车pk10""",
+    ),
+    # Sex and "dating" lead generation. Loneliness alone is innocent ("一个人有点寂寞"):
+    # only the phrasings of the trade are listed, the rest is ``_ADULT``.
+    "adult": (
+        8,
+        """约炮 裸聊 一夜情 成人用品 情趣用品 成人视频 福利视频 午夜福利 美女一对一 一对一视频
+        陪聊 学生妹 美女技师 上门按摩 按摩上门 莞式 特殊服务 私密发货 妹子在线 美女在线 美女陪玩 私密不外传 同城交友
+        同城私密 同城美女 同城妹子 楼凤 寂寞的来 深夜寂寞 单身寂寞""",
     ),
     "loan": (
         8,
         """停息挂账 协商还款 协商分期 延期还款 协商延期 分期还款 债务优化 债务重组 征信修复
-        修复征信 征信花 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
+        修复征信 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
         无担保 免抵押 低息 信用贷 凭身份证 只还本金 减免违约金 减免利息 逾期不用怕 法务团队
-        急用钱 手机就能借 额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款""",
+        急用钱 手机就能借 凭工牌 凭社保 凭公积金 凭营业执照 额度最高 最高额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款 个性化分期 停止催收""",
     ),
     "health": (
         6,
@@ -140,7 +162,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """不节食 不反弹 躺瘦 月瘦 祛斑 丰胸 增高 根治 包治 特效药 无效退款 一个疗程 包过 保过
         包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证 押题 内部押题 内部资料 原题 保证抢到
         不过退款 不过全额退款 不过退费 保过协议 考前答案 考试答案 提前拿答案 真题答案 保录 包录取
-        保录取 名校保录 包提分 保提分""",
+        保录取 名校保录 包提分 保提分 不用考试拿证 不考试拿证 直接拿证 快速拿证 刻章 全国可查
+        学信网可查 降压茶 降糖茶""",
     ),
     "cta": (
         5,
@@ -150,26 +173,31 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         联系电话 加我v 绿泡泡 +vx +wx +q 咨询 电话 进裙 加裙 看我朋友圈 朋友圈有 看朋友圈
         嘀嘀我 dd我 扣1领 扣1送 扣1免费 进群领 进裙领 加群领 入群领 私信 联系助理 添加客服 加客服
         拉你进 拉群 私信回复 订购电话 热线 打电话 找我 找我们 留言 了解请 欢迎咨询 有意的
-        想做的 想了解的 要的私 要的滴 要的加 扣1 要的扣 要的联系 联系""",
+        想做的 想了解的 要的私 要的滴 要的加 扣1 要的扣 要的联系 联系 欢迎来电 来电咨询""",
     ),
     "price": (
         3,
         """低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要 仅需 原价 价更优惠
-        拿优惠 加价 半价 面议 价格面议""",
+        拿优惠 加价 半价 面议 价格面议 量大优惠""",
     ),
     # Selling talk: addressing "you" with a service, a problem made light of. Innocent
     # alone ("我帮你看看"), it weighs with an offer or a call to contact.
     "pitch": (
         3,
         """帮你 帮您 为你 为您 替你 替您 带你 包你 让你 专业团队 我们团队 一站式 别怕 不用怕
-        不用愁 有救了 告别 上门 保证 教你 我们机构 本机构""",
+        不用愁 有救了 告别 上门 保证 教你 我们机构 本机构 我们专业 专业处理
+        都能谈 都能办 都能处理""",
     ),
+    # Recruiting: groups recruit members and volunteers ("跑团招募新成员，有兴趣的私信我"),
+    # colleagues pass on openings. Little alone, even with a call to contact; pay by the
+    # day, a fee or a side-job word makes the offer.
+    "recruit": (2, "招募 招聘 招学徒"),
     # Money-trouble words: members talk about debts too; with a pitch or a call to contact
     # they are a loan or debt-negotiation ad.
     "debt": (
         3,
         """逾期 负债 欠款 网贷 信用卡 征信 借呗 花呗 贷款 首付 流水 分期 催收 利息 银行
-        车贷 房贷 借钱""",
+        车贷 房贷 借钱 征信花 额度""",
     ),
 }
 # Call-to-action words that only name the phone: they add nothing to a phone number itself
@@ -177,7 +205,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
 PHONE_WORDS = frozenset({"电话", "电话咨询", "咨询电话", "联系电话", "订购电话", "热线", "打电话"})
 # Calls to contact that address whoever wants something: an offer is implied.
 _SOLICITING_WORDS = """有意者 有意向 有意的 有需要的 需要的私 需要的扫 需要的联系 感兴趣的 有兴趣的 想了解的
-    想做的 要的私 要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号"""
+    想做的 要的私 要的滴 要的加 要的扣 要的联系 欢迎咨询 详情咨询 咨询 详聊 详询 同号
+    欢迎来电 来电咨询"""
 SOLICITING = frozenset(_SOLICITING_WORDS.split())
 # Offer categories: what the message is selling (a call to action alone sells nothing).
 OFFERS = frozenset(
@@ -192,10 +221,15 @@ OFFERS = frozenset(
         "health",
         "miracle",
         "job_fee",
+        "gamble",
+        "adult",
     }
 )
 SALE_POINTS = 4  # a price together with a call to contact privately: a sale
+_DEBT_PARTNERS = frozenset({"cta", "pitch"} | HARD_EVIDENCE)
+SURPLUS_POINTS = -5  # a member passing on what they have too much of, with no contact shown
 STORY_POINTS = -6  # a first-person story of the past, with no call to contact: not an offer
+WARNING_POINTS = -8  # a warning against an offer, with no contact to reach: not an offer
 
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 # a sum in Chinese numerals, not "一块" (together) or "一本": two numerals or a 十/百/千/万
@@ -213,6 +247,12 @@ _PRICE = re.compile(
     rf"|{_CN_SUM}\s*(?:元|块)|(?:一|每)\s*{_UNIT}\s*{_CN_SUM}(?![\u4e00-\u9fff])"
     rf"|{_CN_SUM}\s*(?:一|每)\s*{_UNIT}|(?<![\u4e00-\u9fff])[二三四五六七八九]\s*折(?!腾)"
     r"|[一二三四五六七八九十]块[一二三四五六七八九](?![块\u4e00-\u9fff])|[二三四五六七八九]块[一二三四五六七八九]"
+    # a price given in private: "价格私聊", "价格详聊"
+    r"|价格?(?:私聊|私信|详聊|私我|私)"
+    # an asking price: "3999 出", "一口价 200" (not "30 出头")
+    r"|\d{2,}\s*(?:元|块)?\s*(?:出|转)(?=[，。,.!！\s]|$)|一口价\s*\d+"
+    # a price comparison, a seller's argument: "比超市便宜一半"
+    r"|比[^，。,.!?？！]{1,6}便宜(?:一半|\d|[一二三四五六七八九十几]+)"
 )
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
@@ -224,13 +264,49 @@ _PROXY = re.compile(
     r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背|订|钓|买|看网课|听课)"
     r"|\d+\s*字?起接|帮(?:你|您)刷|(?:专业|提供)[^，。,.!?？！]{0,6}(?:服务|代)"
 )
-# Farm produce sold by its grower: "自家养的蜂蜜", "自家种的橙子", "农户自产".
-_FARM = re.compile(r"自家(?:种|养|产|做|酿|晒|腌|榨|炒|果园|茶园|地里)")
+# Farm produce sold by its grower ("自家养的蜂蜜", "自家种的橙子"), goods sold from where
+# they are made ("工厂直发", "源头厂家批发", "产地发货").
+_FARM = re.compile(
+    r"自家(?:种|养|产|做|酿|晒|腌|榨|炒|果园|茶园|地里)"
+    r"|(?:工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场)(?:直发|直销|直供|直营|直邮|发货"
+    r"|出货|批发|价)"
+)
+# Investment lures: following a mentor's trades, a daily return in percent.
+_INVEST = re.compile(
+    r"(?:跟着?|跟随)(?:老师|导师|大神|大佬|师傅)[^，。,.!?？！]{0,4}(?:投资|炒|理财|跟单|赚钱)"
+    r"|(?:每天|每日|一天|日|天天)(?:收益|回报|盈利|利润|稳赚|赚)\s*(?:\d+(?:\.\d+)?\s*%|百分之)"
+)
+# Sex-trade lead generation in its usual phrasings: loneliness offered company, "同城" plus
+# a date or a girl (not "同城约跑": sports groups meet that way).
+_ADULT = re.compile(
+    r"(?:寂寞|空虚|单身)[^。]{0,4}?(?:的来|了吗|约吗|找我|私我|来聊|陪你)"
+    r"|同城[^，。,.!?？！]{0,2}(?:约炮|约会|交友|私密|夜聊|美女|妹子|上门)"
+)
+# Addressing people in money trouble ("网贷逾期的朋友", "有征信问题的"): a debt-negotiation
+# pitch, where a member would ask about their own case.
+_TROUBLED = re.compile(
+    r"(?:逾期|负债|征信|还不上|催收|网贷|信用卡|欠款|债务|花呗|借呗)[^，。,.!?？！]{0,6}"
+    r"(?:的(?:朋友|家人|人|宝子|姐妹|兄弟|老板)|问题的(?=[，,、\s]))"
+)
+# A member passing on their own surplus ("我买多了两袋，原价转，私聊"): a price and a call to
+# contact without a trade behind them.
+_SURPLUS = re.compile(r"买多了|多买了|用不完|用不上|吃不完|闲置|自用|搬家转|原价转|低于原价转")
+# A member warning the others against an offer ("有人私聊我说能代练，大家别信"): the offer
+# words are reported, not made. (Not "不是骗子", which is a seller's reassurance.)
+_WARNING = re.compile(
+    r"(?<!不是)(?<!不会)(?<!绝不)(?:骗子|被骗|上当|防骗|别信|不要信|别相信|不要相信|大家小心"
+    r"|小心上当|小心被骗|诈骗)"
+)
 _MIRACLE = re.compile(
     r"(?:月|周|天|一个月)瘦\s*\d+\s*(?:斤|公斤|kg)|瘦\s*[十二三四五六七八九]+\s*斤"
 )
 _BAIT = re.compile(
     r"价值\s*\d+\s*元|前\s*\d+\s*名|日赚\s*\d+|月入\s*(?:\d+|过万|上万)|(?<![\d.])0\s*元"
+)
+# Earnings promised per day or month: "一天轻松三五百", "每天能挣 200".
+_EARNINGS = re.compile(
+    r"(?:一天|每天|日|月|一个月)(?:(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入)|轻松|稳)\s*"
+    r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万])(?:元|块|\+)?(?![\u4e00-\u9fff])"
 )
 # A job that asks for money first: "入职先交会员费99", "先交材料押金两百".
 _JOB_FEE = re.compile(
@@ -240,13 +316,13 @@ _JOB_FEE = re.compile(
 _JOB_CONTEXT = re.compile(r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资")
 # Guarantees a seller cannot give: "不过全额退款", "无效退费".
 _REFUND_PROMISE = re.compile(
-    r"(?:不过|无效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到)"
+    r"(?:不过|无效|不见效|没效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到)"
     r"[^，。,.!?？！]{0,3}退(?:款|费|钱)"
 )
 # A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
 _STORY = re.compile(
     r"(?:以前|之前|曾经|当年|那时候?|那会儿?|年轻时|小时候|刚毕业|后来|去年|前年|"
-    r"做过|干过|当过|待过|打过|试过)"
+    r"做过|干过|当过|待过|打过|试过|找了份|找了个|找到了?份)"
 )
 _FIRST_PERSON = re.compile(r"我|俺")
 
@@ -287,15 +363,18 @@ _ID = r"[a-z0-9][a-z0-9_\-]{4,29}"
 _SEP = r"[\s:：+_\-]*"
 _HANDLE = re.compile(
     # a named messenger, then an id: "vx：abc123", "微信 wx888999", "Q号 889977665"
-    r"(?:(?<![a-z0-9])(?:vx|wx|v x|w x|wechat|weixin|wei xin|weixin号|qq|q q|q号|v号|v信|vx号"
-    r"|wx号|whatsapp|whats app|telegram|viber|kakaotalk|line id)|微信号?|威信|薇信|徽信|维信|威芯|薇芯|微芯|维芯|v芯|卫信|wei信|微x|薇x"
-    r"|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)\s*(?:号|群|号码)?"
+    # (letters of a messenger may be split: "v-x", "q.q"; its characters swapped for
+    # look-alikes or homophones: 薇信, 溦信, 威芯, 卫星)
+    r"(?:(?<![a-z0-9])(?:v[\s.\-_/|]?x|w[\s.\-_/|]?x|wechat|weixin|wei xin|weixin号|q[\s.\-_/|]?q"
+    r"|q号|v号|v\s*[信芯]|vx号|wx号|whatsapp|whats app|telegram|viber|kakaotalk|line id)"
+    r"|[微薇威维徽溦嶶徾]\s*[信芯x]号?|卫信|wei信|卫星号?|扣扣号?|企鹅号?|球球|绿泡泡)"
+    r"\s*(?:号码|号|群|搜索|搜|添加)?"
     + _SEP
     + r"(?P<id>"
     + _ID
     + ")"
     # a loose messenger ("加薇 fit2024", "威 x：hao99", "加微: daikuan_66") needs a digit in its id
-    + r"|(?:(?<![更增参附追叠施])加[微vq]|(?:(?<![\u3400-\u9fff])|(?<=[加添我]))[薇威]\s*x?)"
+    + r"|(?:(?<![更增参附追叠施])加[微vq]|(?:(?<![\u3400-\u9fff])|(?<=[加添我]))[薇威溦嶶]\s*x?)"
     + _SEP
     + r"(?P<id3>(?=[a-z_\-]*\d)"
     + _ID
@@ -305,6 +384,8 @@ _HANDLE = re.compile(
     + _ID
     + ")"
     + r"|(?<![a-z0-9])[vq](?P<digits>\d{5,12})(?![a-z0-9])"
+    # a plus (加) before an id of letters and digits: "➕ zuowen_888"
+    + r"|(?<![a-z0-9+])\+\s*(?P<id5>(?=[a-z_\-]*\d)[a-z][a-z0-9_\-]{4,29})"
     # a single messenger character, a colon, an id with a digit: "微：che_bao_66"
     + r"|[微薇威扣企](?:\s*[:：]\s*)(?P<id4>(?=[a-z_\-]*\d)"
     + _ID
@@ -326,6 +407,15 @@ _DIGIT_GAPS = re.compile(r"(?<=[\d*])[\s\-_.·/~]+(?=[\d*])")
 _PHONE_GAPS = re.compile(r"(?<=[\d*x×#])[\s\-_.·/~]+(?=[\d*x×#])")
 # Letters and digits spaced apart so that a filter does not see the id ("f i t 6 6 8").
 _ALNUM_GAPS = re.compile(r"(?<=[a-z0-9])\s+(?=\d|[a-z](?![a-z]))")
+# Single letters and digits strung on symbols ("d.o.g.8.8.9.9", "a-b-c-1-2-3"): four or more.
+_SPLIT_ID = re.compile(r"(?<![a-z0-9])[a-z0-9](?:[.\-_·/|,，、]+[a-z0-9](?![a-z0-9])){3,}")
+_SPLIT_SEPARATORS = re.compile(r"[.\-_·/|,，、]+")
+
+
+def _join_split(found: re.Match[str]) -> str:
+    return _SPLIT_SEPARATORS.sub("", found.group(0))
+
+
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s，。！？、）)]+"
     r"|(?<![@\w.])(?:[a-z0-9][a-z0-9\-]*\.)+(?:cn|com|net|org|cc|top|xyz|me|io|ly|im|vip|club|site"
@@ -333,7 +423,17 @@ _URL = re.compile(
 )
 # Symbols spammers put between the letters of a handle ("加v❤信", "➕v"): pluses become "+",
 # emoji and decorations disappear (see ``fold_symbols``).
-_PLUSES = str.maketrans({"\u2795": "+", "\u271a": "+", "\ufe62": "+", "\u2719": "+"})
+_PLUSES = str.maketrans(
+    {
+        "\u2795": "+",
+        "\u271a": "+",
+        "\ufe62": "+",
+        "\u2719": "+",
+        # emoji that name a messenger: a penguin is QQ, a satellite (卫星) is WeChat
+        "\U0001f427": "企鹅",
+        "\U0001f6f0": "卫星",
+    }
+)
 _DECORATION = re.compile(
     "[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200b-\u200d\u2060\u00b7\u2022"
     "\u2605\u2606\u2661\u2665\u20e3]+"
@@ -482,13 +582,15 @@ def structural_signals(
     has_digit = _DIGIT.search(rest) is not None
     has_latin = _LATIN.search(text) is not None
     if has_digit or has_latin:
-        compact = _ALNUM_GAPS.sub("", _DIGIT_GAPS.sub("", rest))
+        joined = _SPLIT_ID.sub(_join_split, rest) if has_latin else rest
+        compact = _ALNUM_GAPS.sub("", _DIGIT_GAPS.sub("", joined))
         for found in _HANDLE.finditer(compact):
             ident = (
                 found.group("id")
                 or found.group("id2")
                 or found.group("id3")
                 or found.group("id4")
+                or found.group("id5")
                 or found.group("digits")
             )
             if any(c.isdigit() for c in ident) or len(ident) >= 6:
@@ -516,13 +618,27 @@ def structural_signals(
 
 # (code, pattern, points, a cheap expression the text must match for the pattern to)
 _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
-    ("price", _PRICE, 3, re.compile("元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千")),
+    (
+        "price",
+        _PRICE,
+        3,
+        re.compile(r"元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千|\d\s*[出转]|便宜"),
+    ),
     ("follower", _FOLLOWER, 7, re.compile("粉|赞|关注|播放|阅读")),
     ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供")),
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
+    ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳")),
     ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
-    ("goods", _FARM, 5, re.compile("自家")),
+    ("goods", _FARM, 5, re.compile("自家|工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场")),
+    ("scam", _INVEST, 8, re.compile("跟着|跟随|收益|回报|盈利|利润|赚")),
+    ("adult", _ADULT, 8, re.compile("寂寞|空虚|单身|同城")),
+    (
+        "pitch",
+        _TROUBLED,
+        3,
+        re.compile("逾期|负债|征信|还不上|催收|网贷|信用卡|欠款|债务|花呗|借呗"),
+    ),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退")),
 )
 # The same for ads in English, tried only on a text with Latin letters.
@@ -545,8 +661,9 @@ def combine(
 
     Then the interactions: a price with a call to contact privately is a sale (+4); a call
     to contact adds nothing to a phone number unless something is on offer; a first-person
-    story of the past with no call to contact, no price and no hard evidence is not an
-    offer (-6).
+    story of the past (or of a job found) with no call to contact and no hard evidence is
+    not an offer (-6; a wage in it is part of the story); a member warning the others
+    against an offer, with no contact to reach, makes none (-8).
     """
     by_code: dict[str, Signal] = {}
     for signal in signals:
@@ -565,6 +682,21 @@ def combine(
         word_hits = {k: v for k, v in word_hits.items() if k != "cta"}
         if calls:
             word_hits["cta"] = calls
+    elif "cta" in word_hits and not PHONE_WORDS.isdisjoint(word_hits["cta"]):
+        # a phone named without a number calls for nothing ("房贷经理电话是多少")
+        calls = [w for w in word_hits["cta"] if w not in PHONE_WORDS]
+        word_hits = {k: v for k, v in word_hits.items() if k != "cta"}
+        if calls:
+            word_hits["cta"] = calls
+    if (
+        "debt" in word_hits
+        and "pitch" not in word_hits
+        and OFFERS.isdisjoint(word_hits)
+        and OFFERS.isdisjoint(by_code)
+    ):
+        # several money-trouble words are still one matter ("银行说额度只有80万") until a
+        # pitch or an offer makes them a sales argument
+        word_hits = {**word_hits, "debt": word_hits["debt"][:1]}
     for code, hits in word_hits.items():
         base = SPAM_WORDS[code][0] if code in SPAM_WORDS else 10
         previous = by_code.get(code)
@@ -575,18 +707,34 @@ def combine(
         else:
             extra = min(len(distinct) - 1, EXTRA_HIT_CAP) * EXTRA_HIT_POINTS
             by_code[code] = Signal(code, base + extra, "、".join(distinct[:3]))
+    if "debt" in by_code and not by_code.keys() & _DEBT_PARTNERS:
+        # money trouble is what members talk about ("信用贷的利率比房贷高多少"); only with a
+        # pitch, a call to contact or something to reach is it a loan ad
+        del by_code["debt"]
     if "price" in by_code and "cta" in by_code:
         by_code["sale"] = Signal("sale", SALE_POINTS, by_code["price"].evidence)
     elif (
         text
         and "cta" not in by_code
-        and "price" not in by_code
         and not HARD_EVIDENCE.intersection(by_code)
         and OFFERS.intersection(by_code)
     ):
         story = _STORY.search(text)
         if story is not None and _FIRST_PERSON.search(text) is not None:
             by_code["story"] = Signal("story", STORY_POINTS, story.group(0))
+    if (
+        text
+        and "sale" in by_code
+        and not OFFERS.intersection(by_code)
+        and not HARD_EVIDENCE.intersection(by_code)
+    ):
+        surplus = _SURPLUS.search(text)
+        if surplus is not None:
+            by_code["surplus"] = Signal("surplus", SURPLUS_POINTS, surplus.group(0))
+    if text and OFFERS.intersection(by_code) and not HARD_EVIDENCE.intersection(by_code):
+        warning = _WARNING.search(text)
+        if warning is not None:
+            by_code["warning"] = Signal("warning", WARNING_POINTS, warning.group(0))
     return list(by_code.values())
 
 
