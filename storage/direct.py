@@ -15,7 +15,7 @@ entities); `CompiledStatement` refuses others.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Executable
@@ -41,8 +41,25 @@ class CompiledStatement:
         self.sql: str = str(compiled)
         self.names = names
         self.defaults: dict[str, Any] = dict(compiled.params)
+        table = getattr(statement, "table", None)
+        if getattr(statement, "is_insert", False) and table is not None:
+            # what SQLAlchemy fills in for a column the caller's values leave out: the
+            # column's scalar default (callables and SQL defaults are not supported here)
+            for column in table.columns:
+                default = column.default
+                if column.key in self.defaults and default is not None:
+                    if not getattr(default, "is_scalar", False):
+                        raise ValueError(f"{column.key}: only scalar column defaults")
+                    self.defaults[column.key] = default.arg
+        # a SELECT's values as SQLAlchemy returns them (dates, aware datetimes, booleans)
+        self.results: tuple[Callable[[Any], Any] | None, ...] = ()
+        if getattr(statement, "is_select", False):
+            self.results = tuple(
+                column.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None)
+                for column in statement.selected_columns  # type: ignore[attr-defined]
+            )
         self.processors: tuple[Callable[[Any], Any] | None, ...] = tuple(
-            by_name[name].type.bind_processor(_SQLITE) for name in names
+            by_name[name].type.dialect_impl(_SQLITE).bind_processor(_SQLITE) for name in names
         )
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
@@ -110,6 +127,46 @@ async def run(
         result = await session.execute(statement, dict(params))
         return int(getattr(result, "rowcount", 0) or 0)
     return _execute(conn, compiled, params).rowcount
+
+
+async def run_many(
+    session: DbSession,
+    compiled: CompiledStatement,
+    params: Sequence[Mapping[str, Any]],
+    *,
+    otherwise: Executable | None = None,
+) -> None:
+    """Execute a write once per parameter set (executemany). `otherwise`: see `returning`."""
+    conn = sqlite_connection(session)
+    if conn is None:
+        statement = compiled.statement if otherwise is None else otherwise
+        await session.execute(statement, [dict(p) for p in params])
+        return
+    args = [compiled.args(p) for p in params]
+    try:
+        conn.executemany(compiled.sql, args)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(compiled.sql, args, exc, sqlite3.Error) from exc
+
+
+async def rows(
+    session: DbSession, compiled: CompiledStatement, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Execute a SELECT; returns its rows as tuples, each value as SQLAlchemy returns it."""
+    conn = sqlite_connection(session)
+    if conn is None:
+        return [tuple(row) for row in await session.execute(compiled.statement, dict(params))]
+    found = _execute(conn, compiled, params).fetchall()
+    processors = compiled.results
+    if not any(processors):
+        return found
+    return [
+        tuple(
+            value if process is None or value is None else process(value)
+            for value, process in zip(row, processors, strict=True)
+        )
+        for row in found
+    ]
 
 
 async def returning(
