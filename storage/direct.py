@@ -90,7 +90,11 @@ def sqlite_connection(session: DbSession, *, alone: bool = False) -> sqlite3.Con
     # the kept session: its own connection, held open
     if bind.in_transaction() or (alone and not sync.in_transaction()):
         return _driver(bind)
-    return _driver(sync.connection())
+    if sync.in_transaction():
+        return _driver(sync.connection())
+    # no transaction yet: BEGIN on the connection, without SQLAlchemy's session transaction
+    # (storage/session.py, InlineSession)
+    return session.raw_begin()
 
 
 def _driver(conn: Connection) -> sqlite3.Connection:
