@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.transports.outbox import Outbox, OutboxItem, PendingItem, Resolution, Status
+from bot.transports.outbox import Outbox, OutboxItem, PendingItem, Resolution, Sent, Status
 from storage.models.outbox import OutboxRow
 from storage.repos.outbox import PENDING, SENDING, OutboxRepo
 from storage.uow import UnitOfWorkFactory
@@ -67,6 +67,14 @@ def _item(row: OutboxRow) -> PendingItem:
     )
 
 
+async def _finish(
+    repo: OutboxRepo, item_id: str, status: Status, at: datetime, error: str | None
+) -> None:
+    if not await repo.finish(item_id, status, at, error, from_status=SENDING):
+        # given up before any attempt reached `sending` (e.g. refused at once)
+        await repo.finish(item_id, status, at, error, from_status=PENDING)
+
+
 class SqlOutboxStore:
     """The `outbox` table, one transport's rows."""
 
@@ -85,9 +93,16 @@ class SqlOutboxStore:
             inserted = await OutboxRepo(uow.session).insert_new(rows)
             uow.after_commit(lambda: on_commit(inserted))
 
-    async def claim(self, item_id: str, attempts: int, at: datetime) -> bool:
+    async def claim(
+        self, item_id: str, attempts: int, at: datetime, *, sent: Sent | None = None
+    ) -> bool:
         async with self.uow() as uow:
-            return await OutboxRepo(uow.session, alone=uow.outermost).claim(item_id, attempts, at)
+            # alone (a statement that commits by itself on SQLite) only when it is the one
+            # statement; with `sent`, both go in one transaction
+            repo = OutboxRepo(uow.session, alone=uow.outermost and sent is None)
+            if sent is not None:
+                await _finish(repo, sent.item_id, "sent", sent.at, None)
+            return await repo.claim(item_id, attempts, at)
 
     async def release(self, item_id: str) -> None:
         async with self.uow() as uow:
@@ -105,10 +120,7 @@ class SqlOutboxStore:
         self, item_id: str, status: Status, at: datetime, error: str | None = None
     ) -> None:
         async with self.uow() as uow:
-            repo = OutboxRepo(uow.session, alone=uow.outermost)
-            if not await repo.finish(item_id, status, at, error, from_status=SENDING):
-                # given up before any attempt reached `sending` (e.g. refused at once)
-                await repo.finish(item_id, status, at, error, from_status=PENDING)
+            await _finish(OutboxRepo(uow.session, alone=uow.outermost), item_id, status, at, error)
 
     async def load(self) -> tuple[list[PendingItem], list[PendingItem]]:
         async with self.uow() as uow:
