@@ -407,8 +407,9 @@ class SessionSource:
 
 class ReadProbe:
     """One connection kept open for a cheap read made very often on a shared database
-    (several bot processes on PostgreSQL): one round trip per call, with no pool checkout,
-    no ping and no transaction. The statement is compiled once and run on the driver's own
+    (several bot processes on PostgreSQL), or a write that is a whole transaction by itself
+    (`run`: the outbox's state changes): one round trip per call, with no pool checkout, no
+    ping and no BEGIN/COMMIT. The statement is compiled once and run on the driver's own
     connection (asyncpg), which costs about a third of the same call through SQLAlchemy's
     async layer. Calls are serialised (one connection); a broken connection is replaced on
     the next call."""
@@ -430,6 +431,21 @@ class ReadProbe:
 
     async def one(self, statement: Executable, params: dict[str, Any]) -> tuple[Any, ...]:
         """The single row `statement` returns (bound parameters by name)."""
+        row = await self._call("fetchrow", statement, params)
+        if row is None:
+            raise LookupError("the probe's statement returned no row")
+        return tuple(row)
+
+    async def run(self, statement: Executable, params: dict[str, Any]) -> int:
+        """Execute a write that is a whole transaction by itself (the connection is in
+        autocommit: the statement commits on its own); returns the number of rows it
+        changed."""
+        status = await self._call("execute", statement, params)
+        # asyncpg's command tag: "UPDATE 1", "INSERT 0 1", "DELETE 3"
+        tail = str(status).rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def _call(self, method: str, statement: Executable, params: dict[str, Any]) -> Any:
         sql, names, defaults = self._compile(statement)
         args = [params[name] if name in params else defaults[name] for name in names]
         async with self._lock:
@@ -437,13 +453,10 @@ class ReadProbe:
                 conn = await self._engine.execution_options(isolation_level="AUTOCOMMIT").connect()
                 self._conn, self._driver = conn, (await conn.get_raw_connection()).driver_connection
             try:
-                row = await self._driver.fetchrow(sql, *args)
+                return await getattr(self._driver, method)(sql, *args)
             except BaseException:
                 await self._drop()
                 raise
-        if row is None:
-            raise LookupError("the probe's statement returned no row")
-        return tuple(row)
 
     async def _drop(self) -> None:
         conn, self._conn, self._driver = self._conn, None, None

@@ -333,6 +333,7 @@ class UnitOfWorkFactory:
         *,
         shared: bool = False,
         reads: ReadProbe | None = None,
+        writes: ReadProbe | None = None,
     ) -> None:
         self.sessions = sessions
         # True when other bot processes may use the same database at the same time
@@ -341,6 +342,9 @@ class UnitOfWorkFactory:
         self.shared = shared
         # For those checks: one cheap round trip, outside any unit of work.
         self.reads = reads
+        # For single-statement transactions made very often (the outbox's state changes on
+        # a shared database): one autocommitted round trip, outside any unit of work.
+        self.writes = writes
         self._serialized = bool(getattr(sessions, "serialized", False))
         # SessionSource on a SQLite file: the session the transaction with the turn reuses
         self._kept: KeptSessions | None = sessions if isinstance(sessions, KeptSessions) else None

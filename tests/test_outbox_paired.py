@@ -5,6 +5,7 @@ on the sessions the bot uses)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,7 @@ from bot.transports.outbox_store import SqlOutboxStore
 from storage import migrate
 from storage.db import create_engine
 from storage.models.outbox import OutboxRow
-from storage.session import SessionSource
+from storage.session import ReadProbe, SessionSource
 from storage.uow import UnitOfWorkFactory
 from tests.transport_support import FakeDeliver
 
@@ -64,9 +65,13 @@ async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
     engine = create_engine(db_url)
     await migrate.upgrade(engine)
     sessions = SessionSource(engine)
+    # as the bot has it: on PostgreSQL the state changes go through one autocommit connection
+    writes = ReadProbe(engine) if engine.dialect.name == "postgresql" else None
     try:
-        yield UnitOfWorkFactory(sessions)
+        yield UnitOfWorkFactory(sessions, writes=writes)
     finally:
+        if writes is not None:
+            await writes.close()
         sessions.dispose()
         await engine.dispose()
 
@@ -174,3 +179,36 @@ async def test_a_failed_claim_still_records_the_earlier_sent(uow: UnitOfWorkFact
     await box.deliver_ready()
     assert await statuses(uow) == {"a.1": "sent", "b.1": "sent"}
     assert deliver.ids() == ["a.1", "b.1"]
+
+
+async def test_two_processes_sharing_the_rows_send_each_once(
+    db_url: str, uow: UnitOfWorkFactory
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several bot processes share PostgreSQL, never a SQLite file")
+    engine = create_engine(db_url)
+    sessions = SessionSource(engine)
+    writes = ReadProbe(engine)
+    other = UnitOfWorkFactory(sessions, writes=writes)
+    try:
+        clock = FakeClock(T0)
+        sent: list[str] = []
+
+        async def deliver(item: OutboxItem) -> None:
+            sent.append(item.id)
+
+        names = [f"m{n}" for n in range(12)]
+        first = outbox(deliver, SqlOutboxStore(uow, "wechaty"), clock, names)
+        second = outbox(deliver, SqlOutboxStore(other, "wechaty"), clock, [])
+        await first.load()
+        for n in range(12):
+            await first.send_text(f"g{n % 3}", f"第{n}条")
+        await second.load()  # the same twelve rows, queued in both
+        assert len(second.pending()) == 12
+        await asyncio.gather(first.deliver_ready(), second.deliver_ready())
+        assert sorted(sent) == sorted(f"{name}.1" for name in names)  # each once
+        assert set((await statuses(uow)).values()) == {"sent"}
+    finally:
+        await writes.close()
+        sessions.dispose()
+        await engine.dispose()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.transports.outbox import Outbox, OutboxItem, PendingItem, Resolution, Sent, Status
 from storage.models.outbox import OutboxRow
 from storage.repos.outbox import PENDING, SENDING, OutboxRepo
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWorkFactory, current_unit
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -93,9 +93,24 @@ class SqlOutboxStore:
             inserted = await OutboxRepo(uow.session).insert_new(rows)
             uow.after_commit(lambda: on_commit(inserted))
 
+    def _autocommit(self) -> OutboxRepo | None:
+        """On a shared PostgreSQL database, outside any unit of work: a repo whose state
+        changes are one autocommitted statement each (no session, pool checkout, BEGIN or
+        COMMIT). Each is a conditional UPDATE on the row's status, as in a transaction of
+        its own, so what two processes may do is unchanged."""
+        writes = self.uow.writes
+        if writes is None or current_unit() is not None:
+            return None
+        return OutboxRepo(None, writer=writes)
+
     async def claim(
         self, item_id: str, attempts: int, at: datetime, *, sent: Sent | None = None
     ) -> bool:
+        direct = self._autocommit()
+        if direct is not None:
+            if sent is not None:  # committed first: stored before this item is sent
+                await _finish(direct, sent.item_id, "sent", sent.at, None)
+            return await direct.claim(item_id, attempts, at)
         async with self.uow() as uow:
             # alone (a statement that commits by itself on SQLite) only when it is the one
             # statement; with `sent`, both go in one transaction
@@ -105,12 +120,20 @@ class SqlOutboxStore:
             return await repo.claim(item_id, attempts, at)
 
     async def release(self, item_id: str) -> None:
+        direct = self._autocommit()
+        if direct is not None:
+            await direct.release(item_id)
+            return
         async with self.uow() as uow:
             await OutboxRepo(uow.session, alone=uow.outermost).release(item_id)
 
     async def retry_later(
         self, item_id: str, attempts: int, not_before: datetime, error: str
     ) -> None:
+        direct = self._autocommit()
+        if direct is not None:
+            await direct.retry_later(item_id, attempts, not_before, error)
+            return
         async with self.uow() as uow:
             await OutboxRepo(uow.session, alone=uow.outermost).retry_later(
                 item_id, attempts, not_before, error
@@ -119,6 +142,10 @@ class SqlOutboxStore:
     async def finish(
         self, item_id: str, status: Status, at: datetime, error: str | None = None
     ) -> None:
+        direct = self._autocommit()
+        if direct is not None:
+            await _finish(direct, item_id, status, at, error)
+            return
         async with self.uow() as uow:
             await _finish(OutboxRepo(uow.session, alone=uow.outermost), item_id, status, at, error)
 

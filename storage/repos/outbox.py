@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from storage import direct
 from storage.models.base import table_of
 from storage.models.outbox import OutboxRow
-from storage.session import DbSession
+from storage.session import DbSession, ReadProbe
 
 _TABLE = table_of(OutboxRow)
 # Built once: a reply costs one insert and two updates, with no statement construction.
@@ -67,11 +67,21 @@ UNKNOWN = "unknown"  # left in `sending` by a crash, and its transport cannot te
 
 
 class OutboxRepo:
-    def __init__(self, session: DbSession, *, alone: bool = False) -> None:
+    def __init__(
+        self, session: DbSession | None, *, alone: bool = False, writer: ReadProbe | None = None
+    ) -> None:
         """`alone`: each state change (claim, release, retry, finish) is all the work of its
-        unit of work, so on a SQLite file it may commit by itself (storage/direct.py)."""
-        self.session = session
+        unit of work, so on a SQLite file it may commit by itself (storage/direct.py).
+        `writer` (a shared PostgreSQL database, no session): each state change is one
+        autocommitted statement on that connection, one round trip."""
+        self._session = session
         self.alone = alone
+        self.writer = writer
+
+    @property
+    def session(self) -> DbSession:
+        assert self._session is not None, "this repo makes state changes only"
+        return self._session
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert rows whose id is not stored yet; returns the ids inserted (the others are
@@ -90,6 +100,8 @@ class OutboxRepo:
         self, stmt: Any, row_id: str, from_status: str, to_status: str, **values: Any
     ) -> bool:
         params = {"row_id": row_id, "from_status": from_status, "to_status": to_status, **values}
+        if self.writer is not None:
+            return await self.writer.run(stmt, params) == 1
         compiled = _COMPILED[id(stmt)]
         return await direct.run(self.session, compiled, params, alone=self.alone) == 1
 
