@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Executable
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError
 
+from storage.models.base import UTCDateTime
 from storage.session import DbSession, InlineSession
 
 _SQLITE = sqlite_dialect.dialect()
@@ -59,15 +61,36 @@ class CompiledStatement:
                 for column in statement.selected_columns  # type: ignore[attr-defined]
             )
         self.processors: tuple[Callable[[Any], Any] | None, ...] = tuple(
-            by_name[name].type.dialect_impl(_SQLITE).bind_processor(_SQLITE) for name in names
+            _bind_processor(by_name[name].type) for name in names
+        )
+        # (name, default, processor) for each parameter in order, for `args`
+        self._plan = tuple(
+            (name, self.defaults[name], process)
+            for name, process in zip(names, self.processors, strict=True)
         )
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
-        out: list[Any] = []
-        for name, process in zip(self.names, self.processors, strict=True):
-            value = params[name] if name in params else self.defaults[name]
+        out = []
+        for name, default, process in self._plan:
+            value = params.get(name, default)
             out.append(value if process is None or value is None else process(value))
         return out
+
+
+def _utc_text(value: datetime) -> str:
+    """UTCDateTime's value as SQLAlchemy's SQLite dialect stores it (UTC, naive, the format
+    "YYYY-MM-DD HH:MM:SS.ffffff"), in one step instead of SQLAlchemy's chain of two
+    processors and a %-format of a dict."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTCDateTime column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _bind_processor(type_: Any) -> Callable[[Any], Any] | None:
+    if isinstance(type_, UTCDateTime):
+        return _utc_text
+    processor: Callable[[Any], Any] | None = type_.dialect_impl(_SQLITE).bind_processor(_SQLITE)
+    return processor
 
 
 def sqlite_connection(session: DbSession, *, alone: bool = False) -> sqlite3.Connection | None:
