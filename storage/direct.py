@@ -105,14 +105,18 @@ def sqlite_connection(session: DbSession, *, alone: bool = False) -> sqlite3.Con
     if not isinstance(session, InlineSession):
         return None
     sync = session.sync_session
-    if sync.autoflush:
-        sync.flush()  # as Session.execute does before any statement (at once when clean)
-    bind = sync.bind
-    if not isinstance(bind, Connection):  # a pooled session
+    # as Session.execute does before any statement; a session holding no objects has
+    # nothing to flush (the usual case: hot paths add no ORM objects)
+    if sync.autoflush and (sync.identity_map or sync.new):
+        sync.flush()
+    raw = session.raw
+    if raw is None:  # a pooled session
         return _driver(sync.connection())
     # the kept session: its own connection, held open
+    bind = sync.bind
+    assert isinstance(bind, Connection)
     if bind.in_transaction() or (alone and not sync.in_transaction()):
-        return _driver(bind)
+        return raw
     if sync.in_transaction():
         return _driver(sync.connection())
     # no transaction yet: BEGIN on the connection, without SQLAlchemy's session transaction
