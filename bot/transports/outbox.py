@@ -35,9 +35,11 @@ re-run job produces the same ids and the insert (ON CONFLICT DO NOTHING) adds no
 the earlier reply stands and is sent once. Outside scopes `new_id()` is used.
 
 Each row moves pending -> sending -> sent | failed. `sending` is committed before
-`deliver(item)` is called and the outcome right after it returns, so after a crash a row
-found in `sending` has an unknown outcome: the platform may or may not have it. The
-transport's `unknown_outcome` decides (the README has the table per transport):
+`deliver(item)` is called and the outcome right after it returns (a `sent` in the same
+transaction as the claim of the next item, when one is ready at that moment: still before
+anything else is sent), so after a crash a row found in `sending` has an unknown outcome:
+the platform may or may not have it. The transport's `unknown_outcome` decides (the README
+has the table per transport):
 
 - `RESEND`: send it again (at least once): for a platform that drops a repeated client id,
   or where a repeat is harmless (the console);
