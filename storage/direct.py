@@ -130,6 +130,14 @@ def _driver(conn: Connection) -> sqlite3.Connection:
     return driver
 
 
+def execute(
+    conn: sqlite3.Connection, compiled: CompiledStatement, params: Mapping[str, Any]
+) -> sqlite3.Cursor:
+    """Execute `compiled` on a sqlite3 connection the caller holds (a sqlite3 error raised
+    as SQLAlchemy raises it)."""
+    return _execute(conn, compiled, params)
+
+
 def _execute(
     conn: sqlite3.Connection, compiled: CompiledStatement, params: Mapping[str, Any]
 ) -> sqlite3.Cursor:

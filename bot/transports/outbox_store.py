@@ -98,15 +98,32 @@ class SqlOutboxStore:
         changes are one autocommitted statement each (no session, pool checkout, BEGIN or
         COMMIT). Each is a conditional UPDATE on the row's status, as in a transaction of
         its own, so what two processes may do is unchanged."""
-        writes = self.uow.writes
-        if writes is None or current_unit() is not None:
+        if current_unit() is not None:
             return None
-        return OutboxRepo(None, writer=writes)
+        writes = self.uow.writes
+        if writes is not None:
+            return OutboxRepo(None, writer=writes)
+        # A SQLite file with no transaction open: the statement runs on the kept connection
+        # at once, committing by itself (no unit of work to build and end).
+        raw = self.uow.free_connection()
+        return OutboxRepo(None, raw=raw) if raw is not None else None
 
     async def claim(
         self, item_id: str, attempts: int, at: datetime, *, sent: Sent | None = None
     ) -> bool:
         direct = self._autocommit()
+        if direct is not None and direct.raw is not None and sent is not None:
+            # SQLite: both in one transaction, one commit (nothing awaits in between)
+            raw = direct.raw
+            raw.execute("BEGIN")
+            try:
+                await _finish(direct, sent.item_id, "sent", sent.at, None)
+                claimed = await direct.claim(item_id, attempts, at)
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+            return claimed
         if direct is not None:
             if sent is not None:  # committed first: stored before this item is sent
                 await _finish(direct, sent.item_id, "sent", sent.at, None)

@@ -4,6 +4,7 @@ processes never both send one row."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -68,15 +69,24 @@ UNKNOWN = "unknown"  # left in `sending` by a crash, and its transport cannot te
 
 class OutboxRepo:
     def __init__(
-        self, session: DbSession | None, *, alone: bool = False, writer: ReadProbe | None = None
+        self,
+        session: DbSession | None,
+        *,
+        alone: bool = False,
+        writer: ReadProbe | None = None,
+        raw: sqlite3.Connection | None = None,
     ) -> None:
         """`alone`: each state change (claim, release, retry, finish) is all the work of its
         unit of work, so on a SQLite file it may commit by itself (storage/direct.py).
         `writer` (a shared PostgreSQL database, no session): each state change is one
-        autocommitted statement on that connection, one round trip."""
+        autocommitted statement on that connection, one round trip. `raw` (a SQLite file,
+        no session): the state changes run on that sqlite3 connection as they are, each
+        committing by itself unless the caller began a transaction on it
+        (UnitOfWorkFactory.free_connection)."""
         self._session = session
         self.alone = alone
         self.writer = writer
+        self.raw = raw
 
     @property
     def session(self) -> DbSession:
@@ -102,6 +112,8 @@ class OutboxRepo:
         params = {"row_id": row_id, "from_status": from_status, "to_status": to_status, **values}
         if self.writer is not None:
             return await self.writer.run(stmt, params) == 1
+        if self.raw is not None:
+            return direct.execute(self.raw, _COMPILED[id(stmt)], params).rowcount == 1
         compiled = _COMPILED[id(stmt)]
         return await direct.run(self.session, compiled, params, alone=self.alone) == 1
 
