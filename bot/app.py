@@ -125,7 +125,10 @@ class App:
         # One bot process per SQLite file; PostgreSQL may be shared by several processes.
         shared = self.engine.dialect.name != "sqlite"
         self.reads = ReadProbe(self.engine) if shared else None
-        self.uow = UnitOfWorkFactory(self.sessions, shared=shared, reads=self.reads)
+        self.writes = ReadProbe(self.engine) if shared else None
+        self.uow = UnitOfWorkFactory(
+            self.sessions, shared=shared, reads=self.reads, writes=self.writes
+        )
         self.router = Router(routes if routes is not None else ROUTES)
         self.services = Services()
         # Each job run is one unit-of-work scope keyed by the run (storage/uow.py).
@@ -209,6 +212,8 @@ class App:
         self._reload_executor.shutdown(wait=False, cancel_futures=True)
         if self.reads is not None:
             await self.reads.close()
+        if self.writes is not None:
+            await self.writes.close()
         self.sessions.dispose()
         await self.engine.dispose()
 

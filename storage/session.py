@@ -75,10 +75,37 @@ async def scalar_or_none(session: DbSession, statement: Executable, kind: type[_
 
 
 class InlineSession:
-    """A synchronous Session behind AsyncSession's awaitable methods."""
+    """A synchronous Session behind AsyncSession's awaitable methods.
+
+    On the kept session (bound to one connection, see SessionSource.kept) the hot-path
+    statements of storage/direct.py begin the transaction on the sqlite3 connection itself
+    (`raw_begin`), without SQLAlchemy's session transaction, whose begin and commit cost
+    more than the statements. Should an SQLAlchemy statement follow in the same transaction,
+    SQLAlchemy joins it (`sqlite_transactions` emits no second BEGIN); commit, rollback and
+    close end it either way."""
 
     def __init__(self, session: Session) -> None:
         self.sync_session = session
+        bind = session.bind
+        # the kept session's sqlite3 connection (None for a pooled session)
+        self.raw: sqlite3.Connection | None = None
+        if isinstance(bind, Connection):
+            driver = bind.connection.driver_connection
+            if isinstance(driver, sqlite3.Connection):
+                self.raw = driver
+
+    def raw_begin(self) -> sqlite3.Connection:
+        """The kept session's sqlite3 connection inside a transaction (BEGIN now unless one
+        is open)."""
+        raw = self.raw
+        assert raw is not None
+        if not raw.in_transaction:
+            raw.execute("BEGIN")
+        return raw
+
+    def in_raw_transaction(self) -> bool:
+        """A transaction is open on the connection (begun by `raw_begin` or SQLAlchemy)."""
+        return self.raw is not None and self.raw.in_transaction
 
     async def execute(self, statement: Executable, params: Any = None) -> Any:
         sync = self.sync_session
@@ -110,13 +137,24 @@ class InlineSession:
         self.sync_session.flush()
 
     async def commit(self) -> None:
-        self.sync_session.commit()
+        sync = self.sync_session
+        if sync.in_transaction() or sync.new or sync.dirty or sync.deleted:
+            sync.commit()
+        raw = self.raw
+        if raw is not None and raw.in_transaction:  # begun by raw_begin, SQLAlchemy idle
+            raw.commit()
 
     async def rollback(self) -> None:
         self.sync_session.rollback()
+        raw = self.raw
+        if raw is not None and raw.in_transaction:
+            raw.rollback()
 
     async def close(self) -> None:
         self.sync_session.close()
+        raw = self.raw
+        if raw is not None and raw.in_transaction:
+            raw.rollback()
 
     def get_bind(self) -> Engine | Connection:
         return self.sync_session.get_bind()
@@ -171,8 +209,11 @@ def sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # straight on the sqlite3 connection: the statement needs none of SQLAlchemy's
-        # execution machinery, which would cost more than the BEGIN itself
-        conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+        # execution machinery, which would cost more than the BEGIN itself. A transaction
+        # a hot-path statement began on the connection (InlineSession.raw_begin) is joined.
+        driver = conn.connection.driver_connection
+        if not driver.in_transaction:  # type: ignore[union-attr]
+            driver.execute("BEGIN")  # type: ignore[union-attr]
 
 
 def use_wal(engine: Engine, *, autocheckpoint: bool = True) -> None:
@@ -340,7 +381,12 @@ class SessionSource:
         if session is None:
             return True
         sync = session.sync_session
-        return not sync.in_transaction() and not sync.identity_map and not sync.new
+        return (
+            not sync.in_transaction()
+            and not sync.identity_map
+            and not sync.new
+            and not session.in_raw_transaction()
+        )
 
     def drop_kept(self) -> None:
         """Forget the kept session and close its connection (after an error ending it); the
@@ -361,8 +407,9 @@ class SessionSource:
 
 class ReadProbe:
     """One connection kept open for a cheap read made very often on a shared database
-    (several bot processes on PostgreSQL): one round trip per call, with no pool checkout,
-    no ping and no transaction. The statement is compiled once and run on the driver's own
+    (several bot processes on PostgreSQL), or a write that is a whole transaction by itself
+    (`run`: the outbox's state changes): one round trip per call, with no pool checkout, no
+    ping and no BEGIN/COMMIT. The statement is compiled once and run on the driver's own
     connection (asyncpg), which costs about a third of the same call through SQLAlchemy's
     async layer. Calls are serialised (one connection); a broken connection is replaced on
     the next call."""
@@ -384,6 +431,21 @@ class ReadProbe:
 
     async def one(self, statement: Executable, params: dict[str, Any]) -> tuple[Any, ...]:
         """The single row `statement` returns (bound parameters by name)."""
+        row = await self._call("fetchrow", statement, params)
+        if row is None:
+            raise LookupError("the probe's statement returned no row")
+        return tuple(row)
+
+    async def run(self, statement: Executable, params: dict[str, Any]) -> int:
+        """Execute a write that is a whole transaction by itself (the connection is in
+        autocommit: the statement commits on its own); returns the number of rows it
+        changed."""
+        status = await self._call("execute", statement, params)
+        # asyncpg's command tag: "UPDATE 1", "INSERT 0 1", "DELETE 3"
+        tail = str(status).rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def _call(self, method: str, statement: Executable, params: dict[str, Any]) -> Any:
         sql, names, defaults = self._compile(statement)
         args = [params[name] if name in params else defaults[name] for name in names]
         async with self._lock:
@@ -391,13 +453,10 @@ class ReadProbe:
                 conn = await self._engine.execution_options(isolation_level="AUTOCOMMIT").connect()
                 self._conn, self._driver = conn, (await conn.get_raw_connection()).driver_connection
             try:
-                row = await self._driver.fetchrow(sql, *args)
+                return await getattr(self._driver, method)(sql, *args)
             except BaseException:
                 await self._drop()
                 raise
-        if row is None:
-            raise LookupError("the probe's statement returned no row")
-        return tuple(row)
 
     async def _drop(self) -> None:
         conn, self._conn, self._driver = self._conn, None, None

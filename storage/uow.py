@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sqlite3
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -45,7 +46,14 @@ from types import TracebackType
 from storage.repos.checkins import CheckinRepo
 from storage.repos.ledger import LedgerRepo
 from storage.repos.members import BadgeRepo, GroupStateRepo, MemberRepo
-from storage.session import DbSession, KeptSessions, ReadProbe, Savepoint, savepoint
+from storage.session import (
+    DbSession,
+    InlineSession,
+    KeptSessions,
+    ReadProbe,
+    Savepoint,
+    savepoint,
+)
 
 Hook = Callable[[], None]
 log = logging.getLogger("groupops.storage")
@@ -333,6 +341,7 @@ class UnitOfWorkFactory:
         *,
         shared: bool = False,
         reads: ReadProbe | None = None,
+        writes: ReadProbe | None = None,
     ) -> None:
         self.sessions = sessions
         # True when other bot processes may use the same database at the same time
@@ -341,6 +350,9 @@ class UnitOfWorkFactory:
         self.shared = shared
         # For those checks: one cheap round trip, outside any unit of work.
         self.reads = reads
+        # For single-statement transactions made very often (the outbox's state changes on
+        # a shared database): one autocommitted round trip, outside any unit of work.
+        self.writes = writes
         self._serialized = bool(getattr(sessions, "serialized", False))
         # SessionSource on a SQLite file: the session the transaction with the turn reuses
         self._kept: KeptSessions | None = sessions if isinstance(sessions, KeptSessions) else None
@@ -389,6 +401,22 @@ class UnitOfWorkFactory:
                 except BaseException:
                     self._kept.drop_kept()
                     raise
+
+    def free_connection(self) -> sqlite3.Connection | None:
+        """A SQLite file with no transaction open in this process (none has the turn or
+        waits for it, none in this task): the kept session's sqlite3 connection, for a
+        statement that is a whole transaction by itself (or a BEGIN ... COMMIT run without
+        awaiting anything in between), so that no other unit of work can interleave. None
+        otherwise: use a unit of work."""
+        kept, lock = self._kept, self._lock
+        if kept is None or _current.get() is not None or self._waiting:
+            return None
+        if lock is not None and lock.locked():
+            return None
+        if not kept.idle():
+            return None
+        session = kept.kept()
+        return session.raw if isinstance(session, InlineSession) else None
 
     def writer_lock(self) -> asyncio.Lock | None:
         """The lock top-level transactions take turns with (SQLite files only)."""

@@ -6,7 +6,7 @@ transactions, on a SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from sqlalchemy import bindparam, insert, select, update
@@ -165,3 +165,26 @@ async def test_pending_objects_are_flushed_before_a_compiled_statement(
         unit.session.add(Checkin(**row("alice")))
         changed = await direct.run(unit.session, RESTREAK_COMPILED, {"who": "alice"})
     assert changed == 1 and (await stored(uow))[0][3] == 7
+
+
+def test_a_utc_datetime_is_bound_as_sqlalchemy_binds_it() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy.dialects import sqlite
+
+    from storage.models.base import UTCDateTime
+
+    dialect = sqlite.dialect()
+    theirs = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert theirs is not None
+    ours = direct.CompiledStatement(INSERT).processors[INSERT_COMPILED.names.index("checked_at")]
+    assert ours is not None
+    for value in (
+        datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
+        datetime(2026, 11, 21, 8, 0, 0, 7, tzinfo=timezone(timedelta(hours=8))),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-11))),
+        datetime(1000, 1, 1, 12, 0, tzinfo=UTC),
+    ):
+        assert ours(value) == theirs(value)
+    with pytest.raises(ValueError):
+        ours(datetime(2026, 11, 21, 8, 0))

@@ -35,9 +35,11 @@ re-run job produces the same ids and the insert (ON CONFLICT DO NOTHING) adds no
 the earlier reply stands and is sent once. Outside scopes `new_id()` is used.
 
 Each row moves pending -> sending -> sent | failed. `sending` is committed before
-`deliver(item)` is called and the outcome right after it returns, so after a crash a row
-found in `sending` has an unknown outcome: the platform may or may not have it. The
-transport's `unknown_outcome` decides (the README has the table per transport):
+`deliver(item)` is called and the outcome right after it returns (a `sent` in the same
+transaction as the claim of the next item, when one is ready at that moment: still before
+anything else is sent), so after a crash a row found in `sending` has an unknown outcome:
+the platform may or may not have it. The transport's `unknown_outcome` decides (the README
+has the table per transport):
 
 - `RESEND`: send it again (at least once): for a platform that drops a repeated client id,
   or where a repeat is harmless (the console);
@@ -182,6 +184,14 @@ Resolution = Literal["pending", "sent", "unknown"]
 Confirm = Callable[[OutboxItem], bool | None]
 
 
+@dataclass(frozen=True)
+class Sent:
+    """An item the platform accepted, whose `sent` is still to be recorded."""
+
+    item_id: str
+    at: datetime
+
+
 class UnknownOutcome(Enum):
     """What to do with an item a crash left in `sending` (see the module docstring)."""
 
@@ -202,7 +212,13 @@ class OutboxStore(Protocol):
         none is open); after the commit, call on_commit with the ids actually inserted."""
         ...
 
-    async def claim(self, item_id: str, attempts: int, at: datetime) -> bool: ...
+    async def claim(
+        self, item_id: str, attempts: int, at: datetime, *, sent: Sent | None = None
+    ) -> bool:
+        """pending -> sending; False when the item is not pending. `sent`: an item whose
+        delivery just succeeded, recorded as sent in the same transaction first (two
+        transitions for one commit)."""
+        ...
 
     async def release(self, item_id: str) -> None: ...
 
@@ -252,7 +268,11 @@ class MemoryOutboxStore:
         else:
             commit()
 
-    async def claim(self, item_id: str, attempts: int, at: datetime) -> bool:
+    async def claim(
+        self, item_id: str, attempts: int, at: datetime, *, sent: Sent | None = None
+    ) -> bool:
+        if sent is not None:
+            await self.finish(sent.item_id, "sent", sent.at)
         if self.status.get(item_id) != "pending":
             return False
         self.status[item_id] = "sending"
@@ -456,6 +476,8 @@ class Outbox:
         self._queues: dict[str, deque[_Entry]] = {}
         self._queued: set[str] = set()
         self._seq = 0
+        # delivered; its `sent` goes with the next claim (deliver_ready)
+        self._unrecorded: Sent | None = None
         self._per_conv = _Windows(self.policy.per_conversation)
         self._overall = _Windows(self.policy.overall)
         self._connected = connected
@@ -757,31 +779,59 @@ class Outbox:
             ready = entry.not_before
         return ready
 
+    def _next_ready(self) -> _Entry | None:
+        """The item to attempt now, if any (the oldest ready head of a conversation)."""
+        if not self._connected or self._closing:
+            return None
+        now = self.clock.now()
+        best: _Entry | None = None
+        for conv, q in self._queues.items():
+            if (
+                q
+                and (best is None or q[0].seq < best.seq)
+                and self._ready_at(conv, q[0], now) <= now
+            ):
+                best = q[0]
+        return best
+
     async def deliver_ready(self) -> int:
-        """Deliver every item that may go out now. Returns the number of attempts made."""
+        """Deliver every item that may go out now. Returns the number of attempts made.
+
+        A delivered item's `sent` is recorded with the claim of the next item when one is
+        ready at that moment (one transaction for both), otherwise on its own, before the
+        next item is sent and before join() can return, either way."""
         attempts = 0
-        while self._connected and not self._closing:
-            now = self.clock.now()
-            ready = [
-                q[0]
-                for conv, q in self._queues.items()
-                if q and self._ready_at(conv, q[0], now) <= now
-            ]
-            if not ready:
-                break
-            await self._attempt(min(ready, key=lambda e: e.seq))
-            attempts += 1
+        try:
+            while (entry := self._next_ready()) is not None:
+                await self._attempt(entry)
+                attempts += 1
+        finally:
+            await self._record_sent()
         return attempts
+
+    async def _record_sent(self) -> None:
+        """Record the delivered item whose `sent` waits for the next claim, alone."""
+        sent, self._unrecorded = self._unrecorded, None
+        if sent is not None:
+            await self._finish(sent.item_id, "sent", None, at=sent.at)
+            self._settle()
 
     async def _attempt(self, entry: _Entry) -> None:
         item = replace(entry.item, attempt=entry.attempts + 1)
         if self._store is not None:
+            sent = self._unrecorded
             try:
-                claimed = await self._store.claim(item.id, item.attempt, self.clock.now())
+                claimed = await self._store.claim(
+                    item.id, item.attempt, self.clock.now(), sent=sent
+                )
             except Exception:
                 log.exception("%s: could not mark %s as sending; retrying", self.name, item.id)
                 entry.not_before = self.clock.now() + timedelta(seconds=self.policy.retry_base_s)
+                await self._record_sent()  # the transaction that carried it failed
                 return
+            if sent is not None:
+                self._unrecorded = None
+                self._settle()
             if not claimed:
                 log.info(
                     "%s: %s is no longer pending (sent by another process?)", self.name, item.id
@@ -807,8 +857,16 @@ class Outbox:
             return
         self._count_send(item)
         self.sent += 1
-        await self._finish(item.id, "sent", None)  # stored before join() can return
+        if self._store is None:
+            self._pop(entry)
+            return
+        # Stored before join() can return: idle is set only once `sent` is recorded. When
+        # another item is ready right now, its claim records it in the same transaction,
+        # before that item is sent (deliver_ready records it alone if the round ends first).
+        self._unrecorded = Sent(item.id, self.clock.now())
         self._pop(entry)
+        if self._next_ready() is None:
+            await self._record_sent()
 
     def _count_send(self, item: OutboxItem) -> None:
         now = self.clock.now()
@@ -857,11 +915,18 @@ class Outbox:
         self._queued.discard(entry.item.id)
         if not queue:
             del self._queues[entry.item.conversation]
-        if not self._queues:
+        self._settle()
+
+    def _settle(self) -> None:
+        """Idle when nothing is queued and every delivered item's `sent` is recorded."""
+        if not self._queues and self._unrecorded is None:
             self._idle.set()
 
-    async def _finish(self, item_id: str, status: Status, error: str | None) -> None:
-        await self._store_call("finish", item_id, status, self.clock.now(), error)
+    async def _finish(
+        self, item_id: str, status: Status, error: str | None, *, at: datetime | None = None
+    ) -> None:
+        when = self.clock.now() if at is None else at
+        await self._store_call("finish", item_id, status, when, error)
 
     async def _store_call(self, method: str, *args: object) -> None:
         """Record a state change; a failure is logged (the row then says `sending`, which the

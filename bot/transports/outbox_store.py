@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.transports.outbox import Outbox, OutboxItem, PendingItem, Resolution, Status
+from bot.transports.outbox import Outbox, OutboxItem, PendingItem, Resolution, Sent, Status
 from storage.models.outbox import OutboxRow
 from storage.repos.outbox import PENDING, SENDING, OutboxRepo
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWorkFactory, current_unit
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -67,6 +67,14 @@ def _item(row: OutboxRow) -> PendingItem:
     )
 
 
+async def _finish(
+    repo: OutboxRepo, item_id: str, status: Status, at: datetime, error: str | None
+) -> None:
+    if not await repo.finish(item_id, status, at, error, from_status=SENDING):
+        # given up before any attempt reached `sending` (e.g. refused at once)
+        await repo.finish(item_id, status, at, error, from_status=PENDING)
+
+
 class SqlOutboxStore:
     """The `outbox` table, one transport's rows."""
 
@@ -85,17 +93,64 @@ class SqlOutboxStore:
             inserted = await OutboxRepo(uow.session).insert_new(rows)
             uow.after_commit(lambda: on_commit(inserted))
 
-    async def claim(self, item_id: str, attempts: int, at: datetime) -> bool:
+    def _autocommit(self) -> OutboxRepo | None:
+        """On a shared PostgreSQL database, outside any unit of work: a repo whose state
+        changes are one autocommitted statement each (no session, pool checkout, BEGIN or
+        COMMIT). Each is a conditional UPDATE on the row's status, as in a transaction of
+        its own, so what two processes may do is unchanged."""
+        if current_unit() is not None:
+            return None
+        writes = self.uow.writes
+        if writes is not None:
+            return OutboxRepo(None, writer=writes)
+        # A SQLite file with no transaction open: the statement runs on the kept connection
+        # at once, committing by itself (no unit of work to build and end).
+        raw = self.uow.free_connection()
+        return OutboxRepo(None, raw=raw) if raw is not None else None
+
+    async def claim(
+        self, item_id: str, attempts: int, at: datetime, *, sent: Sent | None = None
+    ) -> bool:
+        direct = self._autocommit()
+        if direct is not None and direct.raw is not None and sent is not None:
+            # SQLite: both in one transaction, one commit (nothing awaits in between)
+            raw = direct.raw
+            raw.execute("BEGIN")
+            try:
+                await _finish(direct, sent.item_id, "sent", sent.at, None)
+                claimed = await direct.claim(item_id, attempts, at)
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+            return claimed
+        if direct is not None:
+            if sent is not None:  # committed first: stored before this item is sent
+                await _finish(direct, sent.item_id, "sent", sent.at, None)
+            return await direct.claim(item_id, attempts, at)
         async with self.uow() as uow:
-            return await OutboxRepo(uow.session, alone=uow.outermost).claim(item_id, attempts, at)
+            # alone (a statement that commits by itself on SQLite) only when it is the one
+            # statement; with `sent`, both go in one transaction
+            repo = OutboxRepo(uow.session, alone=uow.outermost and sent is None)
+            if sent is not None:
+                await _finish(repo, sent.item_id, "sent", sent.at, None)
+            return await repo.claim(item_id, attempts, at)
 
     async def release(self, item_id: str) -> None:
+        direct = self._autocommit()
+        if direct is not None:
+            await direct.release(item_id)
+            return
         async with self.uow() as uow:
             await OutboxRepo(uow.session, alone=uow.outermost).release(item_id)
 
     async def retry_later(
         self, item_id: str, attempts: int, not_before: datetime, error: str
     ) -> None:
+        direct = self._autocommit()
+        if direct is not None:
+            await direct.retry_later(item_id, attempts, not_before, error)
+            return
         async with self.uow() as uow:
             await OutboxRepo(uow.session, alone=uow.outermost).retry_later(
                 item_id, attempts, not_before, error
@@ -104,11 +159,12 @@ class SqlOutboxStore:
     async def finish(
         self, item_id: str, status: Status, at: datetime, error: str | None = None
     ) -> None:
+        direct = self._autocommit()
+        if direct is not None:
+            await _finish(direct, item_id, status, at, error)
+            return
         async with self.uow() as uow:
-            repo = OutboxRepo(uow.session, alone=uow.outermost)
-            if not await repo.finish(item_id, status, at, error, from_status=SENDING):
-                # given up before any attempt reached `sending` (e.g. refused at once)
-                await repo.finish(item_id, status, at, error, from_status=PENDING)
+            await _finish(OutboxRepo(uow.session, alone=uow.outermost), item_id, status, at, error)
 
     async def load(self) -> tuple[list[PendingItem], list[PendingItem]]:
         async with self.uow() as uow:

@@ -7,6 +7,7 @@ from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from storage import direct
 from storage.models import ActivityEntry
 from storage.models.base import table_of
 from storage.rounds import RoundWindow
@@ -18,6 +19,10 @@ _INSERTS = {
     "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing(),
     "postgresql": postgresql_insert(_TABLE).on_conflict_do_nothing(),
 }
+# On a SQLite file the batch runs straight on the transaction's sqlite3 connection
+# (storage/direct.py): SQLAlchemy's executemany processed each row's parameters several
+# times over.
+_SQLITE_INSERT = direct.CompiledStatement(_INSERTS["sqlite"])
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,8 @@ class ActivityRepo:
     async def add_many(self, rows: list[dict[str, object]]) -> None:
         """Log events in one batch; events already in the log are skipped."""
         if rows:
-            await self.session.execute(_INSERTS[self.session.get_bind().dialect.name], rows)
+            other = _INSERTS[self.session.get_bind().dialect.name]
+            await direct.run_many(self.session, _SQLITE_INSERT, rows, otherwise=other)
 
     async def active_members(
         self,

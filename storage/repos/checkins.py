@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Date, bindparam, func, insert, select
 
+from storage import direct
 from storage.models import Checkin
 from storage.models.base import table_of
 from storage.repos.ledger import BALANCE_OF_MEMBER, EARNED_OF_MEMBER
@@ -66,6 +67,12 @@ _MAKEUP_CHECK = select(
 # A Core insert into the table (not the ORM entity): skips the ORM's bulk-insert machinery,
 # ~30% of a check-in's cost.
 _INSERT = insert(_CHECKINS)
+# On a SQLite file the check-in's statements run straight on the transaction's sqlite3
+# connection (storage/direct.py); elsewhere through the session, unchanged.
+_SQLITE_STANDING = direct.CompiledStatement(_STANDING)
+_SQLITE_STANDING_AND_DAYS = direct.CompiledStatement(_STANDING_AND_DAYS)
+_SQLITE_MAKEUP_CHECK = direct.CompiledStatement(_MAKEUP_CHECK)
+_SQLITE_INSERT = direct.CompiledStatement(_INSERT)
 
 
 @dataclass(frozen=True)
@@ -109,26 +116,27 @@ class CheckinRepo:
             "since": since,
             "until": until,
         }
-        row = (await self.session.execute(_MAKEUP_CHECK, params)).one()
+        (row,) = await direct.rows(self.session, _SQLITE_MAKEUP_CHECK, params)
         return MakeupCheck(day_taken=bool(row[0]), used_this_month=int(row[1]))
 
     async def standing(self, group_id: str, member_id: str, up_to: date) -> Standing:
         """Everything a check-in needs to know, in one query: the latest check-in on or
         before `up_to` and the member's ledger totals (kept running with every line)."""
         params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
-        return _standing((await self.session.execute(_STANDING, params)).one())
+        (row,) = await direct.rows(self.session, _SQLITE_STANDING, params)
+        return _standing(row)
 
     async def standing_and_days(
         self, group_id: str, member_id: str, up_to: date
     ) -> tuple[Standing, int]:
         """`standing` and `count_days` in one query."""
         params = {"group_id": group_id, "member_id": member_id, "up_to": up_to}
-        row = (await self.session.execute(_STANDING_AND_DAYS, params)).one()
+        (row,) = await direct.rows(self.session, _SQLITE_STANDING_AND_DAYS, params)
         return _standing(row), int(row[5])
 
     async def insert(self, values: dict[str, object]) -> None:
         """Insert one check-in row (a unique (group, member, day) violation raises)."""
-        await self.session.execute(_INSERT, values)
+        await direct.run(self.session, _SQLITE_INSERT, values)
 
     async def from_day(self, group_id: str, member_id: str, first: date) -> list[Checkin]:
         """A member's check-ins on or after a day, oldest first."""

@@ -17,6 +17,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from storage import direct
 from storage.models import LedgerEntry, LedgerTotal
 from storage.models.base import table_of
 from storage.session import DbSession
@@ -91,6 +92,13 @@ def _top_of_period(since: bool, until: bool) -> Executable:
     )
 
 
+# On a SQLite file these run straight on the transaction's sqlite3 connection
+# (storage/direct.py); elsewhere through the session, unchanged.
+_SQLITE_INSERT = direct.CompiledStatement(_INSERT)
+_SQLITE_HAS_KEY = direct.CompiledStatement(_HAS_KEY)
+_SQLITE_TOTALS_OF_MEMBER = direct.CompiledStatement(_TOTALS_OF_MEMBER)
+_SQLITE_TOP_ALL_TIME = direct.CompiledStatement(_TOP_ALL_TIME)
+
 _TOP_OF_PERIOD = {
     (True, False): _top_of_period(True, False),
     (False, True): _top_of_period(False, True),
@@ -105,8 +113,7 @@ class LedgerRepo:
         self.session = session
 
     async def has_key(self, idem_key: str) -> bool:
-        found = await self.session.execute(_HAS_KEY, {"idem_key": idem_key})
-        return found.first() is not None
+        return bool(await direct.rows(self.session, _SQLITE_HAS_KEY, {"idem_key": idem_key}))
 
     async def append(
         self,
@@ -141,13 +148,13 @@ class LedgerRepo:
         # The database adds the line to the member's running totals in this same statement
         # (the trigger of migration 0021): a line refused by its unique key, or rolled back,
         # never reaches them.
-        await self.session.execute(_INSERT, values)
+        await direct.run(self.session, _SQLITE_INSERT, values)
         return True
 
     async def totals(self, group_id: str, member_id: str) -> tuple[int, int]:
         """(balance, lifetime earned), from the running totals."""
         params = {"group_id": group_id, "member_id": member_id}
-        row = (await self.session.execute(_TOTALS_OF_MEMBER, params)).one()
+        (row,) = await direct.rows(self.session, _SQLITE_TOTALS_OF_MEMBER, params)
         return int(row[0]), int(row[1])
 
     async def balance(self, group_id: str, member_id: str) -> int:
@@ -172,10 +179,11 @@ class LedgerRepo:
         """Members by points in [since, until), highest first (all time without since and
         until: from the running totals, never by summing every line of the group)."""
         params = {"group_id": group_id, "since": since, "until": until, "limit": limit}
-        stmt: Executable = _TOP_ALL_TIME
-        if since is not None or until is not None:
+        if since is None and until is None:
+            rows = await direct.rows(self.session, _SQLITE_TOP_ALL_TIME, params)
+        else:
             stmt = _TOP_OF_PERIOD[since is not None, until is not None]
-        rows = (await self.session.execute(stmt, params)).all()
+            rows = list((await self.session.execute(stmt, params)).all())
         return [Standing(r[0], int(r[1])) for r in rows]
 
     async def volume(

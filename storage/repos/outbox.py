@@ -4,6 +4,7 @@ processes never both send one row."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from storage import direct
 from storage.models.base import table_of
 from storage.models.outbox import OutboxRow
-from storage.session import DbSession
+from storage.session import DbSession, ReadProbe
 
 _TABLE = table_of(OutboxRow)
 # Built once: a reply costs one insert and two updates, with no statement construction.
@@ -67,11 +68,30 @@ UNKNOWN = "unknown"  # left in `sending` by a crash, and its transport cannot te
 
 
 class OutboxRepo:
-    def __init__(self, session: DbSession, *, alone: bool = False) -> None:
+    def __init__(
+        self,
+        session: DbSession | None,
+        *,
+        alone: bool = False,
+        writer: ReadProbe | None = None,
+        raw: sqlite3.Connection | None = None,
+    ) -> None:
         """`alone`: each state change (claim, release, retry, finish) is all the work of its
-        unit of work, so on a SQLite file it may commit by itself (storage/direct.py)."""
-        self.session = session
+        unit of work, so on a SQLite file it may commit by itself (storage/direct.py).
+        `writer` (a shared PostgreSQL database, no session): each state change is one
+        autocommitted statement on that connection, one round trip. `raw` (a SQLite file,
+        no session): the state changes run on that sqlite3 connection as they are, each
+        committing by itself unless the caller began a transaction on it
+        (UnitOfWorkFactory.free_connection)."""
+        self._session = session
         self.alone = alone
+        self.writer = writer
+        self.raw = raw
+
+    @property
+    def session(self) -> DbSession:
+        assert self._session is not None, "this repo makes state changes only"
+        return self._session
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Insert rows whose id is not stored yet; returns the ids inserted (the others are
@@ -90,6 +110,10 @@ class OutboxRepo:
         self, stmt: Any, row_id: str, from_status: str, to_status: str, **values: Any
     ) -> bool:
         params = {"row_id": row_id, "from_status": from_status, "to_status": to_status, **values}
+        if self.writer is not None:
+            return await self.writer.run(stmt, params) == 1
+        if self.raw is not None:
+            return direct.execute(self.raw, _COMPILED[id(stmt)], params).rowcount == 1
         compiled = _COMPILED[id(stmt)]
         return await direct.run(self.session, compiled, params, alone=self.alone) == 1
 
