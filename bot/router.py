@@ -105,10 +105,14 @@ class Router:
     def commands(self) -> list[CommandInfo]:
         return [r.command for r in self.routes if r.command is not None]
 
-    async def dispatch(self, event: Event, ctx: Context) -> list[str]:
-        """Run matching routes in order until one returns STOP. Returns the names that ran."""
-        if not self.seen.first_time(event_key(event)):
-            log.info("duplicate delivery dropped: %s", event_key(event))
+    async def dispatch(self, event: Event, ctx: Context, *, key: str | None = None) -> list[str]:
+        """Run matching routes in order until one returns STOP. Returns the names that ran.
+
+        `key` is the event's `event_key`, when the caller has it already."""
+        if key is None:
+            key = event_key(event)
+        if not self.seen.first_time(key):
+            log.info("duplicate delivery dropped: %s", key)
             return []
         ran: list[str] = []
         paused = event.group_id in self.paused
