@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.events import Message
-from bot.router import STOP, CommandInfo, Flow, Route, is_command_text
+from bot.router import STOP, CommandInfo, Flow, Route, command_word, is_command_text
 
 log = logging.getLogger("groupops.commands")
 
@@ -89,10 +89,7 @@ def command(
     lowered = frozenset(n.lower() for n in names)
 
     def match(message: Message) -> bool:
-        if not is_command_text(message.text):
-            return False
-        head, _ = split_command(message.text)
-        return head.lower() in lowered
+        return is_command_text(message.text) and command_word(message.text) in lowered
 
     async def handle(message: Message, ctx: Context) -> Flow:
         if admin_only and not ctx.is_admin(message.sender_id):
@@ -110,4 +107,12 @@ def command(
         return STOP
 
     info = CommandInfo(names=names, usage=usage, summary=summary, admin_only=admin_only)
-    return Route(name, Message, match, handle, command=info, runs_when_paused=runs_when_paused)
+    return Route(
+        name,
+        Message,
+        match,
+        handle,
+        command=info,
+        runs_when_paused=runs_when_paused,
+        command_words=lowered,
+    )

@@ -46,6 +46,10 @@ class Route(Generic[E]):
     handler: Callable[[E, Context], Awaitable[Flow]]
     command: CommandInfo | None = None
     runs_when_paused: bool = False
+    # Set when match() is exactly "a command whose `command_word` is one of these" (routes
+    # built by bot.commands.command): the router then skips the route for other words
+    # without calling match().
+    command_words: frozenset[str] = frozenset()
 
 
 class SeenEvents:
@@ -76,6 +80,14 @@ def is_command_text(text: str) -> bool:
     return text.lstrip().startswith(COMMAND_PREFIXES)
 
 
+def command_word(text: str) -> str:
+    """A command text's first word, lower case, "／" read as "/" (`/排行 本周` -> `/排行`)."""
+    head = text.strip().replace("／", "/").partition(" ")[0]
+    if "\u3000" in head:  # full-width space
+        head = head.partition("\u3000")[0]
+    return head.lower()
+
+
 class Router:
     def __init__(self, routes: Sequence[Route[Any]]) -> None:
         names = [r.name for r in routes]
@@ -86,18 +98,27 @@ class Router:
         self.seen = SeenEvents()
         self.paused: set[str] = set()
         # Candidate routes per event class, in order; plain chat skips the command routes
-        # (most messages are chat, and there are many commands).
-        self._candidates: dict[tuple[type[Event], bool], tuple[Route[Any], ...]] = {}
+        # (most messages are chat, and there are many commands), and a command skips the
+        # command routes of other words. Keyed by the command word only for words some
+        # route answers to ("" for chat, None for any other command word).
+        self._known_words = frozenset(w for r in self.routes for w in r.command_words)
+        self._candidates: dict[tuple[type[Event], str | None], tuple[Route[Any], ...]] = {}
 
     def _candidates_for(self, event: Event) -> tuple[Route[Any], ...]:
-        command_text = isinstance(event, Message) and is_command_text(event.text)
-        key = (type(event), command_text)
+        word: str | None = ""
+        if isinstance(event, Message) and is_command_text(event.text):
+            word = command_word(event.text)
+            if word not in self._known_words:
+                word = None
+        key = (type(event), word)
         found = self._candidates.get(key)
         if found is None:
             found = tuple(
                 r
                 for r in self.routes
-                if isinstance(event, r.event_type) and (command_text or r.command is None)
+                if isinstance(event, r.event_type)
+                and (word != "" or r.command is None)
+                and (not r.command_words or word in r.command_words)
             )
             self._candidates[key] = found
         return found
