@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.events import Message
-from bot.router import STOP, CommandInfo, Flow, Route, command_word, is_command_text
+from bot.router import STOP, CommandInfo, CommandMatch, Flow, Route
 
 log = logging.getLogger("groupops.commands")
 
@@ -87,9 +87,7 @@ def command(
 ) -> Route[Message]:
     """A route for `/name args`. Non-admins are refused politely; UsageError replies with usage."""
     lowered = frozenset(n.lower() for n in names)
-
-    def match(message: Message) -> bool:
-        return is_command_text(message.text) and command_word(message.text) in lowered
+    match = CommandMatch(lowered)
 
     async def handle(message: Message, ctx: Context) -> Flow:
         if admin_only and not ctx.is_admin(message.sender_id):
@@ -107,12 +105,4 @@ def command(
         return STOP
 
     info = CommandInfo(names=names, usage=usage, summary=summary, admin_only=admin_only)
-    return Route(
-        name,
-        Message,
-        match,
-        handle,
-        command=info,
-        runs_when_paused=runs_when_paused,
-        command_words=lowered,
-    )
+    return Route(name, Message, match, handle, command=info, runs_when_paused=runs_when_paused)

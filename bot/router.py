@@ -46,10 +46,6 @@ class Route(Generic[E]):
     handler: Callable[[E, Context], Awaitable[Flow]]
     command: CommandInfo | None = None
     runs_when_paused: bool = False
-    # Set when match() is exactly "a command whose `command_word` is one of these" (routes
-    # built by bot.commands.command): the router then skips the route for other words
-    # without calling match().
-    command_words: frozenset[str] = frozenset()
 
 
 class SeenEvents:
@@ -88,6 +84,23 @@ def command_word(text: str) -> str:
     return head.lower()
 
 
+class CommandMatch:
+    """A command route's match(): a command text whose `command_word` is one of `words`.
+
+    The router reads `words` to offer a command only to the routes of its word."""
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self.words = words
+
+    def __call__(self, message: Message) -> bool:
+        return is_command_text(message.text) and command_word(message.text) in self.words
+
+
+def command_words(route: Route[Any]) -> frozenset[str] | None:
+    """The words a route answers to, when its match() is a CommandMatch."""
+    return route.match.words if isinstance(route.match, CommandMatch) else None
+
+
 class Router:
     def __init__(self, routes: Sequence[Route[Any]]) -> None:
         names = [r.name for r in routes]
@@ -101,7 +114,8 @@ class Router:
         # (most messages are chat, and there are many commands), and a command skips the
         # command routes of other words. Keyed by the command word only for words some
         # route answers to ("" for chat, None for any other command word).
-        self._known_words = frozenset(w for r in self.routes for w in r.command_words)
+        self._words = {id(r): command_words(r) for r in self.routes}
+        self._known_words = frozenset(w for ws in self._words.values() if ws for w in ws)
         self._candidates: dict[tuple[type[Event], str | None], tuple[Route[Any], ...]] = {}
 
     def _candidates_for(self, event: Event) -> tuple[Route[Any], ...]:
@@ -118,7 +132,7 @@ class Router:
                 for r in self.routes
                 if isinstance(event, r.event_type)
                 and (word != "" or r.command is None)
-                and (not r.command_words or word in r.command_words)
+                and _offered(self._words[id(r)], word)
             )
             self._candidates[key] = found
         return found
@@ -155,6 +169,10 @@ class Router:
             if flow is STOP:
                 break
         return ran
+
+
+def _offered(words: frozenset[str] | None, word: str | None) -> bool:
+    return words is None or word in words
 
 
 def _ident(event: Event) -> str:

@@ -155,9 +155,6 @@ def _looks_like_question(text: str) -> bool:
     return asks or _ASKING_WORDS.search(body) is not None
 
 
-_remembered_question = functools.lru_cache(maxsize=8192)(_looks_like_question)
-
-
 # A query term with at least this prior is a topic: one must match for an answer.
 ANCHOR_PRIOR = 0.75
 
@@ -363,3 +360,7 @@ def shared_analyzer() -> Analyzer:
             if _shared is None:
                 _shared = Analyzer()
     return _shared
+
+
+# looks_like_question's memory of short texts (defined here, after everything it uses).
+_remembered_question = functools.lru_cache(maxsize=8192)(_looks_like_question)
