@@ -7,6 +7,7 @@ and the "already in the backlog" check.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -258,7 +259,9 @@ class QaService:
 
     @staticmethod
     def question_key(text: str) -> str:
-        return strip_politeness(normalize(text)).rstrip("?？!！。.~～ ")
+        if len(text) > DECISION_MEMO_MAX_CHARS:
+            return _question_key(text)
+        return _remembered_question_key(text)
 
     def is_waiting(self, group_id: str, question: str) -> bool:
         return (group_id, self.question_key(question)) in self._waiting
@@ -270,3 +273,11 @@ class QaService:
 
     def forget_waiting(self, group_id: str, question: str) -> None:
         self._waiting.discard((group_id, self.question_key(question)))
+
+
+def _question_key(text: str) -> str:
+    return strip_politeness(normalize(text)).rstrip("?？!！。.~～ ")
+
+
+# The same unanswered questions come again (each is checked against the backlog).
+_remembered_question_key = functools.lru_cache(maxsize=8192)(_question_key)
