@@ -84,8 +84,20 @@ def command(
     summary: str,
     admin_only: bool = False,
     runs_when_paused: bool = False,
+    admin_usage: str = "",
+    admin_summary: str = "",
+    listed_for_admins: bool | None = None,
+    set_admins: bool = False,
+    listed_to: Callable[[Context, str], bool] | None = None,
 ) -> Route[Message]:
-    """A route for `/name args`. Non-admins are refused politely; UsageError replies with usage."""
+    """A route for `/name args`. Non-admins are refused politely; UsageError replies with usage.
+
+    `admin_usage`/`admin_summary` describe the admin part of a command members use too
+    (shown to admins in /help and in usage hints). `listed_for_admins` lists a command that
+    checks its own permissions (not `admin_only`) only to admins in /help; `set_admins`
+    lists it also to set admins (bot/settings/sets.py) in groups they are no admin of;
+    `listed_to(ctx, user)` says who else may use such a command (a camp's reviewers).
+    """
     lowered = frozenset(n.lower() for n in names)
     match = CommandMatch(lowered)
 
@@ -97,12 +109,27 @@ def command(
             await handler(parse_call(message), ctx)
         except UsageError as exc:
             hint = f"{exc.hint}\n" if exc.hint else ""
-            await ctx.reply(message, f"{hint}用法：{usage}")
+            await ctx.reply(message, f"{hint}用法：{usage_for(message, ctx)}")
         except Exception:
             # A bug or a failing database must not leave the member without an answer.
             log.exception("command %s failed on message %s", name, message.message_id)
-            await ctx.reply(message, f"{FAILED}\n用法：{usage}")
+            await ctx.reply(message, f"{FAILED}\n用法：{usage_for(message, ctx)}")
         return STOP
 
-    info = CommandInfo(names=names, usage=usage, summary=summary, admin_only=admin_only)
+    def usage_for(message: Message, ctx: Context) -> str:
+        if admin_usage and ctx.is_admin(message.sender_id):
+            return f"{usage}；{admin_usage}"
+        return usage
+
+    listed = admin_only if listed_for_admins is None else listed_for_admins
+    info = CommandInfo(
+        names=names,
+        usage=usage,
+        summary=summary,
+        admin_only=listed,
+        admin_usage=admin_usage,
+        admin_summary=admin_summary,
+        set_admins=set_admins,
+        listed_to=listed_to,
+    )
     return Route(name, Message, match, handle, command=info, runs_when_paused=runs_when_paused)

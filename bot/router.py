@@ -30,12 +30,23 @@ E = TypeVar("E", bound=Event)
 
 @dataclass(frozen=True)
 class CommandInfo:
-    """What /help shows about a command."""
+    """What /help shows about a command.
+
+    `admin_only` commands are listed only to admins (a group admin, global admins being
+    admins of every group); `set_admins` ones also to whoever may address some group set
+    (bot/settings/sets.py), from any group. A command members use with an admin part
+    (`/积分 @成员` shows, `/积分 @成员 +N 理由` adjusts) lists that part only to admins.
+    """
 
     names: tuple[str, ...]
     usage: str
     summary: str
     admin_only: bool
+    admin_usage: str = ""
+    admin_summary: str = ""
+    set_admins: bool = False
+    # who else may use an `admin_only` one (a camp's reviewers): listed to them as well
+    listed_to: Callable[[Context, str], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -507,6 +507,9 @@ class _Builder:
             self.anchors[frame.anchor] = (frame.container, self.values - frame.first_value)
 
 
+_LIBYAML_DEPTH = "exceeded maximum nesting depth"
+
+
 def _has_libyaml() -> bool:
     return bool(getattr(yaml, "__with_libyaml__", False))
 
@@ -589,6 +592,13 @@ def parse_yaml(
             [*doc.problems, ConfigProblem(file, fatal.line, dotted(path), fatal.message)]
         ) from None
     except yaml.YAMLError as exc:
+        if fast and _LIBYAML_DEPTH in str(getattr(exc, "problem", "") or exc):
+            # libyaml (bundled with PyYAML >= 6.0.4) has a nesting limit of its own that its
+            # scanner, reading ahead, meets before any event reaches ours: the pure-Python
+            # parser has none, so ours answers with its path and line.
+            return parse_yaml(
+                source, file, limits, yaml12_bools=yaml12_bools, on_text=on_text, fast=False
+            )
         problem = _syntax_problem(exc, text, file, builder.current_path())
         raise ConfigError([*doc.problems, problem]) from None
     doc.data = builder.root

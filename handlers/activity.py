@@ -29,7 +29,7 @@ from bot.context import Context
 from bot.events import Event, MemberJoined, MemberLeft, Message
 from bot.router import CONTINUE, Flow, Route
 from storage.repos.activity import ActivityRepo
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWorkFactory, current_unit
 
 log = logging.getLogger("groupops.activity")
 
@@ -87,6 +87,7 @@ class ActivityLog:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
+        self._committing: set[asyncio.Event] = set()  # flushes not yet committed
 
     def record(self, event: Event, ctx: Context) -> None:
         local_day = event.time.astimezone(ctx.group.tz).date()
@@ -128,10 +129,22 @@ class ActivityLog:
     async def flush(self) -> int:
         """Write buffered rows; returns how many were written or already logged (refused
         rows are dropped). On a connection failure, or when cancelled, the rows stay
-        buffered for the next try."""
-        if not self._rows:
-            return 0
+        buffered for the next try.
+
+        Outside a unit of work it also waits for other tasks' flushes to commit: one may
+        have taken the rows the caller is about to read (two weekly jobs at once, say), and
+        on PostgreSQL nothing else orders the two. Inside a unit it does not wait: on a
+        SQLite file that unit may hold the turn the other flush needs to commit."""
+        written = await self._flush_own() if self._rows else 0
+        if current_unit() is None:
+            for other in list(self._committing):
+                await other.wait()
+        return written
+
+    async def _flush_own(self) -> int:
         rows: list[dict[str, object]] = []
+        done = asyncio.Event()
+        self._committing.add(done)
         try:
             # The unit of work first, then the lock: a unit may wait for its turn on the
             # database (storage/uow.py), and must never do so while holding this lock. The
@@ -145,6 +158,9 @@ class ActivityLog:
             # Rows a partial write stored already are skipped on the next try.
             self._rows = rows + self._rows
             raise
+        finally:
+            self._committing.discard(done)
+            done.set()
 
     async def _write(self, rows: list[dict[str, object]]) -> int:
         try:

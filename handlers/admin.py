@@ -17,16 +17,28 @@ _DELTA = re.compile(r"^([+-]?\d{1,7})(?:\s*分)?$")
 
 
 async def cmd_help(call: CommandCall, ctx: Context) -> None:
-    admin = ctx.is_admin(call.message.sender_id)
-    lines = ["📖 可用命令："]
+    """Members see what they can use; admins also see a 管理员命令 part. A set admin who is
+    no admin of this group sees the commands that address sets (`/群发`)."""
+    user = call.message.sender_id
+    admin = ctx.is_admin(user)
+    set_admin = admin or any(ctx.config.is_set_admin(s, user) for s in ctx.config.sets.values())
+    members = ["📖 可用命令："]
+    admins: list[str] = []
     for info in ctx.controls.commands():
-        if info.admin_only and not admin:
-            continue
-        lines.append(f"{info.usage} — {info.summary}")
-    if not admin:
-        lines.append("打卡 / 签到 — 每日打卡，可附字数，如「打卡 1200字」")
-        lines.append("补卡 MM-DD — 补上最近漏掉的一天")
-    await ctx.reply(call.message, "\n".join(lines))
+        line = f"{info.usage} — {info.summary}"
+        if not info.admin_only:
+            members.append(line)
+        elif admin or (set_admin and info.set_admins):
+            admins.append(line)
+        elif info.listed_to is not None and info.listed_to(ctx, user):
+            members.append(line)  # not an admin, but may use it (a camp's reviewer)
+        if info.admin_usage and admin:
+            admins.append(f"{info.admin_usage} — {info.admin_summary}")
+    members.append("打卡 / 签到 — 每日打卡，可附字数，如「打卡 1200字」")
+    members.append("补卡 月-日 — 补上最近漏掉的一天，如「补卡 11-20」")
+    if admins:
+        members.extend(["", "🔧 管理员命令：", *admins])
+    await ctx.reply(call.message, "\n".join(members))
 
 
 async def cmd_reload(call: CommandCall, ctx: Context) -> None:
@@ -41,7 +53,7 @@ async def cmd_reload(call: CommandCall, ctx: Context) -> None:
 
 async def cmd_pause(call: CommandCall, ctx: Context) -> None:
     await ctx.controls.set_paused(call.message.group_id, True, call.message.sender_id)
-    await ctx.reply(call.message, "⏸ 机器人已在本群暂停，发送 /resume 恢复。")
+    await ctx.reply(call.message, "⏸ 机器人已在本群暂停，发送 /恢复 即可恢复。")
 
 
 async def cmd_resume(call: CommandCall, ctx: Context) -> None:
@@ -49,7 +61,8 @@ async def cmd_resume(call: CommandCall, ctx: Context) -> None:
     await ctx.reply(call.message, "▶️ 机器人已在本群恢复工作。")
 
 
-POINTS_USAGE = "/积分 @成员 [+N|-N 理由]"
+POINTS_USAGE = "/积分 @成员"
+POINTS_ADJUST_USAGE = "/积分 @成员 +N|-N 理由"
 
 
 async def cmd_points(call: CommandCall, ctx: Context) -> None:
@@ -130,20 +143,20 @@ async def cmd_points(call: CommandCall, ctx: Context) -> None:
 
 
 ROUTES: list[Route[Message]] = [
-    command("admin.help", ("/help", "/帮助"), cmd_help, usage="/help", summary="查看可用命令"),
+    command("admin.help", ("/help", "/帮助"), cmd_help, usage="/帮助", summary="查看可用命令"),
     command(
         "admin.reload",
         ("/reload", "/重载"),
         cmd_reload,
-        usage="/reload",
-        summary="重新加载 config.yaml",
+        usage="/重载",
+        summary="重新加载配置文件",
         admin_only=True,
     ),
     command(
         "admin.pause",
         ("/pause", "/暂停"),
         cmd_pause,
-        usage="/pause",
+        usage="/暂停",
         summary="让机器人在本群暂停",
         admin_only=True,
         runs_when_paused=True,
@@ -152,7 +165,7 @@ ROUTES: list[Route[Message]] = [
         "admin.resume",
         ("/resume", "/恢复"),
         cmd_resume,
-        usage="/resume",
+        usage="/恢复",
         summary="让机器人在本群恢复",
         admin_only=True,
         runs_when_paused=True,
@@ -162,6 +175,8 @@ ROUTES: list[Route[Message]] = [
         ("/积分", "/points"),
         cmd_points,
         usage=POINTS_USAGE,
-        summary="查看成员积分；管理员可 +N/-N 调整并写明理由",
+        summary="查看成员积分",
+        admin_usage=POINTS_ADJUST_USAGE,
+        admin_summary="调整成员积分，须写明理由",
     ),
 ]

@@ -665,5 +665,7 @@ ROUTES: list[Route[Any]] = [
         cmd_broadcast,
         usage=BROADCAST_USAGE,
         summary="向一个群集合的每个群各发一次消息，可定时，可查看送达结果",
+        listed_for_admins=True,
+        set_admins=True,
     ),
 ]

@@ -97,6 +97,11 @@ def _reviewer_camps(ctx: Context, member_id: str) -> list[Camp]:
     return [c for c in camps if member_id in c.reviewers]
 
 
+def is_reviewer(ctx: Context, member_id: str) -> bool:
+    """A reviewer (点评老师) of some camp of this group: /帮助 lists /点评 and /优秀 to them."""
+    return any(member_id in c.reviewers for c in ctx.group.features.camps)
+
+
 def _target(call: CommandCall) -> str:
     if len(call.mentions) != 1:
         raise UsageError("请 @ 一位营员。")
@@ -436,6 +441,8 @@ ROUTES: list[Route[Message]] = [
         cmd_review,
         usage="/点评 @营员 [N分] 点评内容",
         summary="点评营员最近一次营内作业，可加积分（管理员和点评老师）",
+        listed_for_admins=True,
+        listed_to=is_reviewer,
     ),
     command(
         "camps.excellent",
@@ -443,13 +450,17 @@ ROUTES: list[Route[Message]] = [
         cmd_excellent,
         usage="/优秀 @营员",
         summary="把营员最近一次作业评为优秀并收录为精华（管理员和点评老师）",
+        listed_for_admins=True,
+        listed_to=is_reviewer,
     ),
     command(
         "camps.peer",
         ("/互评", "/peer"),
         cmd_peer,
-        usage="/互评 | /互评 开始 营ID",
-        summary="查看今天的互评配对；管理员发送「/互评 开始」为今天交作业的同学随机结对",
+        usage="/互评",
+        summary="查看今天的互评配对",
+        admin_usage="/互评 开始 营ID",
+        admin_summary="为今天交作业的同学随机结对互评",
     ),
     Route("camps.peer_review", Message, _peer_prefilter, handle_peer_review),
 ]

@@ -291,10 +291,16 @@ async def handle_checkin(message: Message, ctx: Context) -> Flow:
 
 # --- 补卡 -------------------------------------------------------------------------------
 
-MAKEUP_USAGE = "补卡 MM-DD，例如：补卡 11-20"
+MAKEUP_USAGE = "补卡 MM-DD 或 补卡 昨天，例如：补卡 11-20"
+
+# Days members name instead of a date when they make up a missed check-in.
+RELATIVE_DAYS = {"昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}
 
 
 def parse_makeup_day(arg: str, today: date) -> date | None:
+    back = RELATIVE_DAYS.get(arg.strip())
+    if back is not None:
+        return today - timedelta(back)
     found = _DATE.match(arg.strip())
     if not found:
         return None
@@ -340,7 +346,7 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
     if keyword is None:
         return CONTINUE
     arg = body[len(keyword) :].strip()
-    if arg.endswith(("?", "？")) or (arg and not arg[0].isdigit()):
+    if arg.endswith(("?", "？")) or (arg and not arg[0].isdigit() and arg not in RELATIVE_DAYS):
         return CONTINUE  # "补卡怎么操作？" is a question, not a command
     group, member = ctx.group, message.sender_id
     today = local_day(group, message.time)

@@ -36,7 +36,8 @@ from storage.repos.rituals import DigestRepo
 
 log = logging.getLogger("groupops.highlights")
 
-USAGE = "/精华 [内容] | /精华 搜索 词 | /精华 确认 N | /精华 删除 N | /精华 转FAQ N 问题"
+USAGE = "/精华 [内容] | /精华 搜索 词"
+ADMIN_USAGE = "/精华 确认 N | /精华 删除 N | /精华 转问答 N 问题"
 _SEARCH = ("搜索", "search", "查找", "搜")
 _CONFIRM = ("确认", "confirm", "收录")
 _DELETE = ("删除", "delete", "移除")
@@ -296,7 +297,7 @@ async def _delete(call: CommandCall, ctx: Context) -> None:
 async def _to_faq(call: CommandCall, ctx: Context) -> None:
     words = call.words
     if len(words) < 3:
-        raise UsageError("请写精华编号和问题，例如：/精华 转FAQ 3 投稿前要注意什么？")
+        raise UsageError("请写精华编号和问题，例如：/精华 转问答 3 投稿前要注意什么？")
     number = _number(words[1])
     question = " ".join(words[2:])
     message = call.message
@@ -482,7 +483,9 @@ ROUTES: list[Route[Message]] = [
         ("/精华", "/highlight", "/highlights"),
         cmd_highlights,
         usage=USAGE,
-        summary="精华：查看、搜索；管理员收录、确认推荐、转为FAQ",
+        summary="精华：查看、搜索、推荐",
+        admin_usage=ADMIN_USAGE,
+        admin_summary="精华：确认推荐、删除、转为常见问答",
     ),
     Route("highlights.tag", Message, _tag_prefilter, handle_tag),
 ]

@@ -164,7 +164,7 @@ def _why(drift: Drift) -> str:
 
 # --- /nudge ---------------------------------------------------------------------------------
 
-NUDGE_USAGE = "/nudge on|off"
+NUDGE_USAGE = "/歪楼提醒 开|关"
 
 
 async def cmd_nudge(call: CommandCall, ctx: Context) -> None:

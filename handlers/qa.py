@@ -18,8 +18,8 @@ from storage.repos.faq import FaqRepo, mark_answered
 
 UNSURE = "这个问题我暂时还答不上来，已经记下来了，管理员会尽快补充答案～"
 FAQ_USAGE = (
-    "/faq | /faq add 问题 | 答案 | /faq del ID | /faq alias ID 新问法 | "
-    "/faq todo | /faq answer N 答案"
+    "/问答 | /问答 添加 问题 | 答案 | /问答 删除 ID | /问答 问法 ID 新问法 | "
+    "/问答 待答 | /问答 回答 N 答案"
 )
 # A backlog question this close to an existing entry becomes its similar phrasing.
 ALIAS_SCORE = 0.6
@@ -101,12 +101,14 @@ def _entry_line(entry: Entry) -> str:
 async def faq_list(call: CommandCall, ctx: Context, service: QaService) -> None:
     entries = service.visible(ctx.group)
     if not entries:
-        await ctx.reply(call.message, "本群还没有 FAQ。用「/faq add 问题 | 答案」添加一条吧。")
+        await ctx.reply(
+            call.message, "本群还没有常见问答。用「/问答 添加 问题 | 答案」添加一条吧。"
+        )
         return
     shown = entries[:40]
-    lines = [f"📚 本群 FAQ（共 {len(entries)} 条）：", *(_entry_line(e) for e in shown)]
+    lines = [f"📚 本群常见问答（共 {len(entries)} 条）：", *(_entry_line(e) for e in shown)]
     if len(entries) > len(shown):
-        lines.append(f"……还有 {len(entries) - len(shown)} 条，可用 groupops faq export 导出全部")
+        lines.append(f"……还有 {len(entries) - len(shown)} 条，完整列表可请运营者从后台导出")
     await ctx.reply(call.message, "\n".join(lines))
 
 
@@ -121,7 +123,7 @@ async def faq_add(call: CommandCall, ctx: Context, service: QaService, rest: str
         )
         key = str(entry.id)
     await service.reload()
-    await ctx.reply(call.message, f"✅ 已添加 FAQ [{key}]：{question}")
+    await ctx.reply(call.message, f"✅ 已添加常见问答 [{key}]：{question}")
 
 
 def _parse_id(word: str) -> int | None:
@@ -131,29 +133,29 @@ def _parse_id(word: str) -> int | None:
 async def faq_del(call: CommandCall, ctx: Context, service: QaService, rest: str) -> None:
     key = rest.strip()
     if not key:
-        raise UsageError("请写上要删除的 FAQ 编号。")
+        raise UsageError("请写上要删除的问答编号。")
     found = service.entries.get(key)
     if found is not None and found.source == "config":
-        await ctx.reply(call.message, f"[{key}] 写在 config.yaml 里，请在配置文件中删除。")
+        await ctx.reply(call.message, f"[{key}] 写在配置文件里，请在配置文件中删除。")
         return
     entry_id = _parse_id(key)
     if found is None or entry_id is None or not (found.scopes & service.scopes_for(ctx.group)):
-        await ctx.reply(call.message, f"没有找到编号为 {key} 的 FAQ。")
+        await ctx.reply(call.message, f"没有找到编号为 {key} 的问答。")
         return
     async with ctx.uow() as uow:
         await FaqRepo(uow.session).delete_entry(entry_id)
     await service.reload()
-    await ctx.reply(call.message, f"🗑 已删除 FAQ [{key}]：{found.question}")
+    await ctx.reply(call.message, f"🗑 已删除常见问答 [{key}]：{found.question}")
 
 
 async def faq_alias(call: CommandCall, ctx: Context, service: QaService, rest: str) -> None:
     key, _, phrasing = rest.strip().partition(" ")
     phrasing = phrasing.strip()
     if not key or not phrasing:
-        raise UsageError("请写上 FAQ 编号和新的问法。")
+        raise UsageError("请写上问答编号和新的问法。")
     found = service.entries.get(key)
     if found is None or not (found.scopes & service.scopes_for(ctx.group)):
-        await ctx.reply(call.message, f"没有找到编号为 {key} 的 FAQ。")
+        await ctx.reply(call.message, f"没有找到编号为 {key} 的问答。")
         return
     async with ctx.uow() as uow:
         added = await FaqRepo(uow.session).add_alias(
@@ -172,7 +174,7 @@ async def faq_todo(call: CommandCall, ctx: Context, service: QaService) -> None:
     if not items:
         await ctx.reply(call.message, "🎉 目前没有待回答的问题。")
         return
-    lines = ["📝 待回答的问题（用「/faq answer 编号 答案」回答）："]
+    lines = ["📝 待回答的问题（用「/问答 回答 编号 答案」回答）："]
     for item in items:
         when = item.asked_at.astimezone(ctx.group.tz)
         who = item.asker_name or item.asker_id
@@ -192,7 +194,7 @@ async def faq_answer(call: CommandCall, ctx: Context, service: QaService, rest: 
         repo = FaqRepo(uow.session)
         row = await repo.backlog_item(group.group_id, item_id)
         if row is None or row.status != "open":
-            await ctx.reply(message, f"没有找到待回答的问题 #{number}（用 /faq todo 查看）。")
+            await ctx.reply(message, f"没有找到待回答的问题 #{number}（用 /问答 待答 查看）。")
             return
         question = service.question_key(row.question) or row.question
         decision = service.match(group, row.question)
@@ -200,13 +202,13 @@ async def faq_answer(call: CommandCall, ctx: Context, service: QaService, rest: 
         if best is not None and best.score >= max(ALIAS_SCORE, group.qa.threshold):
             key = best.key
             await repo.add_alias(key, group.group_id, question, message.sender_id, message.time)
-            learned = f"已作为 FAQ [{key}] 的相似问法收录"
+            learned = f"已作为常见问答 [{key}] 的相似问法收录"
         else:
             entry = await repo.add_entry(
                 group.group_id, question, answer, message.sender_id, message.time
             )
             key = str(entry.id)
-            learned = f"已收录为 FAQ [{key}]"
+            learned = f"已收录为常见问答 [{key}]"
         mark_answered(row, message.sender_id, message.time, key)
         await repo.close_similar(group.group_id, row.question, message.sender_id, message.time, key)
         asker = row.asker_id
@@ -245,7 +247,7 @@ ROUTES: list[Route[Message]] = [
         ("/faq", "/问答"),
         cmd_faq,
         usage=FAQ_USAGE,
-        summary="管理 FAQ：列表、添加、删除、相似问法、待回答问题",
+        summary="管理常见问答：列表、添加、删除、相似问法、待回答问题",
         admin_only=True,
     ),
     Route("qa.answer", Message, wants_answer, handle_question),

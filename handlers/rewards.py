@@ -191,9 +191,7 @@ async def cmd_quiz(call: CommandCall, ctx: Context) -> None:
     if call.args in ("", "题库"):
         question = await pick_bank_question(ctx)
         if question is None:
-            raise UsageError(
-                "题库是空的：请写上题目和答案，或在配置 rewards.quiz.bank 里添加题目。"
-            )
+            raise UsageError("题库是空的：请写上题目和答案，或在配置文件的抢答题库里添加题目。")
         spec, source = spec_from_bank(question, settings.quiz), "bank"
     else:
         spec, source = parse_quiz_args(call.args, settings.quiz), "command"

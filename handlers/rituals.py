@@ -14,6 +14,7 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.clock import timezone_label
 from bot.commands import CommandCall, UsageError, command
 from bot.config import GroupSettings
 from bot.context import Context
@@ -36,7 +37,7 @@ log = logging.getLogger("groupops.rituals")
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 NO_TOPIC = "自由话题"
 NO_HOST = "待定"
-USAGE = "/仪式 | /仪式 run ID | /仪式 skip ID"
+USAGE = "/仪式 | /仪式 立即 ID | /仪式 跳过 ID"
 
 
 # --- rotating lists ---------------------------------------------------------------------
@@ -202,12 +203,12 @@ def _extras(ritual: Ritual) -> str:
 async def _list(call: CommandCall, ctx: Context) -> None:
     group = ctx.group
     if not group.rituals:
-        await ctx.reply(call.message, "本群还没有配置仪式（config.yaml 的 rituals）。")
+        await ctx.reply(call.message, "本群还没有配置仪式（在配置文件的仪式设置里添加）。")
         return
     now = ctx.now()
     async with ctx.uow() as uow:
         skipped = await RitualRunRepo(uow.session).skipped_after(group.group_id, now)
-    lines = [f"📅 本群的仪式（{group.timezone}）："]
+    lines = [f"📅 本群的仪式（{timezone_label(group.timezone)}）："]
     for ritual in group.rituals:
         title = f"「{ritual.title}」" if ritual.title else ""
         head = f"• {ritual.id}{title} {ritual.schedule}{_extras(ritual)}"
@@ -224,7 +225,7 @@ async def _list(call: CommandCall, ctx: Context) -> None:
     service = ctx.services.find(RitualService)
     if service is None or not service.is_scheduled(group.group_id):
         lines.append(
-            "⚠️ 本群没有列在 config.yaml 的 groups 下，仪式不会自动发布；可用 /仪式 run ID 手动发布。"
+            "⚠️ 本群没有列在配置文件的群列表里，仪式不会自动发布；可用 /仪式 立即 ID 手动发布。"
         )
     await ctx.reply(call.message, "\n".join(lines))
 
@@ -276,7 +277,7 @@ ROUTES: list[Route[Message]] = [
         ("/仪式", "/rituals", "/ritual"),
         cmd_rituals,
         usage=USAGE,
-        summary="查看本群仪式和下次时间；run 立即发布，skip 跳过下一次",
+        summary="查看本群仪式和下次时间；立即发布，或跳过下一次",
         admin_only=True,
     ),
 ]

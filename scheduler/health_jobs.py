@@ -10,6 +10,13 @@
 - A group whose `stats.weekly_report.sets` names a set it belongs to also gets, in the same
   job, the set's picture (every group of the set on one picture), once per (group, set,
   week).
+
+Drawing a picture takes a while (hundreds of milliseconds), so no transaction is open
+while it is drawn: the weekly jobs run without the scheduler's run scope. The week's figures
+are read in one transaction (with whether the post was made already: then nothing is
+drawn), the picture is drawn outside any, and the (job, group, week) row and the image's
+outbox row are written together in a scope keyed by them, so a re-run or a second process
+posts nothing twice and the outbox row's id is the same for the same week.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from functools import partial
 from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import AppConfig, GroupSettings
@@ -36,12 +44,13 @@ from scheduler.report_chart import WeekData, render_week_chart
 from scheduler.service import SchedulerService
 from storage.models import HealthRun
 from storage.repos.stats import StatsRepo
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("groupops.health")
 
 RETENTION_JOB = "stats.retention"
 WEEKLY_PREFIX = "stats.weekly:"
+WEEKLY_JOB = "weekly_report"
 WEEKLY_SET_JOB = "weekly_set_report"
 UNLISTED = "*"
 PRUNE_HOUR = 4
@@ -121,7 +130,10 @@ class HealthJobs:
                 continue  # unchanged: keep the job and its next fire time
             func = self.weekly_unlisted if key == UNLISTED else partial(self._weekly_job, key)
             self.scheduler.set_job(
-                WEEKLY_PREFIX + key, parse_schedule(spec.schedule, spec.timezone), func
+                WEEKLY_PREFIX + key,
+                parse_schedule(spec.schedule, spec.timezone),
+                func,
+                scoped=False,  # each step opens its own units: no transaction while drawing
             )
         self._weekly = desired
 
@@ -191,25 +203,12 @@ class HealthJobs:
         await flushed(ctx)
         async with ctx.uow() as uow:
             data = await collect_week(uow, group, year, week)
-        if data.is_empty:
+            done = await _posted(uow, WEEKLY_JOB, group.group_id, data.label)
+        if data.is_empty or done:
             return None
         out = report_dir(ctx.config, group) / f"{_safe(group.group_id)}-{data.label}.png"
-        await asyncio.to_thread(render_week_chart, data, out)
-        try:
-            async with ctx.uow() as uow:
-                uow.session.add(
-                    HealthRun(
-                        job="weekly_report",
-                        group_id=group.group_id,
-                        period=data.label,
-                        ran_at=at,
-                        detail=str(out)[-255:],
-                    )
-                )
-        except IntegrityError:
-            return None  # already posted (a restart, or another process)
-        await ctx.sender.send_image(group.group_id, str(out), caption(data))
-        return out
+        await asyncio.to_thread(render_week_chart, data, out)  # no transaction open
+        return await _post_once(ctx, WEEKLY_JOB, data.label, at, out, caption(data))
 
     async def post_set_week(
         self, ctx: Context, group_set: GroupSet, year: int, week: int, at: datetime
@@ -223,26 +222,47 @@ class HealthJobs:
         top = group.stats.weekly_report.top_members
         async with ctx.uow() as uow:
             data = await collect_set_week(uow, ctx.config, group_set, year, week, top)
-        if data.is_empty:
+            period = set_period(data.label, group_set.name)
+            done = await _posted(uow, WEEKLY_SET_JOB, group.group_id, period)
+        if data.is_empty or done:
             return None
         name = f"set-{_safe(group_set.name)}-{data.label}.png"
         out = report_dir(ctx.config, group) / name
-        await asyncio.to_thread(render_week_chart, data, out)
-        try:
+        await asyncio.to_thread(render_week_chart, data, out)  # no transaction open
+        text = set_caption(group_set, data)
+        return await _post_once(ctx, WEEKLY_SET_JOB, period, at, out, text)
+
+
+async def _posted(uow: UnitOfWork, job: str, group_id: str, period: str) -> bool:
+    stmt = select(HealthRun.id).where(
+        HealthRun.job == job, HealthRun.group_id == group_id, HealthRun.period == period
+    )
+    return (await uow.session.execute(stmt.limit(1))).first() is not None
+
+
+async def _post_once(
+    ctx: Context, job: str, period: str, at: datetime, out: Path, text: str
+) -> Path | None:
+    """Record the (job, group, period) row and post the picture in one transaction, keyed
+    by them: the outbox row's id is the same on a re-run, and the row's unique key lets one
+    post through when two processes (or a restart) drew the same week."""
+    group_id = ctx.group.group_id
+    try:
+        async with ctx.uow.scope(f"{job}:{group_id}:{period}"):
             async with ctx.uow() as uow:
                 uow.session.add(
                     HealthRun(
-                        job=WEEKLY_SET_JOB,
-                        group_id=group.group_id,
-                        period=set_period(data.label, group_set.name),
+                        job=job,
+                        group_id=group_id,
+                        period=period,
                         ran_at=at,
                         detail=str(out)[-255:],
                     )
                 )
-        except IntegrityError:
-            return None  # already posted to this group (a restart, or another process)
-        await ctx.sender.send_image(group.group_id, str(out), set_caption(group_set, data))
-        return out
+            await ctx.sender.send_image(group_id, str(out), text)
+    except IntegrityError:
+        return None  # already posted (a restart, or another process)
+    return out
 
 
 def set_caption(group_set: GroupSet, data: WeekData) -> str:

@@ -144,7 +144,15 @@ class RitualService:
             last = lasts.get((spec.group_id, spec.ritual_id, spec.run_part), alive)
             since = max(last + _TICK, now - self.lookback) if last else now
             self._set(job_id, spec, since=min(since, now))
-        log.info("scheduled %d ritual jobs in %d groups", len(desired), len(self.config.groups))
+        groups = len({spec.group_id for spec in desired.values()})
+        # nothing to say on a start without rituals (a quiet start has no zero-count lines)
+        log.log(
+            logging.INFO if desired else logging.DEBUG,
+            "scheduled %d ritual jobs in %d group%s",
+            len(desired),
+            groups,
+            "" if groups == 1 else "s",
+        )
 
     async def on_config(self, config: AppConfig) -> None:
         """Hot reload: add, change and remove jobs; unchanged jobs keep their next time."""

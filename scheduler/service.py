@@ -57,6 +57,9 @@ class Job:
     trigger: Trigger
     func: JobFunc
     next_at: datetime | None = field(default=None)
+    # False: the run opens no scope; the job opens its own units (a job that draws a
+    # picture between reading and posting must not hold a transaction while it draws)
+    scoped: bool = True
 
 
 def run_key(job_id: str, at: datetime) -> str:
@@ -77,7 +80,13 @@ class SchedulerService:
         return list(self._jobs.values())
 
     def set_job(
-        self, job_id: str, trigger: Trigger, func: JobFunc, *, since: datetime | None = None
+        self,
+        job_id: str,
+        trigger: Trigger,
+        func: JobFunc,
+        *,
+        since: datetime | None = None,
+        scoped: bool = True,
     ) -> None:
         """Add or replace a job; its next fire time is computed from now.
 
@@ -85,7 +94,7 @@ class SchedulerService:
         order: how a job catches up on runs missed while the bot was down (the job decides
         from its fire time and the clock whether it is still worth running).
         """
-        job = Job(job_id, trigger, func)
+        job = Job(job_id, trigger, func, scoped=scoped)
         job.next_at = trigger.get_next_fire_time(None, since or self.clock.now())
         self._jobs[job_id] = job
         self._wakeup.set()
@@ -101,7 +110,10 @@ class SchedulerService:
     async def _fire(self, job: Job, at: datetime) -> None:
         job.next_at = job.trigger.get_next_fire_time(at, at + _TICK)
         try:
-            async with self._scope(run_key(job.id, at)):
+            if job.scoped:
+                async with self._scope(run_key(job.id, at)):
+                    await job.func(at)
+            else:
                 await job.func(at)
         except Exception:
             log.exception("job %s failed (fire time %s)", job.id, at.isoformat())

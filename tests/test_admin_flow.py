@@ -13,6 +13,7 @@ from bot.router import Flow, Route
 from bot.sender import RecordingSender
 from handlers import ROUTES
 from storage.models import LedgerEntry
+from tests.camps_support import camp_config
 from tests.support import at, config_from, msg, running_bot
 
 
@@ -44,7 +45,7 @@ async def test_points_adjustment_is_recorded_with_actor_and_reason(db_url: str) 
 async def test_malformed_points_command_gets_usage_hint(sqlite_db: str) -> None:
     async with running_bot(sqlite_db) as bot:
         r = await bot.say("/积分 @bob 很多 理由", user="admin", mentions=("bob",))
-        assert r == ["积分变动要写成 +N 或 -N。\n用法：/积分 @成员 [+N|-N 理由]"]
+        assert r == ["积分变动要写成 +N 或 -N。\n用法：/积分 @成员；/积分 @成员 +N|-N 理由"]
         r = await bot.say("/积分 +5 理由", user="admin")
         assert r[0].startswith("请 @ 一位成员。")
         r = await bot.say("/积分 @bob +5", user="admin", mentions=("bob",))
@@ -62,12 +63,57 @@ async def test_pause_silences_the_group_until_resume_and_survives_restart(sqlite
         assert len(await bot.say("打卡", user="bob", when=at("2026-11-21 09:02"))) == 1
 
 
+HELP_CONFIG = """
+timezone: Asia/Shanghai
+admins: [admin]
+sets:
+  camp: [g2, g3]
+groups:
+  g1: {name: 测试群, admins: [coach]}
+  g2: {name: 二群, admins: [lead]}
+  g3: {name: 三群, admins: [lead]}
+"""
+ADMIN_PART = "🔧 管理员命令："
+ADMIN_COMMANDS = ("/群发", "/转播", "/通知", "/抽奖", "/红包", "/重载", "/积分 @成员 +N|-N 理由")
+
+
 async def test_help_lists_only_what_the_asker_may_use(sqlite_db: str) -> None:
-    async with running_bot(sqlite_db) as bot:
+    async with running_bot(sqlite_db, config_from(HELP_CONFIG)) as bot:
         member = (await bot.say("/help", user="alice"))[0]
-        admin = (await bot.say("/help", user="admin"))[0]
-        assert "/pause" not in member and "/我的" in member
-        assert "/pause" in admin and "/reload" in admin
+        group_admin = (await bot.say("/帮助", user="coach"))[0]
+        global_admin = (await bot.say("/help", user="admin"))[0]
+        set_admin = (await bot.say("/help", user="lead"))[0]  # admin of g2 and g3, not of g1
+    assert "/我的" in member and "/积分 @成员 — 查看成员积分" in member and "打卡 / 签到" in member
+    assert ADMIN_PART not in member
+    for name in ADMIN_COMMANDS:
+        assert name not in member, name
+    for shown in (group_admin, global_admin):
+        visible, _, admin_part = shown.partition(ADMIN_PART)
+        assert "/我的" in visible and "打卡 / 签到" in visible
+        for name in ADMIN_COMMANDS:
+            assert name in admin_part and name not in visible, name
+    # a set admin may address their set from any group, but is no admin here
+    visible, _, admin_part = set_admin.partition(ADMIN_PART)
+    assert "/群发" in admin_part and "/重载" not in set_admin and "/通知" not in set_admin
+    assert "/我的" in visible
+
+
+async def test_help_lists_the_review_commands_to_a_camps_reviewers(sqlite_db: str) -> None:
+    async with running_bot(sqlite_db, camp_config()) as bot:
+        member = (await bot.say("/帮助", user="alice"))[0]
+        teacher = (await bot.say("/帮助", user="teacher"))[0]  # a reviewer of the camp
+        coach = (await bot.say("/帮助", user="coach"))[0]
+    assert "/点评" not in member and "/优秀" not in member
+    assert "/点评 @营员" in teacher and "/优秀 @营员" in teacher and ADMIN_PART not in teacher
+    assert "/点评 @营员" in coach.partition(ADMIN_PART)[2]
+
+
+async def test_a_member_asking_for_usage_sees_no_admin_part(sqlite_db: str) -> None:
+    async with running_bot(sqlite_db) as bot:
+        member = await bot.say("/积分", user="alice")
+        admin = await bot.say("/积分", user="coach")
+    assert member == ["请 @ 一位成员。\n用法：/积分 @成员"]
+    assert admin == ["请 @ 一位成员。\n用法：/积分 @成员；/积分 @成员 +N|-N 理由"]
 
 
 async def test_handler_crash_is_isolated_and_checkin_kept(sqlite_db: str) -> None:

@@ -93,6 +93,23 @@ async def test_makeup_card_repairs_the_streak_within_window_and_allowance(sqlite
         ]
 
 
+async def test_makeup_card_by_relative_day(sqlite_db: str) -> None:
+    """Members say 昨天 / 前天 rather than a date; the day is the group's calendar day."""
+    async with running_bot(sqlite_db) as bot:
+        await bot.say("打卡", when=at("2026-11-18 08:00"))
+        await bot.say("打卡", when=at("2026-11-21 08:00"))
+        first = await bot.say("补卡 昨天", when=at("2026-11-21 09:00"))
+        assert "补卡成功（11-20）" in first[0]
+        second = await bot.say("补卡 前天", when=at("2026-11-21 09:05"))
+        assert "补卡成功（11-19）" in second[0]
+        assert "当前连续打卡 4 天" in second[0]
+        async with bot.app.uow() as uow:
+            days = list(
+                (await uow.session.execute(select(Checkin.day).order_by(Checkin.day))).scalars()
+            )
+        assert [d.day for d in days] == [18, 19, 20, 21]
+
+
 async def test_makeup_refusals(sqlite_db: str) -> None:
     async with running_bot(sqlite_db) as bot:
         await bot.say("打卡", when=at("2026-11-19 08:00"))

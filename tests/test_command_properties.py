@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.commands import MAX_ARG_NUMBER, UsageError, parse_call, parse_number, split_command
+from bot.router import CommandInfo
 from bot.settings.rewards import RewardsSettings
 from handlers.checkin import (
     MAX_WORD_COUNT,
@@ -37,6 +38,11 @@ from tests.fuzz_support import (
     router_failures,
 )
 from tests.support import msg
+
+
+def full_usage(info: CommandInfo) -> str:
+    """The usage line members see and the admin part, as one line."""
+    return f"{info.usage} | {info.admin_usage}" if info.admin_usage else info.usage
 
 
 def usage_words(usage: str) -> list[str]:
@@ -104,7 +110,7 @@ def check_command(bot: LoopBot, text: str, user: str) -> None:
 def test_every_command_answers_any_arguments(loop_bot: LoopBot, data: st.DataObject) -> None:
     info = data.draw(st.sampled_from(loop_bot.app.commands()), label="command")
     name = data.draw(st.sampled_from(info.names), label="name")
-    args = data.draw(command_arguments(info.usage), label="args")
+    args = data.draw(command_arguments(full_usage(info)), label="args")
     user = data.draw(st.sampled_from(["admin", "bob"]), label="user")
     check_command(loop_bot, f"{name} {args}", user)
 
@@ -114,7 +120,7 @@ def test_every_usage_form_with_every_number_and_mention(loop_bot: LoopBot) -> No
     number members type (and hostile ones), its mention slots with each kind of mention."""
     tried = 0
     for info in loop_bot.app.commands():
-        for form in usage_forms(info.names[:1], info.usage):
+        for form in usage_forms(info.names[:1], full_usage(info)):
             for number in NUMBERS:
                 check_command(loop_bot, fill(form, number, "@bob", "写作"), "admin")
                 tried += 1

@@ -13,11 +13,14 @@ import resource
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from bot import yaml_loader
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import ConfigError, RootConfig, check_environment, load_config, parse_config
@@ -520,3 +523,24 @@ async def test_reload_of_billion_laughs_keeps_the_old_config(
     assert f"keeping the old config: {path}:6: f: the document expands" in caplog.text
     assert await app.check_config_file() is None  # unchanged since: not parsed again
     await app.close()
+
+
+def test_libyamls_own_nesting_limit_gets_our_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML >= 6.0.4 bundles a libyaml whose scanner stops deep nesting with an error of
+    its own before any event reaches the loader's limit: the loader then reads the file with
+    the pure-Python parser, and the operator gets the same line, path and message."""
+    real = yaml_loader._events
+
+    def libyaml_with_a_limit(text: str, fast: bool) -> Iterator[Any]:
+        if fast:
+            mark = yaml.Mark("<unicode string>", 1000, 0, 1000, text, 1000)
+            raise yaml.scanner.ScannerError(
+                "while scanning", mark, "exceeded maximum nesting depth", mark
+            )
+        yield from real(text, fast)
+
+    monkeypatch.setattr(yaml_loader, "_events", libyaml_with_a_limit)
+    path = CORPUS / "nested_5000_lists.yaml"
+    assert problems_of(path) == [
+        f"{path}:1: a[0][0][0][0][0][0][0][0][0][0][0]...: nested deeper than 32 levels"
+    ]

@@ -21,7 +21,7 @@ from tests.rewards_support import (
 )
 from tests.support import at, joined, msg, running_bot
 
-POINTS_USAGE = "用法：/积分 @成员 [+N|-N 理由]"
+POINTS_USAGE = "用法：/积分 @成员；/积分 @成员 +N|-N 理由"  # an admin sees the adjusting form
 GHOST = "还没有在本群见过这位成员（没有发言、入群或打卡记录），不能{what}。请确认 @ 的是本群成员。"
 
 

@@ -140,7 +140,7 @@ async def test_nudge_switch_is_admin_only_and_persisted(db_url: str) -> None:
         status = await bot.say("/nudge", user="admin", when=start + timedelta(minutes=9))
         assert status[0].startswith("歪楼提醒：关闭。")
         usage = await bot.say("/nudge maybe", user="admin", when=start + timedelta(minutes=9))
-        assert usage == ["用法：/nudge on|off"]
+        assert usage == ["用法：/歪楼提醒 开|关"]
         async with bot.app.uow() as uow:
             rows = (await uow.session.execute(select(ModerationState))).scalars().all()
         assert [(r.group_id, r.nudge_enabled, r.updated_by) for r in rows] == [

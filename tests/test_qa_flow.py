@@ -108,7 +108,7 @@ async def test_add_alias_del_and_list(sqlite_db: str) -> None:
         added = await bot.say(
             "/faq add 群里可以发广告吗 | 每周日晚上可以推广，其他时间不行。", user="coach"
         )
-        assert added[0].startswith("✅ 已添加 FAQ [")
+        assert added[0].startswith("✅ 已添加常见问答 [")
         key = added[0].split("[")[1].split("]")[0]
         assert await bot.say("群里能打广告吗？") == ["每周日晚上可以推广，其他时间不行。"]
         assert (
@@ -116,7 +116,7 @@ async def test_add_alias_del_and_list(sqlite_db: str) -> None:
         )
         listing = (await bot.say("/faq", user="admin"))[0]
         assert "[fee] 会员费多少钱？（另有 1 种问法）" in listing and f"[{key}]" in listing
-        assert "写在 config.yaml" in (await bot.say("/faq del fee", user="coach"))[0]
+        assert "写在配置文件里" in (await bot.say("/faq del fee", user="coach"))[0]
         assert "已删除" in (await bot.say(f"/faq del {key}", user="coach"))[0]
         assert (await bot.say("/faq add 没有竖线", user="coach"))[0].startswith("请用竖线")
 

@@ -90,7 +90,7 @@ async def test_answering_a_near_miss_makes_a_new_entry_not_an_alias_of_the_near_
         async with bot.app.uow() as uow:
             item = (await uow.session.execute(select(QaBacklog))).scalar_one()
         done = await bot.say(f"/faq answer {item.id} 加入 7 天内可以全额退款。", user="coach")
-        assert "已收录为 FAQ" in done[-1] and "相似问法" not in done[-1]
+        assert "已收录为常见问答" in done[-1] and "相似问法" not in done[-1]
         async with bot.app.uow() as uow:
             entry = (await uow.session.execute(select(FaqEntry))).scalar_one()
         assert entry.question == "会员可以退款吗"

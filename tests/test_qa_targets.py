@@ -24,7 +24,7 @@ FALSE = 0.02
 MEASURED: dict[str, tuple[float, float]] = {
     "qa_holdout_garden.yaml": (0.6735, 0.0093),
     "qa_holdout_gongkao.yaml": (0.8519, 0.0431),
-    "qa_holdout_hiking.yaml": (0.6400, 0.0541),
+    "qa_holdout_hiking.yaml": (0.6600, 0.0541),
     "qa_holdout_tuangou.yaml": (0.6304, 0.0190),
     "qa_holdout_english.yaml": (0.8689, 0.0133),
     "qa_holdout_parenting.yaml": (0.6349, 0.0128),
@@ -32,7 +32,7 @@ MEASURED: dict[str, tuple[float, float]] = {
     "qa_other.yaml": (0.8182, 0.0250),
     # written by a separate author while this round's matcher work went on; first measured on
     # the tree before it (0.5000/0.0857, 0.7895/0.0429, 0.7179/0.0845), never tuned on
-    "qa_holdout_aquarium.yaml": (0.5000, 0.0714),
+    "qa_holdout_aquarium.yaml": (0.5263, 0.0714),
     "qa_holdout_guitar.yaml": (0.7895, 0.0143),
     "qa_holdout_mortgage.yaml": (0.6923, 0.0563),
     "qa_dev_writing.yaml": (0.9091, 0.0000),
@@ -41,15 +41,25 @@ MEASURED: dict[str, tuple[float, float]] = {
     "qa_dev_coding.yaml": (0.8545, 0.0227),
     "qa_dev_cooking.yaml": (0.8780, 0.0000),
     "qa_dev_running.yaml": (0.8974, 0.0000),
-    "qa_dev_yoga.yaml": (0.8209, 0.0351),
+    "qa_dev_yoga.yaml": (0.8358, 0.0351),
     "qa_dev_piano.yaml": (0.9032, 0.0926),
     "qa_dev_thrift.yaml": (0.8182, 0.0000),
     "qa_dev_knitting.yaml": (0.8095, 0.0732),
     # written before the third matcher round; measured before it at 0.5758/0.0656 and
     # 0.5294/0.1311 (language exchange with its one label fixed)
-    "qa_dev_petshop.yaml": (0.6667, 0.0656),
-    "qa_dev_langexchange.yaml": (0.5588, 0.1311),
+    "qa_dev_petshop.yaml": (0.6970, 0.0656),
+    "qa_dev_langexchange.yaml": (0.6176, 0.1148),
 }
+# Second-round held-out communities, written before a round of matcher work and run only for
+# its before/after figures (tests/data/HOLDOUT2_BASELINE.md): no floors until that round's
+# final measurement.
+BASELINE_ONLY: frozenset[str] = frozenset(
+    {
+        "qa_holdout2_drone.yaml",
+        "qa_holdout2_jiakao.yaml",
+        "qa_holdout2_liuxue.yaml",
+    }
+)
 # Room for other changes to the shared tokenizer (a word learned elsewhere cuts differently).
 ACCURACY_SLACK = 0.03
 FALSE_SLACK = 0.012
@@ -64,7 +74,7 @@ def report_of(name: str) -> EvalReport:
 
 
 def test_every_qa_eval_file_is_listed() -> None:
-    assert sorted(p.name for p in DATA.glob("qa_*.yaml")) == sorted(MEASURED)
+    assert sorted(p.name for p in DATA.glob("qa_*.yaml")) == sorted([*MEASURED, *BASELINE_ONLY])
 
 
 def _target(name: str) -> object:

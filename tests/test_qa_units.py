@@ -234,7 +234,7 @@ async def test_learning_transcript(tmp_path: Path) -> None:
         "@dave 抱歉，这个命令只有管理员可以使用。",
         said[3],
         "@dave 关于「训练营的证书怎么领取？」：结营后在群公告里填表即可领取电子证书。",
-        "@coach ✅ 已回复并已收录为 FAQ [1]。",
+        "@coach ✅ 已回复并已收录为常见问答 [1]。",
         "@erin 结营后在群公告里填表即可领取电子证书。",
         "@frank 有的，回放会在分享结束后 24 小时内整理到群精华里。",
     ]

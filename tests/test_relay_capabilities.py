@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
+from bot.transports.base import Capabilities
 from bot.transports.features import (
     CAPABILITIES_BY_TRANSPORT,
     capabilities_of,
@@ -48,12 +50,39 @@ def test_the_report_says_what_works_where() -> None:
     assert all(any(line.startswith(f"relay {w}") for line in console) for w in ("images", "files"))
 
 
+@dataclass(frozen=True)
+class NamedTransport:
+    """What report_capabilities reads of a transport."""
+
+    name: str
+    capabilities: Capabilities
+
+
 def test_the_report_is_logged_at_start(caplog: pytest.LogCaptureFixture) -> None:
     config = relay_config()
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.DEBUG, logger="groupops.transport"):
         report_capabilities(config, build_transport(config))
     assert "transport console: relay source (/转播 开始): yes" in caplog.text
     assert "transport console: relay images:" in caplog.text
+
+
+def test_the_report_is_quiet_where_everything_works(caplog: pytest.LogCaptureFixture) -> None:
+    """A normal start on the console shows one line about the transport; the relay and
+    broadcast lines (all "yes") are debug detail. Where something is limited, they show."""
+    config = relay_config()
+    with caplog.at_level(logging.INFO, logger="groupops.transport"):
+        report_capabilities(config, build_transport(config))
+        console = [r.getMessage() for r in caplog.records]
+        caplog.clear()
+        aibot = NamedTransport("wecom_aibot", capabilities_of("wecom_aibot"))
+        report_capabilities(config, aibot)  # type: ignore[arg-type]
+        limited = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert [m for m in console if m.startswith("transport console")] == [
+        "transport console: sees every group message; joins yes; images yes; mentions yes"
+    ]
+    assert any(
+        m.startswith("transport wecom_aibot: relay source (/转播 开始): no") for m in limited
+    )
 
 
 def test_the_window_widens_to_what_the_transport_limits_allow() -> None:

@@ -202,7 +202,7 @@ async def test_malformed_quiz_commands_get_usage_hints(sqlite_db: str) -> None:
             f"限时要在 1 到 1440 分钟之间。\n{QUIZ_USAGE}"
         ]
         assert await ask("/抢答") == [
-            f"题库是空的：请写上题目和答案，或在配置 rewards.quiz.bank 里添加题目。\n{QUIZ_USAGE}"
+            f"题库是空的：请写上题目和答案，或在配置文件的抢答题库里添加题目。\n{QUIZ_USAGE}"
         ]
         r = await bot.push(msg("/抢答 首都？ | 北京", user="bob", when=at("2026-11-21 20:00")))
         assert r == ["抱歉，这个命令只有管理员可以使用。"]

@@ -83,6 +83,17 @@ def test_console_is_the_default_and_reports_at_info(caplog: pytest.LogCaptureFix
     assert "transport console: sees every group message" in caplog.text
 
 
+def test_the_console_starts_in_the_first_configured_group() -> None:
+    own = build_transport(config_from("groups:\n  g7: {name: 七群}\n  g8: {name: 八群}\n"))
+    assert isinstance(own, ConsoleTransport) and own.group == "g7"
+    chosen = build_transport(
+        config_from("transport: {console: {group: g8}}\ngroups:\n  g7: {}\n  g8: {}\n")
+    )
+    assert isinstance(chosen, ConsoleTransport) and chosen.group == "g8"
+    none = build_transport(config_from("timezone: Asia/Shanghai\n"))
+    assert isinstance(none, ConsoleTransport) and none.group == "demo"
+
+
 def test_a_missing_secret_is_a_clear_error_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

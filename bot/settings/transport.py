@@ -161,7 +161,7 @@ class WecomWebhookOutboxSettings(OutboxSettings):
 
 
 class ConsoleTransportSettings(Strict):
-    group: str = "demo"
+    group: str = ""  # empty: the first group listed under `groups` ("demo" when none is)
     user: str = "alice"
 
 

@@ -42,7 +42,7 @@ _PUNCT_EDGE = " \t,，.。!！~～、;；:：…-—_=+*#＃@\"'“”‘’()�
 _ASKING_END = re.compile(r"[?？]|[吗嘛么呢伐](?:[\s~～。.!！…,，]|$)")
 _ASKING_WORDS = re.compile(
     r"什么|啥|怎么|怎样|咋|如何|哪|几[点号时个天次位月年岁周期种份人块分张节篇组斤项条门本场轮件套课级]|"
-    r"周几|多少|多久|多长|多大|为何|为什么|为啥|是否|能否|可否|有没有|是不是|能不能|可不可以|可以不|"
+    r"周几|星期几|礼拜几|多少|多久|多长|多大|为何|为什么|为啥|是否|能否|可否|有没有|是不是|能不能|可不可以|可以不|"
     r"会不会|要不要|行不行|好不好|有无|请问|求问|请教|想问|问一下|问下|不知道|不清楚|不懂|谁|"
     r"是\S{1,12}还是\S{1,12}$"
 )
@@ -58,6 +58,8 @@ _TRAILING_SYMBOLS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BF
 _ASKING_NOT = re.compile(r"(?:能|可以|可|会|要|有|是|行|好|对|用)\S{0,12}不[\s~～。.!！…]*$")
 # Exclamations shaped like questions: "怎么这么好看", "多么", "哪有".
 _RHETORICAL = re.compile(r"怎么这么|怎么那么|怎么会这么|多么|哪有|谁说|什么鬼|为什么不呢")
+# "也太好笑了吧？": an exclamation, question mark or not (no question word asks anything).
+_EXCLAIMED = re.compile(r"太[^，。,;；]{1,6}了吧[?？!！~～。.…]*$")
 _ASKING_START = re.compile(r"^(?:请问|想问|问一?下|麻烦问|请教|求问|咨询一?下|弱弱.{0,2}问|冒昧问)")
 _LAUGH = re.compile(r"^(?:[哈嘿呵嘻嗯哦噢啊呀哇]+|[\W_]+)$")
 
@@ -151,6 +153,8 @@ def _looks_like_question(text: str) -> bool:
     asks = _ASKING_END.search(body) is not None or _ASKING_NOT.search(body) is not None
     asks = asks or _REQUEST.search(body) is not None
     if _RHETORICAL.search(body) and not body.endswith(("?", "？")):
+        return False
+    if _EXCLAIMED.search(body) and _ASKING_WORDS.search(body) is None:
         return False
     return asks or _ASKING_WORDS.search(body) is not None
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -47,6 +48,9 @@ from bot.text.qa_intent import (
 
 # A single character read as a family's word ("加" as 报名) counts like any single character.
 WEAK_PRIOR = 0.5
+# "保存 3 个月" in an answer says how long a thing is kept, not that it can be downloaded
+# (保存 is a download in a question: "回放能保存吗").
+_KEPT_FOR = re.compile(r"保存(?=\s*(?:\d|[一二两三四五六七八九十半几]|到|至))")
 # Canonical names of the lexicon's synonym families: never what a member typed.
 FAMILY_TERMS = frozenset(FAMILIES)
 # Up to this many anchored entries, candidates are scored from the entries themselves rather
@@ -208,7 +212,8 @@ class FaqIndex:
             texts = [t for d in docs for t in (d.question, *d.aliases, d.answer)]
             analyzer.learn(analyzer.discover(texts))
         for doc in docs:
-            answer_terms = frozenset(analyzer.terms_of(doc.answer))
+            answer = _KEPT_FOR.sub("保留", doc.answer)
+            answer_terms = frozenset(analyzer.terms_of(answer))
             views = []
             for text in (doc.question, *doc.aliases):
                 a = analyzer.analyze(text, question=True)
@@ -218,12 +223,12 @@ class FaqIndex:
                     views.append(_View(text, frozenset(terms), bigrams(surface), surface))
             if not views:
                 continue
-            chars = dict.fromkeys(analyzer.analyze(doc.answer, question=False).surface, 0.0)
+            chars = dict.fromkeys(analyzer.analyze(answer, question=False).surface, 0.0)
             chars.update(dict.fromkeys("".join(v.surface for v in views), 1.0))
             chars = {c: w or index.params.answer_weight for c, w in chars.items() if _cjk(c)}
             intent = entry_intent(
                 (doc.question, *doc.aliases),
-                doc.answer,
+                answer,
                 (t for v in views for t in v.terms),
                 answer_terms,
                 index._sentence_facets((doc.question, *doc.aliases), answer_terms),

@@ -284,4 +284,7 @@ class ConsoleTransport:
 
 def build(config: AppConfig) -> ConsoleTransport:
     settings = config.root.transport.console
-    return ConsoleTransport(settings.group, settings.user)
+    # An operator's own config with `groups: {g1: ...}` starts in g1, not in a group on the
+    # defaults that no setting of theirs applies to.
+    group = settings.group or next(iter(config.groups), "demo")
+    return ConsoleTransport(group, settings.user)

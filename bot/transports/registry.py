@@ -29,7 +29,13 @@ from bot.app import App, freeze_startup_objects
 from bot.clock import SystemClock
 from bot.config import AppConfig
 from bot.settings.transport import SecretMissing
-from bot.transports.base import Capabilities, Transport, TransportError, unsupported_features
+from bot.transports.base import (
+    Capabilities,
+    Transport,
+    TransportError,
+    Visibility,
+    unsupported_features,
+)
 from bot.transports.features import many_groups_report
 from bot.transports.outbox import Outbox
 
@@ -95,9 +101,13 @@ def describe(caps: Capabilities) -> str:
 
 def report_capabilities(config: AppConfig, transport: Transport) -> list[str]:
     """Log what the transport can do and every enabled feature it cannot serve."""
-    log.info("transport %s: %s", transport.name, describe(transport.capabilities))
-    for line in many_groups_report(transport.name, transport.capabilities):
-        log.info("transport %s: %s", transport.name, line)
+    caps = transport.capabilities
+    log.info("transport %s: %s", transport.name, describe(caps))
+    # What relays and broadcasts can do here: worth an operator's attention only where it is
+    # limited; on a transport that sees everything and posts pictures it is all "yes".
+    level = logging.DEBUG if caps.sees is Visibility.ALL and caps.can_send_images else logging.INFO
+    for line in many_groups_report(transport.name, caps):
+        log.log(level, "transport %s: %s", transport.name, line)
     problems = unsupported_features(config, transport.capabilities, transport.name)
     for line in problems:
         log.warning("cannot work on this transport: %s", line)
