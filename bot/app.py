@@ -34,6 +34,7 @@ T = TypeVar("T")
 # A reload parse never takes this long within the loader's limits (1 MiB: well under a
 # second); the bound is for a stuck filesystem (a hung network mount).
 RELOAD_TIMEOUT_S = 30.0
+MAX_CACHED_CONTEXTS = 10_000
 
 
 def freeze_startup_objects() -> None:
@@ -144,6 +145,10 @@ class App:
         self._in_flight = 0
         self._drained = asyncio.Event()
         self._drained.set()
+        # One Context per group, reused while the config, sender and clock stay the same
+        # objects (a Context is immutable; building one per event was measurable).
+        self._contexts: dict[str, Context] = {}
+        self._contexts_for: tuple[AppConfig, Sender, Clock] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -227,16 +232,31 @@ class App:
     # --- events ---------------------------------------------------------------------------
 
     def context(self, group_id: str) -> Context:
-        config = self.config
-        return Context(
-            sender=self.sender,
-            clock=self.clock,
-            uow=self.uow,
-            config=config,
-            group=config.group(group_id),
-            services=self.services,
-            controls=self,
-        )
+        config, sender, clock = self.config, self.sender, self.clock
+        made_for = self._contexts_for
+        if (
+            made_for is None
+            or made_for[0] is not config
+            or made_for[1] is not sender
+            or made_for[2] is not clock
+        ):
+            self._contexts.clear()
+            self._contexts_for = (config, sender, clock)
+        ctx = self._contexts.get(group_id)
+        if ctx is None:
+            ctx = Context(
+                sender=sender,
+                clock=clock,
+                uow=self.uow,
+                config=config,
+                group=config.group(group_id),
+                services=self.services,
+                controls=self,
+            )
+            if len(self._contexts) >= MAX_CACHED_CONTEXTS:
+                self._contexts.clear()
+            self._contexts[group_id] = ctx
+        return ctx
 
     def job_context(self, group_id: str) -> Context:
         """The context scheduled jobs use: like context(), but silent in paused groups."""
@@ -248,14 +268,15 @@ class App:
 
         The handling is one unit-of-work scope keyed by the event: every handler's database
         work and every reply (outbox row) commit together when it ends (storage/uow.py)."""
+        key = event_key(event)
         if not self._accepting:
-            log.warning("stopping: %s not handled", event_key(event))
+            log.warning("stopping: %s not handled", key)
             return []
         self._in_flight += 1
         self._drained.clear()
         try:
-            async with self.uow.scope(event_key(event)):
-                return await self.router.dispatch(event, self.context(event.group_id))
+            async with self.uow.scope(key):
+                return await self.router.dispatch(event, self.context(event.group_id), key=key)
         finally:
             self._in_flight -= 1
             if not self._in_flight:

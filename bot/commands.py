@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.events import Message
-from bot.router import STOP, CommandInfo, Flow, Route, is_command_text
+from bot.router import STOP, CommandInfo, CommandMatch, Flow, Route
 
 log = logging.getLogger("groupops.commands")
 
@@ -99,12 +99,7 @@ def command(
     `listed_to(ctx, user)` says who else may use such a command (a camp's reviewers).
     """
     lowered = frozenset(n.lower() for n in names)
-
-    def match(message: Message) -> bool:
-        if not is_command_text(message.text):
-            return False
-        head, _ = split_command(message.text)
-        return head.lower() in lowered
+    match = CommandMatch(lowered)
 
     async def handle(message: Message, ctx: Context) -> Flow:
         if admin_only and not ctx.is_admin(message.sender_id):

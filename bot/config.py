@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -137,8 +138,10 @@ class GroupSettings:
     theme: ThemeSettings
     features: FeatureSettings
 
-    @property
+    @cached_property
     def tz(self) -> ZoneInfo:
+        # ZoneInfo keeps one object per key: caching it here only saves the lookup, which
+        # every message made (local days, the activity log)
         return ZoneInfo(self.timezone)
 
     @property

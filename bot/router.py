@@ -87,6 +87,31 @@ def is_command_text(text: str) -> bool:
     return text.lstrip().startswith(COMMAND_PREFIXES)
 
 
+def command_word(text: str) -> str:
+    """A command text's first word, lower case, "／" read as "/" (`/排行 本周` -> `/排行`)."""
+    head = text.strip().replace("／", "/").partition(" ")[0]
+    if "\u3000" in head:  # full-width space
+        head = head.partition("\u3000")[0]
+    return head.lower()
+
+
+class CommandMatch:
+    """A command route's match(): a command text whose `command_word` is one of `words`.
+
+    The router reads `words` to offer a command only to the routes of its word."""
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self.words = words
+
+    def __call__(self, message: Message) -> bool:
+        return is_command_text(message.text) and command_word(message.text) in self.words
+
+
+def command_words(route: Route[Any]) -> frozenset[str] | None:
+    """The words a route answers to, when its match() is a CommandMatch."""
+    return route.match.words if isinstance(route.match, CommandMatch) else None
+
+
 class Router:
     def __init__(self, routes: Sequence[Route[Any]]) -> None:
         names = [r.name for r in routes]
@@ -97,18 +122,28 @@ class Router:
         self.seen = SeenEvents()
         self.paused: set[str] = set()
         # Candidate routes per event class, in order; plain chat skips the command routes
-        # (most messages are chat, and there are many commands).
-        self._candidates: dict[tuple[type[Event], bool], tuple[Route[Any], ...]] = {}
+        # (most messages are chat, and there are many commands), and a command skips the
+        # command routes of other words. Keyed by the command word only for words some
+        # route answers to ("" for chat, None for any other command word).
+        self._words = {id(r): command_words(r) for r in self.routes}
+        self._known_words = frozenset(w for ws in self._words.values() if ws for w in ws)
+        self._candidates: dict[tuple[type[Event], str | None], tuple[Route[Any], ...]] = {}
 
     def _candidates_for(self, event: Event) -> tuple[Route[Any], ...]:
-        command_text = isinstance(event, Message) and is_command_text(event.text)
-        key = (type(event), command_text)
+        word: str | None = ""
+        if isinstance(event, Message) and is_command_text(event.text):
+            word = command_word(event.text)
+            if word not in self._known_words:
+                word = None
+        key = (type(event), word)
         found = self._candidates.get(key)
         if found is None:
             found = tuple(
                 r
                 for r in self.routes
-                if isinstance(event, r.event_type) and (command_text or r.command is None)
+                if isinstance(event, r.event_type)
+                and (word != "" or r.command is None)
+                and _offered(self._words[id(r)], word)
             )
             self._candidates[key] = found
         return found
@@ -116,10 +151,14 @@ class Router:
     def commands(self) -> list[CommandInfo]:
         return [r.command for r in self.routes if r.command is not None]
 
-    async def dispatch(self, event: Event, ctx: Context) -> list[str]:
-        """Run matching routes in order until one returns STOP. Returns the names that ran."""
-        if not self.seen.first_time(event_key(event)):
-            log.info("duplicate delivery dropped: %s", event_key(event))
+    async def dispatch(self, event: Event, ctx: Context, *, key: str | None = None) -> list[str]:
+        """Run matching routes in order until one returns STOP. Returns the names that ran.
+
+        `key` is the event's `event_key`, when the caller has it already."""
+        if key is None:
+            key = event_key(event)
+        if not self.seen.first_time(key):
+            log.info("duplicate delivery dropped: %s", key)
             return []
         ran: list[str] = []
         paused = event.group_id in self.paused
@@ -141,6 +180,10 @@ class Router:
             if flow is STOP:
                 break
         return ran
+
+
+def _offered(words: frozenset[str] | None, word: str | None) -> bool:
+    return words is None or word in words
 
 
 def _ident(event: Event) -> str:

@@ -48,6 +48,13 @@ def event_id_for_log(event_id: str) -> str:
 
 
 def _unstorable(group_id: str, member_id: str) -> str | None:
+    if (
+        len(group_id) <= ID_LENGTH
+        and len(member_id) <= ID_LENGTH
+        and "\x00" not in group_id
+        and "\x00" not in member_id
+    ):
+        return None  # every event's ids (bound at construction): the common case
     for name, value in (("group id", group_id), ("member id", member_id)):
         if len(value) > ID_LENGTH:
             return f"{name} longer than {ID_LENGTH} characters"

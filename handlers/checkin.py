@@ -340,6 +340,8 @@ async def handle_makeup(message: Message, ctx: Context) -> Flow:
     if not settings.enabled:
         return CONTINUE
     body = _strip_hash(message.text)
+    if not body.startswith(tuple(settings.makeup_keywords)):
+        return CONTINUE  # most messages: no make-up keyword at all
     keyword = next((k for k in settings.makeup_keywords if body.startswith(k)), None)
     if keyword is None:
         return CONTINUE

@@ -32,6 +32,11 @@ PROMO_CONTEXT = timedelta(minutes=10)  # an image this soon after promotional te
 PROMO_MIN_POINTS = 5
 PROMO_CALLS = frozenset({"cta"})  # signals that point to a contact the image may carry
 _MAX_PROMO = 50_000
+# Verdicts remembered per (classifier, text): the same short texts come again and again
+# ("打卡", "收到", "谢谢老师", a repeated question), and a classifier is pure and immutable.
+# Bounded in entries and in the length of a remembered text (long texts seldom repeat).
+VERDICT_MEMO_ENTRIES = 20_000
+VERDICT_MEMO_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class ModerationService:
         self._by_key: dict[str, TopicClassifier] = {}
         self._windows: dict[str, deque[Seen]] = {}
         self._promo: dict[tuple[str, str], tuple[datetime, Signal]] = {}
+        self._verdicts: dict[tuple[TopicClassifier, str], Verdict] = {}
         self.whitelist: set[tuple[str, str]] = set()
         self.nudge_override: dict[str, bool] = {}
         self.last_nudge: dict[str, datetime] = {}
@@ -125,12 +131,10 @@ class ModerationService:
         return found
 
     def classify(self, group: GroupSettings, message: Message) -> Verdict:
-        context = None
         if message.is_image:
             context = self._recent_promo(message.group_id, message.sender_id, message.time)
-        verdict = self.classifier(group).classify(
-            message.text, is_image=message.is_image, context=context
-        )
+            return self.classifier(group).classify(message.text, is_image=True, context=context)
+        verdict = self._text_verdict(self.classifier(group), message.text)
         if (
             not message.is_image
             and not verdict.hard_evidence
@@ -140,6 +144,19 @@ class ModerationService:
             # "有需要的加我" then an image: the image is the QR code the text points to. A
             # story with offer words but no call to contact makes no image suspect.
             self._remember_promo(message, verdict)
+        return verdict
+
+    def _text_verdict(self, classifier: TopicClassifier, text: str) -> Verdict:
+        """The classifier's verdict on a text message, remembered for short texts."""
+        if len(text) > VERDICT_MEMO_MAX_CHARS:
+            return classifier.classify(text)
+        key = (classifier, text)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = classifier.classify(text)
+            if len(self._verdicts) >= VERDICT_MEMO_ENTRIES:
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
         return verdict
 
     def _remember_promo(self, message: Message, verdict: Verdict) -> None:

@@ -7,6 +7,7 @@ and the "already in the backlog" check.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -28,6 +29,12 @@ log = logging.getLogger("groupops.qa")
 ANY = "*"
 # Community-operations words: a question using one is worth logging for the admins.
 COMMUNITY_TERMS = frozenset(FAMILIES) - INTENT_TERMS
+# Decisions remembered per (text, the group's scopes, theme and thresholds): questions
+# repeat ("几点开始？"), and the index is immutable until it is rebuilt. Bounded in entries
+# and in the length of a remembered text.
+DECISION_MEMO_ENTRIES = 20_000
+DECISION_MEMO_MAX_CHARS = 200
+DecisionKey = tuple[str, frozenset[str], frozenset[str], float, float]
 
 
 class FaqFileError(ValueError):
@@ -88,6 +95,9 @@ class QaService:
         self._themes: dict[str, frozenset[str]] = {}
         self._answered: OrderedDict[tuple[str, str], datetime] = OrderedDict()
         self._waiting: set[tuple[str, str]] = set()  # (group, question) open in the backlog
+        self._decisions: dict[DecisionKey, Decision] = {}
+        self._decisions_index: FaqIndex | None = None
+        self._decisions_generation = -1
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -189,16 +199,32 @@ class QaService:
 
     def match(self, group: GroupSettings, text: str) -> Decision | None:
         """The matcher's decision with the group's thresholds; None without any FAQ."""
-        if self.index is None:
+        index = self.index
+        if index is None:
             return None
         settings = group.qa
-        return self.index.match(
-            text,
-            scopes=self.scopes_for(group),
-            theme=self.theme_for(group),
-            threshold=settings.threshold,
-            margin=settings.margin,
-        )
+        scopes, theme = self.scopes_for(group), self.theme_for(group)
+        if len(text) > DECISION_MEMO_MAX_CHARS:
+            return index.match(
+                text, scopes=scopes, theme=theme, threshold=settings.threshold,
+                margin=settings.margin,
+            )  # fmt: skip
+        generation = index.analyzer.generation
+        if index is not self._decisions_index or generation != self._decisions_generation:
+            # a rebuilt index, or a tokenizer that learned words since: read everything anew
+            self._decisions.clear()
+            self._decisions_index, self._decisions_generation = index, generation
+        key = (text, scopes, theme, settings.threshold, settings.margin)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = index.match(
+                text, scopes=scopes, theme=theme, threshold=settings.threshold,
+                margin=settings.margin,
+            )  # fmt: skip
+            if len(self._decisions) >= DECISION_MEMO_ENTRIES:
+                self._decisions.clear()
+            self._decisions[key] = decision
+        return decision
 
     def visible(self, group: GroupSettings) -> list[Entry]:
         scopes = self.scopes_for(group)
@@ -233,7 +259,9 @@ class QaService:
 
     @staticmethod
     def question_key(text: str) -> str:
-        return strip_politeness(normalize(text)).rstrip("?？!！。.~～ ")
+        if len(text) > DECISION_MEMO_MAX_CHARS:
+            return _question_key(text)
+        return _remembered_question_key(text)
 
     def is_waiting(self, group_id: str, question: str) -> bool:
         return (group_id, self.question_key(question)) in self._waiting
@@ -245,3 +273,11 @@ class QaService:
 
     def forget_waiting(self, group_id: str, question: str) -> None:
         self._waiting.discard((group_id, self.question_key(question)))
+
+
+def _question_key(text: str) -> str:
+    return strip_politeness(normalize(text)).rstrip("?？!！。.~～ ")
+
+
+# The same unanswered questions come again (each is checked against the backlog).
+_remembered_question_key = functools.lru_cache(maxsize=8192)(_question_key)

@@ -165,7 +165,7 @@ async def replied_notice(
     service = ctx.services.find(RewardsService)
     if service is None:
         return None
-    if ctx.group.rewards.enabled:
+    if service.refreshes and ctx.group.rewards.enabled:
         await service.refresh(message.group_id, message_key(message))
     notice = service.notices.get(message.group_id)
     if notice is None:

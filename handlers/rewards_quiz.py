@@ -192,7 +192,7 @@ async def handle_answer(message: Message, ctx: Context) -> Flow:
     service = ctx.services.find(RewardsService)
     if service is None:
         return CONTINUE
-    if ctx.group.rewards.enabled:
+    if service.refreshes and ctx.group.rewards.enabled:
         await service.refresh(message.group_id, message_key(message))
     quiz = service.quizzes.get(message.group_id)
     if quiz is None:

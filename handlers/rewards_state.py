@@ -202,6 +202,12 @@ class RewardsService:
         if quizzes or notices:
             log.info("reloaded %d open quizzes and %d open notices", len(quizzes), len(notices))
 
+    @property
+    def refreshes(self) -> bool:
+        """Whether `refresh` can change anything (a shared database): callers on the hot
+        path skip it, and the key it needs, otherwise."""
+        return self._uow.shared
+
     async def refresh(self, group_id: str, message_key: str) -> None:
         """On a shared database, make the group's open rounds in memory match the database
         (a round another process opened or closed). One query per message (the quiz and the

@@ -114,7 +114,11 @@ _memory = _IdMemory()
 
 def id_is_safe(raw: str) -> bool:
     """True when `raw` is kept as it is by `bound_id`."""
-    return len(raw) <= MAX_ID_CHARS and _ID_UNSAFE.search(raw) is None
+    if len(raw) > MAX_ID_CHARS:
+        return False
+    # Printable ASCII has none of the unsafe characters (the common case, checked in C);
+    # anything else goes through the full pattern.
+    return (raw.isascii() and raw.isprintable()) or _ID_UNSAFE.search(raw) is None
 
 
 def _mapped(raw: str) -> str:

@@ -7,6 +7,7 @@ messages that passed it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import random
@@ -63,6 +64,11 @@ _ASKING_START = re.compile(r"^(?:请问|想问|问一?下|麻烦问|请教|求�
 _LAUGH = re.compile(r"^(?:[哈嘿呵嘻嗯哦噢啊呀哇]+|[\W_]+)$")
 
 _POLITE = sorted(POLITE_PREFIXES, key=len, reverse=True)
+# The same prefixes, in the same order, by their first character: a text can only start
+# with the prefixes of its own first character (most texts start with none of them).
+_POLITE_BY_FIRST: dict[str, tuple[str, ...]] = {}
+for _p in _POLITE:
+    _POLITE_BY_FIRST[_p[0]] = (*_POLITE_BY_FIRST.get(_p[0], ()), _p)
 _SURFACE: dict[str, tuple[str, ...]] = {}
 for _canon, _surfaces in FAMILIES.items():
     for _s in (_canon, *_surfaces):
@@ -116,7 +122,7 @@ def strip_politeness(text: str) -> str:
     text = text.strip(_PUNCT_EDGE)
     while changed and text:
         changed = False
-        for prefix in _POLITE:
+        for prefix in _POLITE_BY_FIRST.get(text[0], ()):
             if text.startswith(prefix) and len(text) > len(prefix):
                 text = text[len(prefix) :].lstrip(_PUNCT_EDGE)
                 changed = True
@@ -124,8 +130,18 @@ def strip_politeness(text: str) -> str:
     return text
 
 
+# Texts up to this length have their answer remembered (the same short texts come often).
+QUESTION_MEMO_MAX_CHARS = 200
+
+
 def looks_like_question(text: str) -> bool:
     """Cheap, pure test: does the text ask something? (No tokenizer: runs on every message.)"""
+    if len(text) > QUESTION_MEMO_MAX_CHARS:
+        return _looks_like_question(text)
+    return _remembered_question(text)
+
+
+def _looks_like_question(text: str) -> bool:
     body = normalize(text)
     if not body or len(body) > 300 or body.startswith("/"):
         return False
@@ -190,6 +206,9 @@ class Analyzer:
         self._tokenizer = tokenizer
         self._cache: dict[str, Analysis] = {}
         self._learned: set[str] = set()
+        # Counts the times the tokenizer learned new words: what was read before may be
+        # cut differently now (callers that remember results compare it).
+        self.generation = 0
 
     def learn(self, words: Iterable[str]) -> None:
         """Teach the tokenizer a community's own words (its theme keywords)."""
@@ -202,6 +221,7 @@ class Analyzer:
                 added = True
         if added:
             self._cache.clear()
+            self.generation += 1
 
     def is_real_word(self, word: str) -> bool:
         """A common dictionary word (never "repaired" as a homophone typo)."""
@@ -344,3 +364,7 @@ def shared_analyzer() -> Analyzer:
             if _shared is None:
                 _shared = Analyzer()
     return _shared
+
+
+# looks_like_question's memory of short texts (defined here, after everything it uses).
+_remembered_question = functools.lru_cache(maxsize=8192)(_looks_like_question)
