@@ -13,7 +13,9 @@
 Every review is a row keyed by its message (one review per message); every point is a
 ledger line granted through the grant policy (handlers/grants.py: an open spam violator gets
 no points), with a deterministic key: `camp-review:{group}:{message}`,
-`camp-excellent:{group}:{submission}`, `camp-peer:{group}:{camp}:{day}:{reviewer}`. A
+`camp-excellent:{group}:{camp}:{member}:{day}` (what the submission is unique by, never its
+row id: PostgreSQL skips the ids of transactions that died, so a re-run would pay under
+another key), `camp-peer:{group}:{camp}:{day}:{reviewer}`. A
 redelivered message, before or after a restart, neither comments nor pays twice.
 """
 
@@ -82,6 +84,14 @@ async def grant_camp_points(
     )
     result = await apply_grant(uow, ctx.group, grant, camp_limits(max_points))
     return result.status is GrantStatus.GRANTED
+
+
+def excellent_key(submission: CampDay) -> str:
+    """The ledger key of a submission's /优秀 points: the camp day it is unique by."""
+    return (
+        f"camp-excellent:{submission.group_id}:{submission.camp_id}:"
+        f"{submission.member_id}:{submission.day.isoformat()}"
+    )
 
 
 def _camp_of(camps: list[Camp], submission: CampDay) -> Camp:
@@ -213,7 +223,7 @@ async def cmd_excellent(call: CommandCall, ctx: Context) -> None:
             reason=f"{quoted(camp)}第 {submission.day_index} 天",
             at=message.time,
             actor_id=message.sender_id,
-            key=f"camp-excellent:{group.group_id}:{submission.id}",
+            key=excellent_key(submission),
         )
     label = work_label(camp, submission)
     if not fresh:

@@ -19,7 +19,7 @@ speaker's pace (5 s: at most 12 a minute, under the platforms' 20 a minute), and
 dropped. A line that arrives after its window was posted goes into the next open one.
 
 Exactly once. A window's posts are made inside a unit-of-work scope keyed
-`relay:<session>:<window>` and `relay_sessions.flushed_through` moves past it in the same
+`relay:<session key>:<window>` (from its start key, never its row id) and `relay_sessions.flushed_through` moves past it in the same
 transaction, under the session row's lock: outbox ids come from that key and the target's
 ordinal, so a re-run job, a restart or a second process posts nothing twice. Lines and
 questions are unique by their event key; the start by the event key of `/转播 开始`.
@@ -49,6 +49,7 @@ from handlers.activity import flushed
 from handlers.grants import UNKNOWN_MEMBER, GrantStatus
 from handlers.rewards import grant_reward
 from scheduler.service import SchedulerService
+from storage.keys import round_key
 from storage.models import RelayLine, RelayQuestion, RelaySession
 from storage.repos.relay import ACTIVE, RelayRepo, end_session
 from storage.uow import UnitOfWorkFactory
@@ -89,10 +90,12 @@ class ActiveRelay:
     speakers: frozenset[str]
     started_at: datetime
     window: timedelta
+    key: str  # session_key(row): what its job's id and its posts' ids are built from
 
     @staticmethod
     def of(row: RelaySession) -> ActiveRelay:
         return ActiveRelay(
+            key=session_key(row),
             session_id=row.id,
             set_name=row.set_name,
             source_group=row.source_group,
@@ -126,8 +129,14 @@ class WindowTrigger:
         return self.started_at + max(1, k) * self.window
 
 
-def job_id(session_id: int) -> str:
-    return f"relay:{session_id}"
+def session_key(row: RelaySession) -> str:
+    """What a session's job id and post ids are built from: the event key of its `/转播 开始`,
+    never its row id (storage/keys.py: a re-run after a crash gets another id)."""
+    return round_key(row.start_key)
+
+
+def job_id(relay: ActiveRelay) -> str:
+    return f"relay:{relay.key}"
 
 
 class RelayService:
@@ -148,6 +157,7 @@ class RelayService:
         self.scheduler = scheduler
         self.context_for = context_for
         self.by_source: dict[str, ActiveRelay] = {}
+        self._jobs: dict[int, str] = {}  # session row id -> its job's id
 
     async def start_service(self) -> None:
         async with self.uow() as uow:
@@ -169,13 +179,16 @@ class RelayService:
         async def tick(at: datetime) -> None:
             await self.tick(relay, at)
 
-        self.scheduler.set_job(job_id(relay.session_id), trigger, tick, since=since)
+        self._jobs[relay.session_id] = job_id(relay)
+        self.scheduler.set_job(job_id(relay), trigger, tick, since=since)
 
     def forget(self, session_id: int) -> None:
         for group, relay in list(self.by_source.items()):
             if relay.session_id == session_id:
                 del self.by_source[group]
-        self.scheduler.remove_job(job_id(session_id))
+        job = self._jobs.pop(session_id, None)
+        if job is not None:
+            self.scheduler.remove_job(job)
 
     async def active_in(self, source_group: str) -> ActiveRelay | None:
         if not self.uow.shared:
@@ -304,7 +317,7 @@ async def flush(ctx: Context, repo: RelayRepo, row: RelaySession, upto: int) -> 
     last = row.flushed_through
     for bucket, in_window in groupby(lines, key=lambda line: line.bucket):
         window_lines = list(in_window)
-        async with ctx.uow.scope(f"relay:{row.id}:{bucket}"):
+        async with ctx.uow.scope(f"relay:{session_key(row)}:{bucket}"):
             for target in targets:
                 await post_window(ctx, window_lines, target, row.source_group, questions)
         last = bucket
@@ -324,7 +337,7 @@ async def finish(
         "duration": f"（已满{_minutes(ctx.config.root.relay.max_duration)}，自动结束）",
     }.get(reason, "")
     source = _group_name(ctx, row.source_group)
-    async with ctx.uow.scope(f"relay:{row.id}:end"):
+    async with ctx.uow.scope(f"relay:{session_key(row)}:end"):
         for target in json.loads(row.targets):
             await ctx.sender.send_text(
                 target,

@@ -26,7 +26,7 @@ from bot.context import Context
 from bot.settings.rewards import DrawSettings
 from handlers.activity import flushed
 from handlers.grants import Grant, eligible, game_limits, record_grant
-from handlers.rewards_state import round_key
+from storage.keys import round_key
 from storage.models import RewardDraw
 from storage.repos.activity import ActivityRepo
 from storage.repos.rewards import RewardsRepo

@@ -17,6 +17,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from storage.keys import fit_key
 from storage.models import LedgerEntry, LedgerTotal
 from storage.models.base import table_of
 from storage.session import DbSession
@@ -105,7 +106,7 @@ class LedgerRepo:
         self.session = session
 
     async def has_key(self, idem_key: str) -> bool:
-        found = await self.session.execute(_HAS_KEY, {"idem_key": idem_key})
+        found = await self.session.execute(_HAS_KEY, {"idem_key": fit_key(idem_key)})
         return found.first() is not None
 
     async def append(
@@ -136,7 +137,7 @@ class LedgerRepo:
             "reason": reason[:255],
             "actor_id": actor_id,
             "created_at": at,
-            "idem_key": idem_key,
+            "idem_key": fit_key(idem_key) if idem_key is not None else None,
         }
         # The database adds the line to the member's running totals in this same statement
         # (the trigger of migration 0021): a line refused by its unique key, or rolled back,
