@@ -604,6 +604,31 @@ def run_harness(
     return report
 
 
+def run_skipped_ids(shape: Shape, seed: int, work: Path, pg_admin: str) -> Verdict:
+    """No kill: the transcript replayed once into a fresh PostgreSQL database and once into
+    a migrated one whose sequences skipped ids first, compared like a trial. Every row id
+    differs between the two, so any key, outbox id or broadcast id built from a row id
+    (instead of what made the row) is reported; deterministic and faster than kills."""
+    rng = random.Random(seed)
+    files = Files(work / "transcript.txt", work / "config.yaml", shape.until)
+    files.transcript.write_text(make_transcript(shape, seed), encoding="utf-8")
+    files.config.write_text(harness_config(shape), encoding="utf-8")
+    dbs = Databases("postgresql", work, pg_admin)
+    try:
+        ref_url, url = dbs.fresh("reference"), dbs.fresh("skipped")
+        migrate(files, url)
+        skip_ids(url, rng)
+        logs = work / "skipped-reference.log", work / "skipped.log"
+        for db_url, log in ((ref_url, logs[0]), (url, logs[1])):
+            log.unlink(missing_ok=True)
+            run = run_replay(files, db_url, log, None)
+            if run.returncode != 0:
+                raise RuntimeError(f"a replay failed:\n{run.stderr[-2000:]}")
+        return compare(snapshot(ref_url), snapshot(url), read_log(logs[0]), read_log(logs[1]))
+    finally:
+        dbs.drop_all()
+
+
 def kill_plan(rng: random.Random, ref: RunResult, pace: float) -> Kill:
     """Where to kill: during start-up (imports, migrations), at a random time while the
     transcript is handled, or right after the n-th message is delivered (a few ms later).
