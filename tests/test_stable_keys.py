@@ -1,0 +1,113 @@
+"""Keys that make state changes idempotent come from what made the change, never from a row
+id (PostgreSQL skips the ids of transactions that died, so a re-run gets other ids), and
+fit their columns whatever the platform's ids are (storage/keys.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from storage.keys import LEDGER_KEY_CHARS, fit_key, round_key
+from storage.models import FaqEntry, LedgerEntry
+from tests.camps_support import CAMP_CONFIG, camp_config, ledger_lines, say
+from tests.qa_support import qa_config
+from tests.support import Bot, at, msg, running_bot
+
+START = at("2026-11-15 10:00")
+LONG_GROUP = "g" * 80  # the longest platform id the bot keeps (bot/text/inbound.py)
+LONG_MEMBER = "m" * 79 + "1"
+LONG_PARTNER = "m" * 79 + "2"
+LONG_CAMP = "c" * 40
+
+
+def test_a_key_that_fits_stays_itself() -> None:
+    assert fit_key("checkin:g1:alice:2026-11-21") == "checkin:g1:alice:2026-11-21"
+    assert len(round_key("quiz:g1:m1")) == 16
+    assert round_key("quiz:g1:m1") == round_key("quiz:g1:m1") != round_key("quiz:g1:m2")
+
+
+def test_a_long_key_fits_and_stays_distinct() -> None:
+    one = "camp-peer:" + "x" * 300 + ":a"
+    two = "camp-peer:" + "x" * 300 + ":b"
+    assert len(fit_key(one)) == LEDGER_KEY_CHARS
+    assert fit_key(one) == fit_key(one) != fit_key(two)
+    assert fit_key(one).startswith("camp-peer:xxx")
+
+
+async def _skip_ids(bot: Bot, by: int = 1000) -> None:
+    """PostgreSQL: every sequence skips `by` ids, as after transactions that died."""
+    async with bot.app.uow() as uow:
+        if uow.session.get_bind().dialect.name != "postgresql":
+            return
+        names = (await uow.session.execute(text("select sequencename from pg_sequences"))).all()
+        for (name,) in names:
+            await uow.session.execute(text(f"select setval('{name}', nextval('{name}') + {by})"))
+
+
+async def test_excellent_points_are_keyed_by_the_camp_day_not_its_row_id(db_url: str) -> None:
+    async with running_bot(db_url, camp_config(), START) as bot:
+        await say(bot, "/报名 early", "alice", "2026-11-15 10:00")
+        await _skip_ids(bot)
+        await say(bot, "打卡 晨读", "alice", "2026-11-16 06:00")
+        await say(bot, "/优秀 @alice", "teacher", "2026-11-16 12:00", to="alice")
+        assert await ledger_lines(bot) == [
+            ("alice", 3, "camp_excellent", "camp-excellent:g1:early:alice:2026-11-16")
+        ]
+
+
+async def test_camp_points_with_the_longest_ids_are_stored(db_url: str) -> None:
+    """A group, a camp and a member at their longest name a key longer than the ledger's
+    key column: PostgreSQL refused it (and the review with it) before keys were fitted."""
+    config = camp_config(
+        CAMP_CONFIG.replace("  g1:\n", f"  {LONG_GROUP}:\n").replace(
+            "id: early", f"id: {LONG_CAMP}"
+        )
+    )
+    async with running_bot(db_url, config, START) as bot:
+        for user in (LONG_MEMBER, LONG_PARTNER):
+            await bot.push(
+                msg(f"/报名 {LONG_CAMP}", user=user, group=LONG_GROUP, when=at("2026-11-15 10:00"))
+            )
+            await bot.push(
+                msg("打卡 晨读", user=user, group=LONG_GROUP, when=at("2026-11-16 06:00"))
+            )
+        replies = await bot.push(
+            msg(
+                "/优秀 @x",
+                user="coach",
+                group=LONG_GROUP,
+                when=at("2026-11-16 12:00"),
+                mentions=(LONG_MEMBER,),
+            )
+        )
+        assert any("+3 分" in r for r in replies), replies
+        async with bot.app.uow() as uow:
+            keys = list((await uow.session.execute(select(LedgerEntry.idem_key))).scalars())
+        excellent = [k for k in keys if k and k.startswith("camp-excellent:")]
+        assert len(excellent) == 1 and len(excellent[0]) <= LEDGER_KEY_CHARS
+        # delivered again: the fitted key is the same, nothing is paid twice
+        await bot.push(
+            msg(
+                "/优秀 @x",
+                user="coach",
+                group=LONG_GROUP,
+                when=at("2026-11-16 12:00"),
+                mid="again",
+                mentions=(LONG_MEMBER,),
+            )
+        )
+        assert [line[1] for line in await ledger_lines(bot)] == [3]
+
+
+async def test_an_faq_entry_is_added_once_when_its_command_comes_again(db_url: str) -> None:
+    command = msg(
+        "/faq add 群里可以发广告吗 | 每周日晚上可以推广。",
+        user="coach",
+        mid="faq-1",
+        when=at("2026-11-21 09:00"),
+    )
+    for _ in range(2):  # the second start gets the same message again (a redelivery)
+        async with running_bot(db_url, qa_config()) as bot:
+            await bot.push(command)
+            async with bot.app.uow() as uow:
+                count = (await uow.session.execute(select(func.count(FaqEntry.id)))).scalar_one()
+            assert count == 1
