@@ -27,7 +27,7 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import CommandCall, UsageError, command
+from bot.commands import CommandCall, UsageError, command, option_number
 from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
@@ -50,7 +50,7 @@ MAX_MENTIONS = 20  # one message mentions at most this many members
 NOT_A_REVIEWER = "抱歉，只有管理员和本营的点评老师可以点评作业。"
 PEER_TAGS = ("#点评", "＃点评")
 PEER_USAGE = "#点评 @同学 你的点评"
-_POINTS = re.compile(r"^(\d{1,6})\s*分\s*")
+_POINTS = re.compile(r"^(\d+)\s*分\s*")
 _MENTION_TOKEN = re.compile(r"@\S+[\u2005\s]?")
 
 
@@ -131,7 +131,7 @@ async def cmd_review(call: CommandCall, ctx: Context) -> None:
         return
     target = _target(call)
     found = _POINTS.match(call.args)
-    points = int(found.group(1)) if found else None
+    points = option_number(found.group(1)) if found else None
     text = call.args[found.end() :] if found else call.args
     if not text.strip():
         raise UsageError("请写上点评内容。")
