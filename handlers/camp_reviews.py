@@ -145,7 +145,7 @@ async def cmd_review(call: CommandCall, ctx: Context) -> None:
             if await repo.review_by_message(group.group_id, message.message_id) is not None:
                 return  # this message was already handled (a redelivery)
             submission = await repo.latest_submission(
-                group.group_id, target, [c.id for c in allowed]
+                group.group_id, target, [c.id for c in allowed], message.time
             )
             if submission is None:
                 names = await display_names(uow, group.group_id, [target])
@@ -205,7 +205,9 @@ async def cmd_excellent(call: CommandCall, ctx: Context) -> None:
     await flushed(ctx)  # the member may so far only be in the buffered activity log
     async with ctx.uow() as uow:
         repo = CampRepo(uow.session)
-        submission = await repo.latest_submission(group.group_id, target, [c.id for c in allowed])
+        submission = await repo.latest_submission(
+            group.group_id, target, [c.id for c in allowed], message.time
+        )
         names = await display_names(uow, group.group_id, [target])
         if submission is None:
             await ctx.reply(message, f"{names[target]} 还没有交过营内作业。")
@@ -406,7 +408,7 @@ async def _record_peer_review(
                 pair_day = pair.day
                 break
     if submission is None:
-        submission = await repo.latest_submission(group.group_id, target, camp_ids)
+        submission = await repo.latest_submission(group.group_id, target, camp_ids, message.time)
     names = await display_names(uow, group.group_id, [target])
     if submission is None:
         return f"{names[target]} 还没有交过营内作业。"

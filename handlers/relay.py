@@ -569,6 +569,13 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
     service = _service(ctx)
     if service is None:
         return CONTINUE
+    key = event_key(message)
+    async with ctx.uow() as uow:
+        # A question relayed already stays the relay's, also when it is delivered again
+        # after the relay ended (a restart): it must not become chat (an unanswered FAQ
+        # question, a nudge) the second time. One lookup by its unique key; `#提问` is rare.
+        if await RelayRepo(uow.session).question_by_key(key) is not None:
+            return STOP
     relay = await service.targeting(message.group_id)
     if relay is None:
         return CONTINUE  # no relay into this group: the tag means nothing special here
@@ -581,7 +588,6 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
     if len(body) > limit:
         await ctx.reply(message, f"问题太长了，请控制在 {limit} 个字以内。")
         return STOP
-    key = event_key(message)
     member = message.sender_name or message.sender_id
     async with ctx.uow() as uow:
         repo = RelayRepo(uow.session)

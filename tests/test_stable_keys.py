@@ -4,12 +4,17 @@ fit their columns whatever the platform's ids are (storage/keys.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 from sqlalchemy import func, select, text
 
 from storage.keys import LEDGER_KEY_CHARS, fit_key, round_key
-from storage.models import FaqEntry, LedgerEntry
+from storage.models import CampReview, FaqEntry, LedgerEntry, QaBacklog, RelayQuestion
 from tests.camps_support import CAMP_CONFIG, camp_config, ledger_lines, say
 from tests.qa_support import qa_config
+from tests.relay_support import START as RELAY_START
+from tests.relay_support import line, relay_config
 from tests.support import Bot, at, msg, running_bot
 
 START = at("2026-11-15 10:00")
@@ -111,3 +116,41 @@ async def test_an_faq_entry_is_added_once_when_its_command_comes_again(db_url: s
             async with bot.app.uow() as uow:
                 count = (await uow.session.execute(select(func.count(FaqEntry.id)))).scalar_one()
             assert count == 1
+
+
+# --- a message delivered again decides as of its own time ------------------------------------
+
+
+async def test_a_review_delivered_again_never_finds_later_work(db_url: str) -> None:
+    """`/点评` at 05:30, before the member's first work: no review. Delivered again after a
+    restart, when later work is stored, it must not review (and pay) that later work."""
+    review = replace(
+        msg("/点评 @alice 写得好", user="teacher", mid="early-review", when=at("2026-11-16 05:30")),
+        mentions=("alice",),
+    )
+    async with running_bot(db_url, camp_config(), START) as bot:
+        await say(bot, "/报名 early", "alice", "2026-11-15 10:00")
+        assert (await bot.push(review))[-1] == "alice 还没有交过营内作业。"
+        await say(bot, "打卡 晨读", "alice", "2026-11-16 06:00")
+        await say(bot, "打卡 晨跑", "alice", "2026-11-17 06:00")
+    async with running_bot(db_url, camp_config(), at("2026-11-17 07:00")) as bot:
+        await bot.push(review)  # the same message again, after a restart
+        assert await ledger_lines(bot) == []
+        async with bot.app.uow() as uow:
+            assert (await uow.session.execute(select(func.count(CampReview.id)))).scalar_one() == 0
+
+
+async def test_a_question_delivered_again_after_the_relay_ended_stays_the_relays(
+    db_url: str,
+) -> None:
+    question = line("#提问 新手适合吗？", 3, user="bob", group="g2", mid="q1")
+    async with running_bot(db_url, relay_config(), RELAY_START - timedelta(minutes=1)) as bot:
+        await bot.push(line("/转播 开始 camp", 0, user="root"))
+        assert len(await bot.push(question)) == 2  # to the speaker, and the asker's receipt
+        await bot.push(line("/转播 结束", 10, user="root"))
+    async with running_bot(db_url, relay_config(), RELAY_START + timedelta(minutes=1)) as bot:
+        assert await bot.push(question) == []  # delivered again after a restart: nothing new
+        async with bot.app.uow() as uow:
+            backlog = (await uow.session.execute(select(func.count(QaBacklog.id)))).scalar_one()
+            asked = (await uow.session.execute(select(func.count(RelayQuestion.id)))).scalar_one()
+        assert (backlog, asked) == (0, 1)

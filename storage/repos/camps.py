@@ -228,9 +228,12 @@ class CampRepo:
         return list((await self.session.execute(stmt)).scalars())
 
     async def latest_submission(
-        self, group_id: str, member_id: str, camp_ids: Sequence[str]
+        self, group_id: str, member_id: str, camp_ids: Sequence[str], as_of: datetime
     ) -> CampDay | None:
-        """The member's latest camp day (by its message's time) among `camp_ids`."""
+        """The member's latest camp day (by its message's time) among `camp_ids`, as of the
+        time of the message asking (its own time): a review delivered again after a restart,
+        when the member has since handed in later work, still finds the work it was about,
+        never the later one (which would be reviewed and paid a second time)."""
         if not camp_ids:
             return None
         stmt = (
@@ -239,8 +242,9 @@ class CampRepo:
                 CampDay.group_id == group_id,
                 CampDay.member_id == member_id,
                 CampDay.camp_id.in_(list(camp_ids)),
+                CampDay.submitted_at <= as_of,
             )
-            .order_by(CampDay.submitted_at.desc(), CampDay.id.desc())
+            .order_by(CampDay.submitted_at.desc(), CampDay.day.desc(), CampDay.camp_id.desc())
             .limit(1)
         )
         return await scalar_or_none(self.session, stmt, CampDay)
