@@ -379,6 +379,9 @@ async def handle_peer_review(message: Message, ctx: Context) -> Flow:
             mine = await repo.memberships(
                 group.group_id, message.sender_id, [c.id for c in camps], lock=True
             )
+            # as of the review's own time: delivered again after a later /报名, it is still
+            # the review of someone who was not in the camp yet
+            mine = [m for m in mine if m.joined_at <= message.time]
             if not mine:
                 await ctx.reply(message, "报名打卡营之后才能参加互评哦，发送 /报名 看看吧。")
                 return STOP
@@ -400,9 +403,13 @@ async def _record_peer_review(
     submission: CampDay | None = None
     pair_day: date | None = None
     for camp in camps:
-        pair = await repo.open_pair(group.group_id, camp.id, message.sender_id, target)
+        pair = await repo.open_pair(
+            group.group_id, camp.id, message.sender_id, target, message.time
+        )
         if pair is not None:
-            submission = await repo.submission_on(group.group_id, camp.id, target, pair.day)
+            submission = await repo.submission_on(
+                group.group_id, camp.id, target, pair.day, message.time
+            )
             if submission is not None:
                 pair.reviewed_at = message.time
                 pair_day = pair.day

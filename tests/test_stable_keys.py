@@ -154,3 +154,23 @@ async def test_a_question_delivered_again_after_the_relay_ended_stays_the_relays
             backlog = (await uow.session.execute(select(func.count(QaBacklog.id)))).scalar_one()
             asked = (await uow.session.execute(select(func.count(RelayQuestion.id)))).scalar_one()
         assert (backlog, asked) == (0, 1)
+
+
+async def test_a_peer_review_delivered_again_never_takes_a_later_pairing(db_url: str) -> None:
+    peer = replace(
+        msg("#点评 @bob 写得真好", user="alice", mid="peer-early", when=at("2026-11-16 06:30")),
+        mentions=("bob",),
+    )
+    async with running_bot(db_url, camp_config(), START) as bot:
+        await say(bot, "/报名 early", "alice", "2026-11-15 10:00")
+        await say(bot, "/报名 early", "bob", "2026-11-15 10:01")
+        await say(bot, "打卡 晨读", "alice", "2026-11-16 06:00")
+        assert (await bot.push(peer))[-1] == "bob 还没有交过营内作业。"
+        await say(bot, "打卡 晨读", "alice", "2026-11-17 06:00")
+        await say(bot, "打卡 晨跑", "bob", "2026-11-17 06:01")
+        await say(bot, "/互评 开始", "admin", "2026-11-17 06:10")
+    async with running_bot(db_url, camp_config(), at("2026-11-17 06:20")) as bot:
+        await bot.push(peer)  # the same message again, after a restart
+        assert await ledger_lines(bot) == []
+        async with bot.app.uow() as uow:
+            assert (await uow.session.execute(select(func.count(CampReview.id)))).scalar_one() == 0
