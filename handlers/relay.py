@@ -76,6 +76,7 @@ _QUESTION_REF = re.compile(r"提问\s*([0-9０-９]{1,9})")
 _QUOTE_REF = re.compile(r"❓\s*提问\s*([0-9]{1,9})\s*｜")
 _POINTS = re.compile(r"^\+?(\d{1,7})(?:分)?$")
 FAR_BUCKET = 2**31 - 1
+REMEMBER_ENDED = timedelta(days=7)  # how long a speaker's lines stay the ended relay's
 
 
 # --- what the handlers know about a running relay ----------------------------------------
@@ -158,10 +159,16 @@ class RelayService:
         self.context_for = context_for
         self.by_source: dict[str, ActiveRelay] = {}
         self._jobs: dict[int, str] = {}  # session row id -> its job's id
+        # relays that ended lately, per source group: (started, ended, speakers)
+        self.ended: dict[str, list[tuple[datetime, datetime, frozenset[str]]]] = {}
 
     async def start_service(self) -> None:
         async with self.uow() as uow:
             rows = await RelayRepo(uow.session).active()
+            ended = await RelayRepo(uow.session).ended_since(self.clock_now() - REMEMBER_ENDED)
+        for done in ended:
+            if done.ended_at is not None:
+                self._ended(done.source_group, done.started_at, done.ended_at, done.speakers)
         for row in rows:
             relay = ActiveRelay.of(row)
             # windows that closed while the bot was down are posted at once, in order: the
@@ -182,10 +189,33 @@ class RelayService:
         self._jobs[relay.session_id] = job_id(relay)
         self.scheduler.set_job(job_id(relay), trigger, tick, since=since)
 
-    def forget(self, session_id: int) -> None:
+    def clock_now(self) -> datetime:
+        return self.scheduler.clock.now()
+
+    def _ended(self, group: str, started: datetime, ended: datetime, speakers: object) -> None:
+        names = frozenset(json.loads(speakers)) if isinstance(speakers, str) else speakers
+        assert isinstance(names, frozenset)
+        self.ended.setdefault(group, []).append((started, ended, names))
+
+    async def was_line(self, message: Message) -> bool:
+        """Was this message a speaker's line of a relay that has ended since (a line
+        delivered again after a restart, or late)? It stays the relay's: never chat, an
+        unanswered FAQ question or a check-in the second time."""
+        if self.uow.shared:
+            async with self.uow() as uow:
+                rows = await RelayRepo(uow.session).ended_around(message.group_id, message.time)
+            return any(message.sender_id in json.loads(r.speakers) for r in rows)
+        return any(
+            started <= message.time < ended and message.sender_id in speakers
+            for started, ended, speakers in self.ended.get(message.group_id, ())
+        )
+
+    def forget(self, session_id: int, ended_at: datetime | None = None) -> None:
         for group, relay in list(self.by_source.items()):
             if relay.session_id == session_id:
                 del self.by_source[group]
+                if ended_at is not None:
+                    self._ended(group, relay.started_at, ended_at, relay.speakers)
         job = self._jobs.pop(session_id, None)
         if job is not None:
             self.scheduler.remove_job(job)
@@ -219,7 +249,8 @@ class RelayService:
             repo = RelayRepo(uow.session)
             row = await repo.lock(relay.session_id)
             if row is None or row.status != ACTIVE:
-                uow.after_commit(lambda: self.forget(relay.session_id))
+                ended_at = row.ended_at if row is not None else None
+                uow.after_commit(lambda: self.forget(relay.session_id, ended_at))
                 return
             await flush(ctx, repo, row, bucket_of(relay.started_at, relay.window, at) - 1)
             reason = None
@@ -230,7 +261,7 @@ class RelayService:
             if reason is not None:
                 log.info("relay %d from %s ended: %s", row.id, row.source_group, reason)
                 await finish(ctx, repo, row, at, reason)
-                uow.after_commit(lambda: self.forget(relay.session_id))
+                uow.after_commit(lambda: self.forget(relay.session_id, at))
 
 
 def relay_service(deps: ServiceDeps) -> RelayService:
@@ -483,7 +514,7 @@ async def _stop(call: CommandCall, ctx: Context) -> None:
         lines = await finish(ctx, repo, row, message.time, "command")
         session_id, questions = row.id, row.questions
         if service is not None:
-            uow.after_commit(lambda: service.forget(session_id))
+            uow.after_commit(lambda: service.forget(session_id, message.time))
     log.info("relay %d from %s ended by %s", session_id, message.group_id, message.sender_id)
     await ctx.reply(message, f"转播已结束，共转发 {lines} 条发言、{questions} 个提问。")
 
@@ -520,7 +551,7 @@ async def handle_line(message: Message, ctx: Context) -> Flow:
         return CONTINUE
     relay = await service.active_in(message.group_id)
     if relay is None or message.sender_id not in relay.speakers:
-        return CONTINUE
+        return STOP if await service.was_line(message) else CONTINUE
     number, text = _answer_of(message)
     if number == 0:
         await ctx.reply(message, f"用法：{ANSWER_USAGE}")

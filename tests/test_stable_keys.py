@@ -10,7 +10,14 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 
 from storage.keys import LEDGER_KEY_CHARS, fit_key, round_key
-from storage.models import CampReview, FaqEntry, LedgerEntry, QaBacklog, RelayQuestion
+from storage.models import (
+    CampReview,
+    FaqEntry,
+    LedgerEntry,
+    QaBacklog,
+    RelayLine,
+    RelayQuestion,
+)
 from tests.camps_support import CAMP_CONFIG, camp_config, ledger_lines, say
 from tests.qa_support import qa_config
 from tests.relay_support import START as RELAY_START
@@ -174,3 +181,19 @@ async def test_a_peer_review_delivered_again_never_takes_a_later_pairing(db_url:
         assert await ledger_lines(bot) == []
         async with bot.app.uow() as uow:
             assert (await uow.session.execute(select(func.count(CampReview.id)))).scalar_one() == 0
+
+
+async def test_a_speakers_line_delivered_again_after_the_relay_ended_is_not_chat(
+    db_url: str,
+) -> None:
+    asked = line("大家觉得新手适合吗？", 3, user="teacher", mid="l1")  # a question mark
+    async with running_bot(db_url, relay_config(), RELAY_START - timedelta(minutes=1)) as bot:
+        await bot.push(line("/转播 开始 camp @teacher", 0, user="root", mentions=("teacher",)))
+        await bot.push(asked)
+        await bot.push(line("/转播 结束", 10, user="root"))
+    async with running_bot(db_url, relay_config(), RELAY_START + timedelta(minutes=1)) as bot:
+        assert await bot.push(asked) == []  # delivered again after a restart: nothing new
+        async with bot.app.uow() as uow:
+            backlog = (await uow.session.execute(select(func.count(QaBacklog.id)))).scalar_one()
+            lines = (await uow.session.execute(select(func.count(RelayLine.id)))).scalar_one()
+        assert (backlog, lines) == (0, 1)
