@@ -6,6 +6,7 @@ nothing (the grid below counts the features' rows before and after)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.commands import UsageError
 from bot.config import AppConfig
+from bot.settings.rewards import RewardsSettings
+from handlers.rewards_draw import parse_draw_args
+from handlers.rewards_notice import parse_notice_args
+from handlers.rewards_quiz import parse_quiz_args
 from storage.models import (
     Broadcast,
     CampDay,
@@ -271,3 +277,43 @@ def test_full_width_set_names_and_digits_are_understood(loop_bot: LoopBot) -> No
     answer(loop_bot, "打卡 晨读", "alice", "g1", must_reply=True)
     (reviewed,) = answer(loop_bot, "/点评 @alice ８分 写得好", "teacher", "g1", must_reply=True)
     assert "+8 分" in reviewed
+
+
+# --- the option parsers read a number whole, or refuse it ----------------------------------
+
+DIGITS = st.text(alphabet="0123456789０１２３４５６７８９٣", min_size=1, max_size=40)
+
+
+def _value(digits: str) -> int:
+    return int(unicodedata.normalize("NFKC", digits))
+
+
+@given(DIGITS, st.sampled_from(["前{}名", "{}分", "限时{}分钟"]))
+def test_a_notice_option_is_its_number_or_a_hint_never_the_default(digits: str, form: str) -> None:
+    settings = RewardsSettings().notice
+    try:
+        spec = parse_notice_args("明早交稿 " + form.format(digits), settings)
+    except UsageError as exc:
+        assert chinese(exc.hint)
+        return
+    assert spec.text == "明早交稿"
+    read = {"前{}名": spec.places, "{}分": spec.points, "限时{}分钟": spec.minutes}[form]
+    assert read == _value(digits)
+
+
+@given(DIGITS, DIGITS)
+def test_draw_and_quiz_numbers_are_read_whole_or_refused(winners: str, points: str) -> None:
+    rewards = RewardsSettings()
+    try:
+        assert parse_draw_args(f"{winners}名 {points}分", rewards.draw) == (
+            _value(winners),
+            _value(points),
+        )
+    except UsageError as exc:
+        assert chinese(exc.hint)
+    try:
+        spec = parse_quiz_args(f"题目 | 答案 {points}分", rewards.quiz)
+    except UsageError as exc:
+        assert chinese(exc.hint)
+    else:
+        assert spec.answers == ("答案",) and spec.points == _value(points)
