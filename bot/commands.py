@@ -57,6 +57,17 @@ def parse_number(word: str, *, low: int = 0, high: int = MAX_ARG_NUMBER) -> int 
     return value if low <= value <= high else None
 
 
+def option_number(digits: str) -> int:
+    """The value of an option's digits matched by `\\d+` in a command's own pattern (`前N名`,
+    `N分`, `限时N分钟`): any script's decimal digits; more than ten of them count as
+    MAX_ARG_NUMBER + 1, so the caller's range check refuses a giant number with its usage
+    hint (int() of thousands of digits raises, and a pattern that stops at a few digits
+    would leave the number in the text, silently taking the default instead)."""
+    if len(digits) > 10:
+        return MAX_ARG_NUMBER + 1
+    return min(int(digits), MAX_ARG_NUMBER + 1)
+
+
 def split_command(text: str) -> tuple[str, str]:
     stripped = text.strip().replace("／", "/")
     head, _, rest = stripped.partition(" ")

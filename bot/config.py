@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -192,10 +193,11 @@ class AppConfig:
     sets: dict[str, GroupSet] = field(default_factory=dict)
 
     def group_set(self, name: str) -> GroupSet | None:
-        """A set by name (exact, then case-insensitive), or None."""
+        """A set by name (exact, then case-insensitive and full-width letters and digits as
+        their ASCII forms: `ｗｒｉｔｉｎｇ` from a Chinese input method is `writing`), or None."""
         found = self.sets.get(name)
         if found is None:
-            folded = name.casefold()
+            folded = unicodedata.normalize("NFKC", name).casefold()
             found = next((s for n, s in self.sets.items() if n.casefold() == folded), None)
         return found
 

@@ -465,7 +465,11 @@ class BroadcastService:
             if await repo.finish(broadcast.id, now):
                 log.info("broadcast %s to %s finished", broadcast.id, broadcast.set_name)
                 deliveries = [DeliveryState.of(d) for d in await repo.deliveries(broadcast.id)]
-                await self._report(broadcast, deliveries)
+                # its own scope too: the report's outbox id derives from the broadcast, not
+                # from the fire time of the pump run that found it finished (which depends
+                # on restarts and on which process looked)
+                async with self._uow.scope(f"broadcast:{broadcast.id}:report"):
+                    await self._report(broadcast, deliveries)
 
     async def _queue_copy(
         self,

@@ -13,7 +13,9 @@
 Every review is a row keyed by its message (one review per message); every point is a
 ledger line granted through the grant policy (handlers/grants.py: an open spam violator gets
 no points), with a deterministic key: `camp-review:{group}:{message}`,
-`camp-excellent:{group}:{submission}`, `camp-peer:{group}:{camp}:{day}:{reviewer}`. A
+`camp-excellent:{group}:{camp}:{member}:{day}` (what the submission is unique by, never its
+row id: PostgreSQL skips the ids of transactions that died, so a re-run would pay under
+another key), `camp-peer:{group}:{camp}:{day}:{reviewer}`. A
 redelivered message, before or after a restart, neither comments nor pays twice.
 """
 
@@ -25,7 +27,7 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import CommandCall, UsageError, command
+from bot.commands import CommandCall, UsageError, command, option_number
 from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
@@ -48,7 +50,7 @@ MAX_MENTIONS = 20  # one message mentions at most this many members
 NOT_A_REVIEWER = "抱歉，只有管理员和本营的点评老师可以点评作业。"
 PEER_TAGS = ("#点评", "＃点评")
 PEER_USAGE = "#点评 @同学 你的点评"
-_POINTS = re.compile(r"^(\d{1,6})\s*分\s*")
+_POINTS = re.compile(r"^(\d+)\s*分\s*")
 _MENTION_TOKEN = re.compile(r"@\S+[\u2005\s]?")
 
 
@@ -82,6 +84,14 @@ async def grant_camp_points(
     )
     result = await apply_grant(uow, ctx.group, grant, camp_limits(max_points))
     return result.status is GrantStatus.GRANTED
+
+
+def excellent_key(submission: CampDay) -> str:
+    """The ledger key of a submission's /优秀 points: the camp day it is unique by."""
+    return (
+        f"camp-excellent:{submission.group_id}:{submission.camp_id}:"
+        f"{submission.member_id}:{submission.day.isoformat()}"
+    )
 
 
 def _camp_of(camps: list[Camp], submission: CampDay) -> Camp:
@@ -126,7 +136,7 @@ async def cmd_review(call: CommandCall, ctx: Context) -> None:
         return
     target = _target(call)
     found = _POINTS.match(call.args)
-    points = int(found.group(1)) if found else None
+    points = option_number(found.group(1)) if found else None
     text = call.args[found.end() :] if found else call.args
     if not text.strip():
         raise UsageError("请写上点评内容。")
@@ -140,7 +150,7 @@ async def cmd_review(call: CommandCall, ctx: Context) -> None:
             if await repo.review_by_message(group.group_id, message.message_id) is not None:
                 return  # this message was already handled (a redelivery)
             submission = await repo.latest_submission(
-                group.group_id, target, [c.id for c in allowed]
+                group.group_id, target, [c.id for c in allowed], message.time
             )
             if submission is None:
                 names = await display_names(uow, group.group_id, [target])
@@ -200,7 +210,9 @@ async def cmd_excellent(call: CommandCall, ctx: Context) -> None:
     await flushed(ctx)  # the member may so far only be in the buffered activity log
     async with ctx.uow() as uow:
         repo = CampRepo(uow.session)
-        submission = await repo.latest_submission(group.group_id, target, [c.id for c in allowed])
+        submission = await repo.latest_submission(
+            group.group_id, target, [c.id for c in allowed], message.time
+        )
         names = await display_names(uow, group.group_id, [target])
         if submission is None:
             await ctx.reply(message, f"{names[target]} 还没有交过营内作业。")
@@ -218,7 +230,7 @@ async def cmd_excellent(call: CommandCall, ctx: Context) -> None:
             reason=f"{quoted(camp)}第 {submission.day_index} 天",
             at=message.time,
             actor_id=message.sender_id,
-            key=f"camp-excellent:{group.group_id}:{submission.id}",
+            key=excellent_key(submission),
         )
     label = work_label(camp, submission)
     if not fresh:
@@ -372,6 +384,9 @@ async def handle_peer_review(message: Message, ctx: Context) -> Flow:
             mine = await repo.memberships(
                 group.group_id, message.sender_id, [c.id for c in camps], lock=True
             )
+            # as of the review's own time: delivered again after a later /报名, it is still
+            # the review of someone who was not in the camp yet
+            mine = [m for m in mine if m.joined_at <= message.time]
             if not mine:
                 await ctx.reply(message, "报名打卡营之后才能参加互评哦，发送 /报名 看看吧。")
                 return STOP
@@ -393,15 +408,19 @@ async def _record_peer_review(
     submission: CampDay | None = None
     pair_day: date | None = None
     for camp in camps:
-        pair = await repo.open_pair(group.group_id, camp.id, message.sender_id, target)
+        pair = await repo.open_pair(
+            group.group_id, camp.id, message.sender_id, target, message.time
+        )
         if pair is not None:
-            submission = await repo.submission_on(group.group_id, camp.id, target, pair.day)
+            submission = await repo.submission_on(
+                group.group_id, camp.id, target, pair.day, message.time
+            )
             if submission is not None:
                 pair.reviewed_at = message.time
                 pair_day = pair.day
                 break
     if submission is None:
-        submission = await repo.latest_submission(group.group_id, target, camp_ids)
+        submission = await repo.latest_submission(group.group_id, target, camp_ids, message.time)
     names = await display_names(uow, group.group_id, [target])
     if submission is None:
         return f"{names[target]} 还没有交过营内作业。"

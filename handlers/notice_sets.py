@@ -41,6 +41,7 @@ from handlers.grants import (
 from handlers.members import seen_now
 from handlers.rewards_notice import NoticeSpec, announcement_text, parse_notice_args
 from handlers.rewards_state import OpenNotice, RewardsService
+from storage.keys import fit_key, round_key
 from storage.models import NoticePool, RewardNotice
 from storage.repos.broadcasts import BroadcastRepo
 from storage.repos.members import MemberRepo
@@ -141,7 +142,7 @@ def _notice_row(
         points=spec.points,
         claimed=0,
         created_by=message.sender_id,
-        start_key=f"{start_key}:{group_id}",
+        start_key=fit_key(f"{start_key}:{group_id}"),  # two platform ids may not fit
         started_at=at,
         deadline=at + timedelta(minutes=spec.minutes),
         status="open",
@@ -252,7 +253,7 @@ async def _close_pool(
         text = f"{head}，没有成员领取。"
     await create_broadcast(
         ctx.uow,
-        key=f"pool-close:{pool_id}",
+        key=f"pool-close:{round_key(pool.start_key)}",  # not its row id: see round_key
         group_set=group_set,
         text=text,
         now=at,

@@ -19,7 +19,7 @@ speaker's pace (5 s: at most 12 a minute, under the platforms' 20 a minute), and
 dropped. A line that arrives after its window was posted goes into the next open one.
 
 Exactly once. A window's posts are made inside a unit-of-work scope keyed
-`relay:<session>:<window>` and `relay_sessions.flushed_through` moves past it in the same
+`relay:<session key>:<window>` (from its start key, never its row id) and `relay_sessions.flushed_through` moves past it in the same
 transaction, under the session row's lock: outbox ids come from that key and the target's
 ordinal, so a re-run job, a restart or a second process posts nothing twice. Lines and
 questions are unique by their event key; the start by the event key of `/转播 开始`.
@@ -49,6 +49,7 @@ from handlers.activity import flushed
 from handlers.grants import UNKNOWN_MEMBER, GrantStatus
 from handlers.rewards import grant_reward
 from scheduler.service import SchedulerService
+from storage.keys import round_key
 from storage.models import RelayLine, RelayQuestion, RelaySession
 from storage.repos.relay import ACTIVE, RelayRepo, end_session
 from storage.uow import UnitOfWorkFactory
@@ -75,6 +76,7 @@ _QUESTION_REF = re.compile(r"提问\s*([0-9０-９]{1,9})")
 _QUOTE_REF = re.compile(r"❓\s*提问\s*([0-9]{1,9})\s*｜")
 _POINTS = re.compile(r"^\+?(\d{1,7})(?:分)?$")
 FAR_BUCKET = 2**31 - 1
+REMEMBER_ENDED = timedelta(days=7)  # how long a speaker's lines stay the ended relay's
 
 
 # --- what the handlers know about a running relay ----------------------------------------
@@ -89,10 +91,12 @@ class ActiveRelay:
     speakers: frozenset[str]
     started_at: datetime
     window: timedelta
+    key: str  # session_key(row): what its job's id and its posts' ids are built from
 
     @staticmethod
     def of(row: RelaySession) -> ActiveRelay:
         return ActiveRelay(
+            key=session_key(row),
             session_id=row.id,
             set_name=row.set_name,
             source_group=row.source_group,
@@ -126,8 +130,14 @@ class WindowTrigger:
         return self.started_at + max(1, k) * self.window
 
 
-def job_id(session_id: int) -> str:
-    return f"relay:{session_id}"
+def session_key(row: RelaySession) -> str:
+    """What a session's job id and post ids are built from: the event key of its `/转播 开始`,
+    never its row id (storage/keys.py: a re-run after a crash gets another id)."""
+    return round_key(row.start_key)
+
+
+def job_id(relay: ActiveRelay) -> str:
+    return f"relay:{relay.key}"
 
 
 class RelayService:
@@ -148,10 +158,17 @@ class RelayService:
         self.scheduler = scheduler
         self.context_for = context_for
         self.by_source: dict[str, ActiveRelay] = {}
+        self._jobs: dict[int, str] = {}  # session row id -> its job's id
+        # relays that ended lately, per source group: (started, ended, speakers)
+        self.ended: dict[str, list[tuple[datetime, datetime, frozenset[str]]]] = {}
 
     async def start_service(self) -> None:
         async with self.uow() as uow:
             rows = await RelayRepo(uow.session).active()
+            ended = await RelayRepo(uow.session).ended_since(self.clock_now() - REMEMBER_ENDED)
+        for done in ended:
+            if done.ended_at is not None:
+                self._ended(done.source_group, done.started_at, done.ended_at, done.speakers)
         for row in rows:
             relay = ActiveRelay.of(row)
             # windows that closed while the bot was down are posted at once, in order: the
@@ -169,13 +186,39 @@ class RelayService:
         async def tick(at: datetime) -> None:
             await self.tick(relay, at)
 
-        self.scheduler.set_job(job_id(relay.session_id), trigger, tick, since=since)
+        self._jobs[relay.session_id] = job_id(relay)
+        self.scheduler.set_job(job_id(relay), trigger, tick, since=since)
 
-    def forget(self, session_id: int) -> None:
+    def clock_now(self) -> datetime:
+        return self.scheduler.clock.now()
+
+    def _ended(self, group: str, started: datetime, ended: datetime, speakers: object) -> None:
+        names = frozenset(json.loads(speakers)) if isinstance(speakers, str) else speakers
+        assert isinstance(names, frozenset)
+        self.ended.setdefault(group, []).append((started, ended, names))
+
+    async def was_line(self, message: Message) -> bool:
+        """Was this message a speaker's line of a relay that has ended since (a line
+        delivered again after a restart, or late)? It stays the relay's: never chat, an
+        unanswered FAQ question or a check-in the second time."""
+        if self.uow.shared:
+            async with self.uow() as uow:
+                rows = await RelayRepo(uow.session).ended_around(message.group_id, message.time)
+            return any(message.sender_id in json.loads(r.speakers) for r in rows)
+        return any(
+            started <= message.time < ended and message.sender_id in speakers
+            for started, ended, speakers in self.ended.get(message.group_id, ())
+        )
+
+    def forget(self, session_id: int, ended_at: datetime | None = None) -> None:
         for group, relay in list(self.by_source.items()):
             if relay.session_id == session_id:
                 del self.by_source[group]
-        self.scheduler.remove_job(job_id(session_id))
+                if ended_at is not None:
+                    self._ended(group, relay.started_at, ended_at, relay.speakers)
+        job = self._jobs.pop(session_id, None)
+        if job is not None:
+            self.scheduler.remove_job(job)
 
     async def active_in(self, source_group: str) -> ActiveRelay | None:
         if not self.uow.shared:
@@ -206,7 +249,8 @@ class RelayService:
             repo = RelayRepo(uow.session)
             row = await repo.lock(relay.session_id)
             if row is None or row.status != ACTIVE:
-                uow.after_commit(lambda: self.forget(relay.session_id))
+                ended_at = row.ended_at if row is not None else None
+                uow.after_commit(lambda: self.forget(relay.session_id, ended_at))
                 return
             await flush(ctx, repo, row, bucket_of(relay.started_at, relay.window, at) - 1)
             reason = None
@@ -217,7 +261,7 @@ class RelayService:
             if reason is not None:
                 log.info("relay %d from %s ended: %s", row.id, row.source_group, reason)
                 await finish(ctx, repo, row, at, reason)
-                uow.after_commit(lambda: self.forget(relay.session_id))
+                uow.after_commit(lambda: self.forget(relay.session_id, at))
 
 
 def relay_service(deps: ServiceDeps) -> RelayService:
@@ -304,7 +348,7 @@ async def flush(ctx: Context, repo: RelayRepo, row: RelaySession, upto: int) -> 
     last = row.flushed_through
     for bucket, in_window in groupby(lines, key=lambda line: line.bucket):
         window_lines = list(in_window)
-        async with ctx.uow.scope(f"relay:{row.id}:{bucket}"):
+        async with ctx.uow.scope(f"relay:{session_key(row)}:{bucket}"):
             for target in targets:
                 await post_window(ctx, window_lines, target, row.source_group, questions)
         last = bucket
@@ -324,7 +368,7 @@ async def finish(
         "duration": f"（已满{_minutes(ctx.config.root.relay.max_duration)}，自动结束）",
     }.get(reason, "")
     source = _group_name(ctx, row.source_group)
-    async with ctx.uow.scope(f"relay:{row.id}:end"):
+    async with ctx.uow.scope(f"relay:{session_key(row)}:end"):
         for target in json.loads(row.targets):
             await ctx.sender.send_text(
                 target,
@@ -470,7 +514,7 @@ async def _stop(call: CommandCall, ctx: Context) -> None:
         lines = await finish(ctx, repo, row, message.time, "command")
         session_id, questions = row.id, row.questions
         if service is not None:
-            uow.after_commit(lambda: service.forget(session_id))
+            uow.after_commit(lambda: service.forget(session_id, message.time))
     log.info("relay %d from %s ended by %s", session_id, message.group_id, message.sender_id)
     await ctx.reply(message, f"转播已结束，共转发 {lines} 条发言、{questions} 个提问。")
 
@@ -507,7 +551,7 @@ async def handle_line(message: Message, ctx: Context) -> Flow:
         return CONTINUE
     relay = await service.active_in(message.group_id)
     if relay is None or message.sender_id not in relay.speakers:
-        return CONTINUE
+        return STOP if await service.was_line(message) else CONTINUE
     number, text = _answer_of(message)
     if number == 0:
         await ctx.reply(message, f"用法：{ANSWER_USAGE}")
@@ -556,6 +600,13 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
     service = _service(ctx)
     if service is None:
         return CONTINUE
+    key = event_key(message)
+    async with ctx.uow() as uow:
+        # A question relayed already stays the relay's, also when it is delivered again
+        # after the relay ended (a restart): it must not become chat (an unanswered FAQ
+        # question, a nudge) the second time. One lookup by its unique key; `#提问` is rare.
+        if await RelayRepo(uow.session).question_by_key(key) is not None:
+            return STOP
     relay = await service.targeting(message.group_id)
     if relay is None:
         return CONTINUE  # no relay into this group: the tag means nothing special here
@@ -568,7 +619,6 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
     if len(body) > limit:
         await ctx.reply(message, f"问题太长了，请控制在 {limit} 个字以内。")
         return STOP
-    key = event_key(message)
     member = message.sender_name or message.sender_id
     async with ctx.uow() as uow:
         repo = RelayRepo(uow.session)

@@ -21,12 +21,12 @@ from datetime import datetime, time
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import UsageError
+from bot.commands import UsageError, option_number
 from bot.context import Context
 from bot.settings.rewards import DrawSettings
 from handlers.activity import flushed
 from handlers.grants import Grant, eligible, game_limits, record_grant
-from handlers.rewards_state import round_key
+from storage.keys import round_key
 from storage.models import RewardDraw
 from storage.repos.activity import ActivityRepo
 from storage.repos.rewards import RewardsRepo
@@ -37,14 +37,14 @@ DRAW_USAGE = "/抽奖 N名 M分，例如：/抽奖 3名 10分"
 # (random.sample is not), so the shuffle below is written out with it.
 DRAW_METHOD = "fisher-yates/random.random/v1"
 
-_ARGS = re.compile(r"^(\d{1,4})\s*[名人个位]?\s+(\d{1,6})\s*分?$")
+_ARGS = re.compile(r"^(\d+)\s*[名人个位]?\s+(\d+)\s*分?$")
 
 
 def parse_draw_args(args: str, settings: DrawSettings) -> tuple[int, int]:
     found = _ARGS.match(args.strip())
     if found is None:
         raise UsageError("请写明抽几名、每人几分。")
-    winners, points = int(found.group(1)), int(found.group(2))
+    winners, points = option_number(found.group(1)), option_number(found.group(2))
     if not 1 <= winners <= settings.max_winners:
         raise UsageError(f"一次最多抽 {settings.max_winners} 名，至少 1 名。")
     if not 1 <= points <= settings.max_points:

@@ -16,7 +16,7 @@ from enum import Enum
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import UsageError
+from bot.commands import UsageError, option_number
 from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow
@@ -37,7 +37,7 @@ from storage.repos.rewards import RewardsRepo
 NOTICE_USAGE = "/通知 内容 [前N名] [M分] [限时M分钟]，例如：/通知 今晚八点分享会 前10名 5分"
 
 _OPTION = re.compile(
-    r"\s+(?:前\s*(?P<places>\d{1,4})\s*名|(?P<points>\d{1,6})\s*分|限时\s*(?P<minutes>\d{1,5})\s*分钟)\s*$"
+    r"\s+(?:前\s*(?P<places>\d+)\s*名|(?P<points>\d+)\s*分|限时\s*(?P<minutes>\d+)\s*分钟)\s*$"
 )
 
 
@@ -63,11 +63,11 @@ def parse_notice_args(raw: str, settings: NoticeSettings) -> NoticeSpec:
         if found is None:
             break
         if found["places"]:
-            places = int(found["places"])
+            places = option_number(found["places"])
         elif found["points"]:
-            points = int(found["points"])
+            points = option_number(found["points"])
         else:
-            minutes = int(found["minutes"])
+            minutes = option_number(found["minutes"])
         text = text[: found.start()]
     text = text.strip()
     if not text:

@@ -15,7 +15,7 @@ from enum import Enum
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands import UsageError
+from bot.commands import UsageError, option_number
 from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow
@@ -36,8 +36,8 @@ from storage.repos.rewards import RewardsRepo
 QUIZ_USAGE = "/抢答 题目 | 答案[|答案2…] [N分] [限时M分钟]，或只发 /抢答 从题库出题"
 
 _SEPARATORS = re.compile(r"[|｜]")
-_POINTS = re.compile(r"^(\d{1,6})分$")
-_MINUTES = re.compile(r"^(?:限时)?(\d{1,5})分钟$|^限时(\d{1,5})分$")
+_POINTS = re.compile(r"^(\d+)分$")
+_MINUTES = re.compile(r"^(?:限时)?(\d+)分钟$|^限时(\d+)分$")
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,9 @@ def parse_quiz_args(args: str, settings: QuizSettings) -> QuizSpec:
         found_points = _POINTS.match(tail[-1])
         found_minutes = _MINUTES.match(tail[-1])
         if found_points:
-            points = int(found_points.group(1))
+            points = option_number(found_points.group(1))
         elif found_minutes:
-            minutes = int(found_minutes.group(1) or found_minutes.group(2))
+            minutes = option_number(found_minutes.group(1) or found_minutes.group(2))
         else:
             break
         tail.pop()

@@ -16,7 +16,6 @@ process per file) memory is the truth and ordinary chat costs no query.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -28,10 +27,10 @@ from typing import TYPE_CHECKING
 
 from apscheduler.triggers.date import DateTrigger
 
-from bot.clock import Clock
 from bot.context import Context
 from bot.events import Message
 from scheduler.service import SchedulerService
+from storage.keys import round_key
 from storage.models import RewardNotice, RewardQuiz
 from storage.repos.broadcasts import BroadcastRepo
 from storage.repos.rewards import OPEN_ROUND_IDS, RewardsRepo, round_ids
@@ -156,14 +155,6 @@ class OpenNotice:
         )
 
 
-def round_key(start_key: str) -> str:
-    """What a round's ledger keys are built from: its start key (the command's message or
-    the job's fire time), hashed to a fixed length. Not the round's row id: PostgreSQL's
-    sequences skip the ids of transactions that died, so the same round run again after a
-    crash gets another id, and keys built from it would differ from a clean run's."""
-    return hashlib.sha256(start_key.encode()).hexdigest()[:16]
-
-
 def message_key(message: Message) -> str:
     return f"{message.group_id}:{message.message_id}"
 
@@ -177,13 +168,13 @@ class RewardsService:
     def __init__(self, deps: ServiceDeps, *, quiz_due: DueFunc, notice_due: DueFunc) -> None:
         self._uow: UnitOfWorkFactory = deps.uow
         self._scheduler: SchedulerService = deps.scheduler
-        self._clock: Clock = deps.clock
         self._context_for = deps.context_for
         self._quiz_due = quiz_due
         self._notice_due = notice_due
         self.quizzes: dict[str, OpenQuiz] = {}
         self.notices: dict[str, OpenNotice] = {}
         self._refreshed_for: str | None = None  # the message the last refresh was made for
+        self._job_ids: dict[tuple[str, int], str] = {}  # (kind, row id) -> its deadline job
 
     async def start_service(self) -> None:
         """Reload the games left open by the previous run and re-arm their deadlines."""
@@ -259,7 +250,7 @@ class RewardsService:
         async def due(at: datetime) -> None:
             await self._quiz_due(self._context_for(quiz.group_id), quiz.id, at)
 
-        self._arm(f"rewards:quiz:{quiz.id}", quiz.deadline, due)
+        self._arm(("quiz", quiz.id), f"rewards:quiz:{quiz.key}", quiz.deadline, due)
 
     def forget_quiz(self, group_id: str, quiz_id: int, *, keep_job: bool = False) -> None:
         """Stop matching a round; keep_job leaves its (idempotent) deadline job armed."""
@@ -267,7 +258,7 @@ class RewardsService:
         if current is not None and current.id == quiz_id:
             del self.quizzes[group_id]
         if not keep_job:
-            self._scheduler.remove_job(f"rewards:quiz:{quiz_id}")
+            self._disarm(("quiz", quiz_id))
 
     # --- notices ---------------------------------------------------------------------------
 
@@ -277,7 +268,7 @@ class RewardsService:
         async def due(at: datetime) -> None:
             await self._notice_due(self._context_for(notice.group_id), notice.id, at)
 
-        self._arm(f"rewards:notice:{notice.id}", notice.deadline, due)
+        self._arm(("notice", notice.id), f"rewards:notice:{notice.key}", notice.deadline, due)
 
     def forget_notice(self, group_id: str, notice_id: int, *, keep_job: bool = False) -> None:
         """Stop matching a notice; keep_job leaves its (idempotent) deadline job armed."""
@@ -285,11 +276,23 @@ class RewardsService:
         if current is not None and current.id == notice_id:
             del self.notices[group_id]
         if not keep_job:
-            self._scheduler.remove_job(f"rewards:notice:{notice_id}")
+            self._disarm(("notice", notice_id))
 
     def _arm(
-        self, job_id: str, deadline: datetime, func: Callable[[datetime], Awaitable[None]]
+        self,
+        row: tuple[str, int],
+        job_id: str,
+        deadline: datetime,
+        func: Callable[[datetime], Awaitable[None]],
     ) -> None:
-        # A deadline that passed while the bot was down fires at the next scheduler run.
-        when = max(deadline, self._clock.now())
-        self._scheduler.set_job(job_id, DateTrigger(run_date=when), func)
+        # The job's id and fire time make its run's key, and so the ids of what it posts
+        # (storage/uow.py): both come from the round (its start key and deadline), never
+        # from its row id or the time the job happens to run. A deadline that passed while
+        # the bot was down is due at once and runs with the deadline as its time.
+        self._job_ids[row] = job_id
+        self._scheduler.set_job(job_id, DateTrigger(run_date=deadline), func)
+
+    def _disarm(self, row: tuple[str, int]) -> None:
+        job_id = self._job_ids.pop(row, None)
+        if job_id is not None:
+            self._scheduler.remove_job(job_id)

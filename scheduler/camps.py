@@ -177,7 +177,16 @@ class CampService:
             )
         # As rituals: look back from the job's last run, else from the latest run of any
         # job of these groups (the bot was alive then); no run at all is a first start.
-        alive = max(lasts.values(), default=None)
+        # A camp run is recorded under its camp day's start (one run per day and part), not
+        # its fire time: read it back as the fire time of that day, or a run recorded at a
+        # day's start would look earlier than it was and bring back that day's earlier posts
+        # (a task the bot was not running for, posted after a restart).
+        for spec in desired.values():
+            key = (spec.group_id, run_id_of(spec.camp), spec.part)
+            if key in lasts:
+                fired = {day_start(day, spec.tz): at for at, day in spec.fire_times().items()}
+                lasts[key] = fired.get(lasts[key], lasts[key])
+        alive = max((t for t in lasts.values() if t <= now), default=None)
         for job_id, spec in desired.items():
             last = lasts.get((spec.group_id, run_id_of(spec.camp), spec.part), alive)
             since = max(last + _TICK, now - self.lookback) if last else now

@@ -268,7 +268,9 @@ async def test_excellent_work_is_kept_as_a_highlight_and_paid_once(db_url: str) 
         assert [(h.number, h.text, h.author_id, h.saved_by) for h in kept] == [
             (1, "晨读：好文章都是改出来的", "alice", "teacher")
         ]
-        assert await ledger_lines(bot) == [("alice", 3, "camp_excellent", "camp-excellent:g1:1")]
+        assert await ledger_lines(bot) == [
+            ("alice", 3, "camp_excellent", "camp-excellent:g1:early:alice:2026-11-16")
+        ]
 
 
 def test_peer_pairs_are_a_cycle_where_nobody_reviews_themselves() -> None:

@@ -187,7 +187,7 @@ async def test_a_21_day_camp_with_a_restart_replays_to_the_right_days_points_and
         str(folder / f"write21-{member}.png") for member in ("alice", "bob", "carol")
     ]
 
-    days, ids, camp_points, balances = await stored(url)
+    days, _ids, camp_points, balances = await stored(url)
     assert days == {
         "alice": list(range(1, 22)),
         "bob": [*range(1, 5), -5, *range(6, 14), -14, 15, *range(17, 22)],
@@ -200,7 +200,7 @@ async def test_a_21_day_camp_with_a_restart_replays_to_the_right_days_points_and
         ("alice", 2, "camp-peer:writers:write21:2026-11-22:alice"),
         ("alice", 8, "camp-review:writers:rv1"),
         ("carol", 5, "camp-review:writers:rv2"),
-        ("carol", 3, f"camp-excellent:writers:{ids['carol', 8]}"),
+        ("carol", 3, "camp-excellent:writers:write21:carol:2026-11-23"),  # camp day 8
     ]
     profile = next(m.text for m in sent if m.text.startswith("📒") and m.mentions == ("carol",))
     assert f"总积分 {balances['carol']}，" in profile

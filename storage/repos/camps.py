@@ -228,9 +228,12 @@ class CampRepo:
         return list((await self.session.execute(stmt)).scalars())
 
     async def latest_submission(
-        self, group_id: str, member_id: str, camp_ids: Sequence[str]
+        self, group_id: str, member_id: str, camp_ids: Sequence[str], as_of: datetime
     ) -> CampDay | None:
-        """The member's latest camp day (by its message's time) among `camp_ids`."""
+        """The member's latest camp day (by its message's time) among `camp_ids`, as of the
+        time of the message asking (its own time): a review delivered again after a restart,
+        when the member has since handed in later work, still finds the work it was about,
+        never the later one (which would be reviewed and paid a second time)."""
         if not camp_ids:
             return None
         stmt = (
@@ -239,20 +242,23 @@ class CampRepo:
                 CampDay.group_id == group_id,
                 CampDay.member_id == member_id,
                 CampDay.camp_id.in_(list(camp_ids)),
+                CampDay.submitted_at <= as_of,
             )
-            .order_by(CampDay.submitted_at.desc(), CampDay.id.desc())
+            .order_by(CampDay.submitted_at.desc(), CampDay.day.desc(), CampDay.camp_id.desc())
             .limit(1)
         )
         return await scalar_or_none(self.session, stmt, CampDay)
 
     async def submission_on(
-        self, group_id: str, camp_id: str, member_id: str, day: date
+        self, group_id: str, camp_id: str, member_id: str, day: date, as_of: datetime
     ) -> CampDay | None:
+        """The member's work for a camp day, if handed in by `as_of`."""
         stmt = select(CampDay).where(
             CampDay.group_id == group_id,
             CampDay.camp_id == camp_id,
             CampDay.member_id == member_id,
             CampDay.day == day,
+            CampDay.submitted_at <= as_of,
         )
         return await scalar_or_none(self.session, stmt, CampDay)
 
@@ -424,9 +430,11 @@ class CampRepo:
         await self.session.flush()
 
     async def open_pair(
-        self, group_id: str, camp_id: str, reviewer_id: str, reviewee_id: str
+        self, group_id: str, camp_id: str, reviewer_id: str, reviewee_id: str, as_of: datetime
     ) -> CampPair | None:
-        """The reviewer's latest assignment to review `reviewee_id` that is not done yet."""
+        """The reviewer's latest assignment to review `reviewee_id` that is not done yet,
+        among those made by `as_of` (the review's own time: a review delivered again after
+        a restart never takes, and is paid for, a pairing made after it was sent)."""
         stmt = (
             select(CampPair)
             .where(
@@ -435,6 +443,7 @@ class CampRepo:
                 CampPair.reviewer_id == reviewer_id,
                 CampPair.reviewee_id == reviewee_id,
                 CampPair.reviewed_at.is_(None),
+                CampPair.created_at <= as_of,
             )
             .order_by(CampPair.day.desc())
             .limit(1)

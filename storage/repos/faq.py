@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from storage import direct
 from storage.models.base import table_of
 from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
+from storage.repos.members import MemberRepo
 from storage.session import DbSession, scalar_or_none
 
 
@@ -91,11 +92,29 @@ class FaqRepo:
         created_by: str | None,
         at: datetime,
     ) -> FaqEntry:
-        """Store an entry and return it with its id assigned."""
+        """Store an entry and return it with its id assigned; the entry stored before when
+        the same admin added the same question and answer at the same time (the same command
+        delivered again, after a restart or to a second process), so it is stored once."""
+        question, answer = question.strip(), answer.strip()
+        # one admin's additions are decided one at a time (PostgreSQL: an advisory lock on
+        # the member), so two processes given the same command cannot both find none
+        await MemberRepo(self.session).lock(group_id or "", created_by)
+        same = select(FaqEntry).where(
+            FaqEntry.group_id.is_(None) if group_id is None else FaqEntry.group_id == group_id,
+            FaqEntry.question == question,
+            FaqEntry.answer == answer,
+            FaqEntry.created_by.is_(None)
+            if created_by is None
+            else FaqEntry.created_by == created_by,
+            FaqEntry.created_at == at,
+        )
+        found = await scalar_or_none(self.session, same.limit(1), FaqEntry)
+        if found is not None:
+            return found
         entry = FaqEntry(
             group_id=group_id,
-            question=question.strip(),
-            answer=answer.strip(),
+            question=question,
+            answer=answer,
             created_by=created_by,
             created_at=at,
         )

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from storage import direct
+from storage.keys import fit_key
 from storage.models import LedgerEntry, LedgerTotal
 from storage.models.base import table_of
 from storage.session import DbSession
@@ -113,7 +114,9 @@ class LedgerRepo:
         self.session = session
 
     async def has_key(self, idem_key: str) -> bool:
-        return bool(await direct.rows(self.session, _SQLITE_HAS_KEY, {"idem_key": idem_key}))
+        return bool(
+            await direct.rows(self.session, _SQLITE_HAS_KEY, {"idem_key": fit_key(idem_key)})
+        )
 
     async def append(
         self,
@@ -143,7 +146,7 @@ class LedgerRepo:
             "reason": reason[:255],
             "actor_id": actor_id,
             "created_at": at,
-            "idem_key": idem_key,
+            "idem_key": fit_key(idem_key) if idem_key is not None else None,
         }
         # The database adds the line to the member's running totals in this same statement
         # (the trigger of migration 0021): a line refused by its unique key, or rolled back,

@@ -43,6 +43,22 @@ class RelayRepo:
         )
         return (await self.session.scalars(stmt)).first()
 
+    async def ended_around(self, source_group: str, at: datetime) -> list[RelaySession]:
+        """Ended sessions of a source group that were running at `at` (its message's time)."""
+        stmt = select(RelaySession).where(
+            RelaySession.source_group == source_group,
+            RelaySession.status != ACTIVE,
+            RelaySession.started_at <= at,
+            RelaySession.ended_at > at,
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    async def ended_since(self, since: datetime) -> list[RelaySession]:
+        stmt = select(RelaySession).where(
+            RelaySession.status != ACTIVE, RelaySession.ended_at >= since
+        )
+        return list((await self.session.scalars(stmt)).all())
+
     async def active(self) -> list[RelaySession]:
         stmt = select(RelaySession).where(RelaySession.status == ACTIVE).order_by(RelaySession.id)
         return list((await self.session.scalars(stmt)).all())
