@@ -10,6 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -38,7 +39,7 @@ from scheduler.camp_pictures import (
     render_calendar,
     render_certificate,
 )
-from scheduler.camps import CampService
+from scheduler.camps import CampPost, CampService
 from scheduler.health_jobs import report_dir
 from storage.models import CampDay
 from storage.repos.camps import CampRepo, CampStanding, ReviewedWork
@@ -232,42 +233,48 @@ def closing_text(result: CampResult) -> str:
     return "\n".join(lines)
 
 
-async def close_camp(ctx: Context, camp: Camp) -> None:
+async def prepare_closing(ctx: Context, camp: Camp) -> CampPost:
+    """Read the camp and draw its pictures, then return what posts the closing post and the
+    certificates. Called with no transaction open (scheduler/camps.py): the drawing holds no
+    write lock. A drawing that fails raises, so nothing is recorded or posted and a re-run
+    draws again."""
     group = ctx.group
     async with ctx.uow() as uow:
         result = await collect_camp(uow, group, camp)
     if not result.ranked:
-        log.info("camp %s/%s: nobody joined, no closing post", group.group_id, camp.id)
-        return
-    await ctx.say(closing_text(result), [s.member_id for _r, s in result.finishers][:20])
-    if not camp.certificate:
-        return
-    folder = camp_folder(ctx.config, group)
-    after_the_end = camp.last_day + timedelta(days=1)  # no day is "not yet" any more
+        return partial(_nobody_joined, group, camp)
+    written: list[tuple[str, Path]] = []
+    if camp.certificate:
+        folder = camp_folder(ctx.config, group)
+        written = await asyncio.to_thread(draw_closing_pictures, result, group.tz, folder)
 
-    def draw() -> list[tuple[str, Path]]:
-        # the calendar goes to the folder too, for the operators (it is not posted)
-        render_calendar(calendar_of(result, group.tz, after_the_end), calendar_path(folder, camp))
-        return write_certificates(result, folder)
+    async def post() -> None:
+        await ctx.say(closing_text(result), [s.member_id for _r, s in result.finishers][:20])
+        for _member, path in written:
+            # No caption: a transport that cannot send images posts nothing for it (the
+            # closing post already says the certificates exist; they are in the report folder).
+            await ctx.sender.send_image(group.group_id, str(path), "")
 
-    try:
-        written = await asyncio.to_thread(draw)
-    except Exception:
-        log.exception("camp %s/%s: the certificates could not be drawn", group.group_id, camp.id)
-        return
-    for _member, path in written:
-        # No caption: a transport that cannot send images posts nothing for it (the closing
-        # post already says the certificates exist; they are in the report folder).
-        await ctx.sender.send_image(group.group_id, str(path), "")
+    return post
 
 
-async def perform(ctx: Context, camp: Camp, part: str, day: date) -> None:
+def draw_closing_pictures(result: CampResult, tz: ZoneInfo, folder: Path) -> list[tuple[str, Path]]:
+    """The certificates, and the calendar for the operators (it is not posted)."""
+    after_the_end = result.camp.last_day + timedelta(days=1)  # no day is "not yet" any more
+    render_calendar(calendar_of(result, tz, after_the_end), calendar_path(folder, result.camp))
+    return write_certificates(result, folder)
+
+
+async def _nobody_joined(group: GroupSettings, camp: Camp) -> None:
+    log.info("camp %s/%s: nobody joined, no closing post", group.group_id, camp.id)
+
+
+async def perform(ctx: Context, camp: Camp, part: str, day: date) -> CampPost:
     if part == "task":
-        await ctx.say(task_post(ctx.group, camp, day))
-    elif part == "remind":
-        await remind(ctx, camp, day)
-    elif part == "close":
-        await close_camp(ctx, camp)
+        return partial(ctx.say, task_post(ctx.group, camp, day))
+    if part == "remind":
+        return partial(remind, ctx, camp, day)
+    return await prepare_closing(ctx, camp)
 
 
 def camp_service(deps: ServiceDeps) -> CampService:

@@ -16,12 +16,21 @@ Missed while the bot was down: at start the jobs look back from their last recor
 most LOOKBACK). A late task post or reminder is still posted while the day's check-ins
 count (before the window's end, or midnight) and a reminder not in quiet hours; otherwise it
 is recorded as `missed` and logged. A late closing post is always posted.
+
+The closing post's certificates take a while to draw, so no transaction is open while they
+are drawn: the close job runs without the scheduler's run scope. Whether the closing was
+recorded already is read first (then nothing is drawn), the camp's figures are read and the
+pictures drawn (`perform` does both, and returns what posts them), and then the run's row
+and the posts (the closing text, each certificate's outbox row) are written together in a
+scope keyed by the group, the camp and its closing day: a re-run, a crash after drawing or
+a second process posts each certificate once, with the same outbox ids.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -43,7 +52,10 @@ RUN_PREFIX = "camp:"  # ritual_runs.ritual_id of camp posts: "camp:<camp id>"
 PARTS = ("task", "remind", "close")
 _TICK = timedelta(microseconds=1)
 
-CampPerformer = Callable[[Context, Camp, str, date], Awaitable[None]]
+CampPost = Callable[[], Awaitable[None]]
+# Prepares a part's post for a camp day and returns what posts it; the closing post's
+# preparation reads the camp and draws its pictures (with no transaction open).
+CampPerformer = Callable[[Context, Camp, str, date], Awaitable[CampPost]]
 
 
 def run_id_of(camp: Camp) -> str:
@@ -219,7 +231,9 @@ class CampService:
             await self._fire(spec, at)
 
         self._days[job_id] = days
-        self.scheduler.set_job(job_id, FireTimes(list(days)), fire, since=since)
+        # the close job opens its own units: no transaction while its pictures are drawn
+        scoped = spec.part != "close"
+        self.scheduler.set_job(job_id, FireTimes(list(days)), fire, since=since, scoped=scoped)
         self._specs[job_id] = spec
 
     def is_scheduled(self, group_id: str) -> bool:
@@ -242,26 +256,52 @@ class CampService:
             status, note = "missed", "it would have come in quiet hours"
         elif now - fire_at > self.lookback:
             status, note = "missed", "too late"
+        recorded = False
         if status == "claimed":
             async with ctx.uow() as uow:
-                if await RitualRunRepo(uow.session).is_paused(spec.group_id):
+                runs = RitualRunRepo(uow.session)
+                if await runs.is_paused(spec.group_id):
                     status = "paused"
+                elif spec.part == "close":
+                    part_day = (run_id_of(camp), spec.part, day_start(day, tz))
+                    recorded = await runs.status_of(spec.group_id, *part_day) is not None
+        if recorded:
+            _log_recorded(spec, camp, day)  # nothing is drawn
+            return
+        post: CampPost | None = None
+        if status == "claimed" and spec.part == "close":
+            post = await self.perform(ctx, camp, spec.part, day)  # draws: no transaction open
+        # The close job has no run scope: its run row and posts get one keyed by the camp's
+        # closing (the other jobs' units join the scheduler's run scope).
+        scope: AbstractAsyncContextManager[object] = (
+            ctx.uow.scope(f"{spec.job_id}:{day.isoformat()}")
+            if spec.part == "close"
+            else nullcontext()
+        )
+        async with scope:
+            await self._claim_and_post(ctx, spec, camp, day, fire_at, status, note, post)
+
+    async def _claim_and_post(
+        self,
+        ctx: Context,
+        spec: CampJobSpec,
+        camp: Camp,
+        day: date,
+        fire_at: datetime,
+        status: str,
+        note: str,
+        post: CampPost | None,
+    ) -> None:
         run_id = await claim_run(
             ctx,
             ritual_id=run_id_of(camp),
             part=spec.part,
-            scheduled_at=day_start(day, tz),
+            scheduled_at=day_start(day, ctx.group.tz),
             status=status,
             note=note,
         )
         if run_id is None:
-            log.info(
-                "camp %s/%s %s of %s already recorded; not posting",
-                spec.group_id,
-                camp.id,
-                spec.part,
-                day.isoformat(),
-            )
+            _log_recorded(spec, camp, day)
             return
         if status == "missed":
             log.warning(
@@ -277,4 +317,16 @@ class CampService:
         if status != "claimed":
             log.info("camp %s/%s %s of %s: %s", spec.group_id, camp.id, spec.part, day, status)
             return
-        await perform_run(ctx, run_id, lambda: self.perform(ctx, camp, spec.part, day))
+        if post is None:
+            post = await self.perform(ctx, camp, spec.part, day)
+        await perform_run(ctx, run_id, post)
+
+
+def _log_recorded(spec: CampJobSpec, camp: Camp, day: date) -> None:
+    log.info(
+        "camp %s/%s %s of %s already recorded; not posting",
+        spec.group_id,
+        camp.id,
+        spec.part,
+        day.isoformat(),
+    )
