@@ -236,8 +236,8 @@ def closing_text(result: CampResult) -> str:
 async def prepare_closing(ctx: Context, camp: Camp) -> CampPost:
     """Read the camp and draw its pictures, then return what posts the closing post and the
     certificates. Called with no transaction open (scheduler/camps.py): the drawing holds no
-    write lock. A drawing that fails raises, so nothing is recorded or posted and a re-run
-    draws again."""
+    write lock. A drawing that fails is logged and the closing post goes out without the
+    pictures, once, as a closing with no certificates would."""
     group = ctx.group
     async with ctx.uow() as uow:
         result = await collect_camp(uow, group, camp)
@@ -246,7 +246,14 @@ async def prepare_closing(ctx: Context, camp: Camp) -> CampPost:
     written: list[tuple[str, Path]] = []
     if camp.certificate:
         folder = camp_folder(ctx.config, group)
-        written = await asyncio.to_thread(draw_closing_pictures, result, group.tz, folder)
+        try:
+            written = await asyncio.to_thread(draw_closing_pictures, result, group.tz, folder)
+        except Exception:
+            # The members still get their closing post (once); the certificates are what
+            # is missing, and the operators find why in the log.
+            log.exception(
+                "camp %s/%s: the certificates could not be drawn", group.group_id, camp.id
+            )
 
     async def post() -> None:
         await ctx.say(closing_text(result), [s.member_id for _r, s in result.finishers][:20])
