@@ -35,7 +35,7 @@ async def cmd_help(call: CommandCall, ctx: Context) -> None:
         if info.admin_usage and admin:
             admins.append(f"{info.admin_usage} — {info.admin_summary}")
     members.append("打卡 / 签到 — 每日打卡，可附字数，如「打卡 1200字」")
-    members.append("补卡 月-日 — 补上最近漏掉的一天，如「补卡 11-20」")
+    members.append("补卡 月-日 — 补上最近漏掉的一天，如「补卡 11-20」「补卡 昨天」")
     if admins:
         members.extend(["", "🔧 管理员命令：", *admins])
     await ctx.reply(call.message, "\n".join(members))

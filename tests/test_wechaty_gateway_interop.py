@@ -285,7 +285,7 @@ async def test_the_bot_against_a_real_gateway(flavour: str, tls: bool, tmp_path:
             assert checkin["text"].startswith("@Alice")
             await gw.say("bob", "/help")
             help_reply = await gw.reply_to("bob", 1, "the reply to /help")
-            assert "/help" in help_reply["text"]
+            assert "/帮助" in help_reply["text"]
             await gw.say("bob", "@小助手 打卡", mentions=("bot",))
             mentioned = await gw.reply_to("bob", 2, "the reply to @小助手 打卡")
             assert mentioned["mentions"] == [BOB] and "打卡" in mentioned["text"]
