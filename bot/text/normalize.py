@@ -252,20 +252,7 @@ class Analyzer:
 
     def canonical(self, token: str) -> tuple[str, ...]:
         """A token's canonical terms; () for stopwords and punctuation."""
-        token = token.strip(_PUNCT_EDGE)
-        if not token:
-            return ()
-        mapped = _SURFACE.get(token) or _NEAR.get(token)
-        if mapped is not None:
-            return mapped
-        if token in STOPWORDS:
-            return ()
-        if not (NUMBER.match(token) or _LATIN.match(token) or _has_cjk(token)):
-            return ()
-        if len(token) > 1 and token.endswith("费"):  # 报名费, 课时费: a fee of something
-            head = token[:-1]
-            return (*_SURFACE.get(head, (head,)), "费用")
-        return (token,)
+        return _remembered_canonical(token)
 
     def analyze(self, text: str, *, question: bool | None = None, cache: bool = True) -> Analysis:
         """Analyse a message; `question` overrides the intent test (FAQ phrasings)."""
@@ -277,10 +264,11 @@ class Analyzer:
         terms: list[str] = []
         bare_quit = -1
         cut = _join_separable(self.tokens(body))
+        canonical = _remembered_canonical
         for token in cut:
             if token == "退":
                 bare_quit = len(terms)
-            terms.extend(self.canonical(token))
+            terms.extend(canonical(token))
         if bare_quit >= 0 and not _PAID_FOR.isdisjoint(terms):
             terms[bare_quit] = "退款"  # 钱能退吗, 课能退吗: a bare 退 of something paid for
         asked = looks_like_question(text) if question is None else question
@@ -328,6 +316,23 @@ def _join_separable(tokens: list[str]) -> list[str]:
     return out
 
 
+def _canonical(token: str) -> tuple[str, ...]:
+    token = token.strip(_PUNCT_EDGE)
+    if not token:
+        return ()
+    mapped = _SURFACE.get(token) or _NEAR.get(token)
+    if mapped is not None:
+        return mapped
+    if token in STOPWORDS:
+        return ()
+    if not (NUMBER.match(token) or _LATIN.match(token) or _has_cjk(token)):
+        return ()
+    if len(token) > 1 and token.endswith("费"):  # 报名费, 课时费: a fee of something
+        head = token[:-1]
+        return (*_SURFACE.get(head, (head,)), "费用")
+    return (token,)
+
+
 def _single_content(token: str) -> bool:
     return len(token) == 1 and _has_cjk(token) and token not in STOPWORDS
 
@@ -368,3 +373,6 @@ def shared_analyzer() -> Analyzer:
 
 # looks_like_question's memory of short texts (defined here, after everything it uses).
 _remembered_question = functools.lru_cache(maxsize=8192)(_looks_like_question)
+# canonical's memory of tokens: a pure function of the token and the fixed lexicon, asked
+# for every token of every message by the analyser and again by the intent reading.
+_remembered_canonical = functools.lru_cache(maxsize=20_000)(_canonical)

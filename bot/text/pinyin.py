@@ -351,11 +351,14 @@ class Respeller:
         """
         if not self._by_key:
             return None
+        mutable = [self._mutable(t) for t in tokens]
+        if not any(mutable):
+            return None  # every window of the tokens needs a mutable one
         out: list[str] = []
         changed = False
         i = 0
         while i < len(tokens):
-            repaired = self._repair_at(tokens, i)
+            repaired = self._repair_at(tokens, i, mutable)
             if repaired is None:
                 out.append(tokens[i])
                 i += 1
@@ -366,15 +369,15 @@ class Respeller:
             changed = True
         return "".join(out) if changed else None
 
-    def _repair_at(self, tokens: Sequence[str], i: int) -> tuple[str, int] | None:
+    def _repair_at(
+        self, tokens: Sequence[str], i: int, mutable: Sequence[bool]
+    ) -> tuple[str, int] | None:
         for used in (3, 2, 1):
-            group = tokens[i : i + used]
-            if len(group) < used:
+            if i + used > len(tokens) or not any(mutable[i : i + used]):
                 continue
+            group = tokens[i : i + used]
             window = "".join(group)
             if not 2 <= len(window) <= 4 or window in self.vocabulary:
-                continue
-            if not any(self._mutable(t) for t in group):
                 continue
             for word in self._candidates(window):
                 if self._allowed(group, word):

@@ -495,11 +495,12 @@ def read_query(
         # The analyser read a bare 退 next to something paid for as a refund: so do we.
         canonical = _reading_tui_as_refund(canonical)
     clauses = _clauses(text, tokens)
-    asking = [i for i, c in enumerate(clauses) if _ASKING_CLAUSE.search("".join(c))]
+    joined = ["".join(c) for c in clauses]  # each clause's text, read several times below
+    asking = [i for i, c in enumerate(joined) if _ASKING_CLAUSE.search(c)]
     focus_clauses = set(asking) if asking else set(range(len(clauses)))
     slots = 0
     for i in focus_clauses:
-        slots |= asked_slots("".join(clauses[i]))
+        slots |= asked_slots(joined[i])
     remedy = bool(slots & Slot.REMEDY)
     in_focus: set[str] = set()
     in_context: set[str] = set()
@@ -532,7 +533,7 @@ def read_query(
     roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
     predicate = None
     condition: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    if asking and not slots and _YES_NO.search("".join(clauses[asking[-1]])):
+    if asking and not slots and _YES_NO.search(joined[asking[-1]]):
         last = asking[-1]
         predicate = _last_content(clauses[last], canonical, prior, weak, anchor_prior)
         before = _before_modal(clauses[last])
