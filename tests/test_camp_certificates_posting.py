@@ -12,32 +12,13 @@ from pathlib import Path
 import pytest
 
 from handlers import camp_posts
-from scheduler.camp_pictures import CertificateData
-from storage.uow import current_unit
 from tests.camps_support import CAMP_CONFIG, camp_config, camp_runs, run_until, say
+from tests.drawing_support import FakeDrawing
 from tests.support import Bot, at, running_bot
 
 START = at("2026-11-15 10:00")
 CLOSE = at("2026-11-23 09:00")  # close_at's default, the day after the last camp day
 CLOSE_JOB = "camp:g1:early:close"
-
-
-class FakeDrawing:
-    """Stands in for render_certificate: notes what was open while it drew, writes a file."""
-
-    def __init__(self, bot: Bot, fail_first: int = 0) -> None:
-        self.bot = bot
-        self.fail_first = fail_first
-        self.seen: list[tuple[bool, bool]] = []  # (a unit of work open, SQLite turn taken)
-
-    def __call__(self, data: CertificateData, out: Path) -> Path:
-        lock = self.bot.app.uow.writer_lock()
-        self.seen.append((current_unit() is not None, lock is not None and lock.locked()))
-        if len(self.seen) <= self.fail_first:
-            raise RuntimeError("the drawing failed")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(b"\x89PNG fake")
-        return out
 
 
 def certificate_config(tmp_path: Path) -> str:

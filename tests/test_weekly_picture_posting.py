@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 
 from scheduler import health_jobs
 from scheduler.health_jobs import HealthJobs
-from scheduler.report_chart import WeekData
 from storage.models import HealthRun
-from storage.uow import current_unit
+from tests.drawing_support import FakeDrawing
 from tests.health_support import health_config, run_until
 from tests.support import Bot, at, msg, running_bot
 
@@ -23,24 +22,6 @@ WEEKLY = """    stats:
       report_dir: REPORTS
 """
 MONDAY = at("2026-11-23 09:00")
-
-
-class FakeDrawing:
-    """Stands in for render_week_chart: notes what was open while it drew, writes a file."""
-
-    def __init__(self, bot: Bot, fail_first: int = 0) -> None:
-        self.bot = bot
-        self.fail_first = fail_first
-        self.seen: list[tuple[bool, bool]] = []  # (a unit of work open, SQLite turn taken)
-
-    def __call__(self, data: WeekData, out: Path) -> Path:
-        lock = self.bot.app.uow.writer_lock()
-        self.seen.append((current_unit() is not None, lock is not None and lock.locked()))
-        if len(self.seen) <= self.fail_first:
-            raise RuntimeError("the drawing failed")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(b"\x89PNG fake")
-        return out
 
 
 async def with_a_week(bot: Bot) -> None:
