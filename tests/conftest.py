@@ -7,6 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from storage import migrate
+from storage.db import create_engine
+from storage.session import SessionSource
+from storage.uow import UnitOfWorkFactory
 from tests.support import PG_ENV, fresh_pg_database, sqlite_url
 
 
@@ -25,6 +29,20 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
     async with fresh_pg_database() as url:
         yield url
+
+
+@pytest.fixture
+async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    """The bot's units of work on a migrated database (SQLite and PostgreSQL); a test module
+    that needs another shape defines its own `uow`."""
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    sessions = SessionSource(engine)
+    try:
+        yield UnitOfWorkFactory(sessions)
+    finally:
+        sessions.dispose()
+        await engine.dispose()
 
 
 # Hypothesis: a bounded, reproducible search by default (CI: the same examples every run, so

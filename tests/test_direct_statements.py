@@ -5,7 +5,6 @@ transactions, on a SQLite file and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date
 
 import pytest
@@ -42,18 +41,6 @@ def row(member: str, day: date = date(2026, 11, 21)) -> dict[str, object]:
         "points": 10,
         "makeup": False,
     }
-
-
-@pytest.fixture
-async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)
-    try:
-        yield UnitOfWorkFactory(sessions)
-    finally:
-        sessions.dispose()
-        await engine.dispose()
 
 
 async def stored(uow: UnitOfWorkFactory) -> list[tuple[object, ...]]:

@@ -8,7 +8,6 @@ import random
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,7 +24,6 @@ from storage.db import create_engine, session_factory
 from storage.models import LedgerEntry, LedgerTotal
 from storage.models.base import table_of
 from storage.repos.ledger import LedgerRepo
-from storage.session import SessionSource
 from storage.uow import UnitOfWorkFactory
 from tests.faults.transcript import Shape, harness_config, make_transcript
 from tests.support import at
@@ -34,18 +32,6 @@ from tests.test_camps_replay import config_for, transcript
 HERE = Path(__file__).parent
 START = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
 Line = tuple[str, int, datetime]  # member, delta, created_at
-
-
-@pytest.fixture
-async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)
-    try:
-        yield UnitOfWorkFactory(sessions)
-    finally:
-        sessions.dispose()
-        await engine.dispose()
 
 
 def board(

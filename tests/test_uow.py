@@ -4,7 +4,6 @@ it (storage/uow.py), on a SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
@@ -19,18 +18,6 @@ from storage.uow import UnitOfWorkFactory, current_unit
 from tests.support import at
 
 DAY = date(2026, 11, 21)
-
-
-@pytest.fixture
-async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)
-    try:
-        yield UnitOfWorkFactory(sessions)
-    finally:
-        sessions.dispose()
-        await engine.dispose()
 
 
 def checkin(member: str, day: date = DAY) -> Checkin:
