@@ -43,6 +43,7 @@ from bot.text.lexicon import (
     OPERATION_TERMS,
     STRONG_SINGLES,
 )
+from bot.text.question_forms import asks_without_question_word, request_wish, split_yes_no
 
 
 class Slot(enum.IntFlag):
@@ -341,7 +342,7 @@ def entry_intent(
         terms=all_terms,
         chars=frozenset("".join((*phrasings, answer))),
         yes_no=any(
-            _YES_NO.search(sentence) for text in phrasings for sentence in question_sentences(text)
+            _yes_no(sentence) for text in phrasings for sentence in question_sentences(text)
         ),
         question_terms=q_terms,
         answer_terms=frozenset(answer_terms),
@@ -375,11 +376,29 @@ _YES_NO = re.compile(
     r"^(?!.*(?:什么|啥|哪|怎)).*(?:[吗么嘛]$|不$|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|"
     r"是否|能否|可否|还是)"
 )
+
+
+def _asks(clause: str) -> bool:
+    """Does the clause ask (a question word or particle, a split 包不包, a wish 想请个假)?"""
+    return (
+        _ASKING_CLAUSE.search(clause) is not None
+        or asks_without_question_word(clause)
+        or request_wish(clause)
+    )
+
+
+def _yes_no(sentence: str) -> bool:
+    """A yes/no or either/or question: a particle or modal split, or a split word (冷不冷)."""
+    return _YES_NO.search(sentence) is not None or split_yes_no(sentence)
+
+
 # Perfective: the event already happened (退出了, 办过卡); it is context for what is asked,
 # unless the question is what to do about it (摔了怎么办).
 _DONE = frozenset({"了", "过"})
 # Interrogatives followed by the thing asked for: "哪个版本", "什么牌子", "啥好吃的".
 _WHICH = frozenset({"什么", "啥", "哪个", "哪种", "哪些", "哪款", "哪家", "什么样", "啥样"})
+# Interrogatives that count what follows them ("几折", "多少分").
+_COUNTING = frozenset({"几", "多少"})
 # Bare money: a fee paid, a fee received, a refund or a deposit.
 _BARE_MONEY = frozenset({"钱"})
 MONEY = "钱"
@@ -496,7 +515,7 @@ def read_query(
         canonical = _reading_tui_as_refund(canonical)
     clauses = _clauses(text, tokens)
     joined = ["".join(c) for c in clauses]  # each clause's text, read several times below
-    asking = [i for i, c in enumerate(joined) if _ASKING_CLAUSE.search(c)]
+    asking = [i for i, c in enumerate(joined) if _asks(c)]
     focus_clauses = set(asking) if asking else set(range(len(clauses)))
     slots = 0
     for i in focus_clauses:
@@ -517,7 +536,9 @@ def read_query(
             if not mapped:
                 continue
             done = not remedy and j + 1 < len(clause) and clause[j + 1] in _DONE
-            single = len(token) == 1 and token not in STRONG_SINGLES
+            # A character counted by an interrogative is what is asked ("几折": a discount).
+            counted = j > 0 and clause[j - 1] in _COUNTING
+            single = len(token) == 1 and token not in STRONG_SINGLES and not counted
             for term in mapped:
                 (in_focus if focus and not done else in_context).add(term)
                 if single and term != token:
@@ -533,7 +554,7 @@ def read_query(
     roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
     predicate = None
     condition: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    if asking and not slots and _YES_NO.search(joined[asking[-1]]):
+    if asking and not slots and _yes_no(joined[asking[-1]]):
         last = asking[-1]
         predicate = _last_content(clauses[last], canonical, prior, weak, anchor_prior)
         before = _before_modal(clauses[last])
