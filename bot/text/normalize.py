@@ -111,6 +111,7 @@ _SEPARATOR = re.compile(
 _SPLIT_WORD = re.compile(r"^([\u4e00-\u9fff])[不没]\1([\u4e00-\u9fff]*)$")
 # 多 + an adjective, cut as one token or joined (多远, 有多深, 多重): a measure asked.
 _MEASURE_WORD = re.compile(r"^有?多[远深重高宽厚大贵快]$")
+_WHICH_FLOOR = re.compile(r"^几(?:楼|层|栋|号楼|号线|号门|站)$")
 _MEASURE_ADJECTIVES = frozenset("远深重高宽厚大贵快")
 
 
@@ -349,6 +350,8 @@ def _canonical(token: str) -> tuple[str, ...]:
     split = _SPLIT_WORD.match(token)
     if split is not None:
         return _canonical(split[1] + split[2])  # 冷不冷 asks whether it is 冷
+    if _WHICH_FLOOR.match(token):
+        return ("地点",)  # 几楼, 几号线: which floor or line is where a place is
     if _MEASURE_WORD.match(token):
         return ()  # 多远, 有多深: how the question asks (its slot), not what it is about
     if not (NUMBER.match(token) or _LATIN.match(token) or _has_cjk(token)):

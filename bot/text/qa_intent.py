@@ -43,7 +43,12 @@ from bot.text.lexicon import (
     OPERATION_TERMS,
     STRONG_SINGLES,
 )
-from bot.text.question_forms import asks_without_question_word, request_wish, split_yes_no
+from bot.text.question_forms import (
+    asks_without_question_word,
+    request_wish,
+    split_yes_no,
+    wish_start,
+)
 
 
 class Slot(enum.IntFlag):
@@ -93,7 +98,7 @@ _ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
         Slot.TIME,
         re.compile(
-            r"什么时候|啥时候?|何时|几点|几号|哪天|哪一天|哪几天|周几|星期几|礼拜几|几月|"
+            r"什么时候|啥时候?|何时|几点|几号(?!线|场|门|口|楼|馆|厅|位|柜|房|桌|车厢)|哪天|哪一天|哪几天|周几|星期几|礼拜几|几月|"
             r"什么时间|啥时间|几时|多会儿|时间是|时间段|哪个时间|什么日子"
         ),
     ),
@@ -108,7 +113,8 @@ _ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
         Slot.PLACE,
         re.compile(
             r"哪里|哪儿|在哪|去哪|到哪|从哪|发哪|交哪|放哪|停哪|何处|什么地方|啥地方|什么位置|"
-            r"地址|位置|哪个(?:地方|位置|城市|区|门|站|口)|怎么(?:去|走|过去|到)"
+            r"地址|位置|哪个(?:地方|位置|城市|区|门|站|口)|怎么(?:去|走|过去|到)|"
+            r"几(?:楼|层|栋|号线|站)|几号(?:场|门|口|楼|馆|厅)|哪一?站"
         ),
     ),
     (Slot.REMEDY, re.compile(r"怎么办|咋办|咋整|如何是好|怎么处理|如何处理")),
@@ -116,7 +122,8 @@ _ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
         Slot.COUNT,
         re.compile(
-            r"多少|几[个张次位节人篇组斤岁项条门期本场级块元分轮件套]|几课时|多大|多高|多重|多远|"
+            r"多少|几[个张次位节人篇组斤岁项条门期本场级块元分轮件套折成米圈]|几课时|多大|多高|多重|多远|"
+            r"多深|多宽|多厚|多贵|"
             r"贵不贵|贵吗|便宜吗|什么价|啥价|怎么卖|价格|价位|收费标准"
         ),
     ),
@@ -480,7 +487,23 @@ def _clauses(text: str, tokens: tuple[str, ...]) -> list[list[str]]:
         if spaced and out[-1]:
             out.append([])
         out[-1].append(token)
-    return [c for c in out if c]
+    return [part for c in out if c for part in _split_at_wish(c)]
+
+
+def _split_at_wish(clause: list[str]) -> list[list[str]]:
+    """A stated wish for a service is a clause of its own: what comes before it is the
+    reason or the occasion ("孩子发烧了明天的课 | 想请个假")."""
+    start = wish_start("".join(clause))
+    if not start:
+        return [clause]
+    at = 0
+    for k, token in enumerate(clause):
+        if at == start:
+            return [clause[:k], clause[k:]]
+        if at > start:
+            break
+        at += len(token)
+    return [clause]
 
 
 def story_kinds(text: str) -> int:
@@ -519,7 +542,10 @@ def read_query(
     focus_clauses = set(asking) if asking else set(range(len(clauses)))
     slots = 0
     for i in focus_clauses:
-        slots |= asked_slots(joined[i])
+        found = asked_slots(joined[i])
+        if not found and request_wish(joined[i]):
+            found = Slot.HOW  # "想请个假": how to ask for leave
+        slots |= found
     remedy = bool(slots & Slot.REMEDY)
     in_focus: set[str] = set()
     in_context: set[str] = set()

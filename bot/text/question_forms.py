@@ -20,9 +20,16 @@ import re
 _SPLIT = re.compile(r"([\u4e00-\u9fff])([不没])\1")
 _SPLIT_IDIOMS = re.compile(r"动不动|时不时|得不得了|不得不")
 _REGARDLESS = re.compile(r"(?:不管|无论|不论)[^，。,;；!！?？]{0,8}$")
+# A question someone else put, reported: "有人问我卖不卖皂".
+_REPORTED = re.compile(r"问[我你他她]们?$")
 
-# "课表发了没", "到了没有", "交了没呀": asked of a thing done or not yet.
-_DONE_OR_NOT = re.compile(r"了没有?[啊呀呢哈]?$")
+# "课表发了没", "到了没有", "去过没", "还有名额没": asked of a thing done or had, or not.
+# (A statement ends 没有 only after what it lacks: "我有个朋友也没有".)
+_DONE_OR_NOT = re.compile(
+    r"[了过][^，。,;；!！\s]{0,10}没有?[啊呀呢哈]?$|有[^，。,;；!！\s]{1,6}没[啊呀呢哈]?$"
+)
+# A tag asking to confirm: "周三上课对吧", "是八点开始是吧".
+_CONFIRM = re.compile(r"(?:对吧|是吧|对不|是不|没错吧)[啊呀呢哈]?$")
 
 # "跟得上不", "学得会不": whether a thing can be done, closed by a bare 不.
 _CAN_OR_NOT = re.compile(r"[\u4e00-\u9fff]得[\u4e00-\u9fff]{1,2}不[啊呀呢]?$")
@@ -31,7 +38,7 @@ _CAN_OR_NOT = re.compile(r"[\u4e00-\u9fff]得[\u4e00-\u9fff]{1,2}不[啊呀呢]?
 # starts with the adjective (很多大学生, 差不多大).
 _HOW_MUCH = re.compile(
     r"(?<![很好许太更最较挺不差众诸过繁居增蛮])多(?:远|重|深|高|宽|厚|贵|快|早|晚|沉|粗|细|胖|大|长|久|少)"
-    r"(?!兴|样|彩|元|数|半|亏)"
+    r"(?!兴|样|彩|元|数|半|亏|点事|点儿事)"
 )
 # 多重 before a noun is "multiple" (多重优惠), not "how heavy".
 _MULTIPLE = re.compile(r"多重(?=[\u4e00-\u9fff])(?![啊呀呢才算的了])")
@@ -57,10 +64,10 @@ _SERVICE = (
     r"补课|补[一几两个]?[节次堂]?课|补卡|补办|续费|续卡|续课|续报|"
     r"转让|转卡|转课|转给|转班|停卡|停课|暂停|冻结|延期|顺延|"
     r"取消|改期|改约|调课|换课|换班|换[个一]?(?:老师|教练|时间|班)|"
-    r"约课|预约|约[个一]?|开发票|开票|办卡|办理|申请|体验|试听|试课|兑换|投稿|加入|入会|入群|进群)"
+    r"约课|预约|约[个一]?|开发票|开票|办卡|办理|申请|体验课|试听|试课|兑换|投稿|加入|入会|入群|进群)"
 )
 _REQUEST_WISH = re.compile(
-    r"(?<![不没别也还都他她])" + _WISH + r"(?:先|再|提前|临时|马上)?" + _SERVICE
+    r"(?<![不没别也还都他她好真超很太])" + _WISH + r"(?:先|再|提前|临时|马上)?" + _SERVICE
 )
 # The wish belongs to a story, not to now: past markers, a wish that failed (没请成), a turn.
 _NOT_NOW = re.compile(
@@ -78,7 +85,7 @@ def split_question(text: str) -> bool:
         window = text[max(0, start - 1) : match.end() + 2]
         if _SPLIT_IDIOMS.search(window):
             continue
-        if _REGARDLESS.search(text[:start]):
+        if _REGARDLESS.search(text[:start]) or _REPORTED.search(text[:start]):
             continue
         return True
     return False
@@ -104,14 +111,26 @@ def split_yes_no(text: str) -> bool:
         split_question(text)
         or _DONE_OR_NOT.search(text) is not None
         or _CAN_OR_NOT.search(text) is not None
+        or _CONFIRM.search(text) is not None
     )
 
 
 def request_wish(text: str) -> bool:
     """Does the text ask for a service by stating the wish to use it (想请个假, 我要退卡)?"""
+    return wish_start(text) is not None
+
+
+def wish_start(text: str) -> int | None:
+    """Where the stated wish for a service starts in the text (None: there is none).
+
+    What comes before it is the reason or the occasion ("孩子发烧了明天的课 | 想请个假").
+    """
     if _NOT_NOW.search(text) or _NOTICE.search(text):
-        return False
-    return _REQUEST_WISH.search(text) is not None
+        return None
+    match = _REQUEST_WISH.search(text)
+    if match is None:
+        return None
+    return match.start()
 
 
 def asks_without_question_word(text: str) -> bool:
@@ -120,6 +139,7 @@ def asks_without_question_word(text: str) -> bool:
         split_question(text)
         or _DONE_OR_NOT.search(text) is not None
         or _CAN_OR_NOT.search(text) is not None
+        or _CONFIRM.search(text) is not None
         or measure_question(text)
         or _PARTICLE_THEN_OR.search(text) is not None
         or _WHO_KNOWS.search(text) is not None
