@@ -272,7 +272,7 @@ class Analyzer:
         body = strip_politeness(normalize(text))
         terms: list[str] = []
         bare_quit = -1
-        cut = _join_measure(_join_separable(self.tokens(body)))
+        cut = _join_separable(self.tokens(body))
         canonical = _remembered_canonical
         for token in cut:
             if token == "退":
@@ -303,7 +303,9 @@ class Analyzer:
 
 
 def _join_separable(tokens: list[str]) -> list[str]:
-    """洗 个 澡 -> 洗澡: a separable verb cut apart by what stands between its halves."""
+    """洗 个 澡 -> 洗澡: a separable verb cut apart by what stands between its halves
+    (and 多 远 -> 多远: one measure asked)."""
+    tokens = _join_measure(tokens)
     if len(tokens) < 3:
         return tokens
     out: list[str] = []

@@ -20,8 +20,12 @@ import re
 _SPLIT = re.compile(r"([\u4e00-\u9fff])([不没])\1")
 _SPLIT_IDIOMS = re.compile(r"动不动|时不时|得不得了|不得不")
 _REGARDLESS = re.compile(r"(?:不管|无论|不论)[^，。,;；!！?？]{0,8}$")
-# A question someone else put, reported: "有人问我卖不卖皂".
-_REPORTED = re.compile(r"问[我你他她]们?$")
+# A question put to or by someone else, reported: "有人问我卖不卖皂", "问了前台包不包".
+# ("想问下包不包" asks it now.)
+_REPORTED = re.compile(
+    r"问(?:过|了)?(?:一?下)?(?:[我你他她]们?|[^，。,;；\s]{0,3}"
+    r"(?:老师|客服|前台|教练|店长|群主|管理员|班主任|工作人员))$|问(?:过|了)$"
+)
 
 # "课表发了没", "到了没有", "去过没", "还有名额没": asked of a thing done or had, or not.
 # (A statement ends 没有 only after what it lacks: "我有个朋友也没有".)
@@ -55,15 +59,15 @@ _PARTICLE_THEN_OR = re.compile(r"[吗嘛么呢](?=还是|或者|或是)")
 _WHO_KNOWS = re.compile(r"有人知道|哪位知道|求助|求教|求解答")
 
 # A wish to use a service the FAQ describes: the member asks how (想请个假, 想停卡一个月,
-# 我要退卡, 今晚的课想取消, 打算续费). The service is what a group's FAQ covers: leave,
+# 我要退卡, 今晚的课想取消, 打算续费, 帮我取消明天的课). The service is what a group's FAQ covers: leave,
 # refunds, sign-up, make-up classes, renewal, transfer, pausing, booking, cancelling...
-_WISH = r"(?:想要|想|打算|准备|需要|我要|本人要)"
+_WISH = r"(?:想要|想|打算|准备|需要|我要|本人要|帮我|给我)"
 _SERVICE = (
     r"(?:请假|请[^，。,;；\s]{1,3}假|报名|报[个一]?名|报[^，。,;；\s]{0,2}班|"
     r"退费|退款|退钱|退卡|退课|退群|退会|退出|退掉|"
     r"补课|补[一几两个]?[节次堂]?课|补卡|补办|续费|续卡|续课|续报|"
     r"转让|转卡|转课|转给|转班|停卡|停课|暂停|冻结|延期|顺延|"
-    r"取消|改期|改约|调课|换课|换班|换[个一]?(?:老师|教练|时间|班)|"
+    r"取消|退订|挂失|升级|改期|改约|调课|换课|换班|换[个一]?(?:老师|教练|时间|班)|"
     r"约课|预约|约[个一]?|开发票|开票|办卡|办理|申请|体验课|试听|试课|兑换|投稿|加入|入会|入群|进群)"
 )
 _REQUEST_WISH = re.compile(
