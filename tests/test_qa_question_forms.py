@@ -36,6 +36,9 @@ from tests.support import at, running_bot
         "体育中心几楼",  # 几 + a measure
         "坐几号线过去",
         "周三上课对吧",  # a confirmation
+        "明天上课不",  # a bare 不 closing the verb phrase
+        "想找个一起练口语的伙伴",  # a wish to find a partner
+        "刚入门 求推荐一款相机",
         "电钢琴可以吗还是要买立式的",  # a particle before an alternative
         "有人知道停车场在哪儿",
         "孩子发烧了明天的课想请个假",  # a wish for a service the FAQ describes
@@ -69,6 +72,9 @@ def test_questions_put_without_a_question_word_are_recognised(text: str) -> None
         "我问过前台包不包",
         "这几楼都是办公室",
         "今天游了一千米 打卡",
+        "我才不",  # a plain no
+        "这个真的不",
+        "想找个时间聊聊",
     ],
 )
 def test_stories_idioms_notices_and_reports_are_not_questions(text: str) -> None:

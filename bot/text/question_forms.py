@@ -32,6 +32,9 @@ _REPORTED = re.compile(
 _DONE_OR_NOT = re.compile(
     r"[了过][^，。,;；!！\s]{0,10}没有?[啊呀呢哈]?$|有[^，。,;；!！\s]{1,6}没[啊呀呢哈]?$"
 )
+# A bare 不 closing a verb phrase asks whether ("明天上课不", "收费不"): not after an adverb
+# that makes it a plain no ("我才不", "一点都不", "根本不").
+_BARE_NOT = re.compile(r"[\u4e00-\u9fff]{2}(?<![也都才并就还真可又倒绝决本再的])不[啊呀呢哈]?$")
 # A tag asking to confirm: "周三上课对吧", "是八点开始是吧".
 _CONFIRM = re.compile(r"(?:对吧|是吧|对不|是不|没错吧)[啊呀呢哈]?$")
 
@@ -55,8 +58,8 @@ _WHICH_NUMBER = re.compile(
 # A question particle before an alternative: "电钢琴可以吗还是要买立式的".
 _PARTICLE_THEN_OR = re.compile(r"[吗嘛么呢](?=还是|或者|或是)")
 
-# Asking the group who knows: "有人知道…", "哪位知道…".
-_WHO_KNOWS = re.compile(r"有人知道|哪位知道|求助|求教|求解答")
+# Asking the group who knows, or for a recommendation: "有人知道…", "求推荐…".
+_WHO_KNOWS = re.compile(r"有人知道|哪位知道|求助|求教|求解答|求推荐|求介绍")
 
 # A wish to use a service the FAQ describes: the member asks how (想请个假, 想停卡一个月,
 # 我要退卡, 今晚的课想取消, 打算续费, 帮我取消明天的课). The service is what a group's FAQ covers: leave,
@@ -68,7 +71,8 @@ _SERVICE = (
     r"补课|补[一几两个]?[节次堂]?课|补卡|补办|续费|续卡|续课|续报|"
     r"转让|转卡|转课|转给|转班|停卡|停课|暂停|冻结|延期|顺延|"
     r"取消|退订|挂失|升级|改期|改约|调课|换课|换班|换[个一]?(?:老师|教练|时间|班)|"
-    r"约课|预约|约[个一]?|开发票|开票|办卡|办理|申请|体验课|试听|试课|兑换|投稿|加入|入会|入群|进群)"
+    r"约课|预约|约[个一]?|开发票|开票|办卡|办理|申请|体验课|试听|试课|兑换|投稿|加入|入会|入群|进群|"
+    r"找[个一几]?[^，。,;；\s]{0,8}(?:人|伙伴|搭子|语伴|舞伴|球友|跑友|队友|室友|老师|教练|家教))"
 )
 _REQUEST_WISH = re.compile(
     r"(?<![不没别也还都他她好真超很太])" + _WISH + r"(?:先|再|提前|临时|马上)?" + _SERVICE
@@ -116,6 +120,7 @@ def split_yes_no(text: str) -> bool:
         or _DONE_OR_NOT.search(text) is not None
         or _CAN_OR_NOT.search(text) is not None
         or _CONFIRM.search(text) is not None
+        or _BARE_NOT.search(text) is not None
     )
 
 
@@ -144,6 +149,7 @@ def asks_without_question_word(text: str) -> bool:
         or _DONE_OR_NOT.search(text) is not None
         or _CAN_OR_NOT.search(text) is not None
         or _CONFIRM.search(text) is not None
+        or _BARE_NOT.search(text) is not None
         or measure_question(text)
         or _PARTICLE_THEN_OR.search(text) is not None
         or _WHO_KNOWS.search(text) is not None
