@@ -47,6 +47,8 @@ from tests.support import at, running_bot
         "今晚的课想取消",
         "卡用不完 想转给朋友",
         "麻烦帮我取消明天的课",
+        "是不是都要带泳帽",  # 都 after a split that asks, not "whether or not"
+        "上次那个链接发一下",  # a request to send, past or not
     ],
 )
 def test_questions_put_without_a_question_word_are_recognised(text: str) -> None:
@@ -73,6 +75,14 @@ def test_questions_put_without_a_question_word_are_recognised(text: str) -> None
         "这几楼都是办公室",
         "今天游了一千米 打卡",
         "我才不",  # a plain no
+        "想报名的同学在群里接龙",  # an announcement to those who wish it
+        "需要请假的同学提前一天说",
+        "如果想退费 请私信班主任",  # a condition an announcement sets
+        "想报名但是太忙了",  # a wish turned down
+        "时不时就想请假",
+        "不管有没有时间都要来",  # whether or not: it asks nothing
+        "去不去都行",
+        "这衣服好不好看都无所谓",
         "这个真的不",
         "想找个时间聊聊",
     ],

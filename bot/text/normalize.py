@@ -31,7 +31,12 @@ from bot.text.lexicon import (
     STOPWORDS,
 )
 from bot.text.pinyin import REAL_WORD_FREQ
-from bot.text.question_forms import asks_without_question_word, request_wish
+from bot.text.question_forms import (
+    asks_without_question_word,
+    request_wish,
+    told_not_now,
+    without_whether_or_not,
+)
 
 _MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -47,12 +52,14 @@ _ASKING_WORDS = re.compile(
     r"会不会|要不要|行不行|好不好|有无|请问|求问|请教|想问|问一下|问下|不知道|不清楚|不懂|谁|"
     r"是\S{1,12}还是\S{1,12}$"
 )
-# A request the FAQ answers like a question: "我想申请退费", "我要退出俱乐部", "地址发一下".
+# A request the FAQ answers like a question: "我想申请退费", "我要退出俱乐部" (unless told
+# of the past or set as a condition: "本来想退费的"), "地址发一下".
 _REQUEST = re.compile(
     r"(?:^|[,，。!！;；\s])(?:我|本人)?(?:想|要|想要|需要|打算)(?:申请|办理|办|报名|退款|退费|退钱|退群|退出|退会|续费|"
-    r"开发票|开票|请假|预约|约课|转让|暂停|停卡|取消|补卡|兑换|投稿|加入|入会|入群)|"
-    r"(?:发一下|发下|发我一下|发我|求发|求个)$"
+    r"开发票|开票|请假|预约|约课|转让|暂停|停卡|取消|补卡|兑换|投稿|加入|入会|入群)"
+    r"(?!的(?!课|班|卡|钱|费|话))"  # "想报名的同学接龙": those who wish it, not a request
 )
+_SEND_REQUEST = re.compile(r"(?:发一下|发下|发我一下|发我|求发|求个)$")
 # Emoji and symbols after the last word do not end the sentence ("可以退款不😢").
 _TRAILING_SYMBOLS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\s]+$")
 # A-not-A questions closed by a bare 不: "钱能退不", "能开发票不", "可以带娃不".
@@ -158,8 +165,10 @@ def _looks_like_question(text: str) -> bool:
     body = _TRAILING_SYMBOLS.sub("", strip_politeness(body))
     if len(body) < 2 or _LAUGH.match(body):
         return False
+    body = without_whether_or_not(body)
     asks = _ASKING_END.search(body) is not None or _ASKING_NOT.search(body) is not None
-    asks = asks or _REQUEST.search(body) is not None
+    asks = asks or _SEND_REQUEST.search(body) is not None
+    asks = asks or (_REQUEST.search(body) is not None and not told_not_now(body))
     asks = asks or asks_without_question_word(body) or request_wish(body)
     if _RHETORICAL.search(body) and not body.endswith(("?", "？")):
         return False

@@ -75,15 +75,38 @@ _SERVICE = (
     r"找[个一几]?[^，。,;；\s]{0,8}(?:人|伙伴|搭子|语伴|舞伴|球友|跑友|队友|室友|老师|教练|家教))"
 )
 _REQUEST_WISH = re.compile(
-    r"(?<![不没别也还都他她好真超很太])" + _WISH + r"(?:先|再|提前|临时|马上)?" + _SERVICE
+    r"(?<![不没别也还都就他她好真超很太])"
+    + _WISH
+    + r"(?:先|再|提前|临时|马上)?"
+    + _SERVICE
+    # "想报名的同学接龙": those who wish it, in an announcement, not a request.
+    + r"(?!的(?!课|班|卡|钱|费|话))"
 )
-# The wish belongs to a story, not to now: past markers, a wish that failed (没请成), a turn.
+# The wish belongs to a story or a rule, not to now: past markers, a wish that failed
+# (没请成), a turn, a condition an announcement sets ("如果想请假，提前一天说").
 _NOT_NOW = re.compile(
     r"上次|上回|以前|之前|当时|那时|那会|后来|去年|前年|昨天|前几天|本来|原本|差点|结果|"
-    r"没[^，。,;；\s]{0,3}成|[他她]们?|可是|但是|不过"
+    r"没[^，。,;；\s]{0,3}成|[他她]们?|可是|但是|不过|如果|要是|假如|的话"
 )
 # "课要取消了", "老师要请假啦": a notice of what will happen, not a request.
 _NOTICE = re.compile(r"[了啦喽][。.!！~～…]*$")
+
+
+# "不管有没有时间都来", "好不好看都无所谓", "去不去都行": whether or not, it does not matter.
+_WHETHER_OR_NOT = re.compile(
+    r"(?:不管|无论|不论)[^，。,;；!！?？]{0,8}?([\u4e00-\u9fff])[不没]\1[^，。,;；!！?？]{0,6}|"
+    r"([\u4e00-\u9fff])[不没]\2[^，。,;；!！?？]{0,4}[都也](?:无所谓|行|一样|没关系|没事|不要紧|随便|照样)"
+)
+
+
+def without_whether_or_not(text: str) -> str:
+    """The text without its "whether or not" phrases, which ask nothing."""
+    return _WHETHER_OR_NOT.sub("，", text) if "不" in text or "没" in text else text
+
+
+def told_not_now(text: str) -> bool:
+    """Is a wish in the text told of the past or set as a condition (上次想请假, 如果想退费)?"""
+    return _NOT_NOW.search(text) is not None
 
 
 def split_question(text: str) -> bool:
