@@ -99,6 +99,11 @@ _WHETHER_OR_NOT = re.compile(
 )
 
 
+# Characters one of the forms needs: a message with none of them asks in none of them.
+_WISH_VERBS = ("想", "打算", "准备", "需要", "要", "帮我", "给我")
+_FORM_CHARS = frozenset("不没多几吧知求")
+
+
 def without_whether_or_not(text: str) -> str:
     """The text without its "whether or not" phrases, which ask nothing."""
     return _WHETHER_OR_NOT.sub("，", text) if "不" in text or "没" in text else text
@@ -157,6 +162,8 @@ def wish_start(text: str) -> int | None:
 
     What comes before it is the reason or the occasion ("孩子发烧了明天的课 | 想请个假").
     """
+    if not any(verb in text for verb in _WISH_VERBS):
+        return None  # most messages: no wish verb at all
     if _NOT_NOW.search(text) or _NOTICE.search(text):
         return None
     match = _REQUEST_WISH.search(text)
@@ -167,6 +174,8 @@ def wish_start(text: str) -> int | None:
 
 def asks_without_question_word(text: str) -> bool:
     """A question put in one of the forms above (the text of one clause or a message)."""
+    if _FORM_CHARS.isdisjoint(text) and not _PARTICLE_THEN_OR.search(text):
+        return False
     return (
         split_question(text)
         or _DONE_OR_NOT.search(text) is not None
