@@ -84,6 +84,7 @@ def test_questions_put_without_a_question_word_are_recognised(text: str) -> None
         "去不去都行",
         "这衣服好不好看都无所谓",
         "这个真的不",
+        "我认为不",  # an opinion
         "想找个时间聊聊",
     ],
 )

@@ -33,8 +33,10 @@ _DONE_OR_NOT = re.compile(
     r"[了过][^，。,;；!！\s]{0,10}没有?[啊呀呢哈]?$|有[^，。,;；!！\s]{1,6}没[啊呀呢哈]?$"
 )
 # A bare 不 closing a verb phrase asks whether ("明天上课不", "收费不"): not after an adverb
-# that makes it a plain no ("我才不", "一点都不", "根本不").
-_BARE_NOT = re.compile(r"[\u4e00-\u9fff]{2}(?<![也都才并就还真可又倒绝决本再的])不[啊呀呢哈]?$")
+# that makes it a plain no ("我才不", "一点都不", "根本不") or a verb of opinion ("我觉得不").
+_BARE_NOT = re.compile(
+    r"[\u4e00-\u9fff]{2}(?<![也都才并就还真可又倒绝决本再的得为说])不[啊呀呢哈]?$"
+)
 # A tag asking to confirm: "周三上课对吧", "是八点开始是吧".
 _CONFIRM = re.compile(r"(?:对吧|是吧|对不|是不|没错吧)[啊呀呢哈]?$")
 
