@@ -48,6 +48,12 @@ from tests.support import at, running_bot
         "卡用不完 想转给朋友",
         "麻烦帮我取消明天的课",
         "是不是都要带泳帽",  # 都 after a split that asks, not "whether or not"
+        "下周要出差 课想往后挪挪",  # a wish to reschedule
+        "老师 我想转到晚班",
+        "想续一期",
+        "是在二楼吧",  # a guess put to be confirmed
+        "打听一下学费",
+        "求个课表",
         "上次那个链接发一下",  # a request to send, past or not
     ],
 )
@@ -85,6 +91,10 @@ def test_questions_put_without_a_question_word_are_recognised(text: str) -> None
         "这衣服好不好看都无所谓",
         "这个真的不",
         "我认为不",  # an opinion
+        "应该是在二楼吧",  # a guess, not put to anyone
+        "我打听过了",
+        "想改一下文章",
+        "准备转到别的城市了",
         "想找个时间聊聊",
     ],
 )

@@ -38,7 +38,7 @@ _BARE_NOT = re.compile(
     r"[\u4e00-\u9fff]{2}(?<![也都才并就还真可又倒绝决本再的得为说])不[啊呀呢哈]?$"
 )
 # A tag asking to confirm: "周三上课对吧", "是八点开始是吧".
-_CONFIRM = re.compile(r"(?:对吧|是吧|对不|是不|没错吧)[啊呀呢哈]?$")
+_CONFIRM = re.compile(r"(?:对吧|是吧|对不|是不|没错吧)[啊呀呢哈]?$|^是[^，。,;；!！\s]{1,12}吧$")
 
 # "跟得上不", "学得会不": whether a thing can be done, closed by a bare 不.
 _CAN_OR_NOT = re.compile(r"[\u4e00-\u9fff]得[\u4e00-\u9fff]{1,2}不[啊呀呢]?$")
@@ -60,8 +60,10 @@ _WHICH_NUMBER = re.compile(
 # A question particle before an alternative: "电钢琴可以吗还是要买立式的".
 _PARTICLE_THEN_OR = re.compile(r"[吗嘛么呢](?=还是|或者|或是)")
 
-# Asking the group who knows, or for a recommendation: "有人知道…", "求推荐…".
-_WHO_KNOWS = re.compile(r"有人知道|哪位知道|求助|求教|求解答|求推荐|求介绍")
+# Asking the group who knows, or for a thing: "有人知道…", "打听一下…", "求推荐…", "求个课表".
+_WHO_KNOWS = re.compile(
+    r"有人知道|哪位知道|求助|求教|求解答|求推荐|求介绍|打听一?下|^求(?:个|一[个份张下])"
+)
 
 # A wish to use a service the FAQ describes: the member asks how (想请个假, 想停卡一个月,
 # 我要退卡, 今晚的课想取消, 打算续费, 帮我取消明天的课). The service is what a group's FAQ covers: leave,
@@ -70,8 +72,9 @@ _WISH = r"(?:想要|想|打算|准备|需要|我要|本人要|帮我|给我)"
 _SERVICE = (
     r"(?:请假|请[^，。,;；\s]{1,3}假|报名|报[个一]?名|报[^，。,;；\s]{0,2}班|"
     r"退费|退款|退钱|退卡|退课|退群|退会|退出|退掉|"
-    r"补课|补[一几两个]?[节次堂]?课|补卡|补办|续费|续卡|续课|续报|"
-    r"转让|转卡|转课|转给|转班|停卡|停课|暂停|冻结|延期|顺延|"
+    r"补课|补[一几两个]?[节次堂]?课|补卡|补办|续费|续卡|续课|续报|续[个一几两]?期|"
+    r"转让|转卡|转课|转给|转班|停卡|停[一几两]?[次节堂]?课|暂停|冻结|延期|顺延|"
+    r"(?:改|调|换|转|挪)到|往后(?:挪|推|延|调)|推迟|延后|"
     r"取消|退订|挂失|升级|改期|改约|调课|换课|换班|换[个一]?(?:老师|教练|时间|班)|"
     r"约课|预约|约[个一]?|开发票|开票|办卡|办理|申请|体验课|试听|试课|兑换|投稿|加入|入会|入群|进群|"
     r"找[个一几]?[^，。,;；\s]{0,8}(?:人|伙伴|搭子|语伴|舞伴|球友|跑友|队友|室友|老师|教练|家教))"
@@ -103,7 +106,7 @@ _WHETHER_OR_NOT = re.compile(
 
 # Characters one of the forms needs: a message with none of them asks in none of them.
 _WISH_VERBS = ("想", "打算", "准备", "需要", "要", "帮我", "给我")
-_FORM_CHARS = frozenset("不没多几吧知求")
+_FORM_CHARS = frozenset("不没多几吧知求听")
 
 
 def without_whether_or_not(text: str) -> str:
