@@ -42,18 +42,21 @@ MEASURED: dict[str, tuple[float, float]] = {
     "qa_dev_cooking.yaml": (0.8780, 0.0000),
     "qa_dev_running.yaml": (0.8974, 0.0000),
     "qa_dev_yoga.yaml": (0.8358, 0.0351),
-    "qa_dev_piano.yaml": (0.9032, 0.0926),
+    "qa_dev_piano.yaml": (0.9355, 0.0926),
     "qa_dev_thrift.yaml": (0.8182, 0.0000),
     "qa_dev_knitting.yaml": (0.8095, 0.0732),
     # written before the third matcher round; measured before it at 0.5758/0.0656 and
     # 0.5294/0.1311 (language exchange with its one label fixed)
-    "qa_dev_petshop.yaml": (0.6970, 0.0656),
+    "qa_dev_petshop.yaml": (0.7273, 0.0656),
     "qa_dev_langexchange.yaml": (0.6176, 0.1148),
     # written with about a third of no-answer cases that share an entry's topic words but ask
     # a detail its answer does not give
-    "qa_dev_swimming.yaml": (0.4722, 0.0909),
-    "qa_dev_housekeeping.yaml": (0.5000, 0.0909),
-    "qa_dev_badminton.yaml": (0.5882, 0.0909),
+    "qa_dev_swimming.yaml": (0.5556, 0.0909),
+    "qa_dev_housekeeping.yaml": (0.5294, 0.0909),
+    "qa_dev_badminton.yaml": (0.6176, 0.0909),
+    # written before the work on how members put questions (split words, 多+adjective, a
+    # wish stated for a service); measured before it at 0.4762/0.0000
+    "qa_dev_dance.yaml": (0.7381, 0.0000),
 }
 # Second-round held-out communities, written before a round of matcher work and run only for
 # its before/after figures (tests/data/HOLDOUT2_BASELINE.md): no floors until that round's

@@ -31,6 +31,12 @@ from bot.text.lexicon import (
     STOPWORDS,
 )
 from bot.text.pinyin import REAL_WORD_FREQ
+from bot.text.question_forms import (
+    asks_without_question_word,
+    request_wish,
+    told_not_now,
+    without_whether_or_not,
+)
 
 _MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -42,16 +48,18 @@ _PUNCT_EDGE = " \t,，.。!！~～、;；:：…-—_=+*#＃@\"'“”‘’()�
 _ASKING_END = re.compile(r"[?？]|[吗嘛么呢伐](?:[\s~～。.!！…,，]|$)")
 _ASKING_WORDS = re.compile(
     r"什么|啥|怎么|怎样|咋|如何|哪|几[点号时个天次位月年岁周期种份人块分张节篇组斤项条门本场轮件套课级]|"
-    r"周几|星期几|礼拜几|多少|多久|多长|多大|为何|为什么|为啥|是否|能否|可否|有没有|是不是|能不能|可不可以|可以不|"
+    r"周几|星期几|礼拜几|多少|多久|为何|为什么|为啥|是否|能否|可否|有没有|是不是|能不能|可不可以|可以不|"
     r"会不会|要不要|行不行|好不好|有无|请问|求问|请教|想问|问一下|问下|不知道|不清楚|不懂|谁|"
     r"是\S{1,12}还是\S{1,12}$"
 )
-# A request the FAQ answers like a question: "我想申请退费", "我要退出俱乐部", "地址发一下".
+# A request the FAQ answers like a question: "我想申请退费", "我要退出俱乐部" (unless told
+# of the past or set as a condition: "本来想退费的"), "地址发一下".
 _REQUEST = re.compile(
     r"(?:^|[,，。!！;；\s])(?:我|本人)?(?:想|要|想要|需要|打算)(?:申请|办理|办|报名|退款|退费|退钱|退群|退出|退会|续费|"
-    r"开发票|开票|请假|预约|约课|转让|暂停|停卡|取消|补卡|兑换|投稿|加入|入会|入群)|"
-    r"(?:发一下|发下|发我一下|发我|求发|求个)$"
+    r"开发票|开票|请假|预约|约课|转让|暂停|停卡|取消|补卡|兑换|投稿|加入|入会|入群)"
+    r"(?!的(?!课|班|卡|钱|费|话))"  # "想报名的同学接龙": those who wish it, not a request
 )
+_SEND_REQUEST = re.compile(r"(?:发一下|发下|发我一下|发我|求发|求个)$")
 # Emoji and symbols after the last word do not end the sentence ("可以退款不😢").
 _TRAILING_SYMBOLS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\s]+$")
 # A-not-A questions closed by a bare 不: "钱能退不", "能开发票不", "可以带娃不".
@@ -106,6 +114,13 @@ _SEPARATOR = re.compile(
     r"^(?:个|了|过|完|了个|一个|一次|次|不了|[一二两三四五六七八九十几半\d]+[个天次节堂周]?)$"
 )
 
+# A word split around 不/没 to ask yes or no (冷不冷, 喜不喜欢) is the word it splits.
+_SPLIT_WORD = re.compile(r"^([\u4e00-\u9fff])[不没]\1([\u4e00-\u9fff]*)$")
+# 多 + an adjective, cut as one token or joined (多远, 有多深, 多重): a measure asked.
+_MEASURE_WORD = re.compile(r"^有?多[远深重高宽厚大贵快]$")
+_WHICH_FLOOR = re.compile(r"^几(?:楼|层|栋|号楼|号线|号门|站)$")
+_MEASURE_ADJECTIVES = frozenset("远深重高宽厚大贵快")
+
 
 def normalize(text: str) -> str:
     """Full-width to half-width, lower case, no @mentions or links, 星期三 -> 周三, one space."""
@@ -150,8 +165,11 @@ def _looks_like_question(text: str) -> bool:
     body = _TRAILING_SYMBOLS.sub("", strip_politeness(body))
     if len(body) < 2 or _LAUGH.match(body):
         return False
+    body = without_whether_or_not(body)
     asks = _ASKING_END.search(body) is not None or _ASKING_NOT.search(body) is not None
-    asks = asks or _REQUEST.search(body) is not None
+    asks = asks or _SEND_REQUEST.search(body) is not None
+    asks = asks or (_REQUEST.search(body) is not None and not told_not_now(body))
+    asks = asks or asks_without_question_word(body) or request_wish(body)
     if _RHETORICAL.search(body) and not body.endswith(("?", "？")):
         return False
     if _EXCLAIMED.search(body) and _ASKING_WORDS.search(body) is None:
@@ -294,7 +312,9 @@ class Analyzer:
 
 
 def _join_separable(tokens: list[str]) -> list[str]:
-    """洗 个 澡 -> 洗澡: a separable verb cut apart by what stands between its halves."""
+    """洗 个 澡 -> 洗澡: a separable verb cut apart by what stands between its halves
+    (and 多 远 -> 多远: one measure asked)."""
+    tokens = _join_measure(tokens)
     if len(tokens) < 3:
         return tokens
     out: list[str] = []
@@ -316,6 +336,19 @@ def _join_separable(tokens: list[str]) -> list[str]:
     return out
 
 
+def _join_measure(tokens: list[str]) -> list[str]:
+    """多 远 -> 多远: 多 and an adjective cut apart ask one measure."""
+    if "多" not in tokens:
+        return tokens
+    out: list[str] = []
+    for token in tokens:
+        if token in _MEASURE_ADJECTIVES and out and out[-1] == "多":
+            out[-1] = "多" + token
+        else:
+            out.append(token)
+    return out
+
+
 def _canonical(token: str) -> tuple[str, ...]:
     token = token.strip(_PUNCT_EDGE)
     if not token:
@@ -325,6 +358,13 @@ def _canonical(token: str) -> tuple[str, ...]:
         return mapped
     if token in STOPWORDS:
         return ()
+    split = _SPLIT_WORD.match(token)
+    if split is not None:
+        return _canonical(split[1] + split[2])  # 冷不冷 asks whether it is 冷
+    if _WHICH_FLOOR.match(token):
+        return ("地点",)  # 几楼, 几号线: which floor or line is where a place is
+    if _MEASURE_WORD.match(token):
+        return ()  # 多远, 有多深: how the question asks (its slot), not what it is about
     if not (NUMBER.match(token) or _LATIN.match(token) or _has_cjk(token)):
         return ()
     if len(token) > 1 and token.endswith("费"):  # 报名费, 课时费: a fee of something

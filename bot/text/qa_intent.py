@@ -43,6 +43,12 @@ from bot.text.lexicon import (
     OPERATION_TERMS,
     STRONG_SINGLES,
 )
+from bot.text.question_forms import (
+    asks_without_question_word,
+    request_wish,
+    split_yes_no,
+    wish_start,
+)
 
 
 class Slot(enum.IntFlag):
@@ -92,7 +98,7 @@ _ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
         Slot.TIME,
         re.compile(
-            r"什么时候|啥时候?|何时|几点|几号|哪天|哪一天|哪几天|周几|星期几|礼拜几|几月|"
+            r"什么时候|啥时候?|何时|几点|几号(?!线|场|门|口|楼|馆|厅|位|柜|房|桌|车厢)|哪天|哪一天|哪几天|周几|星期几|礼拜几|几月|"
             r"什么时间|啥时间|几时|多会儿|时间是|时间段|哪个时间|什么日子"
         ),
     ),
@@ -107,7 +113,8 @@ _ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
         Slot.PLACE,
         re.compile(
             r"哪里|哪儿|在哪|去哪|到哪|从哪|发哪|交哪|放哪|停哪|何处|什么地方|啥地方|什么位置|"
-            r"地址|位置|哪个(?:地方|位置|城市|区|门|站|口)|怎么(?:去|走|过去|到)"
+            r"地址|位置|哪个(?:地方|位置|城市|区|门|站|口)|怎么(?:去|走|过去|到)|"
+            r"几(?:楼|层|栋|号线|站)|几号(?:场|门|口|楼|馆|厅)|哪一?站"
         ),
     ),
     (Slot.REMEDY, re.compile(r"怎么办|咋办|咋整|如何是好|怎么处理|如何处理")),
@@ -115,7 +122,8 @@ _ASK_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (
         Slot.COUNT,
         re.compile(
-            r"多少|几[个张次位节人篇组斤岁项条门期本场级块元分轮件套]|几课时|多大|多高|多重|多远|"
+            r"多少|几[个张次位节人篇组斤岁项条门期本场级块元分轮件套折成米圈]|几课时|多大|多高|多重|多远|"
+            r"多深|多宽|多厚|多贵|"
             r"贵不贵|贵吗|便宜吗|什么价|啥价|怎么卖|价格|价位|收费标准"
         ),
     ),
@@ -341,7 +349,7 @@ def entry_intent(
         terms=all_terms,
         chars=frozenset("".join((*phrasings, answer))),
         yes_no=any(
-            _YES_NO.search(sentence) for text in phrasings for sentence in question_sentences(text)
+            _yes_no(sentence) for text in phrasings for sentence in question_sentences(text)
         ),
         question_terms=q_terms,
         answer_terms=frozenset(answer_terms),
@@ -375,11 +383,29 @@ _YES_NO = re.compile(
     r"^(?!.*(?:什么|啥|哪|怎)).*(?:[吗么嘛]$|不$|能不能|可不可以|有没有|是不是|会不会|要不要|行不行|"
     r"是否|能否|可否|还是)"
 )
+
+
+def _asks(clause: str) -> bool:
+    """Does the clause ask (a question word or particle, a split 包不包, a wish 想请个假)?"""
+    return (
+        _ASKING_CLAUSE.search(clause) is not None
+        or asks_without_question_word(clause)
+        or request_wish(clause)
+    )
+
+
+def _yes_no(sentence: str) -> bool:
+    """A yes/no or either/or question: a particle or modal split, or a split word (冷不冷)."""
+    return _YES_NO.search(sentence) is not None or split_yes_no(sentence)
+
+
 # Perfective: the event already happened (退出了, 办过卡); it is context for what is asked,
 # unless the question is what to do about it (摔了怎么办).
 _DONE = frozenset({"了", "过"})
 # Interrogatives followed by the thing asked for: "哪个版本", "什么牌子", "啥好吃的".
 _WHICH = frozenset({"什么", "啥", "哪个", "哪种", "哪些", "哪款", "哪家", "什么样", "啥样"})
+# Interrogatives that count what follows them ("几折", "多少分").
+_COUNTING = frozenset({"几", "多少"})
 # Bare money: a fee paid, a fee received, a refund or a deposit.
 _BARE_MONEY = frozenset({"钱"})
 MONEY = "钱"
@@ -461,7 +487,23 @@ def _clauses(text: str, tokens: tuple[str, ...]) -> list[list[str]]:
         if spaced and out[-1]:
             out.append([])
         out[-1].append(token)
-    return [c for c in out if c]
+    return [part for c in out if c for part in _split_at_wish(c)]
+
+
+def _split_at_wish(clause: list[str]) -> list[list[str]]:
+    """A stated wish for a service is a clause of its own: what comes before it is the
+    reason or the occasion ("孩子发烧了明天的课 | 想请个假")."""
+    start = wish_start("".join(clause))
+    if not start:
+        return [clause]
+    at = 0
+    for k, token in enumerate(clause):
+        if at == start:
+            return [clause[:k], clause[k:]]
+        if at > start:
+            break
+        at += len(token)
+    return [clause]
 
 
 def story_kinds(text: str) -> int:
@@ -496,11 +538,14 @@ def read_query(
         canonical = _reading_tui_as_refund(canonical)
     clauses = _clauses(text, tokens)
     joined = ["".join(c) for c in clauses]  # each clause's text, read several times below
-    asking = [i for i, c in enumerate(joined) if _ASKING_CLAUSE.search(c)]
+    asking = [i for i, c in enumerate(joined) if _asks(c)]
     focus_clauses = set(asking) if asking else set(range(len(clauses)))
     slots = 0
     for i in focus_clauses:
-        slots |= asked_slots(joined[i])
+        found = asked_slots(joined[i])
+        if not found and request_wish(joined[i]):
+            found = Slot.HOW  # "想请个假": how to ask for leave
+        slots |= found
     remedy = bool(slots & Slot.REMEDY)
     in_focus: set[str] = set()
     in_context: set[str] = set()
@@ -517,7 +562,9 @@ def read_query(
             if not mapped:
                 continue
             done = not remedy and j + 1 < len(clause) and clause[j + 1] in _DONE
-            single = len(token) == 1 and token not in STRONG_SINGLES
+            # A character counted by an interrogative is what is asked ("几折": a discount).
+            counted = j > 0 and clause[j - 1] in _COUNTING
+            single = len(token) == 1 and token not in STRONG_SINGLES and not counted
             for term in mapped:
                 (in_focus if focus and not done else in_context).add(term)
                 if single and term != token:
@@ -533,7 +580,7 @@ def read_query(
     roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
     predicate = None
     condition: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    if asking and not slots and _YES_NO.search(joined[asking[-1]]):
+    if asking and not slots and _yes_no(joined[asking[-1]]):
         last = asking[-1]
         predicate = _last_content(clauses[last], canonical, prior, weak, anchor_prior)
         before = _before_modal(clauses[last])
