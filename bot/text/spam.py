@@ -94,7 +94,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         学生党 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
         手机就能做 诚招 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪
         招合伙人 诚招合伙人 总部扶持 轻松开店 多劳多得 计件结算 计件工资 外发 空闲时间 碎片时间
-        每天一小时 每天两小时""",
+        每天一小时 每天两小时 赚外快 外快 赚零花钱 介绍费 返佣 拉人头 带新人""",
     ),
     "proxy": (
         7,
@@ -108,7 +108,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         产地直发 产地直供 原产地 基地直供 现摘现发 现摘 现挖 农户自产 农家自产 自家果园
         自家茶园 自家种植 农家 土鸡蛋 散养 专卖 纯正 无添加 买一送一 买二送一 买三送一
         不甜包退 包退 工厂直发 工厂直供 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
-        打包带走 正宗 尾货""",
+        打包带走 正宗 尾货 高价回收""",
     ),
     "shop": (3, "拼多多 拼夕夕 拼xx 拼dd pdd"),
     "bait": (
@@ -129,7 +129,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt 内部消息
         必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资 搬砖套利 收益翻倍 数字藏品 原始股
         内部认购 挖矿 矿机 区块链项目 领佣金 赚佣金 佣金日结 佣金秒返 点赞员 拍单 刷好评
-        返本金 本金加佣金 垫付后返 投资小 回报高 低投入 高回报 小投入""",
+        返本金 本金加佣金 垫付后返 投资小 回报高 低投入 高回报 小投入 工资抵学费 搬砖""",
     ),
     # Gambling sites: their lure words (a deposit bonus, a rebate on stakes) are nobody's
     # everyday talk.
@@ -261,7 +261,9 @@ _PRICE = re.compile(
     # an asking price: "3999 出", "一口价 200" (not "30 出头")
     r"|\d{2,}\s*(?:元|块)?\s*(?:出|转)(?=[，。,.!！\s]|$)|一口价\s*\d+"
     # a price comparison, a seller's argument: "比超市便宜一半", "比市场价低三成"
-    r"|比[^，。,.!?？！]{1,6}(?:便宜|低|省)(?:一半|\d|[一二三四五六七八九十几]+)"
+    r"|比[^，。,.!?？！]{1,6}(?:便宜|低|省)\s*(?:一半|\d|[一二三四五六七八九十几]+)"
+    # a price for a circle of buyers: "宠友价 39", "团购价 68"
+    r"|(?:团购|会员|新人|宠友|跑友|宝妈|业主|内部|粉丝|专属|特惠|活动|体验|首单|秒杀|福利)价\s*\d+"
     # per square metre, hour or session: "每平 699", "一小时 30" (not "每次 20 分钟")
     r"|(?:一|每|/)\s*(?:平米|平方|平|㎡|小时|次|节|课时)\s*\d+(?:\.\d+)?(?![\d.]*\s*(?:分|秒|公里"
     r"|km|个|页|字|遍|组|天|斤|厘米|cm|毫米|mm|度|%|岁|米|次|人|小时|平|块钱))"
@@ -311,6 +313,7 @@ _TROUBLED = re.compile(
 _SURPLUS = re.compile(
     r"买多了|多买了|用不完|用不上|吃不完|闲置|自用|搬家转|原价转|低于原价转|二手|[九八七]成新"
     r"|用了(?:\d+|[一二两三四五六七八九十半几])\s*(?:个月|年|天|周|次)"
+    r"|买大了|买小了|穿不了|尺码不合适|吊牌|没拆封|未拆封|只穿过|就穿过|只用过|就用过"
 )
 # A member warning the others against an offer ("有人私聊我说能代练，大家别信"): the offer
 # words are reported, not made. (Not "不是骗子", which is a seller's reassurance.)
@@ -328,6 +331,8 @@ _BAIT = re.compile(
 _EARNINGS = re.compile(
     r"(?:一天|每天|日|月|一个月)(?:(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入)|轻松|稳)\s*"
     r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万])(?:元|块|\+)?(?![\u4e00-\u9fff])"
+    # a day's or a month's pay as a rough range: "一天两三百", "一个月七八千"
+    r"|(?:一天|每天|一个月|每月)\s*[一二两三四五六七八九]{2}[百千万](?:元|块|\+)?(?![\u4e00-\u9fff])"
 )
 # A job that asks for money first: "入职先交会员费99", "先交材料押金两百".
 _JOB_FEE = re.compile(
@@ -342,6 +347,9 @@ _REFUND_PROMISE = re.compile(
     r"(?:不过|无效|不见效|没效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到"
     r"|不达标|不漏|不好|没好|治不好|修不好)"
     r"[^，。,.!?？！]{0,3}(?:退(?:款|费|钱)|不收(?:费|钱)|不要钱|免费重学|免费重修)"
+    # paid only on success: "不漏水才收钱", "先学后付"
+    r"|(?:不漏|有效|满意|达标|成功|通过|见效|学会)[^，。,.!?？！]{0,2}(?:才|再)(?:收|付)(?:钱|费|款)"
+    r"|先(?:学|用|试)后付"
 )
 # A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
 _STORY = re.compile(
@@ -354,25 +362,36 @@ _FIRST_PERSON = re.compile(r"我|俺")
 _SOLICIT = re.compile(
     r"(?:有需要|需要|想要?|有意|要)[\u4e00-\u9fffa-z]{1,6}的(?:朋友|业主|家长|宝妈|姐妹|兄弟|老板|宝子"
     r"|亲|私|找|联系|加|滴|戳|看|扣|进)"
-    # a bare "私" closing the message: "五斤装 39，私"
-    r"|[，,、\s]私[。.!！~～]*$"
+    # a bare "私" closing the message: "五斤装 39，私"; the price in private: "价格私"
+    r"|[，,、\s]私[。.!！~～]*$|价格?(?:私(?![人家])|详聊)"
+    # the buyers addressed: "美容店老板们私聊", "宝妈们滴滴我"
+    r"|(?:老板|业主|宝妈|姐妹|家长|宠友|跑友|兄弟|宝子)们?[，,：:\s]?(?:私|找我|加我|滴滴|戳我|看主页|扣1)"
+    # followers drawn to another platform: "关注我的抖音号"
+    r"|关注我的?(?:抖音|快手|小红书|公众号|视频号|b站|微博|直播间)"
 )
 # A provider presenting themselves or their service: "本人专业做防水", "十年老师傅",
 # "24小时上门", "当天交付". (A member recommending a worker speaks of "他", "师傅".)
 _VENDOR = re.compile(
     r"(?:本人|本店|本公司|我司|我们|我)(?:是|为|这边|这里)?(?:专业|专做|专注|专门|正规|持证|资深)"
     r"|(?:\d+|[一二三四五六七八九十几]+)年(?:老师傅|经验|老店|老品牌|专注)|多年(?:经验|老店)"
-    r"|24\s*小时(?:上门|服务|在线|营业|接单)|同城上门|当天(?:交付|出图|出稿|完成|上门)"
+    r"|24\s*小时(?:上门|服务|在线|营业|接单)|同城上门|当天(?:交付|出图|出稿|完成|上门)|上门(?:看货|回收)"
+    # years in a trade: "做外墙防水二十年"
+    r"|(?:做|干|从事|专注)[\u4e00-\u9fff]{1,6}?(?:\d+|[一二三四五六七八九十几]+)年"
+    # a problem asked at the start, its cure offered next: "猫咪掉毛厉害？这个营养膏..."
+    r"|^[^，。,.!?？！]{2,14}[?？]\s*(?:这款|这个|我们|我家|我这|本店|找我|试试|用我)"
 )
 # Free service or a place limited in number: "免费上门量房", "每月仅限 10 户", "仅限前 50 名".
 _LURE = re.compile(
     r"免费(?:上门|设计|量房|出图|出方案|测量|检测|评估|体验|诊断|试学|试做)"
     r"|仅限\s*(?:前\s*)?(?:\d+|[一二三四五六七八九十]+)\s*(?:名|位|人|户|个|家|组|单)|每(?:天|日|月|周)仅限"
     r"|(?:新店|店铺|门店|店)开业|开业(?:酬宾|优惠|特惠|活动|福利|大吉)"
+    r"|(?:零元|0元|免费)(?:学|培训|拿)|关注[^，。,.!?？！]{0,8}(?:就送|送|免费领)"
 )
 # Efficacy promised within a time: "一次见效", "两周根治".
 _EFFICACY = re.compile(
     r"(?:[一两三四五六七八九十几]|\d+)\s*(?:次|天|周|个月|疗程)(?:就|即|便)?(?:见效|痊愈|根治|去根|断根|除根)"
+    r"|(?:吃|用|喝|贴|涂|抹|戴)了?(?:[一两三四五六七八九十几]|\d+)\s*(?:次|天|周|个月|疗程|瓶|盒)"
+    r"(?:就|即|便)(?:好|能好|不疼|消失)"
 )
 # An offer reported, not made: "有人私聊我说能代练", "群里有人发刷单兼职", "看到有人推销".
 _REPORTED = re.compile(
@@ -683,7 +702,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供|接")),
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
-    ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳")),
+    ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳|天|月")),
     ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
     ("goods", _FARM, 5, re.compile("自家|工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场")),
     ("scam", _INVEST, 8, re.compile("跟着|跟随|收益|回报|盈利|利润|赚")),
@@ -694,11 +713,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         3,
         re.compile("逾期|负债|征信|还不上|催收|网贷|信用卡|欠款|债务|花呗|借呗"),
     ),
-    ("miracle", _REFUND_PROMISE, 6, re.compile("退|不收|不要钱|免费重")),
-    ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私")),
-    ("pitch", _VENDOR, 3, re.compile("本人|本店|本公司|我|年|24|同城上门|当天")),
-    ("bait", _LURE, 5, re.compile("免费|仅限|开业")),
-    ("health", _EFFICACY, 6, re.compile("见效|痊愈|根治|去根|断根|除根")),
+    ("miracle", _REFUND_PROMISE, 6, re.compile("退|不收|不要钱|免费重|才收|再收|才付|再付|后付")),
+    ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私|价|们|关注")),
+    ("pitch", _VENDOR, 3, re.compile("本人|本店|本公司|我|年|24|同城上门|当天|上门|[?？]")),
+    ("bait", _LURE, 5, re.compile("免费|仅限|开业|元|关注")),
+    ("health", _EFFICACY, 6, re.compile("见效|痊愈|根治|去根|断根|除根|就|即|便")),
 )
 # The same for ads in English, tried only on a text with Latin letters.
 _ENGLISH_PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
