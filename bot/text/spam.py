@@ -264,8 +264,12 @@ _PRICE = re.compile(
     r"|\d{2,}\s*(?:元|块)?\s*(?:出|转)(?=[，。,.!！\s]|$)|一口价\s*\d+"
     # a price comparison, a seller's argument: "比超市便宜一半", "比市场价低三成"
     r"|比[^，。,.!?？！]{1,6}(?:便宜|低|省)\s*(?:一半|\d|[一二三四五六七八九十几]+)"
+)
+# More ways to state a price, kept apart from ``_PRICE`` behind a needle of their own (a
+# digit after a unit, a discount, a starting price): most messages never try them.
+_PRICE_MORE = re.compile(
     # a price for a circle of buyers: "宠友价 39", "团购价 68"
-    r"|(?:团购|会员|新人|宠友|跑友|宝妈|业主|内部|粉丝|专属|特惠|活动|体验|首单|秒杀|福利)价\s*\d+"
+    r"(?:团购|会员|新人|宠友|跑友|宝妈|业主|内部|粉丝|专属|特惠|活动|体验|首单|秒杀|福利)价\s*\d+"
     # per square metre, hour or session: "每平 699", "一小时 30" (not "每次 20 分钟")
     r"|(?:一|每|/)\s*(?:平米|平方|平|㎡|小时|次|节|课时)\s*\d+(?:\.\d+)?(?![\d.]*\s*(?:分|秒|公里"
     r"|km|个|页|字|遍|组|天|斤|厘米|cm|毫米|mm|度|%|岁|米|次|人|小时|平|块钱))"
@@ -709,8 +713,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         "price",
         _PRICE,
         3,
+        re.compile(r"元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千|\d\s*[出转]|便宜|比"),
+    ),
+    (
+        "price",
+        _PRICE_MORE,
+        3,
         re.compile(
-            r"元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千|\d\s*[出转起]|便宜|比|装|\d"
+            r"[套盒斤箱件瓶位期条单份袋罐支包台本辆只双张里平㎡时次节价装]\s*\d|[二三四五六七八九]\s*折"
+            r"|\d\s*(?:元|块)?\s*起"
         ),
     ),
     ("follower", _FOLLOWER, 7, re.compile("粉|赞|关注|播放|阅读")),
@@ -730,7 +741,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退|不收|不要钱|免费重|才收|再收|才付|再付|后付")),
     ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私|价|们|关注")),
-    ("pitch", _VENDOR, 3, re.compile("本人|本店|本公司|我|年|24|同城上门|当天|上门|[?？]")),
+    (
+        "pitch",
+        _VENDOR,
+        3,
+        re.compile(
+            r"本人|本店|本公司|我司|我们?(?:是|为|这边|这里)?(?:专|正规|持证|资深)|年|24|同城上门|当天"
+            r"|上门|^[^，。,.!?？！]{2,14}[?？]"
+        ),
+    ),
     ("bait", _LURE, 5, re.compile("免费|仅限|开业|元|关注")),
     ("miracle", _QUICK_RESULT, 6, re.compile("学会|拿证|出师|上手|精通")),
     ("health", _EFFICACY, 6, re.compile("见效|痊愈|根治|去根|断根|除根|就|即|便")),
