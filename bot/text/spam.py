@@ -95,7 +95,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         手机就能做 诚招 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪
         招合伙人 诚招合伙人 总部扶持 轻松开店 多劳多得 计件结算 计件工资 外发 空闲时间 碎片时间
         每天一小时 每天两小时 赚外快 外快 赚零花钱 介绍费 返佣 拉人头 带新人 零基础可做 小白可做
-        新手可做 无需经验 在家录音""",
+        新手可做 无需经验 在家录音 不囤货 不压货 零囤货 不压钱 带娃也能 带娃赚钱 在家带娃也""",
     ),
     "proxy": (
         7,
@@ -169,7 +169,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证 押题 内部押题 内部资料 原题 保证抢到
         不过退款 不过全额退款 不过退费 保过协议 考前答案 考试答案 提前拿答案 真题答案 保录 包录取
         保录取 名校保录 包提分 保提分 不用考试拿证 不考试拿证 直接拿证 快速拿证 刻章 全国可查
-        学信网可查 降压茶 降糖茶 速成 不用考试 无需考试""",
+        学信网可查 降压茶 降糖茶 速成 不用考试 无需考试 保证提分 保证通过 保证拿证 保证过""",
     ),
     "cta": (
         5,
@@ -208,6 +208,9 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         车贷 房贷 借钱 征信花 额度""",
     ),
 }
+# Offer words naming whom an ad is aimed at: in a group of those very people (a mothers'
+# group and 宝妈) they are how members speak of themselves, not a lure.
+AUDIENCE_WORDS = frozenset({"宝妈", "学生党"})
 # Call-to-action words that only name the phone: they add nothing to a phone number itself
 # ("王老师的电话是139…吗" is a member asking, not an ad).
 PHONE_WORDS = frozenset({"电话", "电话咨询", "咨询电话", "联系电话", "订购电话", "热线", "打电话"})
@@ -341,6 +344,8 @@ _BAIT = re.compile(
 _EARNINGS = re.compile(
     r"(?:一天|每天|日|月|一个月)(?:(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入)|轻松|稳)\s*"
     r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万])(?:元|块|\+)?(?![\u4e00-\u9fff])"
+    # a little time a day: "每天只需两小时"
+    r"|每天(?:只需|只要|仅需|花)\s*(?:[一两二三\d]|半)\s*个?小时"
     # a day's or a month's pay as a rough range: "一天两三百", "一个月七八千"
     r"|(?:一天|每天|一个月|每月)\s*[一二两三四五六七八九]{2}[百千万](?:元|块|\+)?(?![\u4e00-\u9fff])"
 )
@@ -370,13 +375,13 @@ _FIRST_PERSON = re.compile(r"我|俺")
 # Whoever wants something, called to contact: "有需要装修的业主可以找我", "想做副业的姐妹",
 # "想学的私我" -- an offer is implied. (Not "有需要的话", a member offering a favour.)
 _SOLICIT = re.compile(
-    r"(?:有需要|需要|想要?|有意|要)[\u4e00-\u9fffa-z]{1,6}的(?:朋友|业主|家长|宝妈|姐妹|兄弟|老板|宝子"
+    r"(?:有需要|需要|想要?|有意|要)[\u4e00-\u9fffa-z]{1,10}的(?:朋友|业主|家长|宝妈|姐妹|兄弟|老板|宝子"
     r"|亲|私|找|联系|加|滴|戳|看|扣|进)"
     r"|(?:有需要|需要|想要?|有意)的[\u4e00-\u9fff]?友"
     # a bare "私" closing the message: "五斤装 39，私"; the price in private: "价格私"
     r"|[，,、\s]私[。.!！~～]*$|价格?(?:私(?![人家])|详聊)"
     # the buyers addressed: "美容店老板们私聊", "宝妈们滴滴我"
-    r"|(?:老板|业主|宝妈|姐妹|家长|宠友|跑友|兄弟|宝子)们?[，,：:\s]?(?:私|找我|加我|滴滴|戳我|看主页|扣1"
+    r"|(?:老板|业主|宝妈|姐妹|家长|宠友|跑友|兄弟|宝子)们?[，,：:\s]?(?:可以|请|直接)?(?:私|找我|加我|滴滴|戳我|看主页|扣1"
     r"|来电|咨询|订购|选购)"
     # followers drawn to another platform: "关注我的抖音号"
     r"|关注我的?(?:抖音|快手|小红书|公众号|视频号|b站|微博|直播间)"
