@@ -298,7 +298,7 @@ _PROXY = re.compile(
     r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背|订|钓|买|看网课|听课)"
     r"|\d+\s*字?起接|帮(?:你|您)(?:刷|写|代|考|改|办)|(?:专业|提供)[^，。,.!?？！]{0,6}(?:服务|代)"
     # a trade's service offered: "专业跑步机维修", "上门安装"
-    r"|(?:专业|上门)[^，。,.!?？！]{0,6}(?:维修|安装|清洗|保洁|开锁|疏通|搬家|回收|除甲醛)"
+    r"|专业[^，。,.!?？！]{0,6}(?:维修|安装|清洗|保洁|开锁|疏通|搬家|回收|除甲醛)"
     # taking orders of every kind: "接各类ppt", "承接各种维修"
     r"|(?:接|承接|专接|代做)(?:各类|各种|各式|一切)"
 )
@@ -331,7 +331,7 @@ _TROUBLED = re.compile(
 _SURPLUS = re.compile(
     r"买多了|多买了|用不完|用不上|吃不完|闲置|自用|搬家转|原价转|低于原价转|二手|[九八七]成新"
     r"|用了(?:\d+|[一二两三四五六七八九十半几])\s*(?:个月|年|天|周|次)"
-    r"|买大了|买小了|穿不了|尺码不合适|吊牌|没拆封|未拆封|只穿过|就穿过|只用过|就用过"
+    r"|买大了|买小了|穿小了|穿不下|穿不了|尺码不合适|吊牌|没拆封|未拆封|只穿过|就穿过|只用过|就用过"
 )
 # A member warning the others against an offer ("有人私聊我说能代练，大家别信"): the offer
 # words are reported, not made. (Not "不是骗子", which is a seller's reassurance.)
@@ -402,7 +402,7 @@ _VENDOR = re.compile(
     r"|24\s*小时(?:上门|服务|在线|营业|接单)|同城上门|当天(?:交付|出图|出稿|完成|上门)"
     r"|上门(?:看货|回收|收购|估价|评估)"
     # years in a trade: "做外墙防水二十年"
-    r"|(?:做|干|从事|专注)[\u4e00-\u9fff]{1,6}?(?:\d+|[一二三四五六七八九十几]+)年"
+    r"|(?:做|干|从事|专注)(?!了)[\u4e00-\u9fff]{1,6}?(?:\d{1,2}|[二三四五六七八九十]+|十几|几十)年(?!了|多了)"
     # a problem asked at the start, its cure offered next: "猫咪掉毛厉害？这个营养膏..."
     r"|^[^，。,.!?？！]{2,14}[?？]\s*(?:这款|这个|我们|我家|我这|本店|找我|试试|用我)"
 )
@@ -740,7 +740,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         ),
     ),
     ("follower", _FOLLOWER, 7, re.compile("粉|赞|关注|播放|阅读")),
-    ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供|接|上门")),
+    ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供|接")),
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
     ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳|天|月")),
@@ -857,10 +857,11 @@ def combine(
             by_code["story"] = Signal("story", STORY_POINTS, story.group(0))
     if (
         text
-        and "sale" in by_code
-        and not OFFERS.intersection(by_code)
+        and ("sale" in by_code or "bait" in by_code)
+        and OFFERS.intersection(by_code) <= {"bait"}
         and not HARD_EVIDENCE.intersection(by_code)
     ):
+        # a member selling or giving away what they have no use for ("宝宝穿小了，免费送")
         surplus = _SURPLUS.search(text)
         if surplus is not None:
             by_code["surplus"] = Signal("surplus", SURPLUS_POINTS, surplus.group(0))
