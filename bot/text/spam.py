@@ -72,7 +72,6 @@ REASON_LABELS: dict[str, str] = {
     "surplus": "转让自用物品",
     "recruit": "招人",
     "reported": "转述他人",
-    "listing": "广告式短句罗列",
 }
 
 # Signals that are hard evidence of an ad: something a reader can contact or open. Only
@@ -110,7 +109,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         产地直发 产地直供 原产地 基地直供 现摘现发 现摘 现挖 农户自产 农家自产 自家果园
         自家茶园 自家种植 农家 土鸡蛋 散养 专卖 纯正 无添加 买一送一 买二送一 买三送一
         不甜包退 包退 工厂直发 工厂直供 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
-        打包带走 正宗 尾货 高价回收 高价收 纯种 包纯 包健康 尾单 临期 低价处理 清库存 网盘秒发 网盘发货 秒发 自动发货 全集""",
+        打包带走 正宗 尾货 高价回收 临期 低价处理 清库存 网盘秒发 网盘发货 秒发 自动发货 全集""",
     ),
     "shop": (3, "拼多多 拼夕夕 拼xx 拼dd pdd"),
     "bait": (
@@ -119,8 +118,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         速来 速抢 大礼包 礼包 不是梦 大额券 内部券 优惠券群 进群领 进裙领 加群领 入群领 免费领取 领取资料
         领取教程 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量 免费听 发红包 福利群 新群
         看过来 转发到 截图给我 集赞 转发朋友圈 免费试听 试听免费 免费试课 体验课免费 0元试听
-        名额不多 仅剩 仅此一批 最后一批 手慢无 要的抓紧 卖完即止 数量有限 抓紧下单 今天下单 今日下单
-        下单立减 下单即送
+        名额不多 仅剩 仅此一批 最后一批 手慢无 要的抓紧 卖完即止 数量有限 抓紧下单
         领取免费 免费试吃 试吃装 试用装 随到随学 小班教学 月薪过万 月薪上万 免费重学""",
     ),
     "bargain": (
@@ -156,7 +154,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         修复征信 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
         无担保 免抵押 低息 信用贷 凭身份证 只还本金 减免违约金 减免利息 逾期不用怕 法务团队
         急用钱 手机就能借 凭工牌 凭社保 凭公积金 凭营业执照 额度最高 最高额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款 个性化分期 停止催收
-        停息 包下卡 大额信用卡 快速提额 代办信用卡 债务规划 债务处理 债务咨询 个人债务 负债上岸""",
+        包下卡 大额信用卡 快速提额 代办信用卡 债务规划 债务处理 债务咨询 个人债务 负债上岸""",
     ),
     "health": (
         6,
@@ -172,7 +170,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         不过退款 不过全额退款 不过退费 保过协议 考前答案 考试答案 提前拿答案 真题答案 保录 包录取
         保录取 名校保录 包提分 保提分 不用考试拿证 不考试拿证 直接拿证 快速拿证 刻章 全国可查
         学信网可查 降压茶 降糖茶 速成 不用考试 无需考试 保证提分 保证通过 保证拿证 保证过
-        不用考核 无需考核 直接入会 直接发证 直接下证 免考 学历提升 包成活 包赔 假一赔十""",
+        不用考核 无需考核 直接入会 直接发证 直接下证""",
     ),
     "cta": (
         5,
@@ -285,10 +283,6 @@ _PRICE_MORE = re.compile(
     r"|(?:\d+|[一二两三四五六七八九十])\s*(?:斤|公斤|kg|克|片|个|瓶|支|盒|袋|罐|粒)装\s*\d+"
     # a count and its price: "三包 29.9" (not "两本 3 天": the number ends the phrase)
     rf"|(?:[一二两三四五六七八九十]|\d+)\s*{_UNIT}\s*\d+(?:\.\d+)?(?=\s*(?:元|块|[，,。!！~～]|$))"
-    # a price per period: "一年 99", "每月 30 元"
-    r"|(?:一|每|/)\s*(?:年|月|季度?)\s*\d+(?:\.\d+)?(?=\s*(?:元|块|[，,。!！~～]|$))"
-    # money off: "立减 50", "满 200 减 30"
-    r"|立减\s*\d+|满\s*\d+\s*减\s*\d+"
     # a starting price: "300 起", "39 元起"
     r"|\d+\s*(?:元|块)?\s*起(?=[，,。.!！\s]|$)"
     # a discount offered: "下单八折", "全场七折"
@@ -374,13 +368,11 @@ _JOB_CONTEXT = re.compile(
 # Guarantees a seller cannot give: "不过全额退款", "无效退费".
 _REFUND_PROMISE = re.compile(
     r"(?:不过|无效|不见效|没效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到"
-    r"|不达标|不漏|不好|没好|治不好|修不好|不就业)"
-    r"[^，。,.!?？！]{0,3}(?:退(?:款|费|钱|一半|全款|学费)|不收(?:费|钱)|不要钱|免费重[学读修考])"
+    r"|不达标|不漏|不好|没好|治不好|修不好)"
+    r"[^，。,.!?？！]{0,3}(?:退(?:款|费|钱|一半|全款|学费)|不收(?:费|钱)|不要钱|免费重学|免费重修)"
     # paid only on success: "不漏水才收钱", "先学后付"
     r"|(?:不漏|有效|满意|达标|成功|通过|见效|学会)[^，。,.!?？！]{0,2}(?:才|再)(?:收|付)(?:钱|费|款)"
     r"|先(?:学|用|试)后付"
-    # a certificate that "can be checked": "证书……全国可查"
-    r"|(?:证|证书|学历)[^。]{0,12}可查"
 )
 # A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
 _STORY = re.compile(
@@ -408,7 +400,7 @@ _VENDOR = re.compile(
     r"(?:本人|本店|本公司|我司|我们|我)(?:是|为|这边|这里)?(?:专业|专做|专注|专门|正规|持证|资深)"
     r"|(?:\d+|[一二三四五六七八九十几]+)年(?:老师傅|经验|老店|老品牌|专注)|多年(?:经验|老店)"
     r"|24\s*小时(?:上门|服务|在线|营业|接单)|同城上门|当天(?:交付|出图|出稿|完成|上门)"
-    r"|上门(?:看货|回收|收购|估价|评估|取车|收车|取件)"
+    r"|上门(?:看货|回收|收购|估价|评估)"
     # years in a trade: "做外墙防水二十年"
     r"|(?:做|干|从事|专注)(?!了)[\u4e00-\u9fff]{1,6}?(?:\d{1,2}|[二三四五六七八九十]+|十几|几十)年(?!了|多了)"
     # a problem asked at the start, its cure offered next: "猫咪掉毛厉害？这个营养膏..."
@@ -425,8 +417,7 @@ _LURE = re.compile(
 )
 # Skill or a certificate promised within days: "三天学会", "七天拿证".
 _QUICK_RESULT = re.compile(
-    r"(?:[一二两三四五六七八九十几]|\d+)\s*(?:天|周|个月)(?:就能|就|即可|包)?(?:学会|拿证|出师|上手|精通"
-    r"|过级|考过|改掉|戒掉)"
+    r"(?:[一二两三四五六七八九十几]|\d+)\s*(?:天|周|个月)(?:就能|就|即可|包)?(?:学会|拿证|出师|上手|精通)"
 )
 # Efficacy promised within a time: "一次见效", "两周根治".
 _EFFICACY = re.compile(
@@ -434,26 +425,6 @@ _EFFICACY = re.compile(
     r"|(?:吃|用|喝|贴|涂|抹|戴|喷|擦|泡|敷)了?(?:[一两三四五六七八九十几]|\d+)\s*(?:次|天|周|个月|疗程|瓶|盒)"
     r"(?:就|即|便)(?:好|能好|不疼|消失)"
 )
-# Ad copy is a list of short clauses ("滑雪教练证速成，七天拿证，包分配雪场工作"); members
-# write sentences, with particles, questions and "我" telling their own story.
-_CLAUSE_BREAK = re.compile(r"[，,。.!！;；、]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-_CHAT_MARKS = re.compile(
-    r"[?？吗呢吧啊呀哈嘛哦啦]|了(?=[，,。.!！\s]|$)|(?:^|[，,。.!！\s])我(?!们)|我的|我家|我在|我是"
-)
-LISTING_POINTS = 3
-LISTING_MIN_CLAUSES = 3
-LISTING_MAX_CLAUSE = 10
-
-
-def _listing(text: str) -> bool:
-    """Three clauses or more, none longer than ten characters, and no mark of chat (nor of
-    a story: "以前做过微商，卖纸尿裤，亏了不少")."""
-    if _CHAT_MARKS.search(text) is not None or _STORY.search(text) is not None:
-        return False
-    clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
-    return len(clauses) >= LISTING_MIN_CLAUSES and max(map(len, clauses)) <= LISTING_MAX_CLAUSE
-
-
 # An offer reported, not made: "有人私聊我说能代练", "群里有人发刷单兼职", "看到有人推销".
 _REPORTED = re.compile(
     r"有人[^，。,.!?？！]{0,8}?(?:私聊|私信|加我|找我|发了?|说|冒充|推销|打电话|骚扰)"
@@ -764,7 +735,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         _PRICE_MORE,
         3,
         re.compile(
-            r"[套盒斤箱件瓶位期条单份袋罐支包台本辆只双张里平㎡时次节价装年月度减]\s*\d|[二三四五六七八九]\s*折"
+            r"[套盒斤箱件瓶位期条单份袋罐支包台本辆只双张里平㎡时次节价装]\s*\d|[二三四五六七八九]\s*折"
             r"|\d\s*(?:元|块)?\s*起"
         ),
     ),
@@ -783,12 +754,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         3,
         re.compile("逾期|负债|征信|还不上|催收|网贷|信用卡|欠款|债务|花呗|借呗"),
     ),
-    (
-        "miracle",
-        _REFUND_PROMISE,
-        6,
-        re.compile("退|不收|不要钱|免费重|才收|再收|才付|再付|后付|可查"),
-    ),
+    ("miracle", _REFUND_PROMISE, 6, re.compile("退|不收|不要钱|免费重|才收|再收|才付|再付|后付")),
     ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私|价|们|关注")),
     (
         "pitch",
@@ -800,7 +766,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         ),
     ),
     ("bait", _LURE, 5, re.compile("免费|仅限|开业|元|关注|率")),
-    ("miracle", _QUICK_RESULT, 6, re.compile("学会|拿证|出师|上手|精通|过级|考过|改掉|戒掉")),
+    ("miracle", _QUICK_RESULT, 6, re.compile("学会|拿证|出师|上手|精通")),
     ("health", _EFFICACY, 6, re.compile("见效|痊愈|根治|去根|断根|除根|就|即|便")),
 )
 # The same for ads in English, tried only on a text with Latin letters.
@@ -828,21 +794,10 @@ def combine(
     against an offer, with no contact to reach, makes none (-8).
     """
     by_code: dict[str, Signal] = {}
-    further: set[str] = set()
     for signal in signals:
         previous = by_code.get(signal.code)
         if previous is None or signal.points > previous.points:
             by_code[signal.code] = signal
-        if (
-            previous is not None
-            and signal.code in OFFERS
-            and signal.evidence not in previous.evidence
-            and previous.evidence not in signal.evidence
-        ):
-            further.add(signal.code)  # two different phrasings of one offer
-    for code in further:
-        found = by_code[code]
-        by_code[code] = Signal(code, found.points + EXTRA_HIT_POINTS, found.evidence)
     if "phone" in by_code and "cta" in word_hits:
         # words that only name the phone add nothing to it; and with nothing on offer, any
         # call to contact is about that number ("教练电话 137…，想上课的直接联系他")
@@ -889,8 +844,6 @@ def combine(
         # money trouble is what members talk about ("信用贷的利率比房贷高多少"); only with a
         # pitch, a call to contact or something to reach is it a loan ad
         del by_code["debt"]
-    if text and OFFERS.intersection(by_code) and _listing(text):
-        by_code["listing"] = Signal("listing", LISTING_POINTS, text[:12])
     if "price" in by_code and "cta" in by_code:
         by_code["sale"] = Signal("sale", SALE_POINTS, by_code["price"].evidence)
     elif (
