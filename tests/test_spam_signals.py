@@ -162,6 +162,36 @@ def test_earnings_as_a_rough_range(running: TopicClassifier) -> None:
     assert running.classify("民宿一天两三百，还挺便宜的").label != "spam"
 
 
+RUNNING_PAIRS = [
+    # any fee to be paid first, in a job post
+    (
+        "job_fee",
+        "旅行社招兼职导游，日结 300，需先交 800 导游证挂靠费",
+        "报名比赛需要交 200 报名费吗？",
+    ),
+    # free trips and gifts: the lure of the sales talk for the elderly
+    (
+        "bait",
+        "中老年旅游团，免费游杭州，还送礼品，报名找我",
+        "社区有免费的保健讲座，大家别去，都是卖保健品的",
+    ),
+    # a problem asked, then its cure offered
+    (
+        "pitch",
+        "膝盖疼？这个护膝戴一周就不疼了，跑友价 59，私我",
+        "膝盖疼？我去医院看了，医生说是跑量太大",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "ad", "member"), RUNNING_PAIRS)
+def test_running_ads_and_members(running: TopicClassifier, code: str, ad: str, member: str) -> None:
+    verdict = running.classify(ad)
+    assert verdict.label == "spam", verdict.explain()
+    assert code in {s.code for s in verdict.signals}, verdict.explain()
+    assert running.classify(member).label != "spam", running.classify(member).explain()
+
+
 def test_a_call_to_the_number_alone_offers_nothing(running: TopicClassifier) -> None:
     # "想上课的直接联系他" names who may call, not an offer: the number is all there is
     assert running.classify("教练电话 13700001111，想上课的直接联系他").label != "spam"

@@ -362,7 +362,7 @@ _JOB_FEE = re.compile(
     # "押金可退": the deposit is asked for, its return is the lure
     r"|(?:押金|保证金)(?:可退|全退|随时退|秒退)"
     # any fee to be paid first: "需先交 800 挂靠费"
-    r"|(?:先|需|需要)(?:交|付|缴纳?)[^，。,.!?？！]{0,8}费"
+    r"|(?:先|需|需要)(?:交|付|缴纳?)[^，。,.!?？！]{0,10}费"
 )
 _JOB_CONTEXT = re.compile(
     r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资|务工|劳务|月薪|打工"
