@@ -793,7 +793,10 @@ def combine(
     to contact adds nothing to a phone number unless something is on offer; a first-person
     story of the past (or of a job found) with no call to contact and no hard evidence is
     not an offer (-6; a wage in it is part of the story); a member warning the others
-    against an offer, with no contact to reach, makes none (-8).
+    against an offer, with no contact to reach, makes none (-8), nor does one reporting
+    someone else's offer ("群里有人发刷单兼职", -6); a member passing on or giving away their
+    own surplus is no sale (-5). A phrase that calls to contact ("有意向的私") and the call
+    words inside it are one call; recruit words (招聘, 包吃住, 底薪) count once however many.
     """
     by_code: dict[str, Signal] = {}
     for signal in signals:
