@@ -121,6 +121,13 @@ AD_CLASSES = [
     ("约稿找我，有意者 v 信 g.a.o.8.8.9.9", True),  # an id strung on dots
     ("学历提升，全日制本科，不用考试拿证，有需要的联系我", False),  # certificate mill
     ("源头工厂直发笔记本，比超市便宜一半，需要的私我", False),  # goods from the factory
+    # no classic handle: whoever wants something called, a provider presenting itself
+    ("有需要改稿的朋友可以找我，十年编辑，当天交付", False),
+    ("写作课速成，七天学会写爆款，不满意不收费，想学的私我", False),  # results within days
+    ("代写书评读后感，一篇 50 起，要的私", False),  # a starting price, a bare "私"
+    ("免费帮你改简历，仅限前 20 名，进群领取", False),  # free service, places limited
+    ("网贷逾期的作者朋友，我们专业处理，停息挂账，价格详谈", False),  # debt relief
+    ("投稿被拒三次了？我们团队帮你改，包过稿，私信", False),  # a problem asked, then cured
 ]
 
 # Members' messages that look like offers but make none: no note, no warning.
@@ -133,6 +140,9 @@ HARD_NEGATIVES = [
     "这篇讲标题的文章写得好 https://mp.weixin.qq.com/s/title 推荐大家看",
     "哪里能买到好用的写作本，求推荐",
     "稿费千字 80 元，这个价格正常吗",
+    "群里有人发代写广告，大家别理",  # an offer reported, not made
+    "键盘买大了，全新没拆封，原价 300，200 出，要的私聊",  # a member's surplus
+    "我写了三年稿子，一篇稿费 300",
 ]
 
 

@@ -329,6 +329,8 @@ def test_a_character_of_the_description_and_a_keyword_is_a_stem() -> None:
         "topics_dev_kidsreading.yaml",
         "topics_dev_weiqi.yaml",
         "topics_dev_drone.yaml",
+        "topics_dev_homedecor.yaml",
+        "topics_dev_petgrooming.yaml",
     ],
 )
 def test_development_sets_meet_the_targets(name: str) -> None:

@@ -363,9 +363,13 @@ class TopicClassifier:
                 add(word, _Entry("domain", domain.name, 0.5 * scale))
         for word in off_topic_words:
             add(word, _Entry("domain", "configured", 1.0))
+        # the group's own members named (宝妈 in a mothers' group) are no lure
+        theme_text = normalize(" ".join((theme.name, theme.description, *theme.keywords)))
+        own_audience = {w for w in spam_rules.AUDIENCE_WORDS if w in theme_text}
         for category, (_, block) in spam_rules.SPAM_WORDS.items():
             for word in words(block):
-                add(word, _Entry("spam", category, 0.0))
+                if word not in own_audience:
+                    add(word, _Entry("spam", category, 0.0))
         for word in spam_words:
             add(word, _Entry("spam", "operator", 0.0))
         for word, (weight, source) in self.theme_terms.items():

@@ -71,6 +71,7 @@ REASON_LABELS: dict[str, str] = {
     "warning": "提醒防骗",
     "surplus": "转让自用物品",
     "recruit": "招人",
+    "reported": "转述他人",
 }
 
 # Signals that are hard evidence of an ad: something a reader can contact or open. Only
@@ -91,13 +92,15 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """兼职 日结 一单一结 宝妈 手机操作 动动手指 副业 躺赚 日赚 日入 月入 轻松赚 零投入
         零成本 零门槛 招代理 代理加盟 加盟 被动收入 在家赚 在家就能 足不出户 时间自由 收入可观
         学生党 有手就行 手工活 在家手工 打字员 录入员 一天能挣 一天挣 在家可做
-        手机就能做 诚招 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪 底薪
-        包吃住 招合伙人 诚招合伙人 总部扶持 轻松开店""",
+        手机就能做 诚招 就能赚 就能挣 能赚钱 在家赚钱 看视频赚 一天一两百 一天几百 想赚钱的 时薪 日薪
+        招合伙人 诚招合伙人 总部扶持 轻松开店 多劳多得 计件结算 计件工资 外发 空闲时间 碎片时间
+        每天一小时 每天两小时 赚外快 外快 赚零花钱 介绍费 返佣 拉人头 带新人 零基础可做 小白可做
+        新手可做 无需经验 在家录音 零投资 在家做手工 粉丝也能做 小白也能做 基础也能做 不囤货 不压货 零囤货 不压钱 带娃也能 带娃赚钱 在家带娃也""",
     ),
     "proxy": (
         7,
         """微商 专业代 代运营 包原创 原创保证 保证原创 包涨粉 起号 陪跑 铺量 素人铺量 包教包会
-        承接 接单 代办 降重 代降重 论文润色""",
+        承接 接单 代办 降重 代降重 论文润色 代开发票 代开 包办""",
     ),
     "goods": (
         5,
@@ -106,7 +109,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         产地直发 产地直供 原产地 基地直供 现摘现发 现摘 现挖 农户自产 农家自产 自家果园
         自家茶园 自家种植 农家 土鸡蛋 散养 专卖 纯正 无添加 买一送一 买二送一 买三送一
         不甜包退 包退 工厂直发 工厂直供 专享 纯天然 起订 起批 团购价 团队价 定制 回收 高价收购 收购 全套 电子版
-        打包带走""",
+        打包带走 正宗 尾货 高价回收 临期 低价处理 清库存 网盘秒发 网盘发货 秒发 自动发货 全集""",
     ),
     "shop": (3, "拼多多 拼夕夕 拼xx 拼dd pdd"),
     "bait": (
@@ -115,7 +118,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         速来 速抢 大礼包 礼包 不是梦 大额券 内部券 优惠券群 进群领 进裙领 加群领 入群领 免费领取 领取资料
         领取教程 点击链接 点击领取 戳链接 戳这里 链接领取 限时 限量 免费听 发红包 福利群 新群
         看过来 转发到 截图给我 集赞 转发朋友圈 免费试听 试听免费 免费试课 体验课免费 0元试听
-        领取免费 免费试吃 试吃装 试用装""",
+        免费游 免费旅游 送礼品 领鸡蛋 名额不多 仅剩 仅此一批 最后一批 手慢无 要的抓紧 卖完即止 数量有限 抓紧下单
+        领取免费 免费试吃 试吃装 试用装 随到随学 小班教学 月薪过万 月薪上万 免费重学""",
     ),
     "bargain": (
         8,
@@ -126,7 +130,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """刷单 返利 返现 网赚 稳赚 高回报 投资回报 带你赚钱 带你理财 稳赚不赔 保本 内幕消息
         荐股 牛股 博彩 棋牌 彩票 零风险 无风险 日息 月息 带单 喊单 内部名额 usdt 内部消息
         必涨 翻十倍 涨十倍 高收益 保本高收益 养老项目 养老投资 搬砖套利 收益翻倍 数字藏品 原始股
-        内部认购 挖矿 矿机 区块链项目 领佣金 赚佣金 佣金日结 佣金秒返 点赞员""",
+        内部认购 挖矿 矿机 区块链项目 领佣金 赚佣金 佣金日结 佣金秒返 点赞员 拍单 刷好评
+        返本金 本金加佣金 垫付后返 投资小 回报高 低投入 高回报 小投入 工资抵学费 搬砖""",
     ),
     # Gambling sites: their lure words (a deposit bonus, a rebate on stakes) are nobody's
     # everyday talk.
@@ -148,7 +153,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """停息挂账 协商还款 协商分期 延期还款 协商延期 分期还款 债务优化 债务重组 征信修复
         修复征信 不看征信 不查征信 不查负债 黑户 秒批 秒下款 下款 放款 当天到账 无抵押
         无担保 免抵押 低息 信用贷 凭身份证 只还本金 减免违约金 减免利息 逾期不用怕 法务团队
-        急用钱 手机就能借 凭工牌 凭社保 凭公积金 凭营业执照 额度最高 最高额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款 个性化分期 停止催收""",
+        急用钱 手机就能借 凭工牌 凭社保 凭公积金 凭营业执照 额度最高 最高额度 零首付 不查流水 秒到账 无需抵押 黑白户 包下款 下不了款 个性化分期 停止催收
+        包下卡 大额信用卡 快速提额 代办信用卡 债务规划 债务处理 债务咨询 个人债务 负债上岸""",
     ),
     "health": (
         6,
@@ -163,13 +169,15 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         包就业 保分 包拿证 包上岸 包通过 推荐就业 国家认证 押题 内部押题 内部资料 原题 保证抢到
         不过退款 不过全额退款 不过退费 保过协议 考前答案 考试答案 提前拿答案 真题答案 保录 包录取
         保录取 名校保录 包提分 保提分 不用考试拿证 不考试拿证 直接拿证 快速拿证 刻章 全国可查
-        学信网可查 降压茶 降糖茶""",
+        学信网可查 降压茶 降糖茶 速成 不用考试 无需考试 保证提分 保证通过 保证拿证 保证过
+        不用考核 无需考核 直接入会 直接发证 直接下证""",
     ),
     "cta": (
         5,
         """私聊 私信我 私我 联系我 联系方式 加我 加v 加微 加薇 +v 添加助理 加助理 有意者 有意向 感兴趣的 有兴趣的
         有需要的 需要的私 需要的扫 需要的联系 详情咨询 戳我 滴滴我 进群 加群 扫码 扫一扫 二维码
-        看主页 主页有 主页联系 点我头像 点头像 看我头像 头像联系 同号 详聊 详询 电话咨询 咨询电话
+        看主页 主页有 主页联系 看我主页 点我主页 我主页 点我头像 点头像 看我头像 看头像 戳头像
+        头像联系 同号 详聊 详询 电话咨询 咨询电话
         联系电话 加我v 绿泡泡 +vx +wx +q 咨询 电话 进裙 加裙 看我朋友圈 朋友圈有 看朋友圈
         嘀嘀我 dd我 扣1领 扣1送 扣1免费 进群领 进裙领 加群领 入群领 私信 联系助理 添加客服 加客服
         拉你进 拉群 私信回复 订购电话 热线 打电话 找我 找我们 留言 了解请 欢迎咨询 有意的
@@ -178,20 +186,22 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "price": (
         3,
         """低至 特价 优惠价 量大从优 价格优惠 价格实惠 价格美丽 包邮 最低价 只要 仅需 原价 价更优惠
-        拿优惠 加价 半价 面议 价格面议 量大优惠""",
+        拿优惠 加价 半价 面议 价格面议 量大优惠 内部价 量大价优 返点""",
     ),
     # Selling talk: addressing "you" with a service, a problem made light of. Innocent
     # alone ("我帮你看看"), it weighs with an offer or a call to contact.
     "pitch": (
         3,
         """帮你 帮您 为你 为您 替你 替您 带你 包你 让你 专业团队 我们团队 一站式 别怕 不用怕
-        不用愁 有救了 告别 上门 保证 教你 我们机构 本机构 我们专业 专业处理
-        都能谈 都能办 都能处理""",
+        不用愁 不要怕 有救了 告别 上门 保证 教你 我们机构 本机构 我们专业 专业处理 随叫随到
+        都能谈 都能办 都能处理 神器 一条龙 可分期 分期付款 当天成交 当天打款 当天结算 现金结算
+        现金回收 上门服务 一对一辅导""",
     ),
     # Recruiting: groups recruit members and volunteers ("跑团招募新成员，有兴趣的私信我"),
     # colleagues pass on openings. Little alone, even with a call to contact; pay by the
     # day, a fee or a side-job word makes the offer.
-    "recruit": (2, "招募 招聘 招学徒"),
+    # Pay and board (包吃住, 底薪) describe a real job as much as a lure: recruit words too.
+    "recruit": (2, "招募 招聘 招学徒 招生 包吃住 底薪 五险一金"),
     # Money-trouble words: members talk about debts too; with a pitch or a call to contact
     # they are a loan or debt-negotiation ad.
     "debt": (
@@ -200,6 +210,9 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         车贷 房贷 借钱 征信花 额度""",
     ),
 }
+# Offer words naming whom an ad is aimed at: in a group of those very people (a mothers'
+# group and 宝妈) they are how members speak of themselves, not a lure.
+AUDIENCE_WORDS = frozenset({"宝妈", "学生党"})
 # Call-to-action words that only name the phone: they add nothing to a phone number itself
 # ("王老师的电话是139…吗" is a member asking, not an ad).
 PHONE_WORDS = frozenset({"电话", "电话咨询", "咨询电话", "联系电话", "订购电话", "热线", "打电话"})
@@ -226,6 +239,9 @@ OFFERS = frozenset(
     }
 )
 SALE_POINTS = 4  # a price together with a call to contact privately: a sale
+# Categories whose further words add nothing: a job post names its pay and board together
+# ("包吃住，底薪 4000") without being more of an offer for it.
+_SINGLE_WEIGHT = frozenset({"recruit"})
 _DEBT_PARTNERS = frozenset({"cta", "pitch"} | HARD_EVIDENCE)
 SURPLUS_POINTS = -5  # a member passing on what they have too much of, with no contact shown
 STORY_POINTS = -6  # a first-person story of the past, with no call to contact: not an offer
@@ -251,8 +267,26 @@ _PRICE = re.compile(
     r"|价格?(?:私聊|私信|详聊|私我|私)"
     # an asking price: "3999 出", "一口价 200" (not "30 出头")
     r"|\d{2,}\s*(?:元|块)?\s*(?:出|转)(?=[，。,.!！\s]|$)|一口价\s*\d+"
-    # a price comparison, a seller's argument: "比超市便宜一半"
-    r"|比[^，。,.!?？！]{1,6}便宜(?:一半|\d|[一二三四五六七八九十几]+)"
+    # a price comparison, a seller's argument: "比超市便宜一半", "比市场价低三成"
+    r"|比[^，。,.!?？！]{1,6}(?:便宜|低|省)\s*(?:一半|\d|[一二三四五六七八九十几]+)"
+)
+# More ways to state a price, kept apart from ``_PRICE`` behind a needle of their own (a
+# digit after a unit, a discount, a starting price): most messages never try them.
+_PRICE_MORE = re.compile(
+    # a price for a circle of buyers: "宠友价 39", "团购价 68"
+    r"(?:[\u4e00-\u9fff]友|团购|会员|新人|宝妈|业主|内部|粉丝|专属|特惠|活动|体验|首单|秒杀|福利)"
+    r"(?:专享)?价\s*\d+|专享价\s*\d+"
+    # per square metre, hour or session: "每平 699", "一小时 30" (not "每次 20 分钟")
+    r"|(?:一|每|/)\s*(?:平米|平方|平|㎡|小时|次|节|课时)\s*\d+(?:\.\d+)?(?![\d.]*\s*(?:分|秒|公里"
+    r"|km|个|页|字|遍|组|天|斤|厘米|cm|毫米|mm|度|%|岁|米|次|人|小时|平|块钱))"
+    # a pack and its price: "五斤装 39"
+    r"|(?:\d+|[一二两三四五六七八九十])\s*(?:斤|公斤|kg|克|片|个|瓶|支|盒|袋|罐|粒)装\s*\d+"
+    # a count and its price: "三包 29.9" (not "两本 3 天": the number ends the phrase)
+    rf"|(?:[一二两三四五六七八九十]|\d+)\s*{_UNIT}\s*\d+(?:\.\d+)?(?=\s*(?:元|块|[，,。!！~～]|$))"
+    # a starting price: "300 起", "39 元起"
+    r"|\d+\s*(?:元|块)?\s*起(?=[，,。.!！\s]|$)"
+    # a discount offered: "下单八折", "全场七折"
+    r"|(?:打|享|全场|一律|均|下单|立享|低至|限时)\s*[二三四五六七八九]\s*折"
 )
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
@@ -262,7 +296,11 @@ _FOLLOWER = re.compile(
 _PROXY = re.compile(
     r"(?<![现时年古近当一二三四后历世换替取])代(?:写|购|发|刷|考|练|做|拍|跑|还|课|运营|种|养|办"
     r"|剪|画|打|挂|录|排|开|注册|缴|充|抢|修|签|报|查|交|改|降|投|上|骑|走|跳|学|背|订|钓|买|看网课|听课)"
-    r"|\d+\s*字?起接|帮(?:你|您)刷|(?:专业|提供)[^，。,.!?？！]{0,6}(?:服务|代)"
+    r"|\d+\s*字?起接|帮(?:你|您)(?:刷|写|代|考|改|办)|(?:专业|提供)[^，。,.!?？！]{0,6}(?:服务|代)"
+    # a trade's service offered: "专业跑步机维修", "上门安装"
+    r"|专业[^，。,.!?？！]{0,6}(?:维修|安装|清洗|保洁|开锁|疏通|搬家|回收|除甲醛)"
+    # taking orders of every kind: "接各类ppt", "承接各种维修"
+    r"|(?:接|承接|专接|代做)(?:各类|各种|各式|一切)"
 )
 # Farm produce sold by its grower ("自家养的蜂蜜", "自家种的橙子"), goods sold from where
 # they are made ("工厂直发", "源头厂家批发", "产地发货").
@@ -290,12 +328,16 @@ _TROUBLED = re.compile(
 )
 # A member passing on their own surplus ("我买多了两袋，原价转，私聊"): a price and a call to
 # contact without a trade behind them.
-_SURPLUS = re.compile(r"买多了|多买了|用不完|用不上|吃不完|闲置|自用|搬家转|原价转|低于原价转")
+_SURPLUS = re.compile(
+    r"买多了|多买了|用不完|用不上|吃不完|闲置|自用|搬家转|原价转|低于原价转|二手|[九八七]成新"
+    r"|用了(?:\d+|[一二两三四五六七八九十半几])\s*(?:个月|年|天|周|次)"
+    r"|买大了|买小了|穿小了|穿不下|穿不了|尺码不合适|吊牌|没拆封|未拆封|只穿过|就穿过|只用过|就用过"
+)
 # A member warning the others against an offer ("有人私聊我说能代练，大家别信"): the offer
 # words are reported, not made. (Not "不是骗子", which is a seller's reassurance.)
 _WARNING = re.compile(
     r"(?<!不是)(?<!不会)(?<!绝不)(?:骗子|被骗|上当|防骗|别信|不要信|别相信|不要相信|大家小心"
-    r"|小心上当|小心被骗|诈骗)"
+    r"|小心上当|小心被骗|诈骗|骗局)"
 )
 _MIRACLE = re.compile(
     r"(?:月|周|天|一个月)瘦\s*\d+\s*(?:斤|公斤|kg)|瘦\s*[十二三四五六七八九]+\s*斤"
@@ -306,18 +348,33 @@ _BAIT = re.compile(
 # Earnings promised per day or month: "一天轻松三五百", "每天能挣 200".
 _EARNINGS = re.compile(
     r"(?:一天|每天|日|月|一个月)(?:(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入)|轻松|稳)\s*"
-    r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万])(?:元|块|\+)?(?![\u4e00-\u9fff])"
+    r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万]|过万|上万)(?:元|块|\+)?(?![\u4e00-\u9fff])"
+    # a little time a day: "每天只需两小时"
+    r"|每天(?:只需|只要|仅需|花)\s*(?:[一两二三\d]|半)\s*个?小时"
+    # a day's or a month's pay as a rough range: "一天两三百", "一个月七八千"
+    r"|(?:一天|每天|一个月|每月)(?:收益|收入|能赚|能挣|赚|挣)?\s*[一二两三四五六七八九]{2}[百千万](?:元|块|\+)?"
+    r"(?![\u4e00-\u9fff])"
 )
 # A job that asks for money first: "入职先交会员费99", "先交材料押金两百".
 _JOB_FEE = re.compile(
     r"(?:交|付|缴|收)[^，。,.!?？！]{0,8}(?:押金|保证金|会员费|会费|入会费|培训费|材料费|服装费"
-    r"|工本费|入职费|激活费|手续费|资料费|体检费|报名费)"
+    r"|工本费|入职费|激活费|手续费|资料费|体检费|报名费|测试费|考核费|装备费)"
+    # "押金可退": the deposit is asked for, its return is the lure
+    r"|(?:押金|保证金)(?:可退|全退|随时退|秒退)"
+    # any fee to be paid first: "需先交 800 挂靠费"
+    r"|(?:先|需|需要)(?:交|付|缴纳?)[^，。,.!?？！]{0,10}费"
 )
-_JOB_CONTEXT = re.compile(r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资")
+_JOB_CONTEXT = re.compile(
+    r"招|兼职|岗位|入职|上岗|工作|打字员|手工|日结|挣|赚|工资|务工|劳务|月薪|打工"
+)
 # Guarantees a seller cannot give: "不过全额退款", "无效退费".
 _REFUND_PROMISE = re.compile(
-    r"(?:不过|无效|不见效|没效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到)"
-    r"[^，。,.!?？！]{0,3}退(?:款|费|钱)"
+    r"(?:不过|无效|不见效|没效|过不了|没效果|不成功|不录取|没录取|不提分|没提分|学不会|不会|不流利|不满意|达不到"
+    r"|不达标|不漏|不好|没好|治不好|修不好)"
+    r"[^，。,.!?？！]{0,3}(?:退(?:款|费|钱|一半|全款|学费)|不收(?:费|钱)|不要钱|免费重学|免费重修)"
+    # paid only on success: "不漏水才收钱", "先学后付"
+    r"|(?:不漏|有效|满意|达标|成功|通过|见效|学会)[^，。,.!?？！]{0,2}(?:才|再)(?:收|付)(?:钱|费|款)"
+    r"|先(?:学|用|试)后付"
 )
 # A first-person story of the past ("我以前当宝妈时做过兼职"): offer words in a memory.
 _STORY = re.compile(
@@ -325,6 +382,57 @@ _STORY = re.compile(
     r"做过|干过|当过|待过|打过|试过|找了份|找了个|找到了?份)"
 )
 _FIRST_PERSON = re.compile(r"我|俺")
+# Whoever wants something, called to contact: "有需要装修的业主可以找我", "想做副业的姐妹",
+# "想学的私我" -- an offer is implied. (Not "有需要的话", a member offering a favour.)
+_SOLICIT = re.compile(
+    r"(?:有需要|需要|想要?|有意|要)[\u4e00-\u9fffa-z]{1,10}的(?:朋友|业主|家长|宝妈|姐妹|兄弟|老板|宝子"
+    r"|亲|私|找|联系|加|滴|戳|看|扣|进)"
+    r"|(?:有需要|需要|想要?|有意)的[\u4e00-\u9fff]?友"
+    # a bare "私" closing the message: "五斤装 39，私"; the price in private: "价格私"
+    r"|[，,、\s]私[。.!！~～]*$|价格?(?:私(?![人家下底])|详聊|详谈)"
+    # the buyers addressed: "美容店老板们私聊", "宝妈们滴滴我"
+    r"|(?:老板|业主|宝妈|姐妹|家长|宠友|跑友|兄弟|宝子)们?[，,：:\s]?(?:可以|请|直接)?(?:私|找我|加我|滴滴|戳我|看主页|扣1"
+    r"|来电|咨询|订购|选购)"
+    # followers drawn to another platform: "关注我的抖音号"
+    r"|关注我的?(?:抖音|快手|小红书|公众号|视频号|b站|微博|直播间)"
+)
+# A provider presenting themselves or their service: "本人专业做防水", "十年老师傅",
+# "24小时上门", "当天交付". (A member recommending a worker speaks of "他", "师傅".)
+_VENDOR = re.compile(
+    r"(?:本人|本店|本公司|我司|我们|我)(?:是|为|这边|这里)?(?:专业|专做|专注|专门|正规|持证|资深)"
+    r"|(?:\d+|[一二三四五六七八九十几]+)年(?:老师傅|经验|老店|老品牌|专注)|多年(?:经验|老店)"
+    r"|24\s*小时(?:上门|服务|在线|营业|接单)|同城上门|当天(?:交付|出图|出稿|完成|上门)"
+    r"|上门(?:看货|回收|收购|估价|评估)"
+    # years in a trade: "做外墙防水二十年"
+    r"|(?:做|干|从事|专注)(?!了)[\u4e00-\u9fff]{1,6}?(?:\d{1,2}|[二三四五六七八九十]+|十几|几十)年(?!了|多了)"
+    # a problem asked at the start, its cure offered next: "猫咪掉毛厉害？这个营养膏..."
+    r"|^[^，。,.!?？！]{2,14}[?？]\s*(?:这款|这个|我们|我家|我这|本店|找我|试试|用我)"
+)
+# Free service or a place limited in number: "免费上门量房", "每月仅限 10 户", "仅限前 50 名".
+_LURE = re.compile(
+    r"免费(?:上门|设计|量房|出图|出方案|测量|检测|评估|体验|诊断|试学|试做)"
+    r"|仅限\s*(?:前\s*)?(?:\d+|[一二三四五六七八九十]+)\s*(?:名|位|人|户|个|家|组|单)|每(?:天|日|月|周)仅限"
+    r"|(?:新店|店铺|门店|店)开业|开业(?:酬宾|优惠|特惠|活动|福利|大吉)"
+    r"|(?:零元|0元|免费)(?:学|培训|拿)|关注[^，。,.!?？！]{0,8}(?:就送|送|免费领)"
+    # a success rate claimed: "成功率 99%", "通过率高达 98%"
+    r"|(?:成功率|通过率|过审率|下款率|录取率|准确率|上岸率)\s*(?:高达|达|超)?\s*(?:9\d|100)\s*%"
+)
+# Skill or a certificate promised within days: "三天学会", "七天拿证".
+_QUICK_RESULT = re.compile(
+    r"(?:[一二两三四五六七八九十几]|\d+)\s*(?:天|周|个月)(?:就能|就|即可|包)?(?:学会|拿证|出师|上手|精通)"
+)
+# Efficacy promised within a time: "一次见效", "两周根治".
+_EFFICACY = re.compile(
+    r"(?:[一两三四五六七八九十几]|\d+)\s*(?:次|天|周|个月|疗程)(?:就|即|便)?(?:见效|痊愈|根治|去根|断根|除根)"
+    r"|(?:吃|用|喝|贴|涂|抹|戴|喷|擦|泡|敷)了?(?:[一两三四五六七八九十几]|\d+)\s*(?:次|天|周|个月|疗程|瓶|盒)"
+    r"(?:就|即|便)(?:好|能好|不疼|消失)"
+)
+# An offer reported, not made: "有人私聊我说能代练", "群里有人发刷单兼职", "看到有人推销".
+_REPORTED = re.compile(
+    r"有人[^，。,.!?？！]{0,8}?(?:私聊|私信|加我|找我|发了?|说|冒充|推销|打电话|骚扰)"
+    r"|(?:看到|收到|遇到|碰到)[^，。,.!?？！]{0,6}(?:广告|推销|骚扰)"
+)
+REPORTED_POINTS = -6
 
 # Ads written in English (a language group reads them as well as Chinese ones). Whole words
 # only: not inside another word, nor glued to letters.
@@ -622,13 +730,22 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         "price",
         _PRICE,
         3,
-        re.compile(r"元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千|\d\s*[出转]|便宜"),
+        re.compile(r"元|块|rmb|¥|￥|折|一|每|/|只要|仅|价|学费|十|百|千|\d\s*[出转]|便宜|比"),
+    ),
+    (
+        "price",
+        _PRICE_MORE,
+        3,
+        re.compile(
+            r"[套盒斤箱件瓶位期条单份袋罐支包台本辆只双张里平㎡时次节价装]\s*\d|[二三四五六七八九]\s*折"
+            r"|\d\s*(?:元|块)?\s*起"
+        ),
     ),
     ("follower", _FOLLOWER, 7, re.compile("粉|赞|关注|播放|阅读")),
-    ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供")),
+    ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供|接")),
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
-    ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳")),
+    ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳|天|月")),
     ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
     ("goods", _FARM, 5, re.compile("自家|工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场")),
     ("scam", _INVEST, 8, re.compile("跟着|跟随|收益|回报|盈利|利润|赚")),
@@ -639,7 +756,20 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         3,
         re.compile("逾期|负债|征信|还不上|催收|网贷|信用卡|欠款|债务|花呗|借呗"),
     ),
-    ("miracle", _REFUND_PROMISE, 6, re.compile("退")),
+    ("miracle", _REFUND_PROMISE, 6, re.compile("退|不收|不要钱|免费重|才收|再收|才付|再付|后付")),
+    ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私|价|们|关注")),
+    (
+        "pitch",
+        _VENDOR,
+        3,
+        re.compile(
+            r"本人|本店|本公司|我司|我们?(?:是|为|这边|这里)?(?:专|正规|持证|资深)|年|24|同城上门|当天"
+            r"|上门|^[^，。,.!?？！]{2,14}[?？]"
+        ),
+    ),
+    ("bait", _LURE, 5, re.compile("免费|仅限|开业|元|关注|率")),
+    ("miracle", _QUICK_RESULT, 6, re.compile("学会|拿证|出师|上手|精通")),
+    ("health", _EFFICACY, 6, re.compile("见效|痊愈|根治|去根|断根|除根|就|即|便")),
 )
 # The same for ads in English, tried only on a text with Latin letters.
 _ENGLISH_PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
@@ -663,7 +793,10 @@ def combine(
     to contact adds nothing to a phone number unless something is on offer; a first-person
     story of the past (or of a job found) with no call to contact and no hard evidence is
     not an offer (-6; a wage in it is part of the story); a member warning the others
-    against an offer, with no contact to reach, makes none (-8).
+    against an offer, with no contact to reach, makes none (-8), nor does one reporting
+    someone else's offer ("群里有人发刷单兼职", -6); a member passing on or giving away their
+    own surplus is no sale (-5). A phrase that calls to contact ("有意向的私") and the call
+    words inside it are one call; recruit words (招聘, 包吃住, 底薪) count once however many.
     """
     by_code: dict[str, Signal] = {}
     for signal in signals:
@@ -682,6 +815,8 @@ def combine(
         word_hits = {k: v for k, v in word_hits.items() if k != "cta"}
         if calls:
             word_hits["cta"] = calls
+        elif not offered:
+            by_code.pop("cta", None)
     elif "cta" in word_hits and not PHONE_WORDS.isdisjoint(word_hits["cta"]):
         # a phone named without a number calls for nothing ("房贷经理电话是多少")
         calls = [w for w in word_hits["cta"] if w not in PHONE_WORDS]
@@ -702,11 +837,14 @@ def combine(
         previous = by_code.get(code)
         distinct = list(dict.fromkeys(hits))
         if previous is not None:
-            extra = min(len(distinct), EXTRA_HIT_CAP) * EXTRA_HIT_POINTS
+            further = len(distinct)
+            if code == "cta" and any(w in previous.evidence for w in distinct):
+                further -= 1  # "有意向的私聊": the phrase and its words are one call
+            extra = min(further, EXTRA_HIT_CAP) * EXTRA_HIT_POINTS
             by_code[code] = Signal(code, previous.points + extra, previous.evidence)
         else:
-            extra = min(len(distinct) - 1, EXTRA_HIT_CAP) * EXTRA_HIT_POINTS
-            by_code[code] = Signal(code, base + extra, "、".join(distinct[:3]))
+            further = 0 if code in _SINGLE_WEIGHT else min(len(distinct) - 1, EXTRA_HIT_CAP)
+            by_code[code] = Signal(code, base + further * EXTRA_HIT_POINTS, "、".join(distinct[:3]))
     if "debt" in by_code and not by_code.keys() & _DEBT_PARTNERS:
         # money trouble is what members talk about ("信用贷的利率比房贷高多少"); only with a
         # pitch, a call to contact or something to reach is it a loan ad
@@ -724,10 +862,11 @@ def combine(
             by_code["story"] = Signal("story", STORY_POINTS, story.group(0))
     if (
         text
-        and "sale" in by_code
-        and not OFFERS.intersection(by_code)
+        and ("sale" in by_code or "bait" in by_code)
+        and OFFERS.intersection(by_code) <= {"bait"}
         and not HARD_EVIDENCE.intersection(by_code)
     ):
+        # a member selling or giving away what they have no use for ("宝宝穿小了，免费送")
         surplus = _SURPLUS.search(text)
         if surplus is not None:
             by_code["surplus"] = Signal("surplus", SURPLUS_POINTS, surplus.group(0))
@@ -735,6 +874,10 @@ def combine(
         warning = _WARNING.search(text)
         if warning is not None:
             by_code["warning"] = Signal("warning", WARNING_POINTS, warning.group(0))
+        reported = _REPORTED.search(text)
+        if reported is not None:
+            # someone else's offer told to the group ("群里有人发刷单兼职，管理员踢了没")
+            by_code["reported"] = Signal("reported", REPORTED_POINTS, reported.group(0))
     return list(by_code.values())
 
 
