@@ -82,6 +82,9 @@ for _canon, _surfaces in NEAR_WORDS.items():
         if _s.lower() not in _SURFACE:
             _NEAR.setdefault(_s.lower(), (_canon,))
 
+# 自己 before one of these verbs says the member brings or buys it (自备), however said.
+_PROVIDE = frozenset({"带", "带上", "带来", "买", "购买", "准备", "备", "备好", "出", "配"})
+OWN_SUPPLY = "自备"
 # A bare 退 next to one of these is a refund, not leaving the group.
 _PAID_FOR = frozenset({"费用", "退款", "课程", "会员", "押金", "报名", "会员卡"})
 
@@ -262,15 +265,21 @@ class Analyzer:
             return cached
         body = strip_politeness(normalize(text))
         terms: list[str] = []
-        bare_quit = -1
+        bare_quit = bare_stop = -1
         cut = _join_separable(self.tokens(body))
         canonical = _remembered_canonical
-        for token in cut:
+        for n, token in enumerate(cut):
             if token == "退":
                 bare_quit = len(terms)
+            elif token == "停":
+                bare_stop = len(terms)
+            elif token == "自己" and n + 1 < len(cut) and cut[n + 1] in _PROVIDE:
+                terms.append(OWN_SUPPLY)  # 自己带, 自己买, 自己准备: bring one's own
             terms.extend(canonical(token))
         if bare_quit >= 0 and not _PAID_FOR.isdisjoint(terms):
             terms[bare_quit] = "退款"  # 钱能退吗, 课能退吗: a bare 退 of something paid for
+        if bare_stop >= 0 and any("车" in t for t in cut):
+            terms[bare_stop] = "停车"  # 开车去有地方停吗: a bare 停 of a vehicle is parking
         asked = looks_like_question(text) if question is None else question
         result = Analysis(body, asked, tuple(terms), "".join(terms), tuple(cut))
         if use_cache:

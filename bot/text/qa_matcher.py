@@ -76,6 +76,8 @@ class MatchParams:
     threshold: float = 0.40
     margin: float = 0.02
     answer_weight: float = 0.6  # a query term found only in the answer counts this much
+    # ... unless no other entry says it: a rare word of one entry's answer points to it.
+    specific_answer_weight: float = 0.9
     theme_weight: float = 1.0  # theme keywords are hints (tokenizer words), not answers
     w_query: float = 0.75
     w_entry: float = 0.25
@@ -267,17 +269,18 @@ class FaqIndex:
         n = max(len(self.entries), 1)
         term_df: dict[str, int] = {}
         gram_df: dict[str, int] = {}
+        for entry in self.entries:
+            for term in entry.answer_terms.union(*(v.terms for v in entry.views)):
+                term_df[term] = term_df.get(term, 0) + 1
         for i, entry in enumerate(self.entries):
             in_views = frozenset().union(*(v.terms for v in entry.views))
-            entry.term_weights = dict.fromkeys(entry.answer_terms, self.params.answer_weight)
+            entry.term_weights = {
+                t: self._answer_weight(term_df[t]) for t in entry.answer_terms - in_views
+            }
             entry.term_weights.update(dict.fromkeys(in_views, 1.0))
             entry.grams = frozenset().union(*(v.bigrams for v in entry.views))
-            for term in in_views:
-                self.term_postings.setdefault(term, []).append((i, 1.0))
-            for term in entry.answer_terms - in_views:
-                self.term_postings.setdefault(term, []).append((i, self.params.answer_weight))
-            for term in in_views | entry.answer_terms:
-                term_df[term] = term_df.get(term, 0) + 1
+            for term, fw in entry.term_weights.items():
+                self.term_postings.setdefault(term, []).append((i, fw))
             for gram in entry.grams:
                 self.gram_postings.setdefault(gram, []).append(i)
                 gram_df[gram] = gram_df.get(gram, 0) + 1
@@ -314,6 +317,12 @@ class FaqIndex:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def _answer_weight(self, df: int) -> float:
+        """What a query term found only in an entry's answer earns, by how many entries hold
+        it: a word no other entry uses is evidence for this one, a shared word much less."""
+        p = self.params
+        return p.specific_answer_weight if df == 1 else p.answer_weight
 
     def _weights(
         self,
@@ -625,6 +634,17 @@ class FaqIndex:
             uni_score = p.w_unigram * sum(w * found.get(c, 0.0) for c, w in char_w.items())
             uni_score /= char_total
         entry_chars = entry.chars
+        # Two topic words of the question said by one entry corroborate each other: then a
+        # word only its answer says (and no other entry does) counts nearly as if asked.
+        corroborated = (
+            sum(
+                1
+                for t in anchors_of
+                if t in entry.term_weights
+                or (len(t) > 1 and all(entry_chars.get(ch) for ch in t if _cjk(ch)))
+            )
+            >= 2
+        )
         for view in entry.views:
             got = 0.0
             anchors = 0.0
@@ -634,7 +654,8 @@ class FaqIndex:
                     got += w
                     anchors += anchor
                 elif term in entry.answer_terms:
-                    got += w * p.answer_weight
+                    fw = entry.term_weights[term] if anchor and corroborated else p.answer_weight
+                    got += w * fw
                     anchors += anchor
                 elif len(term) > 1:
                     held = [entry_chars.get(ch, 0.0) for ch in term if _cjk(ch)]
