@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.settings.qa import QASettings
 from bot.text.lexicon import FAMILIES
-from bot.text.normalize import ANCHOR_PRIOR, Analysis, Analyzer, term_prior
+from bot.text.normalize import ANCHOR_PRIOR, Analysis, Analyzer, normalize, term_prior
 from bot.text.pinyin import Respeller
 from bot.text.qa_intent import (
     EntryIntent,
@@ -51,6 +51,11 @@ WEAK_PRIOR = 0.5
 # "保存 3 个月" in an answer says how long a thing is kept, not that it can be downloaded
 # (保存 is a download in a question: "回放能保存吗").
 _KEPT_FOR = re.compile(r"保存(?=\s*(?:\d|[一二两三四五六七八九十半几]|到|至))")
+# What is asked of a verb (带啥), past a measure (带点啥, 准备些什么).
+_WHAT = frozenset({"啥", "什么", "哪些", "啥子", "什么样", "什么样的"})
+_SOME = frozenset({"点", "些", "一些", "点儿", "一点"})
+# 池子, 拍子, 本儿: a noun with its suffix is the one-character noun.
+_NOUN_SUFFIXES = frozenset("子儿")
 # Canonical names of the lexicon's synonym families: never what a member typed.
 FAMILY_TERMS = frozenset(FAMILIES)
 # Up to this many anchored entries, candidates are scored from the entries themselves rather
@@ -106,6 +111,10 @@ class MatchParams:
     # Share of a query word's weight earned by its characters found in the entry (not cut
     # as a word there): 孕妇 for 怀孕, 停车位 for 停车.
     partial_weight: float = 0.3
+    # Share earned by a query word the entry holds as a word cut differently (衣柜 typed in
+    # 更衣柜, 结业 in 结业证书) or by the entry's word inside the query's (皮肤 in 皮肤病: by
+    # the share of its characters); in the answer only, at the answer's weight.
+    contain_weight: float = 0.8
     how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
     # A question with no topic word that asks a place or time of a one-character thing (店,
     # 馆) takes that character as its topic.
@@ -144,6 +153,7 @@ class _View:
     own: dict[str, float] = field(default_factory=dict)  # term -> weight, set at build
     own_total: float = 0.0
     gram_total: float = 0.0
+    verbs: frozenset[str] = frozenset()  # its one-character verbs whose object it asks
 
 
 @dataclass
@@ -160,6 +170,9 @@ class _Entry:
     # term -> the largest share of a phrasing's own weight it carries: bounds the entry
     # coverage a query can reach without scoring every phrasing.
     own_share: dict[str, float] = field(default_factory=dict)
+    # Its phrasings and its answer as typed (normalised): words the tokenizer cut otherwise.
+    typed_question: str = ""
+    typed_answer: str = ""
 
 
 def bigrams(surface: str) -> frozenset[str]:
@@ -173,6 +186,26 @@ def _in_context(a: Analysis, answer_terms: frozenset[str]) -> tuple[str, ...]:
     if "退" in a.tokens and "退款" in answer_terms and "退出" not in answer_terms:
         return tuple("退款" if t == "退出" else t for t in a.terms)
     return a.terms
+
+
+def _asked_verbs(tokens: Sequence[str], analyzer: Analyzer) -> frozenset[str]:
+    """One-character verbs whose object is asked (带啥, 穿什么, 吃点什么): the topic of the
+    question, as much as any word (a lone character otherwise counts half)."""
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token not in _WHAT:
+            continue
+        j = i - 1
+        if j > 0 and tokens[j] in _SOME:
+            j -= 1
+        if j >= 0 and len(tokens[j]) == 1 and _cjk(tokens[j]):
+            out.update(t for t in analyzer.canonical(tokens[j]) if len(t) == 1)
+    return frozenset(out)
+
+
+def _typed_content(analyzer: Analyzer, tokens: Iterable[str]) -> str:
+    """The content words of a cut as typed (not their canonical terms)."""
+    return "".join(t for t in tokens if analyzer.canonical(t))
 
 
 def _cjk(ch: str) -> bool:
@@ -222,11 +255,18 @@ class FaqIndex:
                 terms = _in_context(a, answer_terms)
                 if terms:
                     surface = "".join(terms)
-                    views.append(_View(text, frozenset(terms), bigrams(surface), surface))
+                    verbs = _asked_verbs(a.tokens, analyzer)
+                    view = _View(text, frozenset(terms), bigrams(surface), surface, verbs=verbs)
+                    views.append(view)
             if not views:
                 continue
-            chars = dict.fromkeys(analyzer.analyze(answer, question=False).surface, 0.0)
-            chars.update(dict.fromkeys("".join(v.surface for v in views), 1.0))
+            # Characters of the content words, canonical and as typed (结业证书 is read as
+            # 证书, yet says 结业).
+            said = analyzer.analyze(answer, question=False)
+            chars = dict.fromkeys(said.surface + _typed_content(analyzer, said.tokens), 0.0)
+            asked = [analyzer.analyze(text, question=True) for text in (doc.question, *doc.aliases)]
+            typed = "".join(_typed_content(analyzer, a.tokens) for a in asked)
+            chars.update(dict.fromkeys("".join(v.surface for v in views) + typed, 1.0))
             chars = {c: w or index.params.answer_weight for c, w in chars.items() if _cjk(c)}
             intent = entry_intent(
                 (doc.question, *doc.aliases),
@@ -235,7 +275,18 @@ class FaqIndex:
                 answer_terms,
                 index._sentence_facets((doc.question, *doc.aliases), answer_terms),
             )
-            index.entries.append(_Entry(doc, views, answer_terms, chars, intent))
+            typed_question = "|".join(normalize(t) for t in (doc.question, *doc.aliases))
+            index.entries.append(
+                _Entry(
+                    doc,
+                    views,
+                    answer_terms,
+                    chars,
+                    intent,
+                    typed_question=typed_question,
+                    typed_answer=normalize(doc.answer),
+                )
+            )
         index._postings()
         if index.params.homophones:
             vocabulary = set(analyzer.surfaces()) | set(index.term_idf)
@@ -308,7 +359,7 @@ class FaqIndex:
         self.common_chars = frozenset(c for c, df in char_df.items() if df > self.common_df // 4)
         for entry in self.entries:
             for view in entry.views:
-                view.own = self._weights(view.terms, frozenset())
+                view.own = self._weights(view.terms, frozenset(), verbs=view.verbs)
                 view.own_total = sum(view.own.values())
                 view.gram_total = sum(self.gram_idf[g] for g in view.bigrams)
                 for term, w in view.own.items():
@@ -329,10 +380,11 @@ class FaqIndex:
         terms: Iterable[str],
         theme: frozenset[str],
         intent: QueryIntent | None = None,
+        verbs: frozenset[str] = frozenset(),
     ) -> dict[str, float]:
         out: dict[str, float] = {}
         for term in terms:
-            prior = term_prior(term)
+            prior = 1.0 if term in verbs else term_prior(term)
             if intent is not None:
                 if term in intent.weak:
                     prior = min(prior, WEAK_PRIOR)
@@ -406,11 +458,12 @@ class FaqIndex:
         if intent is not None and intent.story:
             # A story or a poll of the members: not a question for the FAQ (nor the backlog).
             return Decision(replace(a, question=False), None, None, False, reason="a story")
-        weights = self._weights(a.terms, theme, intent)
         weak = intent.weak if intent is not None else frozenset()
+        verbs = _asked_verbs(a.tokens, self.analyzer) - weak
+        weights = self._weights(a.terms, theme, intent, verbs)
         # Topic words: one must match ("几点", "哪里" or a weak 加 alone are not enough).
         anchors_of = frozenset(
-            t for t in weights if term_prior(t) >= ANCHOR_PRIOR and t not in weak
+            t for t in weights if (term_prior(t) >= ANCHOR_PRIOR or t in verbs) and t not in weak
         )
         if not anchors_of and p.single_anchors and intent is not None and intent.slots:
             # No topic word, but a place or time asked of a one-character thing (店在哪, 馆在什么
@@ -498,7 +551,7 @@ class FaqIndex:
         scale = max(p.w_query, 2 * p.w_chars, 1.0)
         # From the postings, the partial credit of words cut differently is not in the rough
         # score: at most partial_weight of every longer word.
-        partial_slack = p.partial_weight * sum(
+        partial_slack = max(p.partial_weight, p.contain_weight) * sum(
             s for t, s in term_share.items() if len(t) > 1 and t not in FAMILY_TERMS
         )
         skipped = (
@@ -601,8 +654,9 @@ class FaqIndex:
             found = weights.get(term)
             if found:
                 terms += share * found
-            elif partial and len(term) > 1 and term not in FAMILY_TERMS:
-                terms += share * partial * sum(chars.get(c, 0.0) for c in term) / len(term)
+            elif len(term) > 1 and term not in FAMILY_TERMS:
+                by_chars = partial * sum(chars.get(c, 0.0) for c in term) / len(term)
+                terms += share * max(by_chars, self._part_of(entry, term))
         entry_cov = min(1.0, sum(own.get(t, 0.0) for t in term_share))
         shared = sum(s for g, s in gram_share.items() if g in grams)
         unigram = sum(s * chars.get(c, 0.0) for c, s in char_share.items())
@@ -613,6 +667,24 @@ class FaqIndex:
             + unigram
         )
         return terms + shared + unigram, bound
+
+    def _part_of(self, entry: _Entry, term: str) -> float:
+        """The share of a query word (not a term of the entry) earned by the entry holding it
+        as part of its words: typed inside one (衣柜 in 更衣柜), or one of its words inside
+        the query word (皮肤 in 皮肤病, 池 in 池子), by that word's share of the characters."""
+        p = self.params
+        if term in entry.typed_question:
+            return p.contain_weight
+        if term in entry.typed_answer:
+            return p.contain_weight * p.answer_weight
+        best = 0.0
+        if len(term) == 2 and term[1] in _NOUN_SUFFIXES:
+            best = entry.term_weights.get(term[0], 0.0) * 0.5
+        if len(term) > 2:
+            for word, fw in entry.term_weights.items():
+                if 1 < len(word) < len(term) and word in term:
+                    best = max(best, fw * len(word) / len(term))
+        return p.contain_weight * best
 
     def _score(
         self,
@@ -659,13 +731,15 @@ class FaqIndex:
                     anchors += anchor
                 elif len(term) > 1:
                     held = [entry_chars.get(ch, 0.0) for ch in term if _cjk(ch)]
-                    if held and all(held):
+                    part = 0.0 if term in FAMILY_TERMS else self._part_of(entry, term)
+                    if part or (held and all(held)):
                         # Cut differently (称重 vs 体重…称): its characters are all there.
                         anchors += anchor
                     if p.partial_weight and held and term not in FAMILY_TERMS:
                         # Part of the word (孕妇 / 怀孕, 停车位 / 停车): partial credit. (A
                         # family's name is not what was typed: 单独 is read as 一对一.)
-                        got += w * p.partial_weight * sum(held) / len(term)
+                        part = max(part, p.partial_weight * sum(held) / len(term))
+                    got += w * part
             # A topic word must match: intent words alone ("几点", "哪里") are not enough.
             if anchors < 1.0:
                 continue
