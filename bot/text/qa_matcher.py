@@ -54,6 +54,10 @@ _KEPT_FOR = re.compile(r"保存(?=\s*(?:\d|[一二两三四五六七八九十半
 # What is asked of a verb (带啥), past a measure (带点啥, 准备些什么).
 _WHAT = frozenset({"啥", "什么", "哪些", "啥子", "什么样", "什么样的"})
 _SOME = frozenset({"点", "些", "一些", "点儿", "一点"})
+# A topic word corroborates another when its IDF is at least this share of the rarest's.
+CORROBORATING_IDF = 0.5
+# The share of a suffixed noun's weight earned by a compound it heads (拍子 / 球拍).
+HEAD_SHARE = 0.5
 # 池子, 拍子, 本儿: a noun with its suffix is the one-character noun.
 _NOUN_SUFFIXES = frozenset("子儿")
 # Canonical names of the lexicon's synonym families: never what a member typed.
@@ -201,6 +205,14 @@ def _asked_verbs(tokens: Sequence[str], analyzer: Analyzer) -> frozenset[str]:
         if j >= 0 and len(tokens[j]) == 1 and _cjk(tokens[j]):
             out.update(t for t in analyzer.canonical(tokens[j]) if len(t) == 1)
     return frozenset(out)
+
+
+def _inner_words(term: str) -> list[str]:
+    """The shorter words a query word may contain: its inner runs of two or more characters
+    (停车 in 停车位), or its noun without the suffix (池 in 池子)."""
+    if len(term) == 2:
+        return [term[0]] if term[1] in _NOUN_SUFFIXES and _cjk(term[0]) else []
+    return [term[i : i + n] for n in range(2, len(term)) for i in range(len(term) - n + 1)]
 
 
 def _typed_content(analyzer: Analyzer, tokens: Iterable[str]) -> str:
@@ -591,11 +603,13 @@ class FaqIndex:
                     slot_penalty=p.slot_penalty,
                     how_penalty=p.how_penalty,
                 )
+                # Words the entry holds as parts of its own (池子 / 恒温池) are not unsaid.
+                parts = self._parts_held(entry, anchors_of)
                 if intent.predicate is not None:
-                    unsaid = _unanswered_whether(anchors_of, weak, entry.intent)
+                    unsaid = _unanswered_whether(anchors_of - parts, weak, entry.intent)
                     factor *= p.whether_penalty**unsaid
                 for term in novel:
-                    if not entry.intent.knows(term):
+                    if not entry.intent.knows(term) and term not in parts:
                         factor *= p.novel_penalty
                 if factor < 1.0:
                     hit = Hit(hit.key, round(hit.score * factor, 4), hit.phrasing)
@@ -634,6 +648,16 @@ class FaqIndex:
                 first, *rest = holders
                 if first and len(first) <= self.common_df // 4:
                     out |= first.intersection(*rest)
+            for part in _inner_words(term):
+                # A word of the entry inside the query's (停车 in 停车位, 池 in 池子).
+                held = self.term_sets.get(part)
+                if held and len(held) <= self.common_df:
+                    out |= held
+            if len(term) == 2 and term[1] in _NOUN_SUFFIXES:
+                # Or a compound it heads (拍子 / 球拍): the entries holding the character.
+                held = self.char_sets.get(term[0])
+                if held and len(held) <= self.common_df // 4:
+                    out |= held
         return out
 
     def _rough(
@@ -677,14 +701,29 @@ class FaqIndex:
             return p.contain_weight
         if term in entry.typed_answer:
             return p.contain_weight * p.answer_weight
+        weights = entry.term_weights
         best = 0.0
-        if len(term) == 2 and term[1] in _NOUN_SUFFIXES:
-            best = entry.term_weights.get(term[0], 0.0) * 0.5
-        if len(term) > 2:
-            for word, fw in entry.term_weights.items():
-                if 1 < len(word) < len(term) and word in term:
-                    best = max(best, fw * len(word) / len(term))
+        for word in _inner_words(term):
+            if word in weights:
+                best = max(best, weights[word] * len(word) / len(term))
+        if not best and len(term) == 2 and term[1] in _NOUN_SUFFIXES:
+            # The noun heads a compound of the entry (拍子 / 球拍, 柜子 / 储物柜): a kind of it.
+            head = term[0]
+            for word, fw in weights.items():
+                if len(word) > 1 and word[-1] == head:
+                    best = max(best, fw * HEAD_SHARE)
         return p.contain_weight * best
+
+    def _parts_held(self, entry: _Entry, terms: Iterable[str]) -> frozenset[str]:
+        """The query words the entry's answer holds only as parts of its words."""
+        return frozenset(
+            t
+            for t in terms
+            if len(t) > 1
+            and t not in FAMILY_TERMS
+            and t not in entry.term_weights
+            and self._part_of(entry, t) > 0
+        )
 
     def _score(
         self,
@@ -707,13 +746,21 @@ class FaqIndex:
             uni_score /= char_total
         entry_chars = entry.chars
         # Two topic words of the question said by one entry corroborate each other: then a
-        # word only its answer says (and no other entry does) counts nearly as if asked.
+        # word only its answer says (and no other entry does) counts nearly as if asked. A
+        # word many entries' answers say (费用) corroborates nothing; one it asks about does.
+        telling = CORROBORATING_IDF * self.unseen_idf
         corroborated = (
             sum(
                 1
                 for t in anchors_of
-                if t in entry.term_weights
-                or (len(t) > 1 and all(entry_chars.get(ch) for ch in t if _cjk(ch)))
+                if entry.term_weights.get(t) == 1.0
+                or (
+                    self.term_idf.get(t, self.unseen_idf) >= telling
+                    and (
+                        t in entry.term_weights
+                        or (len(t) > 1 and all(entry_chars.get(ch) for ch in t if _cjk(ch)))
+                    )
+                )
             )
             >= 2
         )
