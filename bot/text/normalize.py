@@ -334,6 +334,8 @@ def _canonical(token: str) -> tuple[str, ...]:
         return mapped
     if token in STOPWORDS:
         return ()
+    if token.endswith("岁") and CHINESE_AMOUNT.match(token):
+        return (token, "年龄")  # 三岁 is an age
     if not (NUMBER.match(token) or _LATIN.match(token) or _has_cjk(token)):
         return ()
     if len(token) > 1 and token.endswith("费"):  # 报名费, 课时费: a fee of something
