@@ -106,6 +106,7 @@ class MatchParams:
     predicate_penalty: float = 0.7  # a yes/no question's last word is not in the entry
     condition_penalty: float = 0.7  # nor the words before its modal (能, 可以)
     novel_penalty: float = 0.8  # per topic word of the asking clause no entry uses
+    foreign_penalty: float = 0.9  # per topic word another entry asks about, this one never says
     which_penalty: float = 0.6  # "哪个版本": the thing asked for is not in the entry
     slot_penalty: float = 0.8  # the entry's question asks another kind of answer
     # A yes/no question put to an entry that asks what, how or when: its topic words beyond
@@ -248,6 +249,7 @@ class FaqIndex:
     # term / character -> the entries that hold it: which entries a topic word can anchor.
     term_sets: dict[str, frozenset[int]] = field(default_factory=dict)
     char_sets: dict[str, frozenset[int]] = field(default_factory=dict)
+    asked_terms: frozenset[str] = frozenset()  # the terms of every entry's phrasings
 
     @classmethod
     def build(
@@ -357,6 +359,9 @@ class FaqIndex:
         self.char_idf = {c: _idf(n, df) for c, df in char_df.items()}
         self.unseen_char_idf = max(self.char_idf.values(), default=1.0)
         self.term_idf = {t: _idf(n, df) for t, df in term_df.items()}
+        self.asked_terms = frozenset(
+            t for entry in self.entries for v in entry.views for t in v.terms
+        )
         self.gram_idf = {g: _idf(n, df) for g, df in gram_df.items()}
         # A word no entry uses is as telling as the rarest one (not more: small FAQs).
         self.unseen_idf = max(self.term_idf.values(), default=1.0)
@@ -611,6 +616,14 @@ class FaqIndex:
                 for term in novel:
                     if not entry.intent.knows(term) and term not in parts:
                         factor *= p.novel_penalty
+                for term in anchors_of:
+                    if (
+                        term in self.asked_terms
+                        and term not in entry.term_weights
+                        and term not in parts
+                        and not entry.intent.knows(term)
+                    ):
+                        factor *= p.foreign_penalty
                 if factor < 1.0:
                     hit = Hit(hit.key, round(hit.score * factor, 4), hit.phrasing)
             hits.append(hit)
