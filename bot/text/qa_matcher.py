@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.settings.qa import QASettings
-from bot.text.lexicon import FAMILIES
+from bot.text.lexicon import FACET_TERMS, FAMILIES
 from bot.text.normalize import ANCHOR_PRIOR, Analysis, Analyzer, normalize, term_prior
 from bot.text.pinyin import Respeller
 from bot.text.qa_intent import (
@@ -617,8 +617,11 @@ class FaqIndex:
                     if not entry.intent.knows(term) and term not in parts:
                         factor *= p.novel_penalty
                 for term in anchors_of:
+                    # Facets are the intent's to judge (the 费用 of "交的钱能退吗" is what
+                    # the refund is of, not what is asked).
                     if (
                         term in self.asked_terms
+                        and term not in FACET_TERMS
                         and term not in entry.term_weights
                         and term not in parts
                         and not entry.intent.knows(term)
