@@ -266,15 +266,13 @@ class Analyzer:
         body = strip_politeness(normalize(text))
         terms: list[str] = []
         bare_quit = bare_stop = -1
-        cut = _join_separable(self.tokens(body))
+        cut = _join_own_supply(_join_separable(self.tokens(body)))
         canonical = _remembered_canonical
-        for n, token in enumerate(cut):
+        for token in cut:
             if token == "退":
                 bare_quit = len(terms)
             elif token == "停":
                 bare_stop = len(terms)
-            elif token == "自己" and n + 1 < len(cut) and cut[n + 1] in _PROVIDE:
-                terms.append(OWN_SUPPLY)  # 自己带, 自己买, 自己准备: bring one's own
             terms.extend(canonical(token))
         if bare_quit >= 0 and not _PAID_FOR.isdisjoint(terms):
             terms[bare_quit] = "退款"  # 钱能退吗, 课能退吗: a bare 退 of something paid for
@@ -325,10 +323,26 @@ def _join_separable(tokens: list[str]) -> list[str]:
     return out
 
 
+def _join_own_supply(tokens: list[str]) -> list[str]:
+    """自己 买 -> 自己买: one word that says the member brings or buys it (自备)."""
+    if "自己" not in tokens:
+        return tokens
+    out: list[str] = []
+    for token in tokens:
+        if out and out[-1] == "自己" and token in _PROVIDE:
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
 def _canonical(token: str) -> tuple[str, ...]:
     token = token.strip(_PUNCT_EDGE)
     if not token:
         return ()
+    if token.startswith("自己") and token[2:] in _PROVIDE:
+        # 自己买 is 自备 and still a purchase; 自己带, 自己准备 likewise.
+        return (OWN_SUPPLY, *_canonical(token[2:]))
     mapped = _SURFACE.get(token) or _NEAR.get(token)
     if mapped is not None:
         return mapped
