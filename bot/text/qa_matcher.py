@@ -616,7 +616,12 @@ class FaqIndex:
                 for term in novel:
                     if not entry.intent.knows(term) and term not in parts:
                         factor *= p.novel_penalty
-                for term in anchors_of:
+                # The thing asked (the yes/no question's word, its facet) said by the entry:
+                # other entries' words around it are context ("买猫粮可以开票吗").
+                asked_said = intent.predicate is not None and entry.intent.mentions(
+                    intent.predicate
+                )
+                for term in () if asked_said else anchors_of:
                     # Facets are the intent's to judge (the 费用 of "交的钱能退吗" is what
                     # the refund is of, not what is asked).
                     if (
