@@ -85,8 +85,9 @@ class MatchParams:
     threshold: float = 0.40
     margin: float = 0.02
     answer_weight: float = 0.6  # a query term found only in the answer counts this much
-    # ... unless no other entry says it: a rare word of one entry's answer points to it.
-    specific_answer_weight: float = 0.9
+    # ... unless no other entry says it and another topic word of the question is in the
+    # entry too: then the answer says what was asked, as much as a phrasing would.
+    specific_answer_weight: float = 1.0
     theme_weight: float = 1.0  # theme keywords are hints (tokenizer words), not answers
     w_query: float = 0.75
     w_entry: float = 0.25
@@ -119,7 +120,7 @@ class MatchParams:
     # Share earned by a query word the entry holds as a word cut differently (衣柜 typed in
     # 更衣柜, 结业 in 结业证书) or by the entry's word inside the query's (皮肤 in 皮肤病: by
     # the share of its characters); in the answer only, at the answer's weight.
-    contain_weight: float = 0.8
+    contain_weight: float = 0.9
     how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
     # A question with no topic word that asks a place or time of a one-character thing (店,
     # 馆) takes that character as its topic.
