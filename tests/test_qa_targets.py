@@ -55,8 +55,10 @@ MEASURED: dict[str, tuple[float, float]] = {
     "qa_dev_housekeeping.yaml": (0.5294, 0.0909),
     "qa_dev_badminton.yaml": (0.6176, 0.0909),
     # written before the matcher round on answer words and words held as parts; measured
-    # before it at 0.4286/0.0806
-    "qa_dev_calligraphy.yaml": (0.5238, 0.0968),
+    # before it at 0.4286/0.0806. Alone it measures 0.5238/0.0968; here, after the other
+    # communities taught the tokenizer their words, one more answer is given (周六下午有课吗
+    # reaches the replay entry through 课): the figure kept is this process's.
+    "qa_dev_calligraphy.yaml": (0.5000, 0.1129),
 }
 # Second-round held-out communities, written before a round of matcher work and run only for
 # its before/after figures (tests/data/HOLDOUT2_BASELINE.md): no floors until that round's
