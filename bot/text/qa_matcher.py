@@ -266,8 +266,10 @@ class FaqIndex:
             answer = _KEPT_FOR.sub("保留", doc.answer)
             answer_terms = frozenset(analyzer.terms_of(answer))
             views = []
+            asked = []
             for text in (doc.question, *doc.aliases):
                 a = analyzer.analyze(text, question=True)
+                asked.append(a)
                 terms = _in_context(a, answer_terms)
                 if terms:
                     surface = "".join(terms)
@@ -280,7 +282,6 @@ class FaqIndex:
             # 证书, yet says 结业).
             said = analyzer.analyze(answer, question=False)
             chars = dict.fromkeys(said.surface + _typed_content(analyzer, said.tokens), 0.0)
-            asked = [analyzer.analyze(text, question=True) for text in (doc.question, *doc.aliases)]
             typed = "".join(_typed_content(analyzer, a.tokens) for a in asked)
             chars.update(dict.fromkeys("".join(v.surface for v in views) + typed, 1.0))
             chars = {c: w or index.params.answer_weight for c, w in chars.items() if _cjk(c)}
