@@ -35,25 +35,30 @@ MEASURED: dict[str, tuple[float, float]] = {
     "qa_holdout_aquarium.yaml": (0.5263, 0.0714),
     "qa_holdout_guitar.yaml": (0.7895, 0.0143),
     "qa_holdout_mortgage.yaml": (0.6923, 0.0563),
-    "qa_dev_writing.yaml": (0.9091, 0.0000),
-    "qa_dev_photo_club.yaml": (0.7500, 0.0111),
+    "qa_dev_writing.yaml": (0.9273, 0.0000),
+    "qa_dev_photo_club.yaml": (0.7667, 0.0111),
     "qa_dev_bookclub.yaml": (0.7674, 0.0515),
-    "qa_dev_coding.yaml": (0.8545, 0.0227),
+    "qa_dev_coding.yaml": (0.8727, 0.0227),
     "qa_dev_cooking.yaml": (0.8780, 0.0000),
     "qa_dev_running.yaml": (0.8974, 0.0000),
-    "qa_dev_yoga.yaml": (0.8358, 0.0351),
+    "qa_dev_yoga.yaml": (0.8806, 0.0263),
     "qa_dev_piano.yaml": (0.9355, 0.0926),
     "qa_dev_thrift.yaml": (0.8182, 0.0000),
-    "qa_dev_knitting.yaml": (0.8095, 0.0732),
+    "qa_dev_knitting.yaml": (0.8571, 0.0732),
     # written before the third matcher round; measured before it at 0.5758/0.0656 and
     # 0.5294/0.1311 (language exchange with its one label fixed)
-    "qa_dev_petshop.yaml": (0.7273, 0.0656),
-    "qa_dev_langexchange.yaml": (0.6176, 0.1148),
+    "qa_dev_petshop.yaml": (0.6667, 0.0656),
+    "qa_dev_langexchange.yaml": (0.6471, 0.0984),
     # written with about a third of no-answer cases that share an entry's topic words but ask
     # a detail its answer does not give
-    "qa_dev_swimming.yaml": (0.5556, 0.0909),
+    "qa_dev_swimming.yaml": (0.6944, 0.0909),
     "qa_dev_housekeeping.yaml": (0.5294, 0.0909),
     "qa_dev_badminton.yaml": (0.6176, 0.0909),
+    # written before the matcher round on answer words and words held as parts; measured
+    # before it at 0.4286/0.0806. Alone it measures 0.5238/0.0968; here, after the other
+    # communities taught the tokenizer their words, one more answer is given (周六下午有课吗
+    # reaches the replay entry through 课): the figure kept is this process's.
+    "qa_dev_calligraphy.yaml": (0.5000, 0.1129),
     # written before the work on how members put questions (split words, 多+adjective, a
     # wish stated for a service); measured before it at 0.4762/0.0000
     "qa_dev_dance.yaml": (0.7381, 0.0000),

@@ -90,6 +90,9 @@ for _canon, _surfaces in NEAR_WORDS.items():
         if _s.lower() not in _SURFACE:
             _NEAR.setdefault(_s.lower(), (_canon,))
 
+# 自己 before one of these verbs says the member brings or buys it (自备), however said.
+_PROVIDE = frozenset({"带", "带上", "带来", "买", "购买", "准备", "备", "备好", "出", "配"})
+OWN_SUPPLY = "自备"
 # A bare 退 next to one of these is a refund, not leaving the group.
 _PAID_FOR = frozenset({"费用", "退款", "课程", "会员", "押金", "报名", "会员卡"})
 
@@ -107,7 +110,7 @@ _SEPARABLE = frozenset(
     请假 报名 洗澡 睡觉 见面 帮忙 上课 开会 打卡 签到 吃饭 理发 考试 游泳 跑步 散步
     唱歌 跳舞 排队 请客 交钱 退钱 充电 停车 聊天 拍照 照相 加班 搬家 看病 挂号 体检
     退货 换货 下单 付款 退款 补课 做饭 剪发 洗头 打针 办卡 开票 上门 遛狗 开课 订票
-    点名 发言
+    点名 发言 冲澡
     """.split()  # noqa: SIM905
 )
 _SEPARATOR = re.compile(
@@ -280,15 +283,19 @@ class Analyzer:
             return cached
         body = strip_politeness(normalize(text))
         terms: list[str] = []
-        bare_quit = -1
-        cut = _join_separable(self.tokens(body))
+        bare_quit = bare_stop = -1
+        cut = _join_own_supply(_join_separable(self.tokens(body)))
         canonical = _remembered_canonical
         for token in cut:
             if token == "退":
                 bare_quit = len(terms)
+            elif token == "停":
+                bare_stop = len(terms)
             terms.extend(canonical(token))
         if bare_quit >= 0 and not _PAID_FOR.isdisjoint(terms):
             terms[bare_quit] = "退款"  # 钱能退吗, 课能退吗: a bare 退 of something paid for
+        if bare_stop >= 0 and any("车" in t for t in cut):
+            terms[bare_stop] = "停车"  # 开车去有地方停吗: a bare 停 of a vehicle is parking
         asked = looks_like_question(text) if question is None else question
         result = Analysis(body, asked, tuple(terms), "".join(terms), tuple(cut))
         if use_cache:
@@ -349,10 +356,26 @@ def _join_measure(tokens: list[str]) -> list[str]:
     return out
 
 
+def _join_own_supply(tokens: list[str]) -> list[str]:
+    """自己 买 -> 自己买: one word that says the member brings or buys it (自备)."""
+    if "自己" not in tokens:
+        return tokens
+    out: list[str] = []
+    for token in tokens:
+        if out and out[-1] == "自己" and token in _PROVIDE:
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
 def _canonical(token: str) -> tuple[str, ...]:
     token = token.strip(_PUNCT_EDGE)
     if not token:
         return ()
+    if token.startswith("自己") and token[2:] in _PROVIDE:
+        # 自己买 is 自备 and still a purchase; 自己带, 自己准备 likewise.
+        return (OWN_SUPPLY, *_canonical(token[2:]))
     mapped = _SURFACE.get(token) or _NEAR.get(token)
     if mapped is not None:
         return mapped
@@ -365,6 +388,8 @@ def _canonical(token: str) -> tuple[str, ...]:
         return ("地点",)  # 几楼, 几号线: which floor or line is where a place is
     if _MEASURE_WORD.match(token):
         return ()  # 多远, 有多深: how the question asks (its slot), not what it is about
+    if token.endswith("岁") and CHINESE_AMOUNT.match(token):
+        return (token, "年龄")  # 三岁 is an age
     if not (NUMBER.match(token) or _LATIN.match(token) or _has_cjk(token)):
         return ()
     if len(token) > 1 and token.endswith("费"):  # 报名费, 课时费: a fee of something

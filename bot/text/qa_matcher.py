@@ -32,8 +32,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.settings.qa import QASettings
-from bot.text.lexicon import FAMILIES
-from bot.text.normalize import ANCHOR_PRIOR, Analysis, Analyzer, term_prior
+from bot.text.lexicon import FACET_TERMS, FAMILIES
+from bot.text.normalize import ANCHOR_PRIOR, Analysis, Analyzer, normalize, term_prior
 from bot.text.pinyin import Respeller
 from bot.text.qa_intent import (
     EntryIntent,
@@ -51,6 +51,15 @@ WEAK_PRIOR = 0.5
 # "保存 3 个月" in an answer says how long a thing is kept, not that it can be downloaded
 # (保存 is a download in a question: "回放能保存吗").
 _KEPT_FOR = re.compile(r"保存(?=\s*(?:\d|[一二两三四五六七八九十半几]|到|至))")
+# What is asked of a verb (带啥), past a measure (带点啥, 准备些什么).
+_WHAT = frozenset({"啥", "什么", "哪些", "啥子", "什么样", "什么样的"})
+_SOME = frozenset({"点", "些", "一些", "点儿", "一点"})
+# A topic word corroborates another when its IDF is at least this share of the rarest's.
+CORROBORATING_IDF = 0.5
+# The share of a suffixed noun's weight earned by a compound it heads (拍子 / 球拍).
+HEAD_SHARE = 0.5
+# 池子, 拍子, 本儿: a noun with its suffix is the one-character noun.
+_NOUN_SUFFIXES = frozenset("子儿")
 # Canonical names of the lexicon's synonym families: never what a member typed.
 FAMILY_TERMS = frozenset(FAMILIES)
 # Up to this many anchored entries, candidates are scored from the entries themselves rather
@@ -76,6 +85,9 @@ class MatchParams:
     threshold: float = 0.40
     margin: float = 0.02
     answer_weight: float = 0.6  # a query term found only in the answer counts this much
+    # ... unless no other entry says it and another topic word of the question is in the
+    # entry too: then the answer says what was asked, as much as a phrasing would.
+    specific_answer_weight: float = 1.0
     theme_weight: float = 1.0  # theme keywords are hints (tokenizer words), not answers
     w_query: float = 0.75
     w_entry: float = 0.25
@@ -95,6 +107,7 @@ class MatchParams:
     predicate_penalty: float = 0.7  # a yes/no question's last word is not in the entry
     condition_penalty: float = 0.7  # nor the words before its modal (能, 可以)
     novel_penalty: float = 0.8  # per topic word of the asking clause no entry uses
+    foreign_penalty: float = 0.9  # per topic word another entry asks about, this one never says
     which_penalty: float = 0.6  # "哪个版本": the thing asked for is not in the entry
     slot_penalty: float = 0.8  # the entry's question asks another kind of answer
     # A yes/no question put to an entry that asks what, how or when: its topic words beyond
@@ -104,6 +117,10 @@ class MatchParams:
     # Share of a query word's weight earned by its characters found in the entry (not cut
     # as a word there): 孕妇 for 怀孕, 停车位 for 停车.
     partial_weight: float = 0.3
+    # Share earned by a query word the entry holds as a word cut differently (衣柜 typed in
+    # 更衣柜, 结业 in 结业证书) or by the entry's word inside the query's (皮肤 in 皮肤病: by
+    # the share of its characters); in the answer only, at the answer's weight.
+    contain_weight: float = 0.9
     how_penalty: float = 0.7  # one asks how (what to do), the other a time, place...
     # A question with no topic word that asks a place or time of a one-character thing (店,
     # 馆) takes that character as its topic.
@@ -142,6 +159,7 @@ class _View:
     own: dict[str, float] = field(default_factory=dict)  # term -> weight, set at build
     own_total: float = 0.0
     gram_total: float = 0.0
+    verbs: frozenset[str] = frozenset()  # its one-character verbs whose object it asks
 
 
 @dataclass
@@ -158,6 +176,9 @@ class _Entry:
     # term -> the largest share of a phrasing's own weight it carries: bounds the entry
     # coverage a query can reach without scoring every phrasing.
     own_share: dict[str, float] = field(default_factory=dict)
+    # Its phrasings and its answer as typed (normalised): words the tokenizer cut otherwise.
+    typed_question: str = ""
+    typed_answer: str = ""
 
 
 def bigrams(surface: str) -> frozenset[str]:
@@ -171,6 +192,35 @@ def _in_context(a: Analysis, answer_terms: frozenset[str]) -> tuple[str, ...]:
     if "退" in a.tokens and "退款" in answer_terms and "退出" not in answer_terms:
         return tuple("退款" if t == "退出" else t for t in a.terms)
     return a.terms
+
+
+def _asked_verbs(tokens: Sequence[str], analyzer: Analyzer) -> frozenset[str]:
+    """One-character verbs whose object is asked (带啥, 穿什么, 吃点什么): the topic of the
+    question, as much as any word (a lone character otherwise counts half)."""
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token not in _WHAT:
+            continue
+        j = i - 1
+        if j > 0 and tokens[j] in _SOME:
+            j -= 1
+        if j >= 0 and _cjk(tokens[j][-1]):
+            # The one-character verb itself, or inside 自己带 (read as 自备 and 带).
+            out.update(t for t in analyzer.canonical(tokens[j]) if len(t) == 1 and _cjk(t))
+    return frozenset(out)
+
+
+def _inner_words(term: str) -> list[str]:
+    """The shorter words a query word may contain: its inner runs of two or more characters
+    (停车 in 停车位), or its noun without the suffix (池 in 池子)."""
+    if len(term) == 2:
+        return [term[0]] if term[1] in _NOUN_SUFFIXES and _cjk(term[0]) else []
+    return [term[i : i + n] for n in range(2, len(term)) for i in range(len(term) - n + 1)]
+
+
+def _typed_content(analyzer: Analyzer, tokens: Iterable[str]) -> str:
+    """The content words of a cut as typed (not their canonical terms)."""
+    return "".join(t for t in tokens if analyzer.canonical(t))
 
 
 def _cjk(ch: str) -> bool:
@@ -201,6 +251,7 @@ class FaqIndex:
     # term / character -> the entries that hold it: which entries a topic word can anchor.
     term_sets: dict[str, frozenset[int]] = field(default_factory=dict)
     char_sets: dict[str, frozenset[int]] = field(default_factory=dict)
+    asked_terms: frozenset[str] = frozenset()  # the terms of every entry's phrasings
 
     @classmethod
     def build(
@@ -215,16 +266,24 @@ class FaqIndex:
             answer = _KEPT_FOR.sub("保留", doc.answer)
             answer_terms = frozenset(analyzer.terms_of(answer))
             views = []
+            asked = []
             for text in (doc.question, *doc.aliases):
                 a = analyzer.analyze(text, question=True)
+                asked.append(a)
                 terms = _in_context(a, answer_terms)
                 if terms:
                     surface = "".join(terms)
-                    views.append(_View(text, frozenset(terms), bigrams(surface), surface))
+                    verbs = _asked_verbs(a.tokens, analyzer)
+                    view = _View(text, frozenset(terms), bigrams(surface), surface, verbs=verbs)
+                    views.append(view)
             if not views:
                 continue
-            chars = dict.fromkeys(analyzer.analyze(answer, question=False).surface, 0.0)
-            chars.update(dict.fromkeys("".join(v.surface for v in views), 1.0))
+            # Characters of the content words, canonical and as typed (结业证书 is read as
+            # 证书, yet says 结业).
+            said = analyzer.analyze(answer, question=False)
+            chars = dict.fromkeys(said.surface + _typed_content(analyzer, said.tokens), 0.0)
+            typed = "".join(_typed_content(analyzer, a.tokens) for a in asked)
+            chars.update(dict.fromkeys("".join(v.surface for v in views) + typed, 1.0))
             chars = {c: w or index.params.answer_weight for c, w in chars.items() if _cjk(c)}
             intent = entry_intent(
                 (doc.question, *doc.aliases),
@@ -233,7 +292,18 @@ class FaqIndex:
                 answer_terms,
                 index._sentence_facets((doc.question, *doc.aliases), answer_terms),
             )
-            index.entries.append(_Entry(doc, views, answer_terms, chars, intent))
+            typed_question = "|".join(normalize(t) for t in (doc.question, *doc.aliases))
+            index.entries.append(
+                _Entry(
+                    doc,
+                    views,
+                    answer_terms,
+                    chars,
+                    intent,
+                    typed_question=typed_question,
+                    typed_answer=normalize(doc.answer),
+                )
+            )
         index._postings()
         if index.params.homophones:
             vocabulary = set(analyzer.surfaces()) | set(index.term_idf)
@@ -267,17 +337,18 @@ class FaqIndex:
         n = max(len(self.entries), 1)
         term_df: dict[str, int] = {}
         gram_df: dict[str, int] = {}
+        for entry in self.entries:
+            for term in entry.answer_terms.union(*(v.terms for v in entry.views)):
+                term_df[term] = term_df.get(term, 0) + 1
         for i, entry in enumerate(self.entries):
             in_views = frozenset().union(*(v.terms for v in entry.views))
-            entry.term_weights = dict.fromkeys(entry.answer_terms, self.params.answer_weight)
+            entry.term_weights = {
+                t: self._answer_weight(term_df[t]) for t in entry.answer_terms - in_views
+            }
             entry.term_weights.update(dict.fromkeys(in_views, 1.0))
             entry.grams = frozenset().union(*(v.bigrams for v in entry.views))
-            for term in in_views:
-                self.term_postings.setdefault(term, []).append((i, 1.0))
-            for term in entry.answer_terms - in_views:
-                self.term_postings.setdefault(term, []).append((i, self.params.answer_weight))
-            for term in in_views | entry.answer_terms:
-                term_df[term] = term_df.get(term, 0) + 1
+            for term, fw in entry.term_weights.items():
+                self.term_postings.setdefault(term, []).append((i, fw))
             for gram in entry.grams:
                 self.gram_postings.setdefault(gram, []).append(i)
                 gram_df[gram] = gram_df.get(gram, 0) + 1
@@ -291,6 +362,9 @@ class FaqIndex:
         self.char_idf = {c: _idf(n, df) for c, df in char_df.items()}
         self.unseen_char_idf = max(self.char_idf.values(), default=1.0)
         self.term_idf = {t: _idf(n, df) for t, df in term_df.items()}
+        self.asked_terms = frozenset(
+            t for entry in self.entries for v in entry.views for t in v.terms
+        )
         self.gram_idf = {g: _idf(n, df) for g, df in gram_df.items()}
         # A word no entry uses is as telling as the rarest one (not more: small FAQs).
         self.unseen_idf = max(self.term_idf.values(), default=1.0)
@@ -305,7 +379,7 @@ class FaqIndex:
         self.common_chars = frozenset(c for c, df in char_df.items() if df > self.common_df // 4)
         for entry in self.entries:
             for view in entry.views:
-                view.own = self._weights(view.terms, frozenset())
+                view.own = self._weights(view.terms, frozenset(), verbs=view.verbs)
                 view.own_total = sum(view.own.values())
                 view.gram_total = sum(self.gram_idf[g] for g in view.bigrams)
                 for term, w in view.own.items():
@@ -315,15 +389,22 @@ class FaqIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def _answer_weight(self, df: int) -> float:
+        """What a query term found only in an entry's answer earns, by how many entries hold
+        it: a word no other entry uses is evidence for this one, a shared word much less."""
+        p = self.params
+        return p.specific_answer_weight if df == 1 else p.answer_weight
+
     def _weights(
         self,
         terms: Iterable[str],
         theme: frozenset[str],
         intent: QueryIntent | None = None,
+        verbs: frozenset[str] = frozenset(),
     ) -> dict[str, float]:
         out: dict[str, float] = {}
         for term in terms:
-            prior = term_prior(term)
+            prior = 1.0 if term in verbs else term_prior(term)
             if intent is not None:
                 if term in intent.weak:
                     prior = min(prior, WEAK_PRIOR)
@@ -397,11 +478,12 @@ class FaqIndex:
         if intent is not None and intent.story:
             # A story or a poll of the members: not a question for the FAQ (nor the backlog).
             return Decision(replace(a, question=False), None, None, False, reason="a story")
-        weights = self._weights(a.terms, theme, intent)
         weak = intent.weak if intent is not None else frozenset()
+        verbs = _asked_verbs(a.tokens, self.analyzer) - weak
+        weights = self._weights(a.terms, theme, intent, verbs)
         # Topic words: one must match ("几点", "哪里" or a weak 加 alone are not enough).
         anchors_of = frozenset(
-            t for t in weights if term_prior(t) >= ANCHOR_PRIOR and t not in weak
+            t for t in weights if (term_prior(t) >= ANCHOR_PRIOR or t in verbs) and t not in weak
         )
         if not anchors_of and p.single_anchors and intent is not None and intent.slots:
             # No topic word, but a place or time asked of a one-character thing (店在哪, 馆在什么
@@ -489,7 +571,7 @@ class FaqIndex:
         scale = max(p.w_query, 2 * p.w_chars, 1.0)
         # From the postings, the partial credit of words cut differently is not in the rough
         # score: at most partial_weight of every longer word.
-        partial_slack = p.partial_weight * sum(
+        partial_slack = max(p.partial_weight, p.contain_weight) * sum(
             s for t, s in term_share.items() if len(t) > 1 and t not in FAMILY_TERMS
         )
         skipped = (
@@ -529,12 +611,30 @@ class FaqIndex:
                     slot_penalty=p.slot_penalty,
                     how_penalty=p.how_penalty,
                 )
+                # Words the entry holds as parts of its own (池子 / 恒温池) are not unsaid.
+                parts = self._parts_held(entry, anchors_of)
                 if intent.predicate is not None:
-                    unsaid = _unanswered_whether(anchors_of, weak, entry.intent)
+                    unsaid = _unanswered_whether(anchors_of - parts, weak, entry.intent)
                     factor *= p.whether_penalty**unsaid
                 for term in novel:
-                    if not entry.intent.knows(term):
+                    if not entry.intent.knows(term) and term not in parts:
                         factor *= p.novel_penalty
+                # The thing asked (the yes/no question's word, its facet) said by the entry:
+                # other entries' words around it are context ("买猫粮可以开票吗").
+                asked_said = intent.predicate is not None and entry.intent.mentions(
+                    intent.predicate
+                )
+                for term in () if asked_said else anchors_of:
+                    # Facets are the intent's to judge (the 费用 of "交的钱能退吗" is what
+                    # the refund is of, not what is asked).
+                    if (
+                        term in self.asked_terms
+                        and term not in FACET_TERMS
+                        and term not in entry.term_weights
+                        and term not in parts
+                        and not entry.intent.knows(term)
+                    ):
+                        factor *= p.foreign_penalty
                 if factor < 1.0:
                     hit = Hit(hit.key, round(hit.score * factor, 4), hit.phrasing)
             hits.append(hit)
@@ -572,6 +672,16 @@ class FaqIndex:
                 first, *rest = holders
                 if first and len(first) <= self.common_df // 4:
                     out |= first.intersection(*rest)
+            for part in _inner_words(term):
+                # A word of the entry inside the query's (停车 in 停车位, 池 in 池子).
+                held = self.term_sets.get(part)
+                if held and len(held) <= self.common_df:
+                    out |= held
+            if len(term) == 2 and term[1] in _NOUN_SUFFIXES:
+                # Or a compound it heads (拍子 / 球拍): the entries holding the character.
+                held = self.char_sets.get(term[0])
+                if held and len(held) <= self.common_df // 4:
+                    out |= held
         return out
 
     def _rough(
@@ -592,8 +702,9 @@ class FaqIndex:
             found = weights.get(term)
             if found:
                 terms += share * found
-            elif partial and len(term) > 1 and term not in FAMILY_TERMS:
-                terms += share * partial * sum(chars.get(c, 0.0) for c in term) / len(term)
+            elif len(term) > 1 and term not in FAMILY_TERMS:
+                by_chars = partial * sum(chars.get(c, 0.0) for c in term) / len(term)
+                terms += share * max(by_chars, self._part_of(entry, term))
         entry_cov = min(1.0, sum(own.get(t, 0.0) for t in term_share))
         shared = sum(s for g, s in gram_share.items() if g in grams)
         unigram = sum(s * chars.get(c, 0.0) for c, s in char_share.items())
@@ -604,6 +715,39 @@ class FaqIndex:
             + unigram
         )
         return terms + shared + unigram, bound
+
+    def _part_of(self, entry: _Entry, term: str) -> float:
+        """The share of a query word (not a term of the entry) earned by the entry holding it
+        as part of its words: typed inside one (衣柜 in 更衣柜), or one of its words inside
+        the query word (皮肤 in 皮肤病, 池 in 池子), by that word's share of the characters."""
+        p = self.params
+        if term in entry.typed_question:
+            return p.contain_weight
+        if term in entry.typed_answer:
+            return p.contain_weight * p.answer_weight
+        weights = entry.term_weights
+        best = 0.0
+        for word in _inner_words(term):
+            if word in weights:
+                best = max(best, weights[word] * len(word) / len(term))
+        if not best and len(term) == 2 and term[1] in _NOUN_SUFFIXES:
+            # The noun heads a compound of the entry (拍子 / 球拍, 柜子 / 储物柜): a kind of it.
+            head = term[0]
+            for word, fw in weights.items():
+                if len(word) > 1 and word[-1] == head:
+                    best = max(best, fw * HEAD_SHARE)
+        return p.contain_weight * best
+
+    def _parts_held(self, entry: _Entry, terms: Iterable[str]) -> frozenset[str]:
+        """The query words the entry's answer holds only as parts of its words."""
+        return frozenset(
+            t
+            for t in terms
+            if len(t) > 1
+            and t not in FAMILY_TERMS
+            and t not in entry.term_weights
+            and self._part_of(entry, t) > 0
+        )
 
     def _score(
         self,
@@ -625,6 +769,25 @@ class FaqIndex:
             uni_score = p.w_unigram * sum(w * found.get(c, 0.0) for c, w in char_w.items())
             uni_score /= char_total
         entry_chars = entry.chars
+        # Two topic words of the question said by one entry corroborate each other: then a
+        # word only its answer says (and no other entry does) counts nearly as if asked. A
+        # word many entries' answers say (费用) corroborates nothing; one it asks about does.
+        telling = CORROBORATING_IDF * self.unseen_idf
+        corroborated = (
+            sum(
+                1
+                for t in anchors_of
+                if entry.term_weights.get(t) == 1.0
+                or (
+                    self.term_idf.get(t, self.unseen_idf) >= telling
+                    and (
+                        t in entry.term_weights
+                        or (len(t) > 1 and all(entry_chars.get(ch) for ch in t if _cjk(ch)))
+                    )
+                )
+            )
+            >= 2
+        )
         for view in entry.views:
             got = 0.0
             anchors = 0.0
@@ -634,17 +797,20 @@ class FaqIndex:
                     got += w
                     anchors += anchor
                 elif term in entry.answer_terms:
-                    got += w * p.answer_weight
+                    fw = entry.term_weights[term] if anchor and corroborated else p.answer_weight
+                    got += w * fw
                     anchors += anchor
                 elif len(term) > 1:
                     held = [entry_chars.get(ch, 0.0) for ch in term if _cjk(ch)]
-                    if held and all(held):
+                    part = 0.0 if term in FAMILY_TERMS else self._part_of(entry, term)
+                    if part or (held and all(held)):
                         # Cut differently (称重 vs 体重…称): its characters are all there.
                         anchors += anchor
                     if p.partial_weight and held and term not in FAMILY_TERMS:
                         # Part of the word (孕妇 / 怀孕, 停车位 / 停车): partial credit. (A
                         # family's name is not what was typed: 单独 is read as 一对一.)
-                        got += w * p.partial_weight * sum(held) / len(term)
+                        part = max(part, p.partial_weight * sum(held) / len(term))
+                    got += w * part
             # A topic word must match: intent words alone ("几点", "哪里") are not enough.
             if anchors < 1.0:
                 continue
