@@ -18,6 +18,13 @@ Rules of the data:
 
 from __future__ import annotations
 
+from bot.text.lexicon_everyday import (
+    EVERYDAY_PHRASES,
+    EVERYDAY_SPLITS,
+    EVERYDAY_STRONG_SINGLES,
+    EVERYDAY_WORDS,
+)
+
 # fmt: off
 FAMILIES: dict[str, tuple[str, ...]] = {
     "费用": (
@@ -271,3 +278,12 @@ POLITE_PREFIXES: tuple[str, ...] = (
     "哦", "对了", "另外", "还有", "我想问", "我想问一下", "有个问题", "有个问题想问", "问个问题", "问个事", "问一个问题",
 )
 # fmt: on
+
+# Everyday words of any group (bot/text/lexicon_everyday.py), after the community ones: a
+# surface known above keeps the meaning it has there.
+for _table, _extra in ((FAMILIES, EVERYDAY_PHRASES), (NEAR_WORDS, EVERYDAY_WORDS)):
+    for _canon, _surfaces in _extra.items():
+        _table[_canon] = (*_table.get(_canon, (_canon,)), *_surfaces)
+for _compound, _parts in EVERYDAY_SPLITS.items():
+    SPLITS.setdefault(_compound, _parts)
+STRONG_SINGLES = STRONG_SINGLES | EVERYDAY_STRONG_SINGLES
