@@ -143,6 +143,21 @@ def test_tables_are_merged_into_the_lexicon() -> None:
     assert "带什么" in FAMILIES["准备"]
     assert "停车位" in NEAR_WORDS["停车"]
     assert SPLITS["包邮"] == ("发货", "费用")
+    assert SPLITS["来例假"] == ("生理期",)
+    # FAMILIES names community-operations words only: everyday ones never join it.
+    assert "生理期" not in FAMILIES and "用餐" not in FAMILIES
+
+    # No everyday surface takes a word a community family already owns (a compound may keep
+    # that family among its parts: 交作业 is still handed in, and about homework).
+    def owners(surface: str) -> set[str]:
+        return {c for c, s in FAMILIES.items() if surface in s or surface == c}
+
+    for table in (EVERYDAY_WORDS, EVERYDAY_PHRASES):
+        for canonical, surfaces in table.items():
+            for surface in surfaces:
+                assert owners(surface) <= {canonical}, surface
+    for compound, parts in EVERYDAY_SPLITS.items():
+        assert owners(compound) <= set(parts), compound
     assert EVERYDAY_STRONG_SINGLES <= STRONG_SINGLES
     for single in EVERYDAY_STRONG_SINGLES:
         mapped = any(single in s for s in (*EVERYDAY_WORDS.values(), *EVERYDAY_SPLITS))

@@ -279,11 +279,16 @@ POLITE_PREFIXES: tuple[str, ...] = (
 )
 # fmt: on
 
-# Everyday words of any group (bot/text/lexicon_everyday.py), after the community ones: a
-# surface known above keeps the meaning it has there.
-for _table, _extra in ((FAMILIES, EVERYDAY_PHRASES), (NEAR_WORDS, EVERYDAY_WORDS)):
-    for _canon, _surfaces in _extra.items():
-        _table[_canon] = (*_table.get(_canon, (_canon,)), *_surfaces)
-for _compound, _parts in EVERYDAY_SPLITS.items():
-    SPLITS.setdefault(_compound, _parts)
+# Everyday words of any group (bot/text/lexicon_everyday.py), after the community ones. Their
+# phrases are cut whole like a family's words; a phrase of a new everyday term is a one-part
+# compound, so that FAMILIES keeps naming only community-operations words (the backlog
+# logs a question that uses one: "有人中午一起吃饭吗" is not one).
+for _canon, _surfaces in EVERYDAY_WORDS.items():
+    NEAR_WORDS[_canon] = (*NEAR_WORDS.get(_canon, (_canon,)), *_surfaces)
+for _canon, _surfaces in EVERYDAY_PHRASES.items():
+    if _canon in FAMILIES:
+        FAMILIES[_canon] = (*FAMILIES[_canon], *_surfaces)
+    else:
+        SPLITS.update({_s: (_canon,) for _s in _surfaces})
+SPLITS.update(EVERYDAY_SPLITS)
 STRONG_SINGLES = STRONG_SINGLES | EVERYDAY_STRONG_SINGLES
