@@ -111,6 +111,11 @@ def test_distinct_families_stay_distinct(analyzer: Analyzer, one: str, other: st
     assert not first & second, (one, other)
 
 
+def test_lunch_talk_is_not_a_question_about_meals(analyzer: Analyzer) -> None:
+    assert "用餐" in terms(analyzer, "训练营管饭吗")
+    assert "用餐" not in terms(analyzer, "有人中午一起吃饭吗")
+
+
 def test_a_card_keeps_its_kind(analyzer: Analyzer) -> None:
     yearly, per_visit = terms(analyzer, "年卡多少钱"), terms(analyzer, "次卡多少钱")
     assert "会员卡" in yearly and "会员卡" in per_visit
