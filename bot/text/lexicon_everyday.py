@@ -162,6 +162,12 @@ EVERYDAY_WORDS: dict[str, tuple[str, ...]] = {
     "质量": ("质量", "品质", "变质"),
     "拼车": ("搭车",),
     "奖励": ("权益",),
+    # Batch four: what a class teaches, how two things differ, forms and their review.
+    "内容": ("内容",),
+    "区别": ("区别", "差别", "差异"),
+    "补卡": ("补交",),
+    "表格": ("表格", "登记表", "申请表", "问卷", "表单", "填表"),
+    "审核": ("审核", "审批"),
 }
 
 EVERYDAY_PHRASES: dict[str, tuple[str, ...]] = {
@@ -226,6 +232,8 @@ EVERYDAY_PHRASES: dict[str, tuple[str, ...]] = {
     "质量": ("质量问题", "不新鲜", "烂了"),
     "拼车": ("拼车", "顺风车", "蹭车"),
     "联系": ("加微信", "加好友"),
+    "内容": ("学什么", "教什么", "讲什么", "学啥", "教啥", "讲啥"),
+    "补卡": ("迟交", "晚交"),
 }
 
 # Single characters above that mean their family's word wherever they stand alone.
@@ -276,5 +284,7 @@ EVERYDAY_SPLITS: dict[str, tuple[str, ...]] = {
     "膝盖痛": ("膝盖", "受伤"),
     "肩膀疼": ("肩膀", "受伤"),
     "病假": ("生病", "请假"),
+    "课程内容": ("课程", "内容"),
+    "报名表": ("报名", "表格"),
 }
 # fmt: on
