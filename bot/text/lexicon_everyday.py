@@ -236,8 +236,9 @@ EVERYDAY_PHRASES: dict[str, tuple[str, ...]] = {
     "补卡": ("迟交", "晚交"),
 }
 
-# Single characters above that mean their family's word wherever they stand alone.
-EVERYDAY_STRONG_SINGLES: frozenset[str] = frozenset("岁证票病雨厕陪修租借座吵寄")
+# Single characters above that mean their family's word wherever they stand alone (座 does not:
+# "哪座山" is no seat, so it stays a weak hint).
+EVERYDAY_STRONG_SINGLES: frozenset[str] = frozenset("岁证票病雨厕陪修租借吵寄")
 
 EVERYDAY_SPLITS: dict[str, tuple[str, ...]] = {
     # Membership cards: any card meets any other as a card, its kind keeps it apart.
