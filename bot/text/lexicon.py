@@ -18,6 +18,13 @@ Rules of the data:
 
 from __future__ import annotations
 
+from bot.text.lexicon_everyday import (
+    EVERYDAY_PHRASES,
+    EVERYDAY_SPLITS,
+    EVERYDAY_STRONG_SINGLES,
+    EVERYDAY_WORDS,
+)
+
 # fmt: off
 FAMILIES: dict[str, tuple[str, ...]] = {
     "费用": (
@@ -278,3 +285,17 @@ POLITE_PREFIXES: tuple[str, ...] = (
     "哦", "对了", "另外", "还有", "我想问", "我想问一下", "有个问题", "有个问题想问", "问个问题", "问个事", "问一个问题",
 )
 # fmt: on
+
+# Everyday words of any group (bot/text/lexicon_everyday.py), after the community ones. Their
+# phrases are cut whole like a family's words; a phrase of a new everyday term is a one-part
+# compound, so that FAMILIES keeps naming only community-operations words (the backlog
+# logs a question that uses one: "有人中午一起吃饭吗" is not one).
+for _canon, _surfaces in EVERYDAY_WORDS.items():
+    NEAR_WORDS[_canon] = (*NEAR_WORDS.get(_canon, (_canon,)), *_surfaces)
+for _canon, _surfaces in EVERYDAY_PHRASES.items():
+    if _canon in FAMILIES:
+        FAMILIES[_canon] = (*FAMILIES[_canon], *_surfaces)
+    else:
+        SPLITS.update({_s: (_canon,) for _s in _surfaces})
+SPLITS.update(EVERYDAY_SPLITS)
+STRONG_SINGLES = STRONG_SINGLES | EVERYDAY_STRONG_SINGLES
