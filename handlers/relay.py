@@ -54,6 +54,7 @@ from bot.config import AppConfig
 from bot.context import Context
 from bot.events import Message, event_key
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
+from bot.settings.relay import RelaySettings
 from bot.transports.features import capabilities_of, relay_source_refusal, relay_window
 from handlers.activity import flushed
 from handlers.grants import UNKNOWN_MEMBER, GrantStatus
@@ -289,12 +290,7 @@ class RelayService:
                 return
             if self.resumed_at is not None and at <= self.resumed_at:
                 return  # closed while the bot was down: the first window after the start posts it
-            idle_end = window_end_from(relay, row.last_line_at + settings.idle_timeout)
-            duration_end = window_end_from(relay, row.started_at + settings.max_duration)
-            # the idle end first when both fall on the same window end
-            ended_at, reason = (
-                (idle_end, "idle") if idle_end <= duration_end else (duration_end, "duration")
-            )
+            ended_at, reason = timed_end(row, settings)
             # the windows closed by then (by the end, when it ended before this run)
             closed = bucket_of(relay.started_at, relay.window, min(at, ended_at)) - 1
             await flush(ctx, repo, row, closed)
@@ -304,10 +300,20 @@ class RelayService:
                 uow.after_commit(lambda: self.forget(relay.session_id, ended_at))
 
 
-def window_end_from(relay: ActiveRelay, when: datetime) -> datetime:
+def window_end_from(started_at: datetime, window: timedelta, when: datetime) -> datetime:
     """The first end of a merge window at or after `when` (when the window job sees it)."""
-    k = -(-(when - relay.started_at) // relay.window)  # ceiling
-    return relay.started_at + max(1, k) * relay.window
+    k = -(-(when - started_at) // window)  # ceiling
+    return started_at + max(1, k) * window
+
+
+def timed_end(row: RelaySession, settings: RelaySettings) -> tuple[datetime, str]:
+    """When a running relay ends by itself, by the lines' own times (not by when this is
+    found out): the first window end `idle_timeout` after its last line, or `max_duration`
+    after its start; the idle end when both fall on the same window end."""
+    window = timedelta(milliseconds=row.window_ms)
+    idle = window_end_from(row.started_at, window, row.last_line_at + settings.idle_timeout)
+    duration = window_end_from(row.started_at, window, row.started_at + settings.max_duration)
+    return (idle, "idle") if idle <= duration else (duration, "duration")
 
 
 def relay_service(deps: ServiceDeps) -> RelayService:
@@ -396,6 +402,17 @@ async def post_late(ctx: Context, repo: RelayRepo, row: RelaySession, line: Rela
     async with ctx.uow.scope(f"relay:{session_key(row)}:late:{line.source_key}"):
         for target in json.loads(row.targets):
             await post_window(ctx, [line], target, row.source_group, questions, head)
+
+
+def running_at(row: RelaySession, settings: RelaySettings, at: datetime) -> bool:
+    """Whether the relay was running at `at` (a message's own time). A running relay whose
+    idle or duration end lies before `at` had ended by then, though its window job has not
+    found that out yet (it was down)."""
+    if row.started_at > at:
+        return False
+    if row.status != ACTIVE:
+        return row.ended_at is not None and at < row.ended_at
+    return at < timed_end(row, settings)[0]
 
 
 async def flush(ctx: Context, repo: RelayRepo, row: RelaySession, upto: int) -> int:
@@ -572,6 +589,16 @@ async def _stop(call: CommandCall, ctx: Context) -> None:
         repo = RelayRepo(uow.session)
         found = await repo.active_for_source(message.group_id)
         row = await repo.lock(found.id) if found is not None else None
+        if row is not None and row.status == ACTIVE and row.started_at <= message.time:
+            ended_at, reason = timed_end(row, ctx.config.root.relay)
+            if ended_at <= message.time:
+                # as of its own time the relay had ended by itself already (the window job
+                # has not found that out yet: the bot was down): it ends as it would have
+                await finish(ctx, repo, row, ended_at, reason)
+                session_id = row.id
+                if service is not None:
+                    uow.after_commit(lambda: service.forget(session_id, ended_at))
+                row = None
         if row is None or row.status != ACTIVE or row.started_at > message.time:
             # (a redelivered /转播 结束 lands here too, also when a later relay runs by now:
             # as of its own time it ended the earlier one; this reply then takes the outbox
@@ -632,9 +659,9 @@ async def handle_line(message: Message, ctx: Context) -> Flow:
         row = await repo.lock(relay.session_id)
         if row is None:
             return CONTINUE
+        if not running_at(row, ctx.config.root.relay, message.time):
+            return CONTINUE  # the relay had ended by the line's own time
         running = row.status == ACTIVE
-        if not running and (row.ended_at is None or message.time >= row.ended_at):
-            return CONTINUE  # (ended at its time by another process meanwhile)
         if await repo.has_line(row.id, key):
             return STOP  # a redelivered line: stored (and maybe posted) already
         if number is not None and await repo.question(row.id, number) is None:
@@ -702,9 +729,9 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
         row = await repo.lock(relay.session_id)
         if row is None:
             return CONTINUE
+        if not running_at(row, ctx.config.root.relay, message.time):
+            return CONTINUE  # the relay had ended by the question's own time
         running = row.status == ACTIVE
-        if not running and (row.ended_at is None or message.time >= row.ended_at):
-            return CONTINUE  # (ended at its time by another process meanwhile)
         if await repo.question_by_key(key) is not None:
             return STOP  # a redelivered question: relayed already
         row.questions += 1

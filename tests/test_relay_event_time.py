@@ -219,3 +219,23 @@ async def test_the_idle_end_and_a_question_asked_before_it_follow_their_own_time
 
 
 START_CMD_KEY = f"m:g1:{START_CMD.message_id}"
+
+
+async def test_what_comes_after_an_idle_end_found_out_late_is_not_the_relays(
+    tmp_path: Path,
+) -> None:
+    """Down for half an hour: the relay ended as idle 10 minutes after its last line while
+    the bot was down. The speaker's next line (after that end) and `/转播 结束` delivered at
+    the restart, before the window job finds the end, are not the relay's: as in a clean
+    run, the line is chat and the relay ends as idle, not by the command."""
+    back = said("我回来了", 1500)
+    stop = line("/转播 结束", 1510, user="root")
+    clean = sqlite_url(tmp_path / "clean.db")
+    await run_in_order(clean, START, [START_CMD, said("第1句", 1), back, stop])
+    crashed = sqlite_url(tmp_path / "crashed.db")
+    await run_in_order(crashed, START, [START_CMD, said("第1句", 1)])
+    await run_in_order(crashed, START + timedelta(minutes=30), [1800, back, stop, 1805])
+    want, got = await snapshot(clean), await snapshot(crashed)
+    assert [s[1:4] for s in want["sessions"]] == [("ended", START + timedelta(seconds=605), "idle")]
+    assert [x[1] for x in want["lines"]] == ["m:g1:t1"]
+    assert got == want
