@@ -5,11 +5,12 @@ restart produce and compares with the clean order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
@@ -20,9 +21,20 @@ from bot.transports.outbox import Outbox, OutboxItem
 from storage.db import create_engine, session_factory
 from storage.models import OutboxRow, QaBacklog, RelayLine, RelayQuestion, RelaySession
 from tests.relay_support import START, line, relay_config
-from tests.support import at, sqlite_url
+from tests.support import at, fresh_pg_database, sqlite_url
 
 Snapshot = dict[str, Any]
+
+
+@pytest.fixture
+async def urls(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
+    """Two fresh databases of one kind (SQLite and PostgreSQL, see conftest's db_url): one
+    for the clean run, one for the run with the injected order."""
+    if db_url.startswith("sqlite"):
+        yield db_url, sqlite_url(tmp_path / "other.db")
+        return
+    async with fresh_pg_database() as other:
+        yield db_url, other
 
 
 async def snapshot(url: str) -> Snapshot:
@@ -106,20 +118,19 @@ TWO_RELAYS = """\
 
 
 async def test_a_replay_resumed_during_a_later_relay_leaves_what_a_clean_run_leaves(
-    tmp_path: Path,
+    urls: tuple[str, str],
 ) -> None:
     """Killed during the second relay and replayed from the start: the first relay's lines,
     its question and its `/转播 结束` come again while the second relay runs. As of their
     own time they are the first relay's (stored already): they must not join the second
     one, end it, or turn its `#提问` into chat."""
     until = at("2026-11-21 20:10")
-    clean = sqlite_url(tmp_path / "clean.db")
+    clean, crashed = urls
     await run_replay(TWO_RELAYS, relay_config(), clean, until=until)
-    resumed = sqlite_url(tmp_path / "resumed.db")
     prefix = "".join(TWO_RELAYS.splitlines(keepends=True)[:8])  # up to 第二场第2句
-    await run_replay(prefix, relay_config(), resumed)
-    await run_replay(TWO_RELAYS, relay_config(), resumed, until=until)
-    want, got = await snapshot(clean), await snapshot(resumed)
+    await run_replay(prefix, relay_config(), crashed)
+    await run_replay(TWO_RELAYS, relay_config(), crashed, until=until)
+    want, got = await snapshot(clean), await snapshot(crashed)
     assert [s[1:4] for s in want["sessions"]] == [
         ("ended", at("2026-11-21 19:00:30"), "command"),
         ("ended", at("2026-11-21 20:00:40"), "command"),
@@ -132,16 +143,15 @@ async def test_a_replay_resumed_during_a_later_relay_leaves_what_a_clean_run_lea
 
 
 async def test_windows_closed_while_down_wait_for_the_lines_delivered_again_at_the_start(
-    tmp_path: Path,
+    urls: tuple[str, str],
 ) -> None:
     """The bot dies after the first line; at the restart a minute later the window job's
     late runs come due before the platform delivers the rest again. The lines keep the
     windows of their own time: the same rows and posts (same ids) as without the crash."""
     lines = [said("第1句", 1), said("第2句", 2), said("第3句", 7)]
     stop = line("/转播 结束", 20, user="root")
-    clean = sqlite_url(tmp_path / "clean.db")
+    clean, crashed = urls
     await run_in_order(clean, START, [START_CMD, *lines, stop])
-    crashed = sqlite_url(tmp_path / "crashed.db")
     await run_in_order(crashed, START, [START_CMD, lines[0]])
     # restarted at +60 s: the window job runs first (its runs for 5 s ... 60 s), then the
     # platform delivers the lines again, the first one included
@@ -151,15 +161,14 @@ async def test_windows_closed_while_down_wait_for_the_lines_delivered_again_at_t
     assert got == want
 
 
-async def test_a_line_whose_window_went_out_goes_out_once_by_itself(tmp_path: Path) -> None:
+async def test_a_line_whose_window_went_out_goes_out_once_by_itself(db_url: str) -> None:
     """A line that arrives after its window was posted (the job ran on time first) is not
     moved to a later window and not lost: it keeps its window and goes out at once, marked
     with its time, once, however often it is delivered again."""
-    url = sqlite_url(tmp_path / "late.db")
     late = said("晚到的第2句", 2)
-    await run_in_order(url, START, [START_CMD, said("第1句", 1), 12, late, late, 13])
-    await run_in_order(url, START + timedelta(seconds=14), [late, 14])  # after a restart too
-    got = await snapshot(url)
+    await run_in_order(db_url, START, [START_CMD, said("第1句", 1), 12, late, late, 13])
+    await run_in_order(db_url, START + timedelta(seconds=14), [late, 14])  # after a restart too
+    got = await snapshot(db_url)
     assert [(x[1], x[2]) for x in got["lines"]] == [("m:g1:t1", 0), ("m:g1:t2", 0)]
     for group in ("g2", "g3"):
         texts = [t for _, g, t in got["outbox"] if g == group]
@@ -172,16 +181,15 @@ async def test_a_line_whose_window_went_out_goes_out_once_by_itself(tmp_path: Pa
 
 
 async def test_lines_of_the_downtime_keep_the_relay_alive_after_a_long_restart(
-    tmp_path: Path,
+    urls: tuple[str, str],
 ) -> None:
     """Down for 20 minutes (longer than the 10 minute idle timeout) while the speaker kept
     talking: the window job's late runs must not end the relay as idle before the lines of
     that time are delivered again; each of them is within 10 minutes of the one before."""
     lines = [said("第1句", 1), said("第2句", 300), said("第3句", 540), said("第4句", 1100)]
     stop = line("/转播 结束", 1150, user="root")
-    clean = sqlite_url(tmp_path / "clean.db")
+    clean, crashed = urls
     await run_in_order(clean, START, [START_CMD, *lines, stop])
-    crashed = sqlite_url(tmp_path / "crashed.db")
     await run_in_order(crashed, START, [START_CMD, lines[0]])
     await run_in_order(crashed, START + timedelta(minutes=20), [1200, *lines, stop])
     want, got = await snapshot(clean), await snapshot(crashed)
@@ -192,16 +200,15 @@ async def test_lines_of_the_downtime_keep_the_relay_alive_after_a_long_restart(
 
 
 async def test_the_idle_end_and_a_question_asked_before_it_follow_their_own_times(
-    tmp_path: Path,
+    urls: tuple[str, str],
 ) -> None:
     """The relay ends as idle at the first window end 10 minutes after the last line, also
     when the window job finds that out late; a `#提问` asked before that end is the relay's
     even when it arrives after the end (not a question for the FAQ backlog)."""
     lines = [said("第1句", 1), said("第2句", 300)]
     question = line("#提问 还会继续讲吗？", 700, user="bob", group="g2", mid="q1")
-    clean = sqlite_url(tmp_path / "clean.db")
+    clean, crashed = urls
     await run_in_order(clean, START, [START_CMD, *lines, question, 1500])
-    crashed = sqlite_url(tmp_path / "crashed.db")
     await run_in_order(crashed, START, [START_CMD, lines[0]])
     # back at +25 min: the second line comes again, the job finds the idle end, and only
     # then the question asked at +700 s arrives
@@ -222,7 +229,7 @@ START_CMD_KEY = f"m:g1:{START_CMD.message_id}"
 
 
 async def test_what_comes_after_an_idle_end_found_out_late_is_not_the_relays(
-    tmp_path: Path,
+    urls: tuple[str, str],
 ) -> None:
     """Down for half an hour: the relay ended as idle 10 minutes after its last line while
     the bot was down. The speaker's next line (after that end) and `/转播 结束` delivered at
@@ -230,9 +237,8 @@ async def test_what_comes_after_an_idle_end_found_out_late_is_not_the_relays(
     run, the line is chat and the relay ends as idle, not by the command."""
     back = said("我回来了", 1500)
     stop = line("/转播 结束", 1510, user="root")
-    clean = sqlite_url(tmp_path / "clean.db")
+    clean, crashed = urls
     await run_in_order(clean, START, [START_CMD, said("第1句", 1), back, stop])
-    crashed = sqlite_url(tmp_path / "crashed.db")
     await run_in_order(crashed, START, [START_CMD, said("第1句", 1)])
     await run_in_order(crashed, START + timedelta(minutes=30), [1800, back, stop, 1805])
     want, got = await snapshot(clean), await snapshot(crashed)
