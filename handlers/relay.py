@@ -192,8 +192,9 @@ class RelayService:
                 self._ended(ActiveRelay.of(done), done.ended_at)
         for row in rows:
             relay = ActiveRelay.of(row)
-            # windows that closed while the bot was down are due at once, in order: the
-            # first run is at the end of the first window not posted yet
+            # the job's runs for windows that closed while the bot was down are due at once,
+            # from the end of the first window not posted yet (tick: they wait for the first
+            # window end after the start, which posts them in order)
             since = relay.started_at + relay.window * (row.flushed_through + 2)
             self.add(relay, since=since)
 
