@@ -283,7 +283,7 @@ async def _start_pairs(call: CommandCall, ctx: Context, camp_arg: str) -> None:
                     "发送 /互评 查看。",
                 )
                 return
-            submitters = await repo.submitters(group.group_id, camp.id, ref.day)
+            submitters = await repo.submitters(group.group_id, camp.id, ref.day, message.time)
             if len(submitters) < 2:
                 await ctx.reply(
                     message, f"{quoted(camp)}今天交作业的同学还不到 2 位，暂时没法互评。"

@@ -16,7 +16,17 @@ is stored with its window (`relay_lines.bucket`) in the transaction of its event
 window is posted, once, by the session's scheduled job when it has closed (or by
 `/转播 结束`). So each target group gets at most one relay post per window whatever the
 speaker's pace (5 s: at most 12 a minute, under the platforms' 20 a minute), and nothing is
-dropped. A line that arrives after its window was posted goes into the next open one.
+dropped.
+
+Event time. Every decision about a message is made as of its own time, never as of when it
+is handled, so a message delivered again after a restart (or late) gives what an
+uninterrupted run gives: it belongs to the relay running at its time (not to a later one);
+a line is stored in the window of its time; a line whose window was posted before it came
+goes out at once by itself, marked `（补发 HH:MM:SS 的发言）`, once (it is stored in the same
+transaction); the idle end is the first window end `idle_timeout` after the last line's
+own time; a `#提问` asked before the relay ended is the relay's. Windows that closed while
+the bot was down wait for the first window end after the start (the platform delivers the
+lines of that time again first), and are then posted each with its own lines.
 
 Exactly once. A window's posts are made inside a unit-of-work scope keyed
 `relay:<session key>:<window>` (from its start key, never its row id) and `relay_sessions.flushed_through` moves past it in the same
@@ -44,6 +54,7 @@ from bot.config import AppConfig
 from bot.context import Context
 from bot.events import Message, event_key
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
+from bot.settings.relay import RelaySettings
 from bot.transports.features import capabilities_of, relay_source_refusal, relay_window
 from handlers.activity import flushed
 from handlers.grants import UNKNOWN_MEMBER, GrantStatus
@@ -68,6 +79,7 @@ REWARD_USAGE = (
 ASK_USAGE = "#提问 你的问题，例如：#提问 今天讲的复盘方法适合新手吗？"
 ANSWER_USAGE = "#回答 提问编号 内容，例如：#回答 3 适合，先从每周一次开始。"
 IMAGE_NOTE = "[图片，请到主群「{group}」查看]"
+LATE_HEAD = "（补发 {time} 的发言）"  # a line whose window went out before it arrived
 ASK_TAGS = ("#提问", "＃提问")
 ANSWER_TAGS = ("#回答", "＃回答")
 # How a relayed question names itself in the source group, and how a quote of it is read.
@@ -143,6 +155,11 @@ def job_id(relay: ActiveRelay) -> str:
 class RelayService:
     """The running relays of this process (mirrored from the database) and their jobs.
 
+    Every decision about a message is made as of its own time (the event time), never as of
+    when it is handled: the relay it belongs to is the one running at its time, so a line,
+    a `#提问` or a `/转播 结束` delivered again after a restart (or late) lands where it
+    would have in an uninterrupted run, also when a later relay runs by then.
+
     With several processes on one PostgreSQL database (`uow.shared`) the handlers read the
     sessions from the database instead: another process may have started or ended one."""
 
@@ -159,20 +176,25 @@ class RelayService:
         self.context_for = context_for
         self.by_source: dict[str, ActiveRelay] = {}
         self._jobs: dict[int, str] = {}  # session row id -> its job's id
-        # relays that ended lately, per source group: (started, ended, speakers)
-        self.ended: dict[str, list[tuple[datetime, datetime, frozenset[str]]]] = {}
+        # relays that ended lately, per source group: (relay, when it ended)
+        self.ended: dict[str, list[tuple[ActiveRelay, datetime]]] = {}
+        # when this process started: windows that closed before it wait for the first one
+        # after it (see tick)
+        self.resumed_at: datetime | None = None
 
     async def start_service(self) -> None:
+        self.resumed_at = self.clock_now()
         async with self.uow() as uow:
             rows = await RelayRepo(uow.session).active()
             ended = await RelayRepo(uow.session).ended_since(self.clock_now() - REMEMBER_ENDED)
-        for done in ended:
+        for done in sorted(ended, key=lambda r: r.started_at):
             if done.ended_at is not None:
-                self._ended(done.source_group, done.started_at, done.ended_at, done.speakers)
+                self._ended(ActiveRelay.of(done), done.ended_at)
         for row in rows:
             relay = ActiveRelay.of(row)
-            # windows that closed while the bot was down are posted at once, in order: the
-            # first run is at the end of the first window not posted yet
+            # the job's runs for windows that closed while the bot was down are due at once,
+            # from the end of the first window not posted yet (tick: they wait for the first
+            # window end after the start, which posts them in order)
             since = relay.started_at + relay.window * (row.flushed_through + 2)
             self.add(relay, since=since)
 
@@ -192,57 +214,72 @@ class RelayService:
     def clock_now(self) -> datetime:
         return self.scheduler.clock.now()
 
-    def _ended(self, group: str, started: datetime, ended: datetime, speakers: object) -> None:
-        names = frozenset(json.loads(speakers)) if isinstance(speakers, str) else speakers
-        assert isinstance(names, frozenset)
-        self.ended.setdefault(group, []).append((started, ended, names))
+    def _ended(self, relay: ActiveRelay, ended_at: datetime) -> None:
+        done = self.ended.setdefault(relay.source_group, [])
+        if all(r.session_id != relay.session_id for r, _ in done):
+            done.append((relay, ended_at))
 
-    async def was_line(self, message: Message) -> bool:
-        """Was this message a speaker's line of a relay that has ended since (a line
-        delivered again after a restart, or late)? It stays the relay's: never chat, an
-        unanswered FAQ question or a check-in the second time."""
+    def _known(self) -> list[tuple[ActiveRelay, datetime | None]]:
+        """Every relay this process knows of: running ones, and those ended lately."""
+        running: list[tuple[ActiveRelay, datetime | None]] = [
+            (r, None) for r in self.by_source.values()
+        ]
+        return running + [(r, e) for done in self.ended.values() for r, e in done]
+
+    async def relay_at(self, source_group: str, at: datetime) -> ActiveRelay | None:
+        """The relay from `source_group` that was running at `at` (a message's own time):
+        the running one if it had started by then, or one that ended since."""
         if self.uow.shared:
+            if not self.config.sets_of(source_group):
+                return None
             async with self.uow() as uow:
-                rows = await RelayRepo(uow.session).ended_around(message.group_id, message.time)
-            return any(message.sender_id in json.loads(r.speakers) for r in rows)
-        return any(
-            started <= message.time < ended and message.sender_id in speakers
-            for started, ended, speakers in self.ended.get(message.group_id, ())
-        )
+                rows = await RelayRepo(uow.session).running_at(at, source_group)
+            return ActiveRelay.of(rows[0]) if rows else None
+        relay = self.by_source.get(source_group)
+        if relay is not None and relay.started_at <= at:
+            return relay
+        ended = self.ended.get(source_group)
+        if not ended:
+            return None
+        return next((r for r, e in reversed(ended) if r.started_at <= at < e), None)
 
     def forget(self, session_id: int, ended_at: datetime | None = None) -> None:
         for group, relay in list(self.by_source.items()):
             if relay.session_id == session_id:
                 del self.by_source[group]
                 if ended_at is not None:
-                    self._ended(group, relay.started_at, ended_at, relay.speakers)
+                    self._ended(relay, ended_at)
         job = self._jobs.pop(session_id, None)
         if job is not None:
             self.scheduler.remove_job(job)
 
-    async def active_in(self, source_group: str) -> ActiveRelay | None:
-        if not self.uow.shared:
-            return self.by_source.get(source_group)
-        if not self.config.sets_of(source_group):
-            return None
-        async with self.uow() as uow:
-            row = await RelayRepo(uow.session).active_for_source(source_group)
-        return ActiveRelay.of(row) if row is not None else None
-
-    async def targeting(self, group_id: str) -> ActiveRelay | None:
-        """The most recent running relay that posts into `group_id`."""
+    async def targeting_at(self, group_id: str, at: datetime) -> ActiveRelay | None:
+        """The relay that was posting into `group_id` at `at` (a message's own time); the
+        latest started when there were several."""
         if self.uow.shared:
             if not self.config.sets_of(group_id):
                 return None
             async with self.uow() as uow:
-                relays = [ActiveRelay.of(r) for r in await RelayRepo(uow.session).active()]
+                relays = [ActiveRelay.of(r) for r in await RelayRepo(uow.session).running_at(at)]
         else:
-            relays = list(self.by_source.values())
+            relays = [
+                r
+                for r, ended in self._known()
+                if r.started_at <= at and (ended is None or at < ended)
+            ]
         found = [r for r in relays if group_id in r.targets]
-        return max(found, key=lambda r: r.session_id) if found else None
+        return max(found, key=lambda r: (r.started_at, r.session_id)) if found else None
 
     async def tick(self, relay: ActiveRelay, at: datetime) -> None:
-        """A window closed: post it; end the relay when it timed out."""
+        """A window closed: post the windows closed so far; end the relay when it timed out.
+
+        A window that closed before this process started (the bot was down) is not posted
+        by its own late run: the speaker's lines of that time may still be on their way (a
+        platform delivers them again at start-up), so it waits for the first window that
+        closes after the start, which posts every closed window, each with its own lines.
+        Whether the relay ended is decided by the lines' own times, not by when this runs:
+        it ended at the first window end at least `idle_timeout` after the last line (or
+        `max_duration` after the start), whenever that is found out."""
         ctx = self.context_for(relay.source_group)
         settings = self.config.root.relay
         async with self.uow() as uow:
@@ -252,16 +289,32 @@ class RelayService:
                 ended_at = row.ended_at if row is not None else None
                 uow.after_commit(lambda: self.forget(relay.session_id, ended_at))
                 return
-            await flush(ctx, repo, row, bucket_of(relay.started_at, relay.window, at) - 1)
-            reason = None
-            if at - row.last_line_at >= settings.idle_timeout:
-                reason = "idle"
-            elif at - row.started_at >= settings.max_duration:
-                reason = "duration"
-            if reason is not None:
+            if self.resumed_at is not None and at <= self.resumed_at:
+                return  # closed while the bot was down: the first window after the start posts it
+            ended_at, reason = timed_end(row, settings)
+            # the windows closed by then (by the end, when it ended before this run)
+            closed = bucket_of(relay.started_at, relay.window, min(at, ended_at)) - 1
+            await flush(ctx, repo, row, closed)
+            if ended_at <= at:
                 log.info("relay %d from %s ended: %s", row.id, row.source_group, reason)
-                await finish(ctx, repo, row, at, reason)
-                uow.after_commit(lambda: self.forget(relay.session_id, at))
+                await finish(ctx, repo, row, ended_at, reason)
+                uow.after_commit(lambda: self.forget(relay.session_id, ended_at))
+
+
+def window_end_from(started_at: datetime, window: timedelta, when: datetime) -> datetime:
+    """The first end of a merge window at or after `when` (when the window job sees it)."""
+    k = -(-(when - started_at) // window)  # ceiling
+    return started_at + max(1, k) * window
+
+
+def timed_end(row: RelaySession, settings: RelaySettings) -> tuple[datetime, str]:
+    """When a running relay ends by itself, by the lines' own times (not by when this is
+    found out): the first window end `idle_timeout` after its last line, or `max_duration`
+    after its start; the idle end when both fall on the same window end."""
+    window = timedelta(milliseconds=row.window_ms)
+    idle = window_end_from(row.started_at, window, row.last_line_at + settings.idle_timeout)
+    duration = window_end_from(row.started_at, window, row.started_at + settings.max_duration)
+    return (idle, "idle") if idle <= duration else (duration, "duration")
 
 
 def relay_service(deps: ServiceDeps) -> RelayService:
@@ -311,9 +364,11 @@ async def post_window(
     target: str,
     source_group: str,
     questions: dict[int, RelayQuestion],
+    head: str = "",
 ) -> None:
     """A window's lines to one target: one merged text post; a picture the transport can
-    post (the event carried a local copy) goes out as itself, between the texts around it."""
+    post (the event carried a local copy) goes out as itself, between the texts around it.
+    `head` goes before each line (a late line's mark)."""
     can_post_images = capabilities_of(ctx.config.root.transport.type).can_send_images
     pending: list[str] = []
     mentions: list[str] = []
@@ -327,13 +382,38 @@ async def post_window(
     for line in lines:
         if line.kind == "image" and line.text and can_post_images:
             await post_text()
-            await ctx.sender.send_image(target, line.text, f"{line.speaker_name}：")
+            await ctx.sender.send_image(target, line.text, f"{head}{line.speaker_name}：")
             continue
         text, mention = render_line(ctx, line, target, source_group, questions)
-        pending.append(text)
+        pending.append(head + text)
         if mention is not None:
             mentions.append(mention)
     await post_text()
+
+
+async def post_late(ctx: Context, repo: RelayRepo, row: RelaySession, line: RelayLine) -> None:
+    """A line stored after its window was posted (delivered late, or again after a restart
+    that posted its window first): it keeps the window of its own time and goes out by
+    itself, marked with that time, under a key built from the session and the line's event
+    key (the caller stores the line in the same transaction, so it goes out once)."""
+    answered = [line.answer_to] if line.answer_to is not None else []
+    questions = {q.number: q for q in await repo.questions(row.id, answered)}
+    said = line.at.astimezone(ctx.config.group(row.source_group).tz)
+    head = LATE_HEAD.format(time=f"{said:%H:%M:%S}")
+    async with ctx.uow.scope(f"relay:{session_key(row)}:late:{line.source_key}"):
+        for target in json.loads(row.targets):
+            await post_window(ctx, [line], target, row.source_group, questions, head)
+
+
+def running_at(row: RelaySession, settings: RelaySettings, at: datetime) -> bool:
+    """Whether the relay was running at `at` (a message's own time). A running relay whose
+    idle or duration end lies before `at` had ended by then, though its window job has not
+    found that out yet (it was down)."""
+    if row.started_at > at:
+        return False
+    if row.status != ACTIVE:
+        return row.ended_at is not None and at < row.ended_at
+    return at < timed_end(row, settings)[0]
 
 
 async def flush(ctx: Context, repo: RelayRepo, row: RelaySession, upto: int) -> int:
@@ -361,6 +441,10 @@ async def finish(
 ) -> int:
     """Post what is left, the closing line everywhere, and end the session."""
     await flush(ctx, repo, row, FAR_BUCKET)
+    # every window closed by the end counts as posted, whether or not the window job ran
+    # for it before the end came in (after a restart it may not have)
+    window = timedelta(milliseconds=row.window_ms)
+    row.flushed_through = max(row.flushed_through, bucket_of(row.started_at, window, at) - 1)
     lines = await repo.count_lines(row.id)
     end_session(row, at, reason)
     why = {
@@ -506,9 +590,20 @@ async def _stop(call: CommandCall, ctx: Context) -> None:
         repo = RelayRepo(uow.session)
         found = await repo.active_for_source(message.group_id)
         row = await repo.lock(found.id) if found is not None else None
-        if row is None or row.status != ACTIVE:
-            # (a redelivered /转播 结束 lands here too: this reply then takes the outbox id
-            # of the first handling's reply, so nothing new goes out)
+        if row is not None and row.status == ACTIVE and row.started_at <= message.time:
+            ended_at, reason = timed_end(row, ctx.config.root.relay)
+            if ended_at <= message.time:
+                # as of its own time the relay had ended by itself already (the window job
+                # has not found that out yet: the bot was down): it ends as it would have
+                await finish(ctx, repo, row, ended_at, reason)
+                session_id = row.id
+                if service is not None:
+                    uow.after_commit(lambda: service.forget(session_id, ended_at))
+                row = None
+        if row is None or row.status != ACTIVE or row.started_at > message.time:
+            # (a redelivered /转播 结束 lands here too, also when a later relay runs by now:
+            # as of its own time it ended the earlier one; this reply then takes the outbox
+            # id of the first handling's reply, so nothing new goes out)
             await ctx.reply(message, "本群现在没有进行中的转播。")
             return
         lines = await finish(ctx, repo, row, message.time, "command")
@@ -549,9 +644,11 @@ async def handle_line(message: Message, ctx: Context) -> Flow:
     service = _service(ctx)
     if service is None:
         return CONTINUE
-    relay = await service.active_in(message.group_id)
+    # the relay running at the line's own time: after a restart a line delivered again may
+    # be one of an earlier relay (ended since, a later one running now)
+    relay = await service.relay_at(message.group_id, message.time)
     if relay is None or message.sender_id not in relay.speakers:
-        return STOP if await service.was_line(message) else CONTINUE
+        return CONTINUE
     number, text = _answer_of(message)
     if number == 0:
         await ctx.reply(message, f"用法：{ANSWER_USAGE}")
@@ -561,31 +658,37 @@ async def handle_line(message: Message, ctx: Context) -> Flow:
     async with ctx.uow() as uow:
         repo = RelayRepo(uow.session)
         row = await repo.lock(relay.session_id)
-        if row is None or row.status != ACTIVE:
+        if row is None:
             return CONTINUE
+        if not running_at(row, ctx.config.root.relay, message.time):
+            return CONTINUE  # the relay had ended by the line's own time
+        running = row.status == ACTIVE
         if await repo.has_line(row.id, key):
             return STOP  # a redelivered line: stored (and maybe posted) already
         if number is not None and await repo.question(row.id, number) is None:
             await ctx.reply(message, f"本次转播里没有编号为 {number} 的提问。")
             return STOP
-        bucket = max(
-            bucket_of(relay.started_at, relay.window, message.time), row.flushed_through + 1
+        # the window of its own time, also when it arrives late
+        bucket = bucket_of(relay.started_at, relay.window, message.time)
+        line = RelayLine(
+            session_id=row.id,
+            source_key=key,
+            bucket=bucket,
+            speaker_id=message.sender_id,
+            speaker_name=message.sender_name or message.sender_id,
+            kind="image" if picture else "text",
+            # a picture's line keeps its local copy, if the transport fetched one
+            text=(message.image_path or "") if picture else text,
+            at=message.time,
+            answer_to=number,
         )
-        await repo.add_line(
-            RelayLine(
-                session_id=row.id,
-                source_key=key,
-                bucket=bucket,
-                speaker_id=message.sender_id,
-                speaker_name=message.sender_name or message.sender_id,
-                kind="image" if picture else "text",
-                # a picture's line keeps its local copy, if the transport fetched one
-                text=(message.image_path or "") if picture else text,
-                at=message.time,
-                answer_to=number,
-            )
-        )
-        row.last_line_at = max(row.last_line_at, message.time)
+        await repo.add_line(line)
+        if running:
+            row.last_line_at = max(row.last_line_at, message.time)
+        if not running or bucket <= row.flushed_through:
+            # its window went out already (or the relay ended since): it goes out now, on
+            # its own, marked as late; once, since it is stored in this same transaction
+            await post_late(ctx, repo, row, line)
     return STOP
 
 
@@ -607,7 +710,9 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
         # question, a nudge) the second time. One lookup by its unique key; `#提问` is rare.
         if await RelayRepo(uow.session).question_by_key(key) is not None:
             return STOP
-    relay = await service.targeting(message.group_id)
+    # the relay into this group at the question's own time: one asked before the relay
+    # ended is the relay's even when it arrives after the end
+    relay = await service.targeting_at(message.group_id, message.time)
     if relay is None:
         return CONTINUE  # no relay into this group: the tag means nothing special here
     text = message.text.lstrip()
@@ -623,8 +728,11 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
     async with ctx.uow() as uow:
         repo = RelayRepo(uow.session)
         row = await repo.lock(relay.session_id)
-        if row is None or row.status != ACTIVE:
+        if row is None:
             return CONTINUE
+        if not running_at(row, ctx.config.root.relay, message.time):
+            return CONTINUE  # the relay had ended by the question's own time
+        running = row.status == ACTIVE
         if await repo.question_by_key(key) is not None:
             return STOP  # a redelivered question: relayed already
         row.questions += 1
@@ -644,11 +752,14 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
     head = QUESTION_HEAD.format(
         number=number, group=_group_name(ctx, message.group_id), member=member
     )
-    await ctx.sender.send_text(
-        relay.source_group,
-        f"{head}{body}\n（引用这条消息回复，或发「#回答 {number} 内容」，答复会转回提问的群）",
-    )
-    await ctx.reply(message, f"已转给主讲人（提问{number}），答复会发回本群。")
+    if running:
+        how = f"（引用这条消息回复，或发「#回答 {number} 内容」，答复会转回提问的群）"
+        reply = f"已转给主讲人（提问{number}），答复会发回本群。"
+    else:
+        how = "（这条提问在转播结束前发出，送到时转播已经结束）"
+        reply = f"转播已经结束，你的问题已转给主讲人（提问{number}）。"
+    await ctx.sender.send_text(relay.source_group, f"{head}{body}\n{how}")
+    await ctx.reply(message, reply)
     return STOP
 
 
@@ -694,7 +805,7 @@ async def handle_question_reward(message: Message, ctx: Context) -> Flow:
     reason = " ".join(words[1:]) or "好问题"
     async with ctx.uow() as uow:
         repo = RelayRepo(uow.session)
-        row = await repo.latest_for_source(message.group_id)
+        row = await repo.latest_for_source(message.group_id, message.time)
         question = await repo.question(row.id, number) if row is not None else None
         set_name = row.set_name if row is not None else ""
     if question is None:

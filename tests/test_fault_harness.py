@@ -13,12 +13,7 @@ from tests.faults.harness import Report, run_harness, run_skipped_ids
 from tests.faults.transcript import Shape
 from tests.support import PG_ENV
 
-# The live relay is left out of the CI form: under random kills, a relay's window job and its
-# redelivered lines can meet in another order after a restart (a line lands in a later window,
-# the idle end comes earlier), which the full harness (`python -m tests.faults.harness`,
-# relay included) still shows in some trials. Everything else spanning the set stays in.
-SHAPE = Shape(groups=2, members=4, days=3, relay=False)
-WITH_RELAY = Shape(groups=2, members=4, days=3)  # no kills there: the relay stays in
+SHAPE = Shape(groups=2, members=4, days=3)
 
 
 def check(report: Report) -> None:
@@ -46,6 +41,6 @@ def test_postgresql_keys_never_come_from_row_ids(tmp_path: Path) -> None:
     leaves the same rows, outbox ids and deliveries: fails for any ledger key, outbox id or
     broadcast id built from a row id (a camp's excellent work, a shared notice's closing
     list and a relay's posts were)."""
-    verdict = run_skipped_ids(WITH_RELAY, 7, tmp_path, os.environ[PG_ENV])
+    verdict = run_skipped_ids(SHAPE, 7, tmp_path, os.environ[PG_ENV])
     assert verdict.checked > 0
     assert not verdict.failures, verdict.failures

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from storage.keys import LEDGER_KEY_CHARS, fit_key, round_key
 from storage.models import (
+    CampPair,
     CampReview,
     FaqEntry,
     LedgerEntry,
@@ -145,6 +146,24 @@ async def test_a_review_delivered_again_never_finds_later_work(db_url: str) -> N
         assert await ledger_lines(bot) == []
         async with bot.app.uow() as uow:
             assert (await uow.session.execute(select(func.count(CampReview.id)))).scalar_one() == 0
+
+
+async def test_a_pairing_delivered_again_never_pairs_a_later_make_up_card(db_url: str) -> None:
+    """`/互评 开始` when only alice had handed in: no pairs. Delivered again after a restart,
+    when bob's make-up card for that day (handed in the next day) is stored, it must not
+    pair them: as of its own time there was one submitter."""
+    pairing = msg("/互评 开始", user="coach", mid="pair-early", when=at("2026-11-16 07:00"))
+    async with running_bot(db_url, camp_config(), START) as bot:
+        await say(bot, "/报名 early", "alice", "2026-11-15 10:00")
+        await say(bot, "/报名 early", "bob", "2026-11-15 10:01")
+        await say(bot, "打卡 晨读", "alice", "2026-11-16 06:00")
+        assert "还不到 2 位" in (await bot.push(pairing))[-1]
+        (made_up, *_) = await say(bot, "补卡 11-16", "bob", "2026-11-17 06:05")
+        assert made_up.startswith("✅ 补卡成功")
+    async with running_bot(db_url, camp_config(), at("2026-11-17 07:00")) as bot:
+        await bot.push(pairing)  # the same message again, after a restart
+        async with bot.app.uow() as uow:
+            assert (await uow.session.execute(select(func.count(CampPair.id)))).scalar_one() == 0
 
 
 async def test_a_question_delivered_again_after_the_relay_ended_stays_the_relays(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -196,8 +196,12 @@ class CampRepo:
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def submitters(self, group_id: str, camp_id: str, day: date) -> list[str]:
-        """Current members with a camp day on `day`, sorted by id (a stable order to shuffle)."""
+    async def submitters(
+        self, group_id: str, camp_id: str, day: date, as_of: datetime
+    ) -> list[str]:
+        """Members with a camp day on `day`, sorted by id (a stable order to shuffle), as of
+        `as_of` (the pairing command's own time: delivered again after a restart, it does not
+        pair a make-up card handed in after it, or a member who joined after it)."""
         stmt = (
             select(CampDay.member_id)
             .join(
@@ -212,7 +216,9 @@ class CampRepo:
                 CampDay.group_id == group_id,
                 CampDay.camp_id == camp_id,
                 CampDay.day == day,
-                CampMember.left_at.is_(None),
+                CampDay.submitted_at <= as_of,
+                CampMember.joined_at <= as_of,
+                or_(CampMember.left_at.is_(None), CampMember.left_at > as_of),
             )
             .order_by(CampDay.member_id)
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from storage.models import RelayLine, RelayQuestion, RelaySession
 from storage.session import DbSession
@@ -35,22 +35,25 @@ class RelayRepo:
         )
         return (await self.session.scalars(stmt)).first()
 
-    async def latest_for_source(self, group_id: str) -> RelaySession | None:
+    async def latest_for_source(self, group_id: str, at: datetime) -> RelaySession | None:
+        """The source group's latest session started by `at` (a message's own time)."""
         stmt = (
             select(RelaySession)
-            .where(RelaySession.source_group == group_id)
-            .order_by(RelaySession.id.desc())
+            .where(RelaySession.source_group == group_id, RelaySession.started_at <= at)
+            .order_by(RelaySession.started_at.desc(), RelaySession.id.desc())
         )
         return (await self.session.scalars(stmt)).first()
 
-    async def ended_around(self, source_group: str, at: datetime) -> list[RelaySession]:
-        """Ended sessions of a source group that were running at `at` (its message's time)."""
+    async def running_at(self, at: datetime, source_group: str | None = None) -> list[RelaySession]:
+        """Sessions that were running at `at` (a message's own time): started by then and
+        not ended before it, latest start first; of one source group when it is given."""
         stmt = select(RelaySession).where(
-            RelaySession.source_group == source_group,
-            RelaySession.status != ACTIVE,
             RelaySession.started_at <= at,
-            RelaySession.ended_at > at,
+            or_(RelaySession.status == ACTIVE, RelaySession.ended_at > at),
         )
+        if source_group is not None:
+            stmt = stmt.where(RelaySession.source_group == source_group)
+        stmt = stmt.order_by(RelaySession.started_at.desc(), RelaySession.id.desc())
         return list((await self.session.scalars(stmt)).all())
 
     async def ended_since(self, since: datetime) -> list[RelaySession]:

@@ -52,7 +52,6 @@ class Shape:
     rounds: bool = True  # notices and quizzes (rounds that later messages may claim)
     sets: bool = True  # what spans the groups: broadcasts, a shared notice, a live relay,
     # boards over the set; and a check-in camp in every group
-    relay: bool = True  # the live relay within `sets` (see tests/test_fault_harness.py)
 
     @property
     def last_day(self) -> date:
@@ -217,7 +216,7 @@ def spanning_day(
         say(at(13, 10), source, "coach", "/通知 writing 明早交稿 前3名 5分 限时20分钟")
         for n in range(6):
             say(at(13, 11 + n), rng.choice(groups), rng.choice(members), "收到")
-    if shape.relay and d % 2 == 0:
+    if d % 2 == 0:
         say(at(19, 30), source, "coach", "/转播 开始 writing")
         for n in range(12):
             when = at(19, 30) + timedelta(seconds=10 + n * 7)
