@@ -271,8 +271,6 @@ EVERYDAY_SPLITS: dict[str, tuple[str, ...]] = {
     "时刻表": ("时间", "日程"),
     # Submitting homework is still about the homework.
     "交作业": ("发送", "作业"),
-    "自己买": ("准备", "购买"),
-    "自己带": ("准备",),
     "会员价": ("会员", "费用"),
     "学生价": ("学员", "费用"),
     "优惠价": ("优惠", "费用"),

@@ -90,9 +90,9 @@ for _canon, _surfaces in NEAR_WORDS.items():
         if _s.lower() not in _SURFACE:
             _NEAR.setdefault(_s.lower(), (_canon,))
 
-# 自己 before one of these verbs says the member brings or buys it (自备), however said.
+# 自己 before one of these verbs says the member brings or buys it (准备: 自备), however said.
 _PROVIDE = frozenset({"带", "带上", "带来", "买", "购买", "准备", "备", "备好", "出", "配"})
-OWN_SUPPLY = "自备"
+OWN_SUPPLY = "准备"
 # A bare 退 next to one of these is a refund, not leaving the group.
 _PAID_FOR = frozenset({"费用", "退款", "课程", "会员", "押金", "报名", "会员卡"})
 
@@ -357,7 +357,7 @@ def _join_measure(tokens: list[str]) -> list[str]:
 
 
 def _join_own_supply(tokens: list[str]) -> list[str]:
-    """自己 买 -> 自己买: one word that says the member brings or buys it (自备)."""
+    """自己 买 -> 自己买: one word that says the member brings or buys it (准备: 自备)."""
     if "自己" not in tokens:
         return tokens
     out: list[str] = []
@@ -374,7 +374,7 @@ def _canonical(token: str) -> tuple[str, ...]:
     if not token:
         return ()
     if token.startswith("自己") and token[2:] in _PROVIDE:
-        # 自己买 is 自备 and still a purchase; 自己带, 自己准备 likewise.
+        # 自己买 is 准备 (自备) and still a purchase; 自己带, 自己准备 likewise.
         return (OWN_SUPPLY, *_canonical(token[2:]))
     mapped = _SURFACE.get(token) or _NEAR.get(token)
     if mapped is not None:

@@ -205,7 +205,7 @@ def _asked_verbs(tokens: Sequence[str], analyzer: Analyzer) -> frozenset[str]:
         if j > 0 and tokens[j] in _SOME:
             j -= 1
         if j >= 0 and _cjk(tokens[j][-1]):
-            # The one-character verb itself, or inside 自己带 (read as 自备 and 带).
+            # The one-character verb itself, or inside 自己带 (read as 准备 and 带).
             out.update(t for t in analyzer.canonical(tokens[j]) if len(t) == 1 and _cjk(t))
     return frozenset(out)
 
