@@ -231,6 +231,12 @@ def answer_slots(answer: str) -> int:
     return found
 
 
+# Amounts and demonstratives before a noun ("一季度", "这个季度", "每节"), and the complements
+# after a verb ("交给", "进去"): not what a word is about.
+_AMOUNT_PREFIX = re.compile(r"^(?:[这那每该本此]个?|[一二两三四五六七八九十几半]+个?)")
+_COMPLEMENTS = frozenset("给去来到完好进出回过起上下")
+
+
 @dataclass(frozen=True)
 class EntryIntent:
     """What an FAQ entry can answer."""
@@ -250,6 +256,18 @@ class EntryIntent:
     question_terms: frozenset[str] = frozenset()
     answer_terms: frozenset[str] = frozenset()
     answer_chars: frozenset[str] = frozenset()
+
+    def names(self, word: tuple[str, tuple[str, ...]]) -> bool:
+        """Does the entry (question or answer) name a word of the question, as typed, as
+        one of its terms, without the amount before it (一季度, 这个季度) or as the verb
+        before a complement (交给, 进去)?"""
+        surface, terms = word
+        core = _AMOUNT_PREFIX.sub("", surface) or surface
+        if all(c in self.chars for c in core):
+            return True
+        if any(self.knows(t) for t in terms):
+            return True
+        return len(core) == 2 and core[1] in _COMPLEMENTS and core[0] in self.terms
 
     def answer_knows(self, term: str) -> bool:
         """Does the entry's answer say `term` (as a term, or all of its characters)?"""
@@ -427,6 +445,10 @@ class QueryIntent:
     roles: dict[str, float]  # term -> weight multiplier (context)
     weak: frozenset[str]  # terms read only from an ambiguous single character
     story: bool  # a story or a poll of the members, not a question for the FAQ
+    # The words the asking clause is about (not its interrogatives, amounts, time deictics
+    # or scene-setting places), as typed and as terms: what a number, time or name asked
+    # must be about.
+    focus: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def judged(self) -> frozenset[str]:
@@ -566,6 +588,9 @@ def read_query(
         roles=roles,
         weak=weak,
         story=story_kinds(text) >= story_kinds_needed,
+        focus=_focus(
+            [clauses[i] for i in sorted(focus_clauses)], canonical, prior, weak, anchor_prior
+        ),
     )
 
 
@@ -649,6 +674,31 @@ _MODALS = frozenset(
         "得",
     }
 )
+
+
+# A place word that sets the scene ("馆里有几位教练", "群里几点以后不能发消息"): where, not what.
+_LOCATIVE = re.compile(r"^[\u4e00-\u9fff][里内]$")
+
+
+def _focus(
+    clauses: list[list[str]],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The words the asking clauses are about: their content words of two characters or
+    more, but not interrogatives, amounts, scene-setting places or events already done
+    ("毛线不够了怎么买" asks about wool, not about running out)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for clause in clauses:
+        for at, token in enumerate(clause):
+            if len(token) < 2 or _QUANTITY.match(token) or _LOCATIVE.match(token):
+                continue
+            if asked_slots(token) or (at + 1 < len(clause) and clause[at + 1] in _DONE):
+                continue
+            out.extend(_contents([token], canonical, prior, weak, anchor_prior))
+    return tuple(out)
 
 
 def _before_modal(clause: list[str]) -> list[str] | None:
@@ -776,3 +826,22 @@ def agreement(
     ):
         factor *= how_penalty  # "怎么知道孩子学得怎么样", "穿什么衣服" to "几岁", "什么时候"
     return factor
+
+
+def unanswered_slot(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """A specific answer (a time, a duration, a count, a person...) asked about something
+    the entry never names; None when the entry names all that the question asks about.
+
+    An entry whose own question asks that kind of answer (or another the question asks too)
+    gives it about its own topic. Otherwise the number, time or name in its answer is about
+    its topic, and every word the asking clause is about must be in the entry: "退款多久能到
+    账" is not answered by "开卡 7 天内可以全额退款", nor "深度保洁多少钱" by the price of
+    日常保洁."""
+    wanted = query.slots & _SPECIFIC
+    if not wanted or wanted & entry.asked:
+        return None
+    for slot, satisfied, name in _SATISFIED:
+        if wanted & slot and not entry.asked & satisfied:
+            missing = next((word for word in query.focus if not entry.names(word)), None)
+            return None if missing is None else f"asks {name} of {missing[0]}"
+    return None

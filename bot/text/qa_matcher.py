@@ -44,6 +44,7 @@ from bot.text.qa_intent import (
     question_sentences,
     read_query,
     sentence_focus,
+    unanswered_slot,
 )
 
 # A single character read as a family's word ("加" as 报名) counts like any single character.
@@ -108,6 +109,8 @@ class MatchParams:
     # A question with no topic word that asks a place or time of a one-character thing (店,
     # 馆) takes that character as its topic.
     single_anchors: bool = True
+    # A time, duration, count or person asked must be given about what the question names.
+    coverage: bool = True
 
 
 @dataclass(frozen=True)
@@ -515,6 +518,8 @@ class FaqIndex:
                 continue
             if intent is not None and entry.intent is not None:
                 why = disagreement(intent, entry.intent)
+                if why is None and p.coverage:
+                    why = unanswered_slot(intent, entry.intent)
                 if why is not None:
                     rejected.append((hit, why))
                     continue
