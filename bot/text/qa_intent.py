@@ -256,6 +256,8 @@ class EntryIntent:
     question_terms: frozenset[str] = frozenset()
     answer_terms: frozenset[str] = frozenset()
     answer_chars: frozenset[str] = frozenset()
+    # (slot, word) of its phrasings' when/where/how-much/who questions (see QueryIntent).
+    subjects: frozenset[tuple[int, tuple[str, tuple[str, ...]]]] = frozenset()
 
     def names(self, word: tuple[str, tuple[str, ...]]) -> bool:
         """Does the entry (question or answer) name a word of the question, as typed, as
@@ -341,6 +343,7 @@ def entry_intent(
     question_terms: Iterable[str],
     answer_terms: Iterable[str],
     sentence_facets: Iterable[tuple[str | None, bool]],
+    subjects: Iterable[tuple[int, tuple[str, tuple[str, ...]]]] = (),
 ) -> EntryIntent:
     phrasings = tuple(phrasings)
     asked = 0
@@ -364,6 +367,7 @@ def entry_intent(
         question_terms=q_terms,
         answer_terms=frozenset(answer_terms),
         answer_chars=frozenset(answer),
+        subjects=frozenset(subjects),
     )
 
 
@@ -449,6 +453,13 @@ class QueryIntent:
     # or scene-setting places), as typed and as terms: what a number, time or name asked
     # must be about.
     focus: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # What a when/where/how-much/who question asks it of: the word right before its
+    # interrogative ("停车场几点关门": 停车场), with the interrogative's slot.
+    subjects: tuple[tuple[int, tuple[str, tuple[str, ...]]], ...] = ()
+    # The two sides of an either-or question ("男的还是女的"): the entry must name one.
+    either: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A bare "what" ("要带啥", "奖品是什么"): it wants a thing, not a time or a number.
+    asks_what: bool = False
 
     @property
     def judged(self) -> frozenset[str]:
@@ -591,6 +602,13 @@ def read_query(
         focus=_focus(
             [clauses[i] for i in sorted(focus_clauses)], canonical, prior, weak, anchor_prior
         ),
+        subjects=tuple(
+            found
+            for i in sorted(focus_clauses)
+            for found in asked_subjects(clauses[i], canonical, prior, weak, anchor_prior)
+        ),
+        either=_either(clauses[asking[-1]], canonical, prior, weak, anchor_prior) if asking else (),
+        asks_what=any(_bare_what(clauses[i]) for i in focus_clauses),
     )
 
 
@@ -699,6 +717,65 @@ def _focus(
                 continue
             out.extend(_contents([token], canonical, prior, weak, anchor_prior))
     return tuple(out)
+
+
+# A time word before an interrogative says when, it is not what is asked about (周末几点开门).
+_TIME_WORD = re.compile(
+    r"^(?:周[一二三四五六日天末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|平时|平日|工作日|"
+    r"节假日|假期|寒假|暑假|[早中晚]上|上午|下午|凌晨|每[天日周月年晚]|每个?月|最早|最晚)$"
+)
+
+
+def asked_subjects(
+    clause: list[str] | tuple[str, ...],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
+    """Each specific interrogative of a clause (几点, 多少钱, 在哪, 谁) with the content word
+    right before it: what the question asks it of ("停车场几点关门": 停车场)."""
+    out = []
+    for i in range(1, len(clause)):
+        slot = asked_slots(clause[i]) & _SPECIFIC
+        token = clause[i - 1]
+        if not slot or len(token) < 2 or _TIME_WORD.match(token) or _QUANTITY.match(token):
+            continue
+        if asked_slots(token):
+            continue
+        out.extend(
+            (slot, word) for word in _contents([token], canonical, prior, weak, anchor_prior)
+        )
+    return out
+
+
+def _either(
+    clause: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The last content word on each side of 还是 ("男的还是女的": 男, 女)."""
+    if "还是" not in clause:
+        return ()
+    at = clause.index("还是")
+    sides = []
+    for side in (clause[:at], clause[at + 1 :]):
+        words = _contents(side, canonical, prior, weak, anchor_prior)
+        if not words:
+            return ()
+        sides.append(words[-1])
+    return tuple(sides)
+
+
+_PARTICLES = frozenset("呢啊呀吗嘛哈哦吧的")
+
+
+def _bare_what(clause: list[str]) -> bool:
+    """Does the clause end on 啥 / 什么 (a thing is wanted: "要带啥", "奖品是什么")?"""
+    rest = [t for t in clause if t not in _PARTICLES and t[0] not in _CLAUSE_BREAK]
+    return bool(rest) and rest[-1] in {"啥", "什么"}
 
 
 def _before_modal(clause: list[str]) -> list[str] | None:
@@ -845,3 +922,44 @@ def unanswered_slot(query: QueryIntent, entry: EntryIntent) -> str | None:
             missing = next((word for word in query.focus if not entry.names(word)), None)
             return None if missing is None else f"asks {name} of {missing[0]}"
     return None
+
+
+def substituted_subject(
+    query: QueryIntent,
+    entry: EntryIntent,
+    known: Callable[[str], bool],
+    text: str,
+    terms: Iterable[str],
+) -> str | None:
+    """The question asks its when/where/how much of another thing than the entry's question:
+    "停车场几点关门" to "乐园几点开门". Only a thing the FAQ knows elsewhere counts (an unknown
+    word may be a synonym the lexicon lacks), and only when the query never names the
+    entry's own thing."""
+    said = frozenset(terms)
+    for slot, word in query.subjects:
+        if entry.names(word) or not any(known(t) for t in word[1]):
+            continue
+        for entry_slot, (own, own_terms) in entry.subjects:
+            if not entry_slot & slot or all(c in text for c in own):
+                continue
+            if said.isdisjoint(own_terms):
+                return f"asks about {word[0]}, not {own}"
+    return None
+
+
+def unnamed_alternatives(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """An either-or question whose alternatives the entry never names ("男的还是女的")."""
+    if query.either and not any(entry.mentions(word) for word in query.either):
+        return "names neither " + " nor ".join(w for w, _ in query.either)
+    return None
+
+
+_NOT_A_THING = _SPECIFIC & ~int(Slot.PLACE)
+
+
+def wants_a_thing(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """A bare "what" ("第一次上课要带啥") put to an entry whose question asks only when, how
+    long, how many, who or why: its answer is a time or a number, not the thing wanted.
+    (Where is not among them: "从哪里开始" asks what to do first.)"""
+    only_specific = entry.asked & _NOT_A_THING and not entry.asked & ~_NOT_A_THING
+    return "asks what" if query.asks_what and not query.slots and only_specific else None

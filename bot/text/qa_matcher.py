@@ -39,12 +39,16 @@ from bot.text.qa_intent import (
     EntryIntent,
     QueryIntent,
     agreement,
+    asked_subjects,
     disagreement,
     entry_intent,
     question_sentences,
     read_query,
     sentence_focus,
+    substituted_subject,
     unanswered_slot,
+    unnamed_alternatives,
+    wants_a_thing,
 )
 
 # A single character read as a family's word ("加" as 报名) counts like any single character.
@@ -111,6 +115,12 @@ class MatchParams:
     single_anchors: bool = True
     # A time, duration, count or person asked must be given about what the question names.
     coverage: bool = True
+    # "停车场几点关门" is not answered by "乐园几点开门" (another thing the FAQ knows).
+    subjects: bool = True
+    # "男的还是女的": an entry that names neither alternative does not answer.
+    alternatives: bool = True
+    # "要带啥" is not answered by an entry that asks only when, where or how much.
+    things: bool = True
 
 
 @dataclass(frozen=True)
@@ -235,6 +245,7 @@ class FaqIndex:
                 (t for v in views for t in v.terms),
                 answer_terms,
                 index._sentence_facets((doc.question, *doc.aliases), answer_terms),
+                index._subjects((doc.question, *doc.aliases)),
             )
             index.entries.append(_Entry(doc, views, answer_terms, chars, intent))
         index._postings()
@@ -263,6 +274,17 @@ class FaqIndex:
                         anchor_prior=ANCHOR_PRIOR,
                         refund=refund,
                     )
+                )
+        return out
+
+    def _subjects(self, phrasings: Iterable[str]) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
+        """What each when/where/how-much/who question of an entry's phrasings asks it of."""
+        out = []
+        for phrasing in phrasings:
+            for sentence in question_sentences(phrasing):
+                tokens = self.analyzer.analyze(sentence, question=True).tokens
+                out += asked_subjects(
+                    tokens, self.analyzer.canonical, term_prior, frozenset(), ANCHOR_PRIOR
                 )
         return out
 
@@ -520,6 +542,14 @@ class FaqIndex:
                 why = disagreement(intent, entry.intent)
                 if why is None and p.coverage:
                     why = unanswered_slot(intent, entry.intent)
+                if why is None and p.subjects:
+                    why = substituted_subject(
+                        intent, entry.intent, self.term_idf.__contains__, a.text, a.terms
+                    )
+                if why is None and p.alternatives:
+                    why = unnamed_alternatives(intent, entry.intent)
+                if why is None and p.things:
+                    why = wants_a_thing(intent, entry.intent)
                 if why is not None:
                     rejected.append((hit, why))
                     continue
