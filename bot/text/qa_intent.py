@@ -735,7 +735,7 @@ def asked_subjects(
 ) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
     """Each specific interrogative of a clause (几点, 多少钱, 在哪, 谁) with the content word
     right before it: what the question asks it of ("停车场几点关门": 停车场)."""
-    out = []
+    out: list[tuple[int, tuple[str, tuple[str, ...]]]] = []
     for i in range(1, len(clause)):
         slot = asked_slots(clause[i]) & _SPECIFIC
         token = clause[i - 1]
