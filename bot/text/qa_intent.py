@@ -733,20 +733,48 @@ def asked_subjects(
     weak: frozenset[str],
     anchor_prior: float,
 ) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
-    """Each specific interrogative of a clause (几点, 多少钱, 在哪, 谁) with the content word
-    right before it: what the question asks it of ("停车场几点关门": 停车场)."""
+    """What a question asks about, with the slot it asks (0 for yes or no): for each specific
+    interrogative (几点, 多少钱, 在哪, 谁), the content word right before it ("停车场几点关门":
+    停车场); for a yes/no question, its first content word when another follows ("志愿者有证书
+    吗": 志愿者)."""
     out: list[tuple[int, tuple[str, tuple[str, ...]]]] = []
+    clause = [t for t in clause if t[0] not in _CLAUSE_BREAK]
     for i in range(1, len(clause)):
         slot = asked_slots(clause[i]) & _SPECIFIC
-        token = clause[i - 1]
-        if not slot or len(token) < 2 or _TIME_WORD.match(token) or _QUANTITY.match(token):
-            continue
-        if asked_slots(token):
-            continue
-        out.extend(
-            (slot, word) for word in _contents([token], canonical, prior, weak, anchor_prior)
-        )
-    return out
+        if slot and _subject_word(clause[i - 1]):
+            out += [
+                (slot, w) for w in _contents([clause[i - 1]], canonical, prior, weak, anchor_prior)
+            ]
+    text = "".join(clause)
+    if out or asked_slots(text) or not _YES_NO.search(text):
+        return out
+    # A yes/no question's subject comes before its modal or its 有/是 ("年卡可以退吗").
+    before = _before_modal(clause)
+    if before is None:
+        verb = next((i for i, t in enumerate(clause) if t in _COPULAS), 0)
+        before = clause[:verb]
+    # (a single character counts: "买的粮不合适" is about 粮; buying and paying do not.)
+    words = [
+        word
+        for token in before
+        if len(token) == 1 or _subject_word(token)
+        for word in _contents([token], canonical, prior, weak, anchor_prior)
+        if not any(t in OPERATION_TERMS or t in FACET_TERMS for t in word[1])
+    ]
+    return [(0, words[0])] if words else []
+
+
+_COPULAS = frozenset({"有", "是", "有没有", "是不是"})
+
+
+def _subject_word(token: str) -> bool:
+    return not (
+        len(token) < 2
+        or _TIME_WORD.match(token)
+        or _QUANTITY.match(token)
+        or asked_slots(token)
+        or token in _MODALS
+    )
 
 
 def _either(
@@ -931,16 +959,19 @@ def substituted_subject(
     text: str,
     terms: Iterable[str],
 ) -> str | None:
-    """The question asks its when/where/how much of another thing than the entry's question:
-    "停车场几点关门" to "乐园几点开门". Only a thing the FAQ knows elsewhere counts (an unknown
-    word may be a synonym the lexicon lacks), and only when the query never names the
-    entry's own thing."""
+    """The question asks its when, how much or yes-or-no of another thing than the entry's
+    question does: "停车场几点关门" to "乐园几点开门", "志愿者有证书吗" to "上完课有证书吗".
+    Only a thing the FAQ knows elsewhere counts (an unknown word may be a synonym the lexicon
+    lacks), and only when the question never names the entry's own thing."""
     said = frozenset(terms)
     for slot, word in query.subjects:
-        if entry.names(word) or not any(known(t) for t in word[1]):
+        if len(word[0]) < 2 or entry.names(word) or not any(known(t) for t in word[1]):
             continue
         for entry_slot, (own, own_terms) in entry.subjects:
-            if not entry_slot & slot or all(c in text for c in own):
+            if not (entry_slot & slot if slot else entry_slot == 0):
+                continue
+            # A shared character may make them kinds of one thing (年卡, 会员卡).
+            if any(c in text for c in own) or not set(own).isdisjoint(word[0]):
                 continue
             if said.isdisjoint(own_terms):
                 return f"asks about {word[0]}, not {own}"
