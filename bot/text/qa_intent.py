@@ -256,6 +256,7 @@ class EntryIntent:
     question_terms: frozenset[str] = frozenset()
     answer_terms: frozenset[str] = frozenset()
     answer_chars: frozenset[str] = frozenset()
+    question_chars: frozenset[str] = frozenset()
     # (slot, word) of its phrasings' when/where/how-much/who questions (see QueryIntent).
     subjects: frozenset[tuple[int, tuple[str, tuple[str, ...]]]] = frozenset()
 
@@ -367,6 +368,7 @@ def entry_intent(
         question_terms=q_terms,
         answer_terms=frozenset(answer_terms),
         answer_chars=frozenset(answer),
+        question_chars=frozenset("".join(phrasings)),
         subjects=frozenset(subjects),
     )
 
@@ -460,6 +462,8 @@ class QueryIntent:
     either: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # A bare "what" ("要带啥", "奖品是什么"): it wants a thing, not a time or a number.
     asks_what: bool = False
+    # What a "what" question wants to know about: "X 是什么" -> X.
+    what_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def judged(self) -> frozenset[str]:
@@ -609,6 +613,11 @@ def read_query(
         ),
         either=_either(clauses[asking[-1]], canonical, prior, weak, anchor_prior) if asking else (),
         asks_what=any(_bare_what(clauses[i]) for i in focus_clauses),
+        what_of=tuple(
+            word
+            for i in sorted(focus_clauses)
+            for word in _copular_subject(clauses[i], canonical, prior, weak, anchor_prior)
+        ),
     )
 
 
@@ -806,6 +815,20 @@ def _bare_what(clause: list[str]) -> bool:
     return bool(rest) and rest[-1] in {"啥", "什么"}
 
 
+def _copular_subject(
+    clause: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> list[tuple[str, tuple[str, ...]]]:
+    """X of "X 是什么 / X 是啥" ("比赛奖品是什么": 奖品)."""
+    for i in range(1, len(clause) - 1):
+        if clause[i] == "是" and clause[i + 1] in {"什么", "啥"}:
+            return _contents([clause[i - 1]], canonical, prior, weak, anchor_prior)
+    return []
+
+
 def _before_modal(clause: list[str]) -> list[str] | None:
     """The tokens before the clause's first modal; None when the clause starts with it."""
     for i, token in enumerate(clause):
@@ -994,3 +1017,17 @@ def wants_a_thing(query: QueryIntent, entry: EntryIntent) -> str | None:
     (Where is not among them: "从哪里开始" asks what to do first.)"""
     only_specific = entry.asked & _NOT_A_THING and not entry.asked & ~_NOT_A_THING
     return "asks what" if query.asks_what and not query.slots and only_specific else None
+
+
+def unasked_thing(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """A "what" question put to an entry that only asks yes or no, about a thing its question
+    never names: "比赛奖品是什么" is not answered by "俱乐部有比赛吗" (that there are prizes
+    is not what they are); "全勤有什么奖励" is answered by "全勤有奖励吗"."""
+    if query.slots or not entry.yes_no or entry.asked:
+        return None
+    for surface, terms in (*query.asked_nouns, *query.what_of):
+        if not all(c in entry.question_chars for c in surface) and entry.question_terms.isdisjoint(
+            terms
+        ):
+            return f"asks what {surface} is"
+    return None

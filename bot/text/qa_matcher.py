@@ -47,6 +47,7 @@ from bot.text.qa_intent import (
     sentence_focus,
     substituted_subject,
     unanswered_slot,
+    unasked_thing,
     unnamed_alternatives,
     wants_a_thing,
 )
@@ -549,7 +550,7 @@ class FaqIndex:
                 if why is None and p.alternatives:
                     why = unnamed_alternatives(intent, entry.intent)
                 if why is None and p.things:
-                    why = wants_a_thing(intent, entry.intent)
+                    why = wants_a_thing(intent, entry.intent) or unasked_thing(intent, entry.intent)
                 if why is not None:
                     rejected.append((hit, why))
                     continue
