@@ -238,6 +238,38 @@ _COMPLEMENTS = frozenset("给去来到完好进出回过起上下")
 
 
 @dataclass(frozen=True)
+class AnswerClause:
+    """A clause of an FAQ answer: the specific kinds of answer it gives, and its words."""
+
+    slots: int
+    terms: frozenset[str]
+    chars: frozenset[str]
+
+    def names(self, word: tuple[str, tuple[str, ...]]) -> bool:
+        surface, terms = word
+        core = _AMOUNT_PREFIX.sub("", surface) or surface
+        if all(c in self.chars for c in core):
+            return True
+        return any(
+            t in self.terms or (len(t) > 1 and all(c in self.chars for c in t)) for t in terms
+        )
+
+
+_ANSWER_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
+
+
+def answer_clauses(
+    answer: str, terms_of: Callable[[str], Iterable[str]]
+) -> tuple[AnswerClause, ...]:
+    """An answer cut at its commas and stops, each part with the specific slots it gives."""
+    return tuple(
+        AnswerClause(answer_slots(part) & _SPECIFIC, frozenset(terms_of(part)), frozenset(part))
+        for part in _ANSWER_CLAUSE.split(answer)
+        if part.strip()
+    )
+
+
+@dataclass(frozen=True)
 class EntryIntent:
     """What an FAQ entry can answer."""
 
@@ -257,6 +289,7 @@ class EntryIntent:
     answer_terms: frozenset[str] = frozenset()
     answer_chars: frozenset[str] = frozenset()
     question_chars: frozenset[str] = frozenset()
+    clauses: tuple[AnswerClause, ...] = ()
     # (slot, word) of its phrasings' when/where/how-much/who questions (see QueryIntent).
     subjects: frozenset[tuple[int, tuple[str, tuple[str, ...]]]] = frozenset()
 
@@ -345,6 +378,7 @@ def entry_intent(
     answer_terms: Iterable[str],
     sentence_facets: Iterable[tuple[str | None, bool]],
     subjects: Iterable[tuple[int, tuple[str, tuple[str, ...]]]] = (),
+    clauses: tuple[AnswerClause, ...] = (),
 ) -> EntryIntent:
     phrasings = tuple(phrasings)
     asked = 0
@@ -369,6 +403,7 @@ def entry_intent(
         answer_terms=frozenset(answer_terms),
         answer_chars=frozenset(answer),
         question_chars=frozenset("".join(phrasings)),
+        clauses=clauses,
         subjects=frozenset(subjects),
     )
 
@@ -971,7 +1006,15 @@ def unanswered_slot(query: QueryIntent, entry: EntryIntent) -> str | None:
     for slot, satisfied, name in _SATISFIED:
         if wanted & slot and not entry.asked & satisfied:
             missing = next((word for word in query.focus if not entry.names(word)), None)
-            return None if missing is None else f"asks {name} of {missing[0]}"
+            if missing is not None:
+                return f"asks {name} of {missing[0]}"
+            if slot == Slot.DURATION and query.focus and entry.clauses:
+                # A span must be said of something asked: "私教课一节多长时间" is not
+                # answered by "提前三天预约". (A time is often said in a clause apart from
+                # what it is the time of, so only spans are checked.)
+                giving = [c for c in entry.clauses if c.slots & satisfied]
+                if not any(c.names(w) for c in giving for w in query.focus):
+                    return f"gives {name} of something else"
     return None
 
 

@@ -39,6 +39,7 @@ from bot.text.qa_intent import (
     EntryIntent,
     QueryIntent,
     agreement,
+    answer_clauses,
     asked_subjects,
     disagreement,
     entry_intent,
@@ -247,6 +248,7 @@ class FaqIndex:
                 answer_terms,
                 index._sentence_facets((doc.question, *doc.aliases), answer_terms),
                 index._subjects((doc.question, *doc.aliases)),
+                answer_clauses(answer, analyzer.terms_of),
             )
             index.entries.append(_Entry(doc, views, answer_terms, chars, intent))
         index._postings()
