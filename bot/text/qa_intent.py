@@ -770,6 +770,10 @@ _TIME_WORD = re.compile(
 )
 
 
+# Marks a word asked about that follows its interrogative ("在哪报名": 报名).
+AFTER = 1 << 16
+
+
 def asked_subjects(
     clause: list[str] | tuple[str, ...],
     canonical: Callable[[str], tuple[str, ...]],
@@ -779,16 +783,18 @@ def asked_subjects(
 ) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
     """What a question asks about, with the slot it asks (0 for yes or no): for each specific
     interrogative (几点, 多少钱, 在哪, 谁), the content word right before it ("停车场几点关门":
-    停车场); for a yes/no question, its first content word when another follows ("志愿者有证书
-    吗": 志愿者)."""
+    停车场) and the one right after it, marked AFTER ("在哪报名": 报名); for a yes/no question,
+    the first content word before its modal or its 有/是 ("志愿者有证书吗": 志愿者)."""
     out: list[tuple[int, tuple[str, tuple[str, ...]]]] = []
     clause = [t for t in clause if t[0] not in _CLAUSE_BREAK]
-    for i in range(1, len(clause)):
-        slot = asked_slots(clause[i]) & _SPECIFIC
-        if slot and _subject_word(clause[i - 1]):
-            out += [
-                (slot, w) for w in _contents([clause[i - 1]], canonical, prior, weak, anchor_prior)
-            ]
+    for i, token in enumerate(clause):
+        slot = asked_slots(token) & _SPECIFIC
+        if not slot:
+            continue
+        for at, mark in ((i - 1, 0), (i + 1, AFTER)):
+            if 0 <= at < len(clause) and _subject_word(clause[at]):
+                words = _contents([clause[at]], canonical, prior, weak, anchor_prior)
+                out += [(slot | mark, w) for w in words]
     text = "".join(clause)
     if out or asked_slots(text) or not _YES_NO.search(text):
         return out
@@ -1025,8 +1031,9 @@ def substituted_subject(
     text: str,
     terms: Iterable[str],
 ) -> str | None:
-    """The question asks its when, how much or yes-or-no of another thing than the entry's
-    question does: "停车场几点关门" to "乐园几点开门", "志愿者有证书吗" to "上完课有证书吗".
+    """The question asks its when, where, how much or yes-or-no of another thing than the
+    entry's question does: "停车场几点关门" to "乐园几点开门", "在哪报名" to "在哪里集合",
+    "志愿者有证书吗" to "上完课有证书吗".
     Only a thing the FAQ knows elsewhere counts (an unknown word may be a synonym the lexicon
     lacks), and only when the question never names the entry's own thing."""
     said = frozenset(terms)
@@ -1034,7 +1041,9 @@ def substituted_subject(
         if len(word[0]) < 2 or entry.names(word) or not any(known(t) for t in word[1]):
             continue
         for entry_slot, (own, own_terms) in entry.subjects:
-            if not (entry_slot & slot if slot else entry_slot == 0):
+            if (entry_slot ^ slot) & AFTER:
+                continue  # one names the thing asked of, the other what is done to it
+            if not (entry_slot & slot if slot & ~AFTER else entry_slot == 0):
                 continue
             # A shared character may make them kinds of one thing (年卡, 会员卡).
             if any(c in text for c in own) or not set(own).isdisjoint(word[0]):
