@@ -1083,3 +1083,20 @@ def unasked_thing(query: QueryIntent, entry: EntryIntent) -> str | None:
         ):
             return f"asks what {surface} is"
     return None
+
+
+# Slots whose answer is only a time or a number: it says nothing about whether.
+_ONLY_A_VALUE = int(Slot.TIME | Slot.DURATION | Slot.COUNT)
+
+
+def unsaid_whether(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """A yes/no question put to an entry that asks only when, how long or how many: its
+    answer is a time or a number, which says yes or no only of what it names. "不上课的时候可以
+    自己去游吗" is not answered by the class times, unless the entry names 游."""
+    if query.predicate is None or entry.yes_no or not entry.asked & _ONLY_A_VALUE:
+        return None
+    if entry.asked & ~_ONLY_A_VALUE:
+        return None
+    if not entry.mentions(query.predicate):
+        return f"asks whether {query.predicate[0]}"
+    return None

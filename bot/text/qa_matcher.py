@@ -50,6 +50,7 @@ from bot.text.qa_intent import (
     unanswered_slot,
     unasked_thing,
     unnamed_alternatives,
+    unsaid_whether,
     wants_a_thing,
 )
 
@@ -552,7 +553,11 @@ class FaqIndex:
                 if why is None and p.alternatives:
                     why = unnamed_alternatives(intent, entry.intent)
                 if why is None and p.things:
-                    why = wants_a_thing(intent, entry.intent) or unasked_thing(intent, entry.intent)
+                    why = (
+                        wants_a_thing(intent, entry.intent)
+                        or unasked_thing(intent, entry.intent)
+                        or unsaid_whether(intent, entry.intent)
+                    )
                 if why is not None:
                     rejected.append((hit, why))
                     continue
