@@ -997,6 +997,9 @@ def agreement(
     return factor
 
 
+_FEE = "费用"
+
+
 def unanswered_slot(query: QueryIntent, entry: EntryIntent) -> str | None:
     """A specific answer (a time, a duration, a count, a person...) asked about something
     the entry never names; None when the entry names all that the question asks about.
@@ -1007,10 +1010,15 @@ def unanswered_slot(query: QueryIntent, entry: EntryIntent) -> str | None:
     账" is not answered by "开卡 7 天内可以全额退款", nor "深度保洁多少钱" by the price of
     日常保洁."""
     wanted = query.slots & _SPECIFIC
-    if not wanted or wanted & entry.asked:
+    asked = entry.asked
+    # "怎么收费" asks a price as much as "多少钱" does (and is answered by an entry asking
+    # how it is charged: the HOW both ask).
+    if query.facet == _FEE and query.slots & Slot.HOW:
+        wanted |= query.slots & Slot.HOW | Slot.COUNT
+    if not wanted or wanted & asked:
         return None
     for slot, satisfied, name in _SATISFIED:
-        if wanted & slot and not entry.asked & satisfied:
+        if wanted & slot and not asked & satisfied:
             missing = next((word for word in query.focus if not entry.names(word)), None)
             if missing is not None:
                 return f"asks {name} of {missing[0]}"
