@@ -250,6 +250,8 @@ class AnswerClause:
         core = _AMOUNT_PREFIX.sub("", surface) or surface
         if all(c in self.chars for c in core):
             return True
+        if len(core) == 2 and core[1] in _COMPLEMENTS and core[0] in self.terms:
+            return True  # 进去: 进
         return any(
             t in self.terms or (len(t) > 1 and all(c in self.chars for c in t)) for t in terms
         )
@@ -292,6 +294,16 @@ class EntryIntent:
     clauses: tuple[AnswerClause, ...] = ()
     # (slot, word) of its phrasings' when/where/how-much/who questions (see QueryIntent).
     subjects: frozenset[tuple[int, tuple[str, tuple[str, ...]]]] = frozenset()
+
+    def asks_about(self, word: tuple[str, tuple[str, ...]]) -> bool:
+        """Does the entry's question (or a similar phrasing) name a word of the question, or
+        a part of it (停车场 for 停车)?"""
+        surface, terms = word
+        if all(c in self.question_chars for c in surface):
+            return True
+        if not self.question_terms.isdisjoint(terms):
+            return True
+        return any(len(t) > 1 and t in surface for t in self.question_terms)
 
     def names(self, word: tuple[str, tuple[str, ...]]) -> bool:
         """Does the entry (question or answer) name a word of the question, as typed, as
@@ -749,13 +761,13 @@ def _focus(
     weak: frozenset[str],
     anchor_prior: float,
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The words the asking clauses are about: their content words of two characters or
-    more, but not interrogatives, amounts, scene-setting places or events already done
-    ("毛线不够了怎么买" asks about wool, not about running out)."""
+    """The words the asking clauses are about: their content words, but not interrogatives,
+    amounts, scene-setting places or events already done ("毛线不够了怎么买" asks about wool,
+    not about running out)."""
     out: list[tuple[str, tuple[str, ...]]] = []
     for clause in clauses:
         for at, token in enumerate(clause):
-            if len(token) < 2 or _QUANTITY.match(token) or _LOCATIVE.match(token):
+            if _QUANTITY.match(token) or _LOCATIVE.match(token):
                 continue
             if asked_slots(token) or (at + 1 < len(clause) and clause[at + 1] in _DONE):
                 continue
@@ -1019,15 +1031,19 @@ def unanswered_slot(query: QueryIntent, entry: EntryIntent) -> str | None:
         return None
     for slot, satisfied, name in _SATISFIED:
         if wanted & slot and not asked & satisfied:
-            missing = next((word for word in query.focus if not entry.names(word)), None)
+            # (A single character is too common to say the entry never names it.)
+            words = [word for word in query.focus if len(word[0]) > 1]
+            missing = next((word for word in words if not entry.names(word)), None)
             if missing is not None:
                 return f"asks {name} of {missing[0]}"
             if slot == Slot.DURATION and query.focus and entry.clauses:
-                # A span must be said of something asked: "私教课一节多长时间" is not
-                # answered by "提前三天预约". (A time is often said in a clause apart from
-                # what it is the time of, so only spans are checked.)
+                # A span must be said of what is asked beyond the entry's question:
+                # "钢琴多久调一次音" is not answered by "两年后再考虑立式钢琴", nor
+                # "私教课一节多长时间" by "提前三天预约". (A time is often said in a clause
+                # apart from what it is the time of, so only spans are checked.)
+                own = [w for w in query.focus if not entry.asks_about(w)] or query.focus
                 giving = [c for c in entry.clauses if c.slots & satisfied]
-                if not any(c.names(w) for c in giving for w in query.focus):
+                if not any(c.names(w) for c in giving for w in own):
                     return f"gives {name} of something else"
     return None
 
