@@ -38,6 +38,7 @@ PARK = [
     FaqDoc("award", "全勤有奖励吗？", "全勤的同学月底送一份小礼物。"),
     FaqDoc("piano", "买什么钢琴比较好？", "初学买电钢琴就够了，以后再换立式钢琴。"),
     FaqDoc("pool-parking", "场馆能停车吗？", "地下车库可以停车，学员免费停 2 小时。"),
+    FaqDoc("points", "积分能用来抵学费吗？", "可以，100 积分抵 10 元学费。"),
 ]
 
 
@@ -124,6 +125,9 @@ def test_a_what_question_needs_its_thing_in_a_yes_no_entry(park: FaqIndex) -> No
     assert unasked_thing(*_intents(park, "比赛奖品是什么", "match")) is not None
     # the yes/no entry names the reward it is about
     assert unasked_thing(*_intents(park, "全勤有什么奖励", "award")) is None
+    # what a certificate is for is not that there is one; a use the entry asks about is
+    assert unasked_thing(*_intents(park, "证书有什么用", "certificate")) is not None
+    assert unasked_thing(*_intents(park, "积分有什么用", "points")) is None
 
 
 def test_a_time_does_not_say_yes_or_no_about_something_unnamed(park: FaqIndex) -> None:

@@ -875,10 +875,12 @@ def _copular_subject(
     weak: frozenset[str],
     anchor_prior: float,
 ) -> list[tuple[str, tuple[str, ...]]]:
-    """X of "X 是什么 / X 是啥" ("比赛奖品是什么": 奖品)."""
+    """X of "X 是什么 / X 是啥" ("比赛奖品是什么": 奖品), and the use of "有什么用"."""
     for i in range(1, len(clause) - 1):
         if clause[i] == "是" and clause[i + 1] in {"什么", "啥"}:
             return _contents([clause[i - 1]], canonical, prior, weak, anchor_prior)
+        if clause[i] in {"什么", "啥"} and clause[i + 1] == "用" and clause[i - 1] == "有":
+            return [("用", canonical("用"))]
     return []
 
 
