@@ -9,6 +9,7 @@ from bot.text.normalize import shared_analyzer
 from bot.text.qa_intent import (
     EntryIntent,
     QueryIntent,
+    negated_topic,
     substituted_subject,
     unanswered_slot,
     unasked_thing,
@@ -39,6 +40,8 @@ PARK = [
     FaqDoc("piano", "买什么钢琴比较好？", "初学买电钢琴就够了，以后再换立式钢琴。"),
     FaqDoc("pool-parking", "场馆能停车吗？", "地下车库可以停车，学员免费停 2 小时。"),
     FaqDoc("points", "积分能用来抵学费吗？", "可以，100 积分抵 10 元学费。"),
+    FaqDoc("member-fee", "会员费多少？", "年度会员 299 元，半年会员 169 元。"),
+    FaqDoc("salon", "沙龙在哪里办？", "每月在半山书房办，会员免费，非会员 39 元。"),
 ]
 
 
@@ -133,3 +136,10 @@ def test_a_what_question_needs_its_thing_in_a_yes_no_entry(park: FaqIndex) -> No
 def test_a_time_does_not_say_yes_or_no_about_something_unnamed(park: FaqIndex) -> None:
     assert unsaid_whether(*_intents(park, "不上课的时候可以自己去游吗", "schedule")) is not None
     assert unsaid_whether(*_intents(park, "成人班周四晚上上课吗", "schedule")) is None
+
+
+def test_a_question_about_non_members_is_not_about_the_membership(park: FaqIndex) -> None:
+    assert negated_topic(*_intents(park, "非会员去沙龙要钱吗", "member-fee")) is not None
+    # an entry that speaks of non-members may answer it
+    assert negated_topic(*_intents(park, "非会员去沙龙要钱吗", "salon")) is None
+    assert negated_topic(*_intents(park, "会员去沙龙要钱吗", "member-fee")) is None

@@ -292,6 +292,7 @@ class EntryIntent:
     answer_chars: frozenset[str] = frozenset()
     question_chars: frozenset[str] = frozenset()
     clauses: tuple[AnswerClause, ...] = ()
+    text: str = ""  # its phrasings and answer, as written
     # (slot, word) of its phrasings' when/where/how-much/who questions (see QueryIntent).
     subjects: frozenset[tuple[int, tuple[str, tuple[str, ...]]]] = frozenset()
 
@@ -416,6 +417,7 @@ def entry_intent(
         answer_chars=frozenset(answer),
         question_chars=frozenset("".join(phrasings)),
         clauses=clauses,
+        text="\n".join((*phrasings, answer)),
         subjects=frozenset(subjects),
     )
 
@@ -511,6 +513,8 @@ class QueryIntent:
     asks_what: bool = False
     # What a "what" question wants to know about: "X 是什么" -> X.
     what_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Words the question negates ("非会员", "不是会员"): as typed and as terms.
+    negated: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def judged(self) -> frozenset[str]:
@@ -664,6 +668,13 @@ def read_query(
             word
             for i in sorted(focus_clauses)
             for word in _copular_subject(clauses[i], canonical, prior, weak, anchor_prior)
+        ),
+        negated=tuple(
+            word
+            for clause in clauses
+            for j, token in enumerate(clause[:-1])
+            if token in _NEGATIONS
+            for word in _contents([clause[j + 1]], canonical, prior, weak, anchor_prior)
         ),
     )
 
@@ -866,6 +877,9 @@ def _bare_what(clause: list[str]) -> bool:
     """Does the clause end on 啥 / 什么 (a thing is wanted: "要带啥", "奖品是什么")?"""
     rest = [t for t in clause if t not in _PARTICLES and t[0] not in _CLAUSE_BREAK]
     return bool(rest) and rest[-1] in {"啥", "什么"}
+
+
+_NEGATIONS = frozenset({"非", "不是"})
 
 
 def _copular_subject(
@@ -1125,4 +1139,15 @@ def unsaid_whether(query: QueryIntent, entry: EntryIntent) -> str | None:
         return None
     if not entry.mentions(query.predicate):
         return f"asks whether {query.predicate[0]}"
+    return None
+
+
+def negated_topic(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """The question is about the opposite of what the entry's question is about: "非会员去沙龙
+    要钱吗" is not answered by "会员费多少" (an entry that speaks of 非会员 may answer it)."""
+    for surface, terms in query.negated:
+        if entry.question_terms.isdisjoint(terms):
+            continue
+        if not any(f"{neg}{surface}" in entry.text for neg in _NEGATIONS):
+            return f"asks about 非{surface}"
     return None

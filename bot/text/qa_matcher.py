@@ -43,6 +43,7 @@ from bot.text.qa_intent import (
     asked_subjects,
     disagreement,
     entry_intent,
+    negated_topic,
     question_sentences,
     read_query,
     sentence_focus,
@@ -120,7 +121,8 @@ class MatchParams:
     coverage: bool = True
     # "停车场几点关门" is not answered by "乐园几点开门" (another thing the FAQ knows).
     subjects: bool = True
-    # "男的还是女的": an entry that names neither alternative does not answer.
+    # "男的还是女的": an entry that names neither alternative does not answer; nor does one
+    # about 会员 a question about 非会员.
     alternatives: bool = True
     # "要带啥" is not answered by an entry that asks only when, where or how much.
     things: bool = True
@@ -551,7 +553,9 @@ class FaqIndex:
                         intent, entry.intent, self.term_idf.__contains__, a.text, a.terms
                     )
                 if why is None and p.alternatives:
-                    why = unnamed_alternatives(intent, entry.intent)
+                    why = unnamed_alternatives(intent, entry.intent) or negated_topic(
+                        intent, entry.intent
+                    )
                 if why is None and p.things:
                     why = (
                         wants_a_thing(intent, entry.intent)
