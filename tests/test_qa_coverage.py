@@ -9,6 +9,7 @@ from bot.text.normalize import shared_analyzer
 from bot.text.qa_intent import (
     EntryIntent,
     QueryIntent,
+    extended_to_another,
     negated_topic,
     substituted_subject,
     unanswered_slot,
@@ -42,6 +43,8 @@ PARK = [
     FaqDoc("points", "积分能用来抵学费吗？", "可以，100 积分抵 10 元学费。"),
     FaqDoc("member-fee", "会员费多少？", "年度会员 299 元，半年会员 169 元。"),
     FaqDoc("salon", "沙龙在哪里办？", "每月在半山书房办，会员免费，非会员 39 元。"),
+    FaqDoc("car-park", "开车去能停车吗？", "体育中心有停车场，来打球的会员停车 5 元一次。"),
+    FaqDoc("guest", "可以带朋友来打吗？", "可以，朋友每次交 40 元场地费。"),
 ]
 
 
@@ -143,3 +146,11 @@ def test_a_question_about_non_members_is_not_about_the_membership(park: FaqIndex
     # an entry that speaks of non-members may answer it
     assert negated_topic(*_intents(park, "非会员去沙龙要钱吗", "salon")) is None
     assert negated_topic(*_intents(park, "会员去沙龙要钱吗", "member-fee")) is None
+
+
+def test_also_asks_of_another_party_the_entry_never_names(park: FaqIndex) -> None:
+    known = park.term_idf.__contains__
+    query, entry = _intents(park, "朋友开车来停车也是五块吗", "car-park")
+    assert extended_to_another(query, entry, known) is not None  # said of members only
+    query, entry = _intents(park, "会员开车来停车也是五块吗", "car-park")
+    assert extended_to_another(query, entry, known) is None

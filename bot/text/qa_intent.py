@@ -515,6 +515,8 @@ class QueryIntent:
     what_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Words the question negates ("非会员", "不是会员"): as typed and as terms.
     negated: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The asking clause extends something to its subject with 也 ("朋友…也是五块吗").
+    also: bool = False
 
     @property
     def judged(self) -> frozenset[str]:
@@ -669,6 +671,7 @@ def read_query(
             for i in sorted(focus_clauses)
             for word in _copular_subject(clauses[i], canonical, prior, weak, anchor_prior)
         ),
+        also=any("也" in clauses[i] for i in focus_clauses),
         negated=tuple(
             word
             for clause in clauses
@@ -1150,4 +1153,20 @@ def negated_topic(query: QueryIntent, entry: EntryIntent) -> str | None:
             continue
         if not any(f"{neg}{surface}" in entry.text for neg in _NEGATIONS):
             return f"asks about 非{surface}"
+    return None
+
+
+def extended_to_another(
+    query: QueryIntent, entry: EntryIntent, known: Callable[[str], bool]
+) -> str | None:
+    """ "X 也 … 吗" asks whether what holds for someone else holds for X too: an entry that
+    never names X (a thing the FAQ knows elsewhere) says it only of someone else ("朋友开车来
+    停车也是五块吗" to the members' parking fee)."""
+    if not query.also:
+        return None
+    for slot, (surface, terms) in query.subjects:
+        if slot or len(surface) < 2 or not any(known(t) for t in terms):
+            continue
+        if not entry.names((surface, terms)):
+            return f"asks it of {surface}"
     return None

@@ -43,6 +43,7 @@ from bot.text.qa_intent import (
     asked_subjects,
     disagreement,
     entry_intent,
+    extended_to_another,
     negated_topic,
     question_sentences,
     read_query,
@@ -549,9 +550,10 @@ class FaqIndex:
                 if why is None and p.coverage:
                     why = unanswered_slot(intent, entry.intent)
                 if why is None and p.subjects:
+                    known = self.term_idf.__contains__
                     why = substituted_subject(
-                        intent, entry.intent, self.term_idf.__contains__, a.text, a.terms
-                    )
+                        intent, entry.intent, known, a.text, a.terms
+                    ) or extended_to_another(intent, entry.intent, known)
                 if why is None and p.alternatives:
                     why = unnamed_alternatives(intent, entry.intent) or negated_topic(
                         intent, entry.intent
