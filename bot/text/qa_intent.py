@@ -22,6 +22,16 @@ entry says whose price it gives and the question asks another's; a yes/no questi
 word, or the words before its modal, are not in the entry; "哪个 X" names an X the entry
 never does.
 
+Agreeing on topic and intent, an entry must still cover what is asked; each of these rejects
+it: a time, span, count or person asked about a word the entry never names, or a span its
+answer gives of something else (`unanswered_slot`); the when, where, how much or yes/no asked
+of another thing the FAQ knows than the entry's question asks it of (`substituted_subject`),
+or extended with 也 to a party the entry never names (`extended_to_another`); an either-or
+whose sides the entry never names; a bare "what" put to an entry asking only when or how
+many, or to a yes/no entry whose question never names the thing; a yes/no question put to
+an entry that gives only a time or a number and never names what is asked; a question about
+非 X put to an entry about X.
+
 The question is also read for its shape: terms of the clause that asks weigh fully; terms of
 other clauses, or of an event already done (退出了), are context and weigh less; a single
 character that a synonym family also knows (加, 分, 换) is a weak hint, never an anchor; and
@@ -1040,8 +1050,7 @@ def unanswered_slot(query: QueryIntent, entry: EntryIntent) -> str | None:
     its topic, and every word the asking clause is about must be in the entry: "退款多久能到
     账" is not answered by "开卡 7 天内可以全额退款", nor "深度保洁多少钱" by the price of
     日常保洁."""
-    wanted = query.slots & _SPECIFIC
-    asked = entry.asked
+    wanted, asked = query.slots & _SPECIFIC, entry.asked
     # "怎么收费" asks a price as much as "多少钱" does (and is answered by an entry asking
     # how it is charged: the HOW both ask).
     if query.facet == _FEE and query.slots & Slot.HOW:

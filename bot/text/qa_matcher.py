@@ -16,7 +16,10 @@ margin is not scored. Candidates are then scored exactly, per phrasing
 Topic is not enough: an entry answers a question only when their intents agree (the kind of
 answer wanted and the facets asked about; see bot/text/qa_intent.py). A candidate whose
 intent disagrees is rejected before the ranking, so a near answer is never given: the
-question stays unanswered and goes to the backlog.
+question stays unanswered and goes to the backlog. So is one that does not cover what is
+asked: a price, time or person asked of something it never names, another thing the FAQ
+knows in the place of its own (停车场几点关门 to 乐园几点开门)... (the coverage checks of
+bot/text/qa_intent.py).
 
 The bot answers only when the best score clears a threshold and beats the runner-up by a
 margin; both live in QASettings so the eval uses the bot's own configuration.
@@ -125,7 +128,8 @@ class MatchParams:
     # "男的还是女的": an entry that names neither alternative does not answer; nor does one
     # about 会员 a question about 非会员.
     alternatives: bool = True
-    # "要带啥" is not answered by an entry that asks only when, where or how much.
+    # "要带啥" is not answered by an entry that asks only when or how much, nor "奖品是什么"
+    # by "有比赛吗", nor a yes/no question by a time that never names what is asked.
     things: bool = True
 
 
