@@ -45,6 +45,9 @@ PARK = [
     FaqDoc("salon", "沙龙在哪里办？", "每月在半山书房办，会员免费，非会员 39 元。"),
     FaqDoc("car-park", "开车去能停车吗？", "体育中心有停车场，来打球的会员停车 5 元一次。"),
     FaqDoc("guest", "可以带朋友来打吗？", "可以，朋友每次交 40 元场地费。"),
+    FaqDoc("card-price", "年卡多少钱？", "年卡 1288 元一张，一年内不限次数入园。"),
+    FaqDoc("companion", "一张年卡能带几个大人？", "可以同行两位成人。"),
+    FaqDoc("punch-card", "次卡可以转让吗？", "次卡和年卡都不能转让。"),
 ]
 
 
@@ -95,6 +98,12 @@ def test_a_specific_answer_must_be_about_what_is_asked(
         # where to sign up is not where to meet
         ("外拍在哪报名", "meeting", False),
         ("外拍在哪集合", "meeting", True),
+        # another kind of card (one head, another modifier); the subject may stand apart
+        # from its interrogative (年卡…几个)
+        ("次卡多少钱", "card-price", False),
+        ("年卡现在多少钱", "card-price", True),
+        ("次卡能带几个大人", "companion", False),
+        ("年卡能带几个大人", "companion", True),
     ],
 )
 def test_a_question_about_another_thing_the_faq_knows(

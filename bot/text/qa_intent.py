@@ -823,14 +823,21 @@ def asked_subjects(
     the first content word before its modal or its 有/是 ("志愿者有证书吗": 志愿者)."""
     out: list[tuple[int, tuple[str, tuple[str, ...]]]] = []
     clause = [t for t in clause if t[0] not in _CLAUSE_BREAK]
+    content = [
+        _contents([t], canonical, prior, weak, anchor_prior) if _subject_word(t) else []
+        for t in clause
+    ]
     for i, token in enumerate(clause):
         slot = asked_slots(token) & _SPECIFIC
         if not slot:
             continue
-        for at, mark in ((i - 1, 0), (i + 1, AFTER)):
-            if 0 <= at < len(clause) and _subject_word(clause[at]):
-                words = _contents([clause[at]], canonical, prior, weak, anchor_prior)
-                out += [(slot | mark, w) for w in words]
+        # The word right before it, or else the clause's first ("一张年卡能带几个大人": 年卡),
+        # unless another interrogative comes right before ("扫街几点在哪碰头": 几点 has it).
+        lead = content[i - 1] if i > 0 else []
+        if not lead and i > 0 and not asked_slots(clause[i - 1]):
+            lead = next(filter(None, content[: i - 1]), [])
+        after = content[i + 1] if i + 1 < len(clause) else []
+        out += [(slot, w) for w in lead] + [(slot | AFTER, w) for w in after]
     text = "".join(clause)
     if out or asked_slots(text) or not _YES_NO.search(text):
         return out
@@ -1090,18 +1097,26 @@ def substituted_subject(
     lacks), and only when the question never names the entry's own thing."""
     said = frozenset(terms)
     for slot, word in query.subjects:
-        if len(word[0]) < 2 or entry.names(word) or not any(known(t) for t in word[1]):
+        surface = word[0]
+        if len(surface) < 2 or surface in entry.text or not entry.terms.isdisjoint(word[1]):
             continue
+        loosely_named = entry.names(word)
         for entry_slot, (own, own_terms) in entry.subjects:
             if (entry_slot ^ slot) & AFTER:
                 continue  # one names the thing asked of, the other what is done to it
             if not (entry_slot & slot if slot & ~AFTER else entry_slot == 0):
                 continue
-            # A shared character may make them kinds of one thing (年卡, 会员卡).
-            if any(c in text for c in own) or not set(own).isdisjoint(word[0]):
+            # Another kind of the same thing (次卡 for 年卡: one head, another modifier),
+            # known to the FAQ or not.
+            if len(own) > 1 and own[-1] == surface[-1] and own[:-1] not in text:
+                return f"asks about {surface}, not {own}"
+            if loosely_named or not any(known(t) for t in word[1]):
+                continue
+            # Otherwise a shared character may make them kinds of one thing (年卡, 会员卡).
+            if any(c in text for c in own) or not set(own).isdisjoint(surface):
                 continue
             if said.isdisjoint(own_terms):
-                return f"asks about {word[0]}, not {own}"
+                return f"asks about {surface}, not {own}"
     return None
 
 
