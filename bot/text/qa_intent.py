@@ -245,6 +245,8 @@ def answer_slots(answer: str) -> int:
 # after a verb ("交给", "进去"): not what a word is about.
 _AMOUNT_PREFIX = re.compile(r"^(?:[这那每该本此]个?|[一二两三四五六七八九十几半]+个?)")
 _COMPLEMENTS = frozenset("给去来到完好进出回过起上下")
+# Suffixes that make a noun of a character (拍子, 本儿): the character is the word.
+_NOUN_SUFFIXES = frozenset("子儿")
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,8 @@ class EntryIntent:
         before a complement (交给, 进去)?"""
         surface, terms = word
         core = _AMOUNT_PREFIX.sub("", surface) or surface
+        if len(core) > 1 and core[-1] in _NOUN_SUFFIXES:
+            core = core[:-1]  # 拍子: 拍 (球拍)
         if all(c in self.chars for c in core):
             return True
         if any(self.knows(t) for t in terms):
@@ -808,6 +812,7 @@ _TIME_WORD = re.compile(
 
 # Marks a word asked about that follows its interrogative ("在哪报名": 报名).
 AFTER = 1 << 16
+_EVENT_SLOTS = int(Slot.TIME | Slot.PLACE)
 
 
 def asked_subjects(
@@ -836,7 +841,9 @@ def asked_subjects(
         lead = content[i - 1] if i > 0 else []
         if not lead and i > 0 and not asked_slots(clause[i - 1]):
             lead = next(filter(None, content[: i - 1]), [])
-        after = content[i + 1] if i + 1 < len(clause) else []
+        # What follows a time or a place asked is the event ("在哪报名"); what follows a count
+        # is the unit counted ("多少学生"), said many ways: not compared.
+        after = content[i + 1] if i + 1 < len(clause) and slot & _EVENT_SLOTS else []
         out += [(slot, w) for w in lead] + [(slot | AFTER, w) for w in after]
     text = "".join(clause)
     if out or asked_slots(text) or not _YES_NO.search(text):
