@@ -903,7 +903,8 @@ _PARTICLES = frozenset("呢啊呀吗嘛哈哦吧的")
 def _bare_what(clause: list[str]) -> bool:
     """Does the clause end on 啥 / 什么 (a thing is wanted: "要带啥", "奖品是什么")?"""
     rest = [t for t in clause if t not in _PARTICLES and t[0] not in _CLAUSE_BREAK]
-    return bool(rest) and rest[-1] in {"啥", "什么"}
+    # (cut alone or with its verb: "带啥"; not 为什么)
+    return bool(rest) and rest[-1].endswith(("啥", "什么")) and not asked_slots(rest[-1])
 
 
 _NEGATIONS = frozenset({"非", "不是"})
@@ -1105,7 +1106,10 @@ def substituted_subject(
     said = frozenset(terms)
     for slot, word in query.subjects:
         surface = word[0]
-        if len(surface) < 2 or surface in entry.text or not entry.terms.isdisjoint(word[1]):
+        # Named as typed, or by its terms; but a word the lexicon keeps as its own term
+        # beside its family's (次卡: 会员卡 and 次卡) is named only by that term.
+        specific = (surface,) if surface in word[1] else word[1]
+        if len(surface) < 2 or surface in entry.text or not entry.terms.isdisjoint(specific):
             continue
         loosely_named = entry.names(word)
         for entry_slot, (own, own_terms) in entry.subjects:
