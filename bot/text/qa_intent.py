@@ -22,6 +22,16 @@ entry says whose price it gives and the question asks another's; a yes/no questi
 word, or the words before its modal, are not in the entry; "哪个 X" names an X the entry
 never does.
 
+Agreeing on topic and intent, an entry must still cover what is asked; each of these rejects
+it: a time, span, count or person asked about a word the entry never names, or a span its
+answer gives of something else (`unanswered_slot`); the when, where, how much or yes/no asked
+of another thing the FAQ knows than the entry's question asks it of (`substituted_subject`),
+or extended with 也 to a party the entry never names (`extended_to_another`); an either-or
+whose sides the entry never names; a bare "what" put to an entry asking only when or how
+many, or to a yes/no entry whose question never names the thing; a yes/no question put to
+an entry that gives only a time or a number and never names what is asked; a question about
+非 X put to an entry about X.
+
 The question is also read for its shape: terms of the clause that asks weigh fully; terms of
 other clauses, or of an event already done (退出了), are context and weigh less; a single
 character that a synonym family also knows (加, 分, 换) is a weak hint, never an anchor; and
@@ -239,6 +249,48 @@ def answer_slots(answer: str) -> int:
     return found
 
 
+# Amounts and demonstratives before a noun ("一季度", "这个季度", "每节"), and the complements
+# after a verb ("交给", "进去"): not what a word is about.
+_AMOUNT_PREFIX = re.compile(r"^(?:[这那每该本此]个?|[一二两三四五六七八九十几半]+个?)")
+_COMPLEMENTS = frozenset("给去来到完好进出回过起上下")
+# Suffixes that make a noun of a character (拍子, 本儿): the character is the word.
+_NOUN_SUFFIXES = frozenset("子儿")
+
+
+@dataclass(frozen=True)
+class AnswerClause:
+    """A clause of an FAQ answer: the specific kinds of answer it gives, and its words."""
+
+    slots: int
+    terms: frozenset[str]
+    chars: frozenset[str]
+
+    def names(self, word: tuple[str, tuple[str, ...]]) -> bool:
+        surface, terms = word
+        core = _AMOUNT_PREFIX.sub("", surface) or surface
+        if all(c in self.chars for c in core):
+            return True
+        if len(core) == 2 and core[1] in _COMPLEMENTS and core[0] in self.terms:
+            return True  # 进去: 进
+        return any(
+            t in self.terms or (len(t) > 1 and all(c in self.chars for c in t)) for t in terms
+        )
+
+
+_ANSWER_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
+
+
+def answer_clauses(
+    answer: str, terms_of: Callable[[str], Iterable[str]]
+) -> tuple[AnswerClause, ...]:
+    """An answer cut at its commas and stops, each part with the specific slots it gives."""
+    return tuple(
+        AnswerClause(answer_slots(part) & _SPECIFIC, frozenset(terms_of(part)), frozenset(part))
+        for part in _ANSWER_CLAUSE.split(answer)
+        if part.strip()
+    )
+
+
 @dataclass(frozen=True)
 class EntryIntent:
     """What an FAQ entry can answer."""
@@ -258,6 +310,35 @@ class EntryIntent:
     question_terms: frozenset[str] = frozenset()
     answer_terms: frozenset[str] = frozenset()
     answer_chars: frozenset[str] = frozenset()
+    question_chars: frozenset[str] = frozenset()
+    clauses: tuple[AnswerClause, ...] = ()
+    text: str = ""  # its phrasings and answer, as written
+    # (slot, word) of its phrasings' when/where/how-much/who questions (see QueryIntent).
+    subjects: frozenset[tuple[int, tuple[str, tuple[str, ...]]]] = frozenset()
+
+    def asks_about(self, word: tuple[str, tuple[str, ...]]) -> bool:
+        """Does the entry's question (or a similar phrasing) name a word of the question, or
+        a part of it (停车场 for 停车)?"""
+        surface, terms = word
+        if all(c in self.question_chars for c in surface):
+            return True
+        if not self.question_terms.isdisjoint(terms):
+            return True
+        return any(len(t) > 1 and t in surface for t in self.question_terms)
+
+    def names(self, word: tuple[str, tuple[str, ...]]) -> bool:
+        """Does the entry (question or answer) name a word of the question, as typed, as
+        one of its terms, without the amount before it (一季度, 这个季度) or as the verb
+        before a complement (交给, 进去)?"""
+        surface, terms = word
+        core = _AMOUNT_PREFIX.sub("", surface) or surface
+        if len(core) > 1 and core[-1] in _NOUN_SUFFIXES:
+            core = core[:-1]  # 拍子: 拍 (球拍)
+        if all(c in self.chars for c in core):
+            return True
+        if any(self.knows(t) for t in terms):
+            return True
+        return len(core) == 2 and core[1] in _COMPLEMENTS and core[0] in self.terms
 
     def answer_knows(self, term: str) -> bool:
         """Does the entry's answer say `term` (as a term, or all of its characters)?"""
@@ -331,6 +412,8 @@ def entry_intent(
     question_terms: Iterable[str],
     answer_terms: Iterable[str],
     sentence_facets: Iterable[tuple[str | None, bool]],
+    subjects: Iterable[tuple[int, tuple[str, tuple[str, ...]]]] = (),
+    clauses: tuple[AnswerClause, ...] = (),
 ) -> EntryIntent:
     phrasings = tuple(phrasings)
     asked = 0
@@ -354,6 +437,10 @@ def entry_intent(
         question_terms=q_terms,
         answer_terms=frozenset(answer_terms),
         answer_chars=frozenset(answer),
+        question_chars=frozenset("".join(phrasings)),
+        clauses=clauses,
+        text="\n".join((*phrasings, answer)),
+        subjects=frozenset(subjects),
     )
 
 
@@ -453,6 +540,23 @@ class QueryIntent:
     roles: dict[str, float]  # term -> weight multiplier (context)
     weak: frozenset[str]  # terms read only from an ambiguous single character
     story: bool  # a story or a poll of the members, not a question for the FAQ
+    # The words the asking clause is about (not its interrogatives, amounts, time deictics
+    # or scene-setting places), as typed and as terms: what a number, time or name asked
+    # must be about.
+    focus: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # What a when/where/how-much/who question asks it of: the word right before its
+    # interrogative ("停车场几点关门": 停车场), with the interrogative's slot.
+    subjects: tuple[tuple[int, tuple[str, tuple[str, ...]]], ...] = ()
+    # The two sides of an either-or question ("男的还是女的"): the entry must name one.
+    either: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A bare "what" ("要带啥", "奖品是什么"): it wants a thing, not a time or a number.
+    asks_what: bool = False
+    # What a "what" question wants to know about: "X 是什么" -> X.
+    what_of: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Words the question negates ("非会员", "不是会员"): as typed and as terms.
+    negated: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The asking clause extends something to its subject with 也 ("朋友…也是五块吗").
+    also: bool = False
 
     @property
     def judged(self) -> frozenset[str]:
@@ -613,6 +717,29 @@ def read_query(
         roles=roles,
         weak=weak,
         story=story_kinds(text) >= story_kinds_needed,
+        focus=_focus(
+            [clauses[i] for i in sorted(focus_clauses)], canonical, prior, weak, anchor_prior
+        ),
+        subjects=tuple(
+            found
+            for i in sorted(focus_clauses)
+            for found in asked_subjects(clauses[i], canonical, prior, weak, anchor_prior)
+        ),
+        either=_either(clauses[asking[-1]], canonical, prior, weak, anchor_prior) if asking else (),
+        asks_what=any(_bare_what(clauses[i]) for i in focus_clauses),
+        what_of=tuple(
+            word
+            for i in sorted(focus_clauses)
+            for word in _copular_subject(clauses[i], canonical, prior, weak, anchor_prior)
+        ),
+        also=any("也" in clauses[i] for i in focus_clauses),
+        negated=tuple(
+            word
+            for clause in clauses
+            for j, token in enumerate(clause[:-1])
+            if token in _NEGATIONS
+            for word in _contents([clause[j + 1]], canonical, prior, weak, anchor_prior)
+        ),
     )
 
 
@@ -696,6 +823,154 @@ _MODALS = frozenset(
         "得",
     }
 )
+
+
+# A place word that sets the scene ("馆里有几位教练", "群里几点以后不能发消息"): where, not what.
+_LOCATIVE = re.compile(r"^[\u4e00-\u9fff][里内]$")
+
+
+def _focus(
+    clauses: list[list[str]],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The words the asking clauses are about: their content words, but not interrogatives,
+    amounts, scene-setting places or events already done ("毛线不够了怎么买" asks about wool,
+    not about running out)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for clause in clauses:
+        for at, token in enumerate(clause):
+            if _QUANTITY.match(token) or _LOCATIVE.match(token):
+                continue
+            if asked_slots(token) or (at + 1 < len(clause) and clause[at + 1] in _DONE):
+                continue
+            out.extend(_contents([token], canonical, prior, weak, anchor_prior))
+    return tuple(out)
+
+
+# A time word before an interrogative says when, it is not what is asked about (周末几点开门).
+_TIME_WORD = re.compile(
+    r"^(?:周[一二三四五六日天末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|平时|平日|工作日|"
+    r"节假日|假期|寒假|暑假|[早中晚]上|上午|下午|凌晨|每[天日周月年晚]|每个?月|最早|最晚)$"
+)
+
+
+# Marks a word asked about that follows its interrogative ("在哪报名": 报名).
+AFTER = 1 << 16
+_EVENT_SLOTS = int(Slot.TIME | Slot.PLACE)
+
+
+def asked_subjects(
+    clause: list[str] | tuple[str, ...],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
+    """What a question asks about, with the slot it asks (0 for yes or no): for each specific
+    interrogative (几点, 多少钱, 在哪, 谁), the content word right before it ("停车场几点关门":
+    停车场) and the one right after it, marked AFTER ("在哪报名": 报名); for a yes/no question,
+    the first content word before its modal or its 有/是 ("志愿者有证书吗": 志愿者)."""
+    out: list[tuple[int, tuple[str, tuple[str, ...]]]] = []
+    clause = [t for t in clause if t[0] not in _CLAUSE_BREAK]
+    content = [
+        _contents([t], canonical, prior, weak, anchor_prior) if _subject_word(t) else []
+        for t in clause
+    ]
+    for i, token in enumerate(clause):
+        slot = asked_slots(token) & _SPECIFIC
+        if not slot:
+            continue
+        # The word right before it, or else the clause's first ("一张年卡能带几个大人": 年卡),
+        # unless another interrogative comes right before ("扫街几点在哪碰头": 几点 has it).
+        lead = content[i - 1] if i > 0 else []
+        if not lead and i > 0 and not asked_slots(clause[i - 1]):
+            lead = next(filter(None, content[: i - 1]), [])
+        # What follows a time or a place asked is the event ("在哪报名"); what follows a count
+        # is the unit counted ("多少学生"), said many ways: not compared.
+        after = content[i + 1] if i + 1 < len(clause) and slot & _EVENT_SLOTS else []
+        out += [(slot, w) for w in lead] + [(slot | AFTER, w) for w in after]
+    text = "".join(clause)
+    if out or asked_slots(text) or not _YES_NO.search(text):
+        return out
+    # A yes/no question's subject comes before its modal or its 有/是 ("年卡可以退吗").
+    before = _before_modal(clause)
+    if before is None:
+        verb = next((i for i, t in enumerate(clause) if t in _COPULAS), 0)
+        before = clause[:verb]
+    # (a single character counts: "买的粮不合适" is about 粮; buying and paying do not.)
+    words = [
+        word
+        for token in before
+        if len(token) == 1 or _subject_word(token)
+        for word in _contents([token], canonical, prior, weak, anchor_prior)
+        if not any(t in OPERATION_TERMS or t in FACET_TERMS for t in word[1])
+    ]
+    return [(0, words[0])] if words else []
+
+
+_COPULAS = frozenset({"有", "是", "有没有", "是不是"})
+
+
+def _subject_word(token: str) -> bool:
+    return not (
+        len(token) < 2
+        or _TIME_WORD.match(token)
+        or _QUANTITY.match(token)
+        or asked_slots(token)
+        or token in _MODALS
+    )
+
+
+def _either(
+    clause: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The last content word on each side of 还是 ("男的还是女的": 男, 女)."""
+    if "还是" not in clause:
+        return ()
+    at = clause.index("还是")
+    sides = []
+    for side in (clause[:at], clause[at + 1 :]):
+        words = _contents(side, canonical, prior, weak, anchor_prior)
+        if not words:
+            return ()
+        sides.append(words[-1])
+    return tuple(sides)
+
+
+_PARTICLES = frozenset("呢啊呀吗嘛哈哦吧的")
+
+
+def _bare_what(clause: list[str]) -> bool:
+    """Does the clause end on 啥 / 什么 (a thing is wanted: "要带啥", "奖品是什么")?"""
+    rest = [t for t in clause if t not in _PARTICLES and t[0] not in _CLAUSE_BREAK]
+    # (cut alone or with its verb: "带啥"; not 为什么)
+    return bool(rest) and rest[-1].endswith(("啥", "什么")) and not asked_slots(rest[-1])
+
+
+_NEGATIONS = frozenset({"非", "不是"})
+
+
+def _copular_subject(
+    clause: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    weak: frozenset[str],
+    anchor_prior: float,
+) -> list[tuple[str, tuple[str, ...]]]:
+    """X of "X 是什么 / X 是啥" ("比赛奖品是什么": 奖品), and the use of "有什么用"."""
+    for i in range(1, len(clause) - 1):
+        if clause[i] == "是" and clause[i + 1] in {"什么", "啥"}:
+            return _contents([clause[i - 1]], canonical, prior, weak, anchor_prior)
+        if clause[i] in {"什么", "啥"} and clause[i + 1] == "用" and clause[i - 1] == "有":
+            return [("用", canonical("用"))]
+    return []
 
 
 def _before_modal(clause: list[str]) -> list[str] | None:
@@ -823,3 +1098,157 @@ def agreement(
     ):
         factor *= how_penalty  # "怎么知道孩子学得怎么样", "穿什么衣服" to "几岁", "什么时候"
     return factor
+
+
+_FEE = "费用"
+
+
+def unanswered_slot(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """A specific answer (a time, a duration, a count, a person...) asked about something
+    the entry never names; None when the entry names all that the question asks about.
+
+    An entry whose own question asks that kind of answer (or another the question asks too)
+    gives it about its own topic. Otherwise the number, time or name in its answer is about
+    its topic, and every word the asking clause is about must be in the entry: "退款多久能到
+    账" is not answered by "开卡 7 天内可以全额退款", nor "深度保洁多少钱" by the price of
+    日常保洁."""
+    wanted, asked = query.slots & _SPECIFIC, entry.asked
+    # "怎么收费" asks a price as much as "多少钱" does (and is answered by an entry asking
+    # how it is charged: the HOW both ask).
+    if query.facet == _FEE and query.slots & Slot.HOW:
+        wanted |= query.slots & Slot.HOW | Slot.COUNT
+    if not wanted or wanted & asked:
+        return None
+    for slot, satisfied, name in _SATISFIED:
+        if wanted & slot and not asked & satisfied:
+            # (A single character is too common to say the entry never names it.)
+            words = [word for word in query.focus if len(word[0]) > 1]
+            missing = next((word for word in words if not entry.names(word)), None)
+            if missing is not None:
+                return f"asks {name} of {missing[0]}"
+            if slot == Slot.DURATION and query.focus and entry.clauses:
+                # A span must be said of what is asked beyond the entry's question:
+                # "钢琴多久调一次音" is not answered by "两年后再考虑立式钢琴", nor
+                # "私教课一节多长时间" by "提前三天预约". (A time is often said in a clause
+                # apart from what it is the time of, so only spans are checked.)
+                own = [w for w in query.focus if not entry.asks_about(w)] or query.focus
+                giving = [c for c in entry.clauses if c.slots & satisfied]
+                if not any(c.names(w) for c in giving for w in own):
+                    return f"gives {name} of something else"
+    return None
+
+
+def substituted_subject(
+    query: QueryIntent,
+    entry: EntryIntent,
+    known: Callable[[str], bool],
+    text: str,
+    terms: Iterable[str],
+) -> str | None:
+    """The question asks its when, where, how much or yes-or-no of another thing than the
+    entry's question does: "停车场几点关门" to "乐园几点开门", "在哪报名" to "在哪里集合",
+    "志愿者有证书吗" to "上完课有证书吗".
+    Only a thing the FAQ knows elsewhere counts (an unknown word may be a synonym the lexicon
+    lacks), and only when the question never names the entry's own thing."""
+    said = frozenset(terms)
+    for slot, word in query.subjects:
+        surface = word[0]
+        # Named as typed, or by its terms; but a word the lexicon keeps as its own term
+        # beside its family's (次卡: 会员卡 and 次卡) is named only by that term.
+        specific = (surface,) if surface in word[1] else word[1]
+        if len(surface) < 2 or surface in entry.text or not entry.terms.isdisjoint(specific):
+            continue
+        loosely_named = entry.names(word)
+        for entry_slot, (own, own_terms) in entry.subjects:
+            if (entry_slot ^ slot) & AFTER:
+                continue  # one names the thing asked of, the other what is done to it
+            if not (entry_slot & slot if slot & ~AFTER else entry_slot == 0):
+                continue
+            # Another kind of the same thing (次卡 for 年卡: one head, another modifier),
+            # known to the FAQ or not.
+            if len(own) > 1 and own[-1] == surface[-1] and own[:-1] not in text:
+                return f"asks about {surface}, not {own}"
+            if loosely_named or not any(known(t) for t in word[1]):
+                continue
+            # Otherwise a shared character may make them kinds of one thing (年卡, 会员卡).
+            if any(c in text for c in own) or not set(own).isdisjoint(surface):
+                continue
+            if said.isdisjoint(own_terms):
+                return f"asks about {surface}, not {own}"
+    return None
+
+
+def unnamed_alternatives(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """An either-or question whose alternatives the entry never names ("男的还是女的")."""
+    if query.either and not any(entry.mentions(word) for word in query.either):
+        return "names neither " + " nor ".join(w for w, _ in query.either)
+    return None
+
+
+_NOT_A_THING = _SPECIFIC & ~int(Slot.PLACE)
+
+
+def wants_a_thing(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """A bare "what" ("第一次上课要带啥") put to an entry whose question asks only when, how
+    long, how many, who or why: its answer is a time or a number, not the thing wanted.
+    (Where is not among them: "从哪里开始" asks what to do first.)"""
+    only_specific = entry.asked & _NOT_A_THING and not entry.asked & ~_NOT_A_THING
+    return "asks what" if query.asks_what and not query.slots and only_specific else None
+
+
+def unasked_thing(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """A "what" question put to an entry that only asks yes or no, about a thing its question
+    never names: "比赛奖品是什么" is not answered by "俱乐部有比赛吗" (that there are prizes
+    is not what they are); "全勤有什么奖励" is answered by "全勤有奖励吗"."""
+    if query.slots or not entry.yes_no or entry.asked:
+        return None
+    for surface, terms in (*query.asked_nouns, *query.what_of):
+        if not all(c in entry.question_chars for c in surface) and entry.question_terms.isdisjoint(
+            terms
+        ):
+            return f"asks what {surface} is"
+    return None
+
+
+# Slots whose answer is only a time or a number: it says nothing about whether.
+_ONLY_A_VALUE = int(Slot.TIME | Slot.DURATION | Slot.COUNT)
+
+
+def unsaid_whether(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """A yes/no question put to an entry that asks only when, how long or how many: its
+    answer is a time or a number, which says yes or no only of what it names. "不上课的时候可以
+    自己去游吗" is not answered by the class times, unless the entry names 游."""
+    if query.predicate is None or entry.yes_no or not entry.asked & _ONLY_A_VALUE:
+        return None
+    if entry.asked & ~_ONLY_A_VALUE:
+        return None
+    if not entry.mentions(query.predicate):
+        return f"asks whether {query.predicate[0]}"
+    return None
+
+
+def negated_topic(query: QueryIntent, entry: EntryIntent) -> str | None:
+    """The question is about the opposite of what the entry's question is about: "非会员去沙龙
+    要钱吗" is not answered by "会员费多少" (an entry that speaks of 非会员 may answer it)."""
+    for surface, terms in query.negated:
+        if entry.question_terms.isdisjoint(terms):
+            continue
+        if not any(f"{neg}{surface}" in entry.text for neg in _NEGATIONS):
+            return f"asks about 非{surface}"
+    return None
+
+
+def extended_to_another(
+    query: QueryIntent, entry: EntryIntent, known: Callable[[str], bool]
+) -> str | None:
+    """ "X 也 … 吗" asks whether what holds for someone else holds for X too: an entry that
+    never names X (a thing the FAQ knows elsewhere) says it only of someone else ("朋友开车来
+    停车也是五块吗" to the members' parking fee)."""
+    if not query.also:
+        return None
+    for slot, (surface, terms) in query.subjects:
+        if slot or len(surface) < 2 or not any(known(t) for t in terms):
+            continue
+        if not entry.names((surface, terms)):
+            return f"asks it of {surface}"
+    return None

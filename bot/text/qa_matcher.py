@@ -16,7 +16,10 @@ margin is not scored. Candidates are then scored exactly, per phrasing
 Topic is not enough: an entry answers a question only when their intents agree (the kind of
 answer wanted and the facets asked about; see bot/text/qa_intent.py). A candidate whose
 intent disagrees is rejected before the ranking, so a near answer is never given: the
-question stays unanswered and goes to the backlog.
+question stays unanswered and goes to the backlog. So is one that does not cover what is
+asked: a price, time or person asked of something it never names, another thing the FAQ
+knows in the place of its own (停车场几点关门 to 乐园几点开门)... (the coverage checks of
+bot/text/qa_intent.py).
 
 The bot answers only when the best score clears a threshold and beats the runner-up by a
 margin; both live in QASettings so the eval uses the bot's own configuration.
@@ -39,11 +42,21 @@ from bot.text.qa_intent import (
     EntryIntent,
     QueryIntent,
     agreement,
+    answer_clauses,
+    asked_subjects,
     disagreement,
     entry_intent,
+    extended_to_another,
+    negated_topic,
     question_sentences,
     read_query,
     sentence_focus,
+    substituted_subject,
+    unanswered_slot,
+    unasked_thing,
+    unnamed_alternatives,
+    unsaid_whether,
+    wants_a_thing,
 )
 
 # A single character read as a family's word ("加" as 报名) counts like any single character.
@@ -125,6 +138,16 @@ class MatchParams:
     # A question with no topic word that asks a place or time of a one-character thing (店,
     # 馆) takes that character as its topic.
     single_anchors: bool = True
+    # A time, duration, count or person asked must be given about what the question names.
+    coverage: bool = True
+    # "停车场几点关门" is not answered by "乐园几点开门" (another thing the FAQ knows).
+    subjects: bool = True
+    # "男的还是女的": an entry that names neither alternative does not answer; nor does one
+    # about 会员 a question about 非会员.
+    alternatives: bool = True
+    # "要带啥" is not answered by an entry that asks only when or how much, nor "奖品是什么"
+    # by "有比赛吗", nor a yes/no question by a time that never names what is asked.
+    things: bool = True
 
 
 @dataclass(frozen=True)
@@ -291,6 +314,8 @@ class FaqIndex:
                 (t for v in views for t in v.terms),
                 answer_terms,
                 index._sentence_facets((doc.question, *doc.aliases), answer_terms),
+                index._subjects((doc.question, *doc.aliases)),
+                answer_clauses(answer, analyzer.terms_of),
             )
             typed_question = "|".join(normalize(t) for t in (doc.question, *doc.aliases))
             index.entries.append(
@@ -330,6 +355,17 @@ class FaqIndex:
                         anchor_prior=ANCHOR_PRIOR,
                         refund=refund,
                     )
+                )
+        return out
+
+    def _subjects(self, phrasings: Iterable[str]) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
+        """What each when/where/how-much/who question of an entry's phrasings asks it of."""
+        out = []
+        for phrasing in phrasings:
+            for sentence in question_sentences(phrasing):
+                tokens = self.analyzer.analyze(sentence, question=True).tokens
+                out += asked_subjects(
+                    tokens, self.analyzer.canonical, term_prior, frozenset(), ANCHOR_PRIOR
                 )
         return out
 
@@ -597,6 +633,23 @@ class FaqIndex:
                 continue
             if intent is not None and entry.intent is not None:
                 why = disagreement(intent, entry.intent)
+                if why is None and p.coverage:
+                    why = unanswered_slot(intent, entry.intent)
+                if why is None and p.subjects:
+                    known = self.term_idf.__contains__
+                    why = substituted_subject(
+                        intent, entry.intent, known, a.text, a.terms
+                    ) or extended_to_another(intent, entry.intent, known)
+                if why is None and p.alternatives:
+                    why = unnamed_alternatives(intent, entry.intent) or negated_topic(
+                        intent, entry.intent
+                    )
+                if why is None and p.things:
+                    why = (
+                        wants_a_thing(intent, entry.intent)
+                        or unasked_thing(intent, entry.intent)
+                        or unsaid_whether(intent, entry.intent)
+                    )
                 if why is not None:
                     rejected.append((hit, why))
                     continue
