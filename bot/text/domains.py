@@ -124,14 +124,22 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "games",
         strong="""
-        开黑 王者 王者荣耀 和平精英 原神 崩坏 星穹铁道 英雄联盟 lol 上分 排位 段位 五排
-        连跪 打游戏 玩游戏 手游 网游 端游 steam switch ps5 塞尔达 黑神话 抽卡 氪金 副本 出金
+        开黑 王者 王者荣耀 和平精英 原神 崩坏 星穹铁道 英雄联盟 lol 五排
+        连跪 打游戏 玩游戏 手游 网游 端游 steam switch ps5 塞尔达 黑神话 氪金 出金
         王者段位 蛋仔 金铲铲 游戏本 我的世界 第五人格 光遇 原神启动 新皮肤 皮肤抽 肝活动
-        开局 团战 打野 辅助位 掉分 队友坑 主机游戏
-        马里奥 任天堂 xbox 只狼 艾尔登法环 永劫无间 瓦洛兰特 csgo cs2 dota 魔兽 炉石 开服 公会 游戏机 掌机 十连
+        打野 辅助位 队友坑 主机游戏
+        马里奥 任天堂 xbox 只狼 艾尔登法环 永劫无间 瓦洛兰特 csgo cs2 dota 魔兽 炉石 游戏机 掌机
         """,
-        weak="游戏 通关 组队 封号",
+        weak="游戏 封号",
         patterns=(r"(一起|来)(打|玩)(游戏|王者|吃鸡)",),
+    ),
+    Domain(
+        # How a game is played, in any game: video games say it, and so do board games, card
+        # games and go (开局, 组队, 副本 of a dungeon crawler, 抽卡 of a deck builder).
+        "game_play",
+        strong="抽卡 副本 开局 团战 掉分 上分 排位 段位 开服 公会 十连",
+        weak="通关 组队",
+        near="桌游 棋 牌 剧本杀 狼人杀 跑团 扑克 麻将 密室",
     ),
     Domain(
         "sports",
