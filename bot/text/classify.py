@@ -93,15 +93,37 @@ _GROUP_QUESTION = re.compile(
     r"|(?:几点|在哪|哪里|什么时候)(?:集合|见面|开始|出发|截止|交)"
     r"|(?:群里|群内|咱们群|本群|这个群)[^，。,.!?？！]{0,6}(?:规则|规定|要求|可以|能不能)"
     r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
+    # whether the session still takes place ("周五下雨还开吗", "明天照常吗")
+    r"|还(?:开|办|去|来|练|上课|照常|继续)(?:吗|么|不|没|啊|呢)|照常(?:吗|么|进行|不)"
 )
 # Saying one cannot come (or comes late) to the group's session: about the group's doings
 # ("来": to us; going elsewhere, 去不了, is everyday chat).
-_ATTENDANCE = re.compile(r"来不了|不能来|没法来|晚点到|晚点来|晚到一会")
+_ATTENDANCE = re.compile(
+    r"来不了|不能来|没法来|过不来|晚点到|晚点来|晚到|[才就]能到|(?:会|要|可能|得)迟到|早退"
+    r"|(?:给我|帮我)?留个?位置?|占个位"
+)
 _QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
 # A question, or a choice put to the group ("值不值得入手，还是先买铝架").
 _ASKS_TO_CHOOSE = re.compile(
     r"[?？]|吗|呢|值不值|要不要|好不好|哪个|哪款|哪家|哪种|哪里|在哪|推荐|还是|求"
 )
+# A message led by a social act: congratulations ("恭喜你家宝宝满月", "祝贺王姐的孙子考上大
+# 学"), an apology ("不好意思，刚在开会没看到"), a greeting ("早上好，今天降温了大家注意保
+# 暖"), thanks, agreement. What follows is the occasion of the act, glue like the act itself.
+_CONGRATULATION_LEAD = re.compile(r"^(?:恭喜|祝贺|祝你|祝您|祝大家|祝各位|祝福)")
+_SOCIAL_LEAD = re.compile(
+    r"^(?:不好意思|抱歉|对不起|sorry|早上好|早安|午安|下午好|晚上好|晚安|大家好|谢谢|感谢|多谢"
+    r"|同意|\+1|说得对|说的对|有道理|赞同)"
+)
+# ... unless it only opens a question ("不好意思问一下，哪家火锅好吃") or turns to a say of
+# its own ("谢谢，不过我觉得股票还会跌").
+_ASKS = re.compile(r"[?？]|吗|么|呢|问|请教|打听|谁知道|有没有|哪|不过|但是|可是|然而")
+SOCIAL_LEAD_MAX_CHARS = 30
+# A person one does something with ("我和女朋友在家玩", "带我妈来"): the company of a
+# message, not its subject. A relationship word in that frame counts this much.
+RELATIONSHIPS = "relationships"
+W_COMPANION = 0.5
+_COMPANION = re.compile(r"(?:和|跟|带|陪|与|同|带着|陪着)(?:我|我家|我的|自家)?$")
 _MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
 _SPACES = re.compile(r"\s+")
 _WECHAT_EMOJI = re.compile(r"\[[^\[\]\s]{1,6}\]")
@@ -512,12 +534,25 @@ class TopicClassifier:
             and _NOT_WELCOME.search(body) is None
         )
 
+    @staticmethod
+    def _led_by_social_act(text: str) -> bool:
+        """Congratulations, whatever follows; an apology, greeting, thanks or agreement
+        followed by a short remark that asks nothing."""
+        if _CONGRATULATION_LEAD.match(text) is not None:
+            return True
+        return (
+            len(text) <= SOCIAL_LEAD_MAX_CHARS
+            and _SOCIAL_LEAD.match(text) is not None
+            and _ASKS.search(text) is None
+        )
+
     def classify(
         self, raw: str, *, is_image: bool = False, context: Signal | None = None
     ) -> Verdict:
         """Label one message. ``context`` is a recent promotional signal from the same sender
         (an image right after "有需要的加我" is judged with it)."""
         text = normalize(raw)
+        plain = text
         if not is_image and self.is_social(text):
             return Verdict("social", note="greeting/thanks/acknowledgement/emoji")
         text = spam_rules.fold_symbols(text)
@@ -550,6 +585,12 @@ class TopicClassifier:
             return Verdict(
                 "social", points, signals=signals, note="image", spam_threshold=threshold
             )
+        if RELATIONSHIPS in domains:
+            people = domains[RELATIONSHIPS]
+            for word in people:
+                at = text.find(word)
+                if at > 0 and _COMPANION.search(text[max(at - 4, 0) : at]) is not None:
+                    people[word] = min(people[word], W_COMPANION)
         if self._own_patterns and domains:
             # "外卖花了八百" in a thrift group: a phrase of the theme's own field
             for own in self._own_patterns:
@@ -589,6 +630,17 @@ class TopicClassifier:
         if off >= need and theme < VETO and SHOPPING in domains:
             off -= _shopping_discount(text, domains, phrases, theme)
         label: Label = "off" if off >= need and theme < VETO else "on"
+        if label == "off" and self._led_by_social_act(plain):
+            return Verdict(
+                "social",
+                points,
+                off,
+                theme,
+                signals,
+                tuple((name, tuple(ws)) for name, ws in domains.items()),
+                note="led by a social act (congratulations, apology, greeting, thanks)",
+                spam_threshold=threshold,
+            )
         if label == "off" and len(text) <= GROUP_QUESTION_MAX_CHARS:
             # a short question about the group's own doings ("带孩子一起去可以吗"), or word
             # that one cannot come ("孙子放假了，这几天可能来不了"), is never off
