@@ -115,7 +115,7 @@ _SOCIAL_LEAD = re.compile(
     r"^(?:不好意思|抱歉|对不起|sorry|早上好|早安|午安|下午好|晚上好|晚安|大家好|谢谢|感谢|多谢"
     r"|同意|\+1|说得对|说的对|有道理|赞同)"
 )
-# ... unless it only opens a question ("不好意思问一下，哪家火锅好吃") or turns to a say of
+# ... unless it only opens a question ("不好意思问一下，哪家火锅好吃") or turns to a view of
 # its own ("谢谢，不过我觉得股票还会跌").
 _ASKS = re.compile(r"[?？]|吗|么|呢|问|请教|打听|谁知道|有没有|哪|不过|但是|可是|然而")
 SOCIAL_LEAD_MAX_CHARS = 30
@@ -313,10 +313,23 @@ _BUT_GLAD = re.compile(
     r"(?:但|但是|不过|可是)[^，。,.!?？！]{0,6}(?:开心|高兴|快乐|值了|值得|太值|好爽|很爽|过瘾|满足"
     r"|痛快|好玩|舒服|太美|好美|很美|收获)"
 )
+# How a grumble is told: something happened again (又堵了, 又没考好), one was wronged (被骂
+# 了, 被扣钱), something is too much (太差, 好干), never ends (写不完). With everyday
+# evidence and no theme word, the grumble is half a point more: a weak everyday word
+# ("公司", "同事") is then enough ("今天公司又开了一下午的会").
+COMPLAINT = "complaint"
+W_COMPLAINT = 0.5
+_GRUMBLE = re.compile(
+    r"又[^，。,.!?？！]{0,6}了|又没|又不|被[^，。,.!?？！]{0,4}(?:骂|批评|扣|坑|罚|甩|催|说了一顿)"
+    r"|(?:太|好|真|特别)(?:差|烦|坑|贵|慢|挤|干|咸|难受|折腾)"
+    r"|[完到]不完|听不清|受不了|不想去|不想干|没法[^，。,.!?？！]{0,3}了"
+)
 SHOPPING = "shopping"
 # Buying is how a member gets a theme item, not a topic of its own: with theme evidence in
 # the message ("在淘宝买的线色差好大" in a knitting group), shopping counts at most this.
 W_SHOPPING_FRAME = 0.5
+# A shop's promotion ("满三百减五十"): an event of shopping, not a question about an object.
+_PROMOTION = re.compile(r"满[\d一二两三四五六七八九十百千]+减|促销")
 
 
 def _shopping_discount(
@@ -330,7 +343,9 @@ def _shopping_discount(
     evidence stay everyday chat."""
     shopping = domains[SHOPPING]
     points = sum(shopping.values())
-    strong = any(w >= 1.0 and word not in phrases for word, w in shopping.items())
+    strong = any(w >= 1.0 and word not in phrases for word, w in shopping.items()) or (
+        _PROMOTION.search(text) is not None
+    )
     if len(domains) == 1 and not strong and _ASKS_TO_CHOOSE.search(text) is not None:
         return points
     if theme > 0 and points > W_SHOPPING_FRAME:
@@ -612,6 +627,11 @@ class TopicClassifier:
             for name in _FEELINGS.intersection(domains):
                 del domains[name]
         off = sum(sum(ws.values()) for ws in domains.values())
+        if off and not any(src != "char" for _, src in themes.values()):
+            grumble = _GRUMBLE.search(text)
+            if grumble is not None:
+                domains[COMPLAINT] = {grumble.group(0): W_COMPLAINT}
+                off += W_COMPLAINT
         need = OFF_MIN + (THEMED_EXTRA + theme if theme > 0 else 0.0)
         phrases: set[str] = set()
         if theme < VETO and off < need:
