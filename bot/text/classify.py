@@ -325,6 +325,8 @@ _GRUMBLE = re.compile(
     r"|[完到]不完|听不清|受不了|不想去|不想干|没法[^，。,.!?？！]{0,3}了"
 )
 SHOPPING = "shopping"
+# The theme texts that set the scene rather than name the subject.
+_SETTING_SOURCES = frozenset({"name", "description"})
 # Buying is how a member gets a theme item, not a topic of its own: with theme evidence in
 # the message ("在淘宝买的线色差好大" in a knitting group), shopping counts at most this.
 W_SHOPPING_FRAME = 0.5
@@ -370,9 +372,9 @@ class TopicClassifier:
             d.lower().strip().removeprefix("www.") for d in whitelist_domains
         )
         self.spam_threshold = spam_threshold
-        self.theme_terms = self._theme_terms(theme)
         affinity = domain_affinity(theme)
         self.suppressed = frozenset(n for n, score in affinity.items() if score >= SUPPRESS_AT)
+        self.theme_terms = self._theme_terms(theme, self._everyday_words(self.suppressed))
         # Where the theme's activity takes place (a ski group and the weather): its words
         # are weaker off-topic evidence, one of them alone makes no message off-topic.
         self.adjacent = near_domains(theme) - self.suppressed
@@ -429,13 +431,29 @@ class TopicClassifier:
     # -- the theme ----------------------------------------------------------------------------
 
     @staticmethod
-    def _theme_terms(theme: ThemeSettings) -> dict[str, tuple[float, str]]:
+    def _everyday_words(suppressed: frozenset[str]) -> frozenset[str]:
+        return frozenset(
+            w
+            for d in DOMAINS
+            if d.name not in suppressed
+            for w in (*words(d.strong), *words(d.weak))
+        )
+
+    @staticmethod
+    def _theme_terms(
+        theme: ThemeSettings, everyday: frozenset[str] = frozenset()
+    ) -> dict[str, tuple[float, str]]:
         terms: dict[str, tuple[float, str]] = {}
 
         def put(word: str, weight: float, source: str) -> None:
             word = unicodedata.normalize("NFKC", word).lower().strip()
             if not word or (len(word) < 2 and weight > W_STEM):
                 return  # single characters only as stems
+            if source in _SETTING_SOURCES and word in everyday:
+                # "小区" in the name 幸福小区团购群, "咖啡馆" in a description: where the
+                # group meets or who it is for, an everyday word no keyword makes the
+                # theme's; theme evidence like an example word, not enough alone
+                weight = min(weight, W_EXAMPLE)
             if weight > terms.get(word, (0.0, ""))[0]:
                 terms[word] = (weight, source)
 
