@@ -94,7 +94,7 @@ _GROUP_QUESTION = re.compile(
     r"|(?:群里|群内|咱们群|本群|这个群)[^，。,.!?？！]{0,6}(?:规则|规定|要求|可以|能不能)"
     r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
     # whether the session still takes place ("周五下雨还开吗", "明天照常吗")
-    r"|还(?:开|办|去|来|练|上课|照常|继续)(?:吗|么|不|没|啊|呢)|照常(?:吗|么|进行|不)"
+    r"|还(?:开|办|练|上课|照常|继续)(?:吗|么|不|没|啊|呢)|照常(?:吗|么|进行|不)"
 )
 # Saying one cannot come (or comes late) to the group's session: about the group's doings
 # ("来": to us; going elsewhere, 去不了, is everyday chat).
