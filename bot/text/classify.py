@@ -56,6 +56,9 @@ W_MATTER = 0.8
 W_DESCRIPTION = 0.6
 W_KEYWORD_PART = 0.5
 W_EXAMPLE = 0.4
+# A word of the group's FAQ questions: what members have asked about (the venue's parking, a
+# fee, a product the group uses) is the group's business, like an example word.
+W_FAQ = 0.4
 W_STEM = 0.3
 # A word or phrase of a domain the theme belongs to (a fitness group and "减肥", a thrift group
 # and "满减"): the theme's own field, as good as a description word; its weak words less.
@@ -366,6 +369,7 @@ class TopicClassifier:
         spam_words: Sequence[str] = (),
         whitelist_domains: Sequence[str] = (),
         spam_threshold: int = SPAM_THRESHOLD,
+        faq_questions: Sequence[str] = (),
     ) -> None:
         self.theme = theme
         self.whitelist_domains = tuple(
@@ -375,6 +379,11 @@ class TopicClassifier:
         affinity = domain_affinity(theme)
         self.suppressed = frozenset(n for n, score in affinity.items() if score >= SUPPRESS_AT)
         self.theme_terms = self._theme_terms(theme, self._everyday_words(self.suppressed))
+        for question in faq_questions:
+            for token in theme_tokens(question):
+                word = unicodedata.normalize("NFKC", token).lower().strip()
+                if _content_word(word) and word not in self.theme_terms:
+                    self.theme_terms[word] = (W_FAQ, "faq")
         # Where the theme's activity takes place (a ski group and the weather): its words
         # are weaker off-topic evidence, one of them alone makes no message off-topic.
         self.adjacent = near_domains(theme) - self.suppressed
