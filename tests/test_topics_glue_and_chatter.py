@@ -179,21 +179,21 @@ def test_an_everyday_word_of_the_name_sets_the_scene() -> None:
 
 
 def test_faq_questions_are_theme_vocabulary(writing: TopicClassifier) -> None:
-    text = "咖啡馆那边停车方便吗，我开车过去"
+    text = "咖啡馆的拿铁太贵了吧"
     assert writing.classify(text).label == "off"
-    with_faq = TopicClassifier(WRITING, faq_questions=["线下沙龙的咖啡馆附近好停车吗"])
-    assert with_faq.theme_terms["停车"] == (0.4, "faq")
+    with_faq = TopicClassifier(WRITING, faq_questions=["线下沙龙所在的咖啡馆有最低消费吗"])
+    assert with_faq.theme_terms["咖啡馆"] == (0.4, "faq")
     assert with_faq.classify(text).label == "on"
-    # the FAQ makes parking the group's matter, not every drive and meal
-    assert with_faq.classify("周末开车去吃火锅，排了一个小时").label == "off"
+    # the FAQ makes the salon's café the group's matter, not every meal
+    assert with_faq.classify("周末去吃火锅，排了一个小时").label == "off"
 
 
 def _config_with_faq() -> AppConfig:
     return moderation_config(
         MODERATION_CONFIG.replace(
             "  quiet_hours:",
-            "  qa:\n    faq:\n      - id: park\n        question: 线下沙龙的咖啡馆附近好停车吗\n"
-            "        answer: 咖啡馆后面有停车场\n  quiet_hours:",
+            "  qa:\n    faq:\n      - id: cafe\n        question: 线下沙龙所在的咖啡馆有最低消费吗\n"
+            "        answer: 每人点一杯饮品就行\n  quiet_hours:",
         )
     )
 
@@ -202,7 +202,31 @@ def test_the_moderation_service_builds_classifiers_with_the_groups_faq() -> None
     config = _config_with_faq()
     service = ModerationService(None, config)  # type: ignore[arg-type]  # no storage needed
     clf = service.classifier(config.group("g1"))
-    assert clf.theme_terms.get("停车") == (0.4, "faq")
-    assert clf.classify("咖啡馆那边停车方便吗，我开车过去").label == "on"
+    assert clf.theme_terms.get("咖啡馆") == (0.4, "faq")
+    assert clf.classify("咖啡馆的拿铁太贵了吧").label == "on"
     plain = ModerationService(None, moderation_config())  # type: ignore[arg-type]
-    assert "停车" not in plain.classifier(moderation_config().group("g1")).theme_terms
+    assert "咖啡馆" not in plain.classifier(moderation_config().group("g1")).theme_terms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有人一起打车过去吗",
+        "开车去的话哪里停车方便",
+        "明天我带点水果过去给大家",
+        "下周我出差，请个假",
+        "今天堵车，我晚十分钟到",
+        "活动室的钥匙在谁那里",
+    ],
+)
+def test_getting_to_the_session_is_the_groups_business(choir: TopicClassifier, text: str) -> None:
+    assert choir.classify(text).label == "on"
+
+
+@pytest.mark.parametrize(
+    "text", ["今天跟领导请假被骂了", "晚上到家累死了，地铁太挤", "过去一年股票亏了一半"]
+)
+def test_leave_and_travel_of_everyday_life_stay_off_topic(
+    choir: TopicClassifier, text: str
+) -> None:
+    assert choir.classify(text).label == "off"

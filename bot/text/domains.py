@@ -406,7 +406,7 @@ FILLERS = """
 GROUP_MATTERS = """
 打卡 签到 补卡 分享会 积分 会员 群规 群公告 公告 群主 管理员 助教 课程 直播 回放 作业 训练营
 续费 退费 等级 勋章 排行榜 入群 精华 截止 课件 群文件 开营 结营 入营 答疑 补交 几点开始
-什么时候开始 链接在哪 怎么参加 群规则
+什么时候开始 链接在哪 怎么参加 群规则 活动室 活动场地 集合点 集合地点 场地费 活动费
 """
 
 # Words too generic to say what a theme is about (dropped from theme descriptions/examples).
