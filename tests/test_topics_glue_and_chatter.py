@@ -230,3 +230,8 @@ def test_leave_and_travel_of_everyday_life_stay_off_topic(
     choir: TopicClassifier, text: str
 ) -> None:
     assert choir.classify(text).label == "off"
+
+
+@pytest.mark.parametrize("text", ["周末带孩子过去动物园玩", "昨天打车过去医院，排了三个小时"])
+def test_a_trip_told_is_no_way_to_the_session(choir: TopicClassifier, text: str) -> None:
+    assert choir.classify(text).label == "off"

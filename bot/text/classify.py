@@ -98,8 +98,10 @@ _GROUP_QUESTION = re.compile(
     r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
     # whether the session still takes place ("周五下雨还开吗", "明天照常吗")
     r"|还(?:开|办|练|上课|照常|继续)(?:吗|么|不|没|啊|呢)|照常(?:吗|么|进行|不)"
-    # what to wear or bring to it, how to get there ("开车去的话哪里停车方便")
+    # what to wear or bring to it, how to get there ("开车去的话哪里停车方便", "有人一起打车
+    # 过去吗"; a trip told, "打车过去医院排了三小时", asks nothing)
     r"|穿什么|要穿|统一穿|带什么|要带|去的话|停车方便|好停车|哪里停车"
+    r"|(?:打车|开车|骑车|坐车|拼车|蹭车|走路)[^，。,.!?？！]{0,4}过(?:去|来)"
 )
 # Saying one cannot come (or comes late) to the group's session: about the group's doings
 # ("来": to us; going elsewhere, 去不了, is everyday chat).
@@ -109,9 +111,8 @@ _ATTENDANCE = re.compile(
     r"|晚(?:[\d一二两三四五六七八九十半几]+|一点|一会儿?)个?(?:分钟|小时|钟头)?(?:到|来)"
     # leave asked of the group, the message's last word ("下周我出差，请个假")
     r"|请个?假[。.!！~～啦哈]*$"
-    # getting there, bringing something for everyone ("有人一起打车过去吗")
-    r"|(?:打车|开车|骑车|坐车|拼车|蹭车|走路|带|拿|送|赶)[^，。,.!?？！]{0,4}过(?:去|来)"
-    r"(?![的一两三几个年月天])"
+    # bringing something for everyone ("明天我带点水果过去给大家")
+    r"|(?:带|拿|送)[^，。,.!?？！]{0,6}过(?:去|来)给?大家"
 )
 _QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
 # A question, or a choice put to the group ("值不值得入手，还是先买铝架").
