@@ -81,6 +81,8 @@ def test_video_games_stay_off_topic_for_a_board_game_theme(
         "抱歉抱歉，刚才在开车",
         "早上好，今天降温了大家注意保暖",
         "同意楼上，天气太热了",
+        "端午安康，粽子吃了吗",
+        "国庆快乐，出去玩的注意安全",
     ],
 )
 def test_congratulations_apologies_and_greetings_are_glue(
@@ -95,6 +97,7 @@ def test_congratulations_apologies_and_greetings_are_glue(
         "不好意思问一下，哪家火锅好吃",  # politeness before an everyday question
         "谢谢，不过我觉得股票还会跌",  # thanks, then a say of its own
         "这两天降温太厉害了，大家多穿点",  # care with no greeting to lead it
+        "我不快乐，上班好累，老板天天骂人",  # a mood, no season's wish
     ],
 )
 def test_a_social_opening_does_not_cover_everyday_talk(choir: TopicClassifier, text: str) -> None:

@@ -123,6 +123,11 @@ _ASKS_TO_CHOOSE = re.compile(
 # 学"), an apology ("不好意思，刚在开会没看到"), a greeting ("早上好，今天降温了大家注意保
 # 暖"), thanks, agreement. What follows is the occasion of the act, glue like the act itself.
 _CONGRATULATION_LEAD = re.compile(r"^(?:恭喜|祝贺|祝你|祝您|祝大家|祝各位|祝福)")
+# Season's wishes and what goes with them ("端午安康，粽子吃了吗", "国庆快乐，出去玩的注意安全").
+_WISHES_LEAD = re.compile(
+    r"^(?:大家)?(?:新年|春节|元宵节?|端午节?|中秋节?|国庆节?|冬至|元旦|圣诞节?|七夕|除夕|周末"
+    r"|节日|教师节|妇女节|劳动节|儿童节|重阳节?|腊八|小年|假期)(?:快乐|安康|愉快)|^(?:新年|过年)好"
+)
 _SOCIAL_LEAD = re.compile(
     r"^(?:不好意思|抱歉|对不起|sorry|早上好|早安|午安|下午好|晚上好|晚安|大家好|谢谢|感谢|多谢"
     r"|同意|\+1|说得对|说的对|有道理|赞同)"
@@ -587,9 +592,11 @@ class TopicClassifier:
 
     @staticmethod
     def _led_by_social_act(text: str) -> bool:
-        """Congratulations, whatever follows; an apology, greeting, thanks or agreement
-        followed by a short remark that asks nothing."""
+        """Congratulations, whatever follows; season's wishes with a short remark; an
+        apology, greeting, thanks or agreement followed by a short remark that asks nothing."""
         if _CONGRATULATION_LEAD.match(text) is not None:
+            return True
+        if len(text) <= SOCIAL_LEAD_MAX_CHARS and _WISHES_LEAD.match(text) is not None:
             return True
         return (
             len(text) <= SOCIAL_LEAD_MAX_CHARS
