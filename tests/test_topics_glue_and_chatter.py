@@ -238,3 +238,26 @@ def test_leave_and_travel_of_everyday_life_stay_off_topic(
 @pytest.mark.parametrize("text", ["周末带孩子过去动物园玩", "昨天打车过去医院，排了三个小时"])
 def test_a_trip_told_is_no_way_to_the_session(choir: TopicClassifier, text: str) -> None:
     assert choir.classify(text).label == "off"
+
+
+# --- a theme word in passing ---------------------------------------------------------------
+
+
+def test_one_theme_word_in_passing_does_not_hold_against_much_everyday_talk(
+    choir: TopicClassifier,
+) -> None:
+    assert choir.classify("昨晚去看了周杰伦演唱会，全场大合唱太震撼了").label == "off"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "双十一淘宝京东哪家买谱子便宜，有优惠券吗",  # buying a theme item: shopping is a frame
+        "昨天看周杰伦演唱会，有人知道那首歌的合唱谱吗",  # asks the group
+        "排练完累死了，回家路上堵车，到家还得做饭",  # too little everyday evidence
+    ],
+)
+def test_a_theme_word_with_a_question_or_little_else_keeps_the_message(
+    choir: TopicClassifier, text: str
+) -> None:
+    assert choir.classify(text).label == "on"

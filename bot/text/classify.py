@@ -79,6 +79,10 @@ W_ADJACENT = 0.5
 # theme signal, such as "写" in a writing group, asks for more evidence) and its theme
 # points stay under VETO.
 OFF_MIN = 1.0
+# One theme word in passing does not hold against this much everyday evidence, and this
+# many times its own weight.
+OUTWEIGH_MIN = 3.0
+OUTWEIGH_RATIO = 3.0
 # Any theme evidence at all (a stem, a character) asks for this much more domain evidence.
 THEMED_EXTRA = 0.5
 # Characters too common to stand for a theme on their own.
@@ -342,6 +346,8 @@ _GRUMBLE = re.compile(
     r"|[完到]不完|听不清|受不了|不想去|不想干|没法[^，。,.!?？！]{0,3}了"
 )
 SHOPPING = "shopping"
+# Theme evidence that is only a character of the theme's words, not a word of it.
+_HINT_SOURCES = frozenset({"char", "stem"})
 # The theme texts that set the scene rather than name the subject.
 _SETTING_SOURCES = frozenset({"name", "description"})
 # Buying is how a member gets a theme item, not a topic of its own: with theme evidence in
@@ -604,6 +610,23 @@ class TopicClassifier:
             and _ASKS.search(text) is None
         )
 
+    @staticmethod
+    def _theme_in_passing(
+        text: str, domains: dict[str, dict[str, float]], themes: dict[str, tuple[float, str]]
+    ) -> bool:
+        """One theme word, and everyday evidence (shopping aside: buying is how members get
+        a theme item) of OUTWEIGH_MIN and OUTWEIGH_RATIO times the theme's weight, in a
+        message that asks the group nothing."""
+        named = [w for w, src in themes.values() if src not in _HINT_SOURCES]
+        if len(named) != 1:
+            return False
+        everyday = sum(sum(ws.values()) for name, ws in domains.items() if name != SHOPPING)
+        return (
+            everyday >= OUTWEIGH_MIN
+            and everyday >= OUTWEIGH_RATIO * sum(w for w, _ in themes.values())
+            and _ASKS_TO_CHOOSE.search(text) is None
+        )
+
     def classify(
         self, raw: str, *, is_image: bool = False, context: Signal | None = None
     ) -> Verdict:
@@ -693,6 +716,10 @@ class TopicClassifier:
         if off >= need and theme < VETO and SHOPPING in domains:
             off -= _shopping_discount(text, domains, phrases, theme)
         label: Label = "off" if off >= need and theme < VETO else "on"
+        if label == "on" and off >= OUTWEIGH_MIN and self._theme_in_passing(text, domains, themes):
+            # one theme word in passing among much everyday talk ("去看了周杰伦演唱会，全场大
+            # 合唱太震撼了" in a choir): the talk is the everyday one
+            label = "off"
         if label == "off" and self._led_by_social_act(plain):
             return Verdict(
                 "social",
