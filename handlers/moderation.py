@@ -19,6 +19,7 @@ from bot.events import Message
 from bot.text.classify import Label, TopicClassifier, Verdict
 from bot.text.spam import Signal
 from handlers.highlights import preview
+from handlers.qa_service import FaqFileError, config_items
 from storage.repos.moderation import ModerationRepo
 from storage.session import DbSession
 from storage.uow import UnitOfWorkFactory
@@ -117,6 +118,8 @@ class ModerationService:
                 str(spam.threshold),
             )
         )
+        questions = self._faq_questions(group)
+        key += "\x00" + "\x01".join(questions)
         found = self._by_key.get(key)
         if found is None:
             found = TopicClassifier(
@@ -125,10 +128,27 @@ class ModerationService:
                 spam_words=spam.extra_words,
                 whitelist_domains=spam.whitelist_domains,
                 spam_threshold=spam.threshold,
+                faq_questions=questions,
             )
             self._by_key[key] = found
         self._by_group[group.group_id] = (group, found)
         return found
+
+    def _faq_questions(self, group: GroupSettings) -> tuple[str, ...]:
+        """The questions (and their other phrasings) of the FAQ entries the group's config
+        lists, for its classifier's theme vocabulary. A file that cannot be read gives none
+        (the Q&A service reports it)."""
+        base = self._config.path.parent if self._config.path else None
+        try:
+            items = config_items(group.qa, base, self._config.faq_files)
+        except FaqFileError:
+            items = list(group.qa.faq)
+        return tuple(
+            q
+            for item in items
+            if not item.groups or group.group_id in item.groups
+            for q in (item.question, *item.similar)
+        )
 
     def classify(self, group: GroupSettings, message: Message) -> Verdict:
         if message.is_image:

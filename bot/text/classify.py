@@ -56,6 +56,9 @@ W_MATTER = 0.8
 W_DESCRIPTION = 0.6
 W_KEYWORD_PART = 0.5
 W_EXAMPLE = 0.4
+# A word of the group's FAQ questions: what members have asked about (the venue's parking, a
+# fee, a product the group uses) is the group's business, like an example word.
+W_FAQ = 0.4
 W_STEM = 0.3
 # A word or phrase of a domain the theme belongs to (a fitness group and "减肥", a thrift group
 # and "满减"): the theme's own field, as good as a description word; its weak words less.
@@ -76,6 +79,10 @@ W_ADJACENT = 0.5
 # theme signal, such as "写" in a writing group, asks for more evidence) and its theme
 # points stay under VETO.
 OFF_MIN = 1.0
+# One theme word in passing does not hold against this much everyday evidence, and this
+# many times its own weight.
+OUTWEIGH_MIN = 3.0
+OUTWEIGH_RATIO = 3.0
 # Any theme evidence at all (a stem, a character) asks for this much more domain evidence.
 THEMED_EXTRA = 0.5
 # Characters too common to stand for a theme on their own.
@@ -93,15 +100,51 @@ _GROUP_QUESTION = re.compile(
     r"|(?:几点|在哪|哪里|什么时候)(?:集合|见面|开始|出发|截止|交)"
     r"|(?:群里|群内|咱们群|本群|这个群)[^，。,.!?？！]{0,6}(?:规则|规定|要求|可以|能不能)"
     r"|(?:活动|聚会|集合|课)[^，。,.!?？！]{0,2}(?:取消|照常|改期|延期|推迟|还办|还去|还上)"
+    # whether the session still takes place ("周五下雨还开吗", "明天照常吗")
+    r"|还(?:开|办|练|上课|照常|继续)(?:吗|么|不|没|啊|呢)|照常(?:吗|么|进行|不)"
+    # what to wear or bring to it, how to get there ("开车去的话哪里停车方便", "有人一起打车
+    # 过去吗"; a trip told, "打车过去医院排了三小时", asks nothing)
+    r"|穿什么|要穿|统一穿|带什么|要带|去的话|停车方便|好停车|哪里停车"
+    r"|(?:打车|开车|骑车|坐车|拼车|蹭车|走路)[^，。,.!?？！]{0,4}过(?:去|来)"
 )
 # Saying one cannot come (or comes late) to the group's session: about the group's doings
 # ("来": to us; going elsewhere, 去不了, is everyday chat).
-_ATTENDANCE = re.compile(r"来不了|不能来|没法来|晚点到|晚点来|晚到一会")
+_ATTENDANCE = re.compile(
+    r"来不了|不能来|没法来|过不来|晚点到|晚点来|晚到|[才就]能到|(?:会|要|可能|得)迟到|早退"
+    r"|(?:给我|帮我)?留个?位置?|占个[位座]|快到了|马上到"
+    r"|晚(?:[\d一二两三四五六七八九十半几]+|一点|一会儿?)个?(?:分钟|小时|钟头)?(?:到|来)"
+    # leave asked of the group, the message's last word ("下周我出差，请个假")
+    r"|请个?假[。.!！~～啦哈]*$"
+    # bringing something for everyone ("明天我带点水果过去给大家")
+    r"|(?:带|拿|送)[^，。,.!?？！]{0,6}过(?:去|来)给?大家"
+)
 _QUESTION = re.compile(r"[?？]|吗|么|嘛|呢|几点|在哪|哪里|什么时候|能不能|可不可以")
 # A question, or a choice put to the group ("值不值得入手，还是先买铝架").
 _ASKS_TO_CHOOSE = re.compile(
     r"[?？]|吗|呢|值不值|要不要|好不好|哪个|哪款|哪家|哪种|哪里|在哪|推荐|还是|求"
 )
+# A message led by a social act: congratulations ("恭喜你家宝宝满月", "祝贺王姐的孙子考上大
+# 学"), an apology ("不好意思，刚在开会没看到"), a greeting ("早上好，今天降温了大家注意保
+# 暖"), thanks, agreement. What follows is the occasion of the act, glue like the act itself.
+_CONGRATULATION_LEAD = re.compile(r"^(?:恭喜|祝贺|祝你|祝您|祝大家|祝各位|祝福)")
+# Season's wishes and what goes with them ("端午安康，粽子吃了吗", "国庆快乐，出去玩的注意安全").
+_WISHES_LEAD = re.compile(
+    r"^(?:大家)?(?:新年|春节|元宵节?|端午节?|中秋节?|国庆节?|冬至|元旦|圣诞节?|七夕|除夕|周末"
+    r"|节日|教师节|妇女节|劳动节|儿童节|重阳节?|腊八|小年|假期)(?:快乐|安康|愉快)|^(?:新年|过年)好"
+)
+_SOCIAL_LEAD = re.compile(
+    r"^(?:不好意思|抱歉|对不起|sorry|早上好|早安|午安|下午好|晚上好|晚安|大家好|谢谢|感谢|多谢"
+    r"|同意|\+1|说得对|说的对|有道理|赞同)"
+)
+# ... unless it only opens a question ("不好意思问一下，哪家火锅好吃") or turns to a view of
+# its own ("谢谢，不过我觉得股票还会跌").
+_ASKS = re.compile(r"[?？]|吗|么|呢|问|请教|打听|谁知道|有没有|哪|不过|但是|可是|然而")
+SOCIAL_LEAD_MAX_CHARS = 30
+# A person one does something with ("我和女朋友在家玩", "带我妈来"): the company of a
+# message, not its subject. A relationship word in that frame counts this much.
+RELATIONSHIPS = "relationships"
+W_COMPANION = 0.5
+_COMPANION = re.compile(r"(?:和|跟|带|陪|与|同|带着|陪着)(?:我|我家|我的|自家)?$")
 _MENTION = re.compile(r"@\S+?(?:[\u2005\u2004\s]|$)")
 _SPACES = re.compile(r"\s+")
 _WECHAT_EMOJI = re.compile(r"\[[^\[\]\s]{1,6}\]")
@@ -291,10 +334,27 @@ _BUT_GLAD = re.compile(
     r"(?:但|但是|不过|可是)[^，。,.!?？！]{0,6}(?:开心|高兴|快乐|值了|值得|太值|好爽|很爽|过瘾|满足"
     r"|痛快|好玩|舒服|太美|好美|很美|收获)"
 )
+# How a grumble is told: something happened again (又堵了, 又没考好), one was wronged (被骂
+# 了, 被扣钱), something is too much (太差, 好干), never ends (写不完). With everyday
+# evidence and no theme word, the grumble is half a point more: a weak everyday word
+# ("公司", "同事") is then enough ("今天公司又开了一下午的会").
+COMPLAINT = "complaint"
+W_COMPLAINT = 0.5
+_GRUMBLE = re.compile(
+    r"又[^，。,.!?？！]{0,6}了|又没|又不|被[^，。,.!?？！]{0,4}(?:骂|批评|扣|坑|罚|甩|催|说了一顿)"
+    r"|(?:太|好|真|特别)(?:差|烦|坑|贵|慢|挤|干|咸|难受|折腾)"
+    r"|[完到]不完|听不清|受不了|不想去|不想干|没法[^，。,.!?？！]{0,3}了"
+)
 SHOPPING = "shopping"
+# Theme evidence that is only a character of the theme's words, not a word of it.
+_HINT_SOURCES = frozenset({"char", "stem"})
+# The theme texts that set the scene rather than name the subject.
+_SETTING_SOURCES = frozenset({"name", "description"})
 # Buying is how a member gets a theme item, not a topic of its own: with theme evidence in
 # the message ("在淘宝买的线色差好大" in a knitting group), shopping counts at most this.
 W_SHOPPING_FRAME = 0.5
+# A shop's promotion ("满三百减五十"): an event of shopping, not a question about an object.
+_PROMOTION = re.compile(r"满[\d一二两三四五六七八九十百千]+减|促销")
 
 
 def _shopping_discount(
@@ -308,7 +368,9 @@ def _shopping_discount(
     evidence stay everyday chat."""
     shopping = domains[SHOPPING]
     points = sum(shopping.values())
-    strong = any(w >= 1.0 and word not in phrases for word, w in shopping.items())
+    strong = any(w >= 1.0 and word not in phrases for word, w in shopping.items()) or (
+        _PROMOTION.search(text) is not None
+    )
     if len(domains) == 1 and not strong and _ASKS_TO_CHOOSE.search(text) is not None:
         return points
     if theme > 0 and points > W_SHOPPING_FRAME:
@@ -327,15 +389,21 @@ class TopicClassifier:
         spam_words: Sequence[str] = (),
         whitelist_domains: Sequence[str] = (),
         spam_threshold: int = SPAM_THRESHOLD,
+        faq_questions: Sequence[str] = (),
     ) -> None:
         self.theme = theme
         self.whitelist_domains = tuple(
             d.lower().strip().removeprefix("www.") for d in whitelist_domains
         )
         self.spam_threshold = spam_threshold
-        self.theme_terms = self._theme_terms(theme)
         affinity = domain_affinity(theme)
         self.suppressed = frozenset(n for n, score in affinity.items() if score >= SUPPRESS_AT)
+        self.theme_terms = self._theme_terms(theme, self._everyday_words(self.suppressed))
+        for question in faq_questions:
+            for token in theme_tokens(question):
+                word = unicodedata.normalize("NFKC", token).lower().strip()
+                if _content_word(word) and word not in self.theme_terms:
+                    self.theme_terms[word] = (W_FAQ, "faq")
         # Where the theme's activity takes place (a ski group and the weather): its words
         # are weaker off-topic evidence, one of them alone makes no message off-topic.
         self.adjacent = near_domains(theme) - self.suppressed
@@ -396,13 +464,29 @@ class TopicClassifier:
     # -- the theme ----------------------------------------------------------------------------
 
     @staticmethod
-    def _theme_terms(theme: ThemeSettings) -> dict[str, tuple[float, str]]:
+    def _everyday_words(suppressed: frozenset[str]) -> frozenset[str]:
+        return frozenset(
+            w
+            for d in DOMAINS
+            if d.name not in suppressed
+            for w in (*words(d.strong), *words(d.weak))
+        )
+
+    @staticmethod
+    def _theme_terms(
+        theme: ThemeSettings, everyday: frozenset[str] = frozenset()
+    ) -> dict[str, tuple[float, str]]:
         terms: dict[str, tuple[float, str]] = {}
 
         def put(word: str, weight: float, source: str) -> None:
             word = unicodedata.normalize("NFKC", word).lower().strip()
             if not word or (len(word) < 2 and weight > W_STEM):
                 return  # single characters only as stems
+            if source in _SETTING_SOURCES and word in everyday:
+                # "小区" in the name 幸福小区团购群, "咖啡馆" in a description: where the
+                # group meets or who it is for, an everyday word no keyword makes the
+                # theme's; theme evidence like an example word, not enough alone
+                weight = min(weight, W_EXAMPLE)
             if weight > terms.get(word, (0.0, ""))[0]:
                 terms[word] = (weight, source)
 
@@ -516,12 +600,44 @@ class TopicClassifier:
             and _NOT_WELCOME.search(body) is None
         )
 
+    @staticmethod
+    def _led_by_social_act(text: str) -> bool:
+        """Congratulations, whatever follows; season's wishes with a short remark; an
+        apology, greeting, thanks or agreement followed by a short remark that asks nothing."""
+        if _CONGRATULATION_LEAD.match(text) is not None:
+            return True
+        if len(text) <= SOCIAL_LEAD_MAX_CHARS and _WISHES_LEAD.match(text) is not None:
+            return True
+        return (
+            len(text) <= SOCIAL_LEAD_MAX_CHARS
+            and _SOCIAL_LEAD.match(text) is not None
+            and _ASKS.search(text) is None
+        )
+
+    @staticmethod
+    def _theme_in_passing(
+        text: str, domains: dict[str, dict[str, float]], themes: dict[str, tuple[float, str]]
+    ) -> bool:
+        """One theme word, and everyday evidence (shopping aside: buying is how members get
+        a theme item) of OUTWEIGH_MIN and OUTWEIGH_RATIO times the theme's weight, in a
+        message that asks the group nothing."""
+        named = [w for w, src in themes.values() if src not in _HINT_SOURCES]
+        if len(named) != 1:
+            return False
+        everyday = sum(sum(ws.values()) for name, ws in domains.items() if name != SHOPPING)
+        return (
+            everyday >= OUTWEIGH_MIN
+            and everyday >= OUTWEIGH_RATIO * sum(w for w, _ in themes.values())
+            and _ASKS_TO_CHOOSE.search(text) is None
+        )
+
     def classify(
         self, raw: str, *, is_image: bool = False, context: Signal | None = None
     ) -> Verdict:
         """Label one message. ``context`` is a recent promotional signal from the same sender
         (an image right after "有需要的加我" is judged with it)."""
         text = normalize(raw)
+        plain = text
         if not is_image and self.is_social(text):
             return Verdict("social", note="greeting/thanks/acknowledgement/emoji")
         text = spam_rules.fold_symbols(text)
@@ -554,6 +670,12 @@ class TopicClassifier:
             return Verdict(
                 "social", points, signals=signals, note="image", spam_threshold=threshold
             )
+        if RELATIONSHIPS in domains:
+            people = domains[RELATIONSHIPS]
+            for word in people:
+                at = text.find(word)
+                if at > 0 and _COMPANION.search(text[max(at - 4, 0) : at]) is not None:
+                    people[word] = min(people[word], W_COMPANION)
         if self._own_patterns and domains:
             # "外卖花了八百" in a thrift group: a phrase of the theme's own field
             for own in self._own_patterns:
@@ -575,6 +697,11 @@ class TopicClassifier:
             for name in _FEELINGS.intersection(domains):
                 del domains[name]
         off = sum(sum(ws.values()) for ws in domains.values())
+        if off and not any(src != "char" for _, src in themes.values()):
+            grumble = _GRUMBLE.search(text)
+            if grumble is not None:
+                domains[COMPLAINT] = {grumble.group(0): W_COMPLAINT}
+                off += W_COMPLAINT
         need = OFF_MIN + (THEMED_EXTRA + theme if theme > 0 else 0.0)
         phrases: set[str] = set()
         if theme < VETO and off < need:
@@ -593,6 +720,21 @@ class TopicClassifier:
         if off >= need and theme < VETO and SHOPPING in domains:
             off -= _shopping_discount(text, domains, phrases, theme)
         label: Label = "off" if off >= need and theme < VETO else "on"
+        if label == "on" and off >= OUTWEIGH_MIN and self._theme_in_passing(text, domains, themes):
+            # one theme word in passing among much everyday talk ("去看了周杰伦演唱会，全场大
+            # 合唱太震撼了" in a choir): the talk is the everyday one
+            label = "off"
+        if label == "off" and self._led_by_social_act(plain):
+            return Verdict(
+                "social",
+                points,
+                off,
+                theme,
+                signals,
+                tuple((name, tuple(ws)) for name, ws in domains.items()),
+                note="led by a social act (congratulations, apology, greeting, thanks)",
+                spam_threshold=threshold,
+            )
         if label == "off" and len(text) <= GROUP_QUESTION_MAX_CHARS:
             # a short question about the group's own doings ("带孩子一起去可以吗"), or word
             # that one cannot come ("孙子放假了，这几天可能来不了"), is never off

@@ -1,7 +1,8 @@
 """`groupops eval topics CASES.yaml`: precision and recall of `off` and `spam`.
 
-The file has a ``theme`` (name, description, keywords, examples) and ``cases``, each
-``{text, label}`` with label on|social|off|spam; optional ``is_image: true``. ``on`` and
+The file has a ``theme`` (name, description, keywords, examples), optionally ``faq`` (the
+group's FAQ questions) and ``cases``, each ``{text, label}`` with label on|social|off|spam;
+optional ``is_image: true``. ``on`` and
 ``social`` count alike: neither is an error of the other. The command's summary line also
 gives the classifier's cost, ``us_per_message`` (thread CPU time, best of five passes).
 """
@@ -35,6 +36,8 @@ class TopicCases(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     theme: ThemeSettings
+    # the group's FAQ questions, theme vocabulary as the bot's own FAQ gives it (optional)
+    faq: list[str] = []
     cases: list[TopicCase]
 
 
@@ -98,7 +101,7 @@ def _ratio(hit: int, total: int) -> float:
 
 
 def evaluate(data: TopicCases, classifier: TopicClassifier | None = None) -> TopicReport:
-    clf = classifier or TopicClassifier(data.theme)
+    clf = classifier or TopicClassifier(data.theme, faq_questions=data.faq)
     misses: list[Miss] = []
     counts = {k: {"tp": 0, "fp": 0, "fn": 0} for k in ("off", "spam")}
     for case in data.cases:
@@ -184,6 +187,7 @@ def cmd_eval_topics(args: argparse.Namespace) -> int:
         spam_words=settings.spam.extra_words,
         whitelist_domains=settings.spam.whitelist_domains,
         spam_threshold=settings.spam.threshold,
+        faq_questions=data.faq,
     )
     report = evaluate(data, classifier)
     report = replace(report, us_per_message=us_per_message(data, classifier))
