@@ -148,6 +148,41 @@ def strip_politeness(text: str) -> str:
     return text
 
 
+# A clause that only greets, apologises or thanks ("不好意思打扰下", "老板你好", "谢谢老板上次
+# 帮忙", "麻烦了"): it says nothing of what is asked, wherever it stands in the message.
+_COURTESY_CLAUSE = re.compile(
+    r"^(?:(?:不好意思|抱歉|打扰(?:了|一下|下)?|麻烦(?:了|你了|您了|大家了|各位了)?|辛苦(?:了|啦)?|"
+    r"(?:老板|店长|师傅|老师|大家|各位|群主|亲们?)?(?:你好|您好)|(?:老板|店长|师傅|老师|大家|各位)好|"
+    r"老板|店长|师傅|各位|大家)[啊呀哈啦了呢哦~～]*)+$"
+    r"|^(?:谢谢|感谢|多谢)[^?？吗么呢]*$"
+)
+# Where a member turns from the story to the question ("…现在推着走呢，想问下补个胎多少钱",
+# "…就是想问问啥时候能好"): the lead-in is a clause break, and no word of the question.
+_LEAD_IN = re.compile(
+    r"(?:就是|还|也|我|那个)?(?:想问(?:一下|下|问)?|请问(?:一下|下)?|顺便问(?:一下|下)?)"
+    r"|(?:^|(?<=[，,。.;；!！~～ ]))(?:麻烦)?问(?:一下|下)"
+)
+_CLAUSE_SPLIT = re.compile(r"([，,。.;；!！~～ ]+)")
+
+
+def drop_courtesy(text: str) -> str:
+    """The message without its greeting, apology and thanks clauses, its lead-ins to the
+    question made clause breaks (the text as it was when nothing else would be left)."""
+    if _LEAD_IN.search(text):
+        text = _LEAD_IN.sub("，", text).strip(_PUNCT_EDGE)
+    parts = _CLAUSE_SPLIT.split(text)
+    kept: list[str] = []
+    for k in range(0, len(parts), 2):
+        clause = parts[k]
+        if clause and _COURTESY_CLAUSE.match(clause):
+            continue
+        kept.append(clause)
+        if k + 1 < len(parts):
+            kept.append(parts[k + 1])
+    out = "".join(kept).strip(_PUNCT_EDGE)
+    return out if len(out) >= 2 else text
+
+
 # Texts up to this length have their answer remembered (the same short texts come often).
 QUESTION_MEMO_MAX_CHARS = 200
 
@@ -281,7 +316,7 @@ class Analyzer:
         cached = self._cache.get(text) if use_cache else None
         if cached is not None:
             return cached
-        body = strip_politeness(normalize(text))
+        body = drop_courtesy(strip_politeness(normalize(text)))
         terms: list[str] = []
         bare_quit = bare_stop = -1
         cut = _join_own_supply(_join_separable(self.tokens(body)))

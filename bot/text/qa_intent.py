@@ -681,7 +681,25 @@ def read_query(
                     elif term in FACET_TERMS:
                         focal = (term, i, j)
     weak = frozenset(singles - strong)
-    roles = {t: context_weight for t in terms if t not in in_focus and t in in_context}
+    referent: set[str] = set()
+    if (
+        asking
+        and asking[-1] > 0
+        and _refers_back(clauses[asking[-1]], canonical, prior, anchor_prior)
+    ):
+        # "…车架上有条裂纹，这个还在保修期内吗": the pronoun stands for what the clause before
+        # it names, which is then as much the question's as the asking clause's own words.
+        referent = {t for token in clauses[asking[-1] - 1] for t in canonical(token)}
+    context_only = [
+        t
+        for t in dict.fromkeys(terms)
+        if t not in in_focus and t in in_context and t not in referent
+    ]
+    # A long story before a short question: the context, however long, weighs together no
+    # more than the asking clause (it still tells which entry when the question alone
+    # cannot), so the question's own words decide.
+    share = _context_share(len(context_only), len(in_focus & set(terms))) if asking else 1.0
+    roles = {t: context_weight * share for t in context_only}
     predicate = None
     condition: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if asking and not slots and _yes_no(joined[asking[-1]]):
@@ -741,6 +759,37 @@ def read_query(
             for word in _contents([clause[j + 1]], canonical, prior, weak, anchor_prior)
         ),
     )
+
+
+# Pronouns that stand for a thing named before ("这个还能保修吗", "它能退吗").
+_PRONOUNS = frozenset({"这个", "那个", "它", "这", "那", "这种", "那种", "这样", "这些", "那些"})
+
+
+def _refers_back(
+    clause: list[str],
+    canonical: Callable[[str], tuple[str, ...]],
+    prior: Callable[[str], float],
+    anchor_prior: float,
+) -> bool:
+    """Does the clause open with a pronoun standing alone (not 那个旧车, where it points at a
+    thing the clause names itself)?"""
+    for k, token in enumerate(clause[:2]):
+        if token in _PRONOUNS:
+            after = clause[k + 1] if k + 1 < len(clause) else ""
+            return all(prior(t) < anchor_prior for t in canonical(after))
+    return False
+
+
+# Context words that keep their full weight whatever the asking clause's length: a short
+# condition ("我怀孕四个月了，还能上课吗") is what the question is about.
+CONTEXT_ALLOWANCE = 2
+
+
+def _context_share(n_context: int, n_focus: int) -> float:
+    """How much each context term keeps when the context outnumbers the asking clause."""
+    if n_context <= n_focus + CONTEXT_ALLOWANCE:
+        return 1.0
+    return (n_focus + CONTEXT_ALLOWANCE) / n_context
 
 
 # A price asked in a clause of its own is the price of what the clause before names.
