@@ -79,6 +79,10 @@ MEASURED: dict[str, tuple[float, float]] = {
     "qa_holdout3_pottery.yaml": (0.2889, 0.0000),
     "qa_holdout3_senior.yaml": (0.2683, 0.0462),
     "qa_holdout3_studyroom.yaml": (0.3864, 0.0299),
+    # written before the round on how a message in several clauses is read (questions told
+    # long-winded after their occasion, courtesy around them); measured before it at
+    # 0.3256/0.0462
+    "qa_dev_bikeshop.yaml": (0.3721, 0.0462),
 }
 # Held-out communities written before a round of matcher work are listed here until that
 # round's final measurement: run only for its before/after figures, with no floors yet.
