@@ -154,7 +154,9 @@ _COURTESY_CLAUSE = re.compile(
     r"^(?:(?:不好意思|抱歉|打扰(?:了|一下|下)?|麻烦(?:了|你了|您了|大家了|各位了)?|辛苦(?:了|啦)?|"
     r"(?:老板|店长|师傅|老师|大家|各位|群主|亲们?)?(?:你好|您好)|(?:老板|店长|师傅|老师|大家|各位)好|"
     r"老板|店长|师傅|各位|大家)[啊呀哈啦了呢哦~～]*)+$"
-    r"|^(?:谢谢|感谢|多谢)[^?？吗么呢]*$"
+    # thanks addressed to someone, not a clause that names what was done ("谢谢群主发的回放"
+    # still says what the question is about)
+    r"|^(?:谢谢|感谢|多谢)(?:你|您|你们|老板|店长|师傅|老师|大家|各位|群主|亲)?(?:了|啦|啊|哈|哈哈|呀)*$"
 )
 # Where a member turns from the story to the question ("…现在推着走呢，想问下补个胎多少钱",
 # "…就是想问问啥时候能好"): the lead-in is a clause break, and no word of the question.
