@@ -82,7 +82,7 @@ MEASURED: dict[str, tuple[float, float]] = {
     # written before the round on how a message in several clauses is read (questions told
     # long-winded after their occasion, courtesy around them); measured before it at
     # 0.3256/0.0462
-    "qa_dev_bikeshop.yaml": (0.3721, 0.0462),
+    "qa_dev_bikeshop.yaml": (0.3488, 0.0462),
 }
 # Held-out communities written before a round of matcher work are listed here until that
 # round's final measurement: run only for its before/after figures, with no floors yet.
