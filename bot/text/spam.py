@@ -204,8 +204,8 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
     "stock": (
         3,
         """长期有效 长期出 长期收 长期有 长期供应 长期接 长期出票 长期有货 票源 一手票源 票源充足
-        货源充足 库存充足 货源稳定 全系列 全站可代 各站都接 全国都接 全国可代 每天上新 天天上新
-        价格表 价目表 量大 零售""",
+        货源充足 库存充足 货源稳定 全站可代 各站都接 全国都接 全国可代 每天上新 天天上新
+        价格表 价目表""",
     ),
     # Recruiting: groups recruit members and volunteers ("跑团招募新成员，有兴趣的私信我"),
     # colleagues pass on openings. Little alone, even with a call to contact; pay by the
@@ -302,6 +302,10 @@ _PRICE_MORE = re.compile(
 # member quotes one price; a seller lists the catalogue. (A date is no item: "7 月 12 日".)
 _PRICE_ITEM = r"[\u4e00-\u9fffa-z]{2,8}[\s:：]*\d{2,5}(?:\.\d+)?\s*(?:元|块)?"
 _PRICE_LIST = re.compile(rf"(?:{_PRICE_ITEM}[\s，,、；;/]+){{2,}}{_PRICE_ITEM}")
+# ... and only where money is spoken of: "数学 135 语文 120 英语 140" is a report card
+_PRICE_LIST_NEEDLE = re.compile(
+    r"(?=[\s\S]*(?:价|现货|售|卖|包邮|元|块|款|[¥￥]))[\s\S]*\d\d[\s，,、；;/]+[\u4e00-\u9fffa-z]"
+)
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
     r"|(?:\d+|[一两几千万百])(?:千|万|百)?\s*个?(?:粉|赞|关注)\s*(?:只要|仅需|\d)"
@@ -367,8 +371,7 @@ _EARNINGS = re.compile(
     r"(?:一天|每天|日|月|一个月)(?:(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入)|轻松|稳)\s*"
     r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万]|过万|上万)(?:元|块|\+)?(?![\u4e00-\u9fff])"
     # a day's pay in hand: "每天 200 到手", "日结 300"
-    r"|(?:一天|每天|日结|每日)\s*(?:\d{3,}|[一二两三四五六七八九]{1,2}[百千])\s*(?:元|块)?\s*(?:到手|起步|不是梦)?"
-    r"(?=\s*(?:到手|起步|不是梦|$|[，,。.!！]))"
+    r"|(?:一天|每天|每日)\s*(?:\d{3,}|[一二两三四五六七八九]{1,2}[百千])\s*(?:元|块)?\s*(?:到手|起步|不是梦)"
     # a little time a day: "每天只需两小时"
     r"|每天(?:只需|只要|仅需|花)\s*(?:[一两二三\d]|半)\s*个?小时"
     # a day's or a month's pay as a rough range: "一天两三百", "一个月七八千"
@@ -458,9 +461,10 @@ REPORTED_POINTS = -6
 # A member giving their own contact to meet the group ("模型展有人去吗，我微信 xx 约着一起逛"):
 # a handle with a meeting and nothing on offer is no ad.
 _MEETUP = re.compile(
-    r"一起(?:去|逛|看|玩|拼|走|吃|应援|排队)|聚一下|聚聚|线下聚|约着|碰个头|见个面|面基|拼车|组队"
-    r"|同行|结伴"
+    r"一起(?!赚|挣|发财|致富|创业|做|干|学)[\u4e00-\u9fff]|聚一下|聚聚|线下聚|约着|碰个头|见个面|面基|组队|结伴"
 )
+# ... asked of the group, not announced to strangers ("每天往返拼车，V：xx" is a service)
+_TO_THE_GROUP = re.compile(r"吗|[?？]|有人|谁|大家|群里|群友|姐妹|兄弟|咱们")
 MEETUP_POINTS = -6
 
 # Ads written in English (a language group reads them as well as Chinese ones). Whole words
@@ -774,7 +778,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ("proxy", _PROXY, 7, re.compile("代|起接|帮你|帮您|专业|提供|接")),
     ("miracle", _MIRACLE, 6, re.compile("瘦")),
     ("bait", _BAIT, 5, re.compile("价值|名|日赚|月入|0")),
-    ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳|天|月|日结")),
+    ("sidejob", _EARNINGS, 6, re.compile("赚|挣|入|轻松|稳|天|月")),
     ("job_fee", _JOB_FEE, 8, re.compile("押金|保证金|费")),
     ("goods", _FARM, 5, re.compile("自家|工厂|厂家|源头|产地|基地|果园|茶园|农场|牧场|渔场|蜂场")),
     ("scam", _INVEST, 8, re.compile("跟着|跟随|收益|回报|盈利|利润|赚")),
@@ -787,7 +791,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退|不收|不要钱|免费重|才收|再收|才付|再付|后付")),
     ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私|价|们|关注|只需|仅需")),
-    ("price", _PRICE_LIST, 3, re.compile(r"\d\d[\s，,、；;/]+[\u4e00-\u9fffa-z]")),
+    ("price", _PRICE_LIST, 3, _PRICE_LIST_NEEDLE),
     (
         "pitch",
         _VENDOR,
@@ -885,9 +889,10 @@ def combine(
         and OFFERS.isdisjoint(by_code)
         and not by_code.keys() & {"price", "stock", "pitch", "shop"}
         and SOLICITING.isdisjoint(word_hits.get("cta", ()))
+        and _SOLICIT.search(text) is None
     ):
         meetup = _MEETUP.search(text)
-        if meetup is not None:
+        if meetup is not None and _TO_THE_GROUP.search(text) is not None:
             # the call to add them is the meeting's, not a sale's
             by_code.pop("cta", None)
             by_code["meetup"] = Signal("meetup", MEETUP_POINTS, meetup.group(0))
