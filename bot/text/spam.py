@@ -303,9 +303,7 @@ _PRICE_MORE = re.compile(
 _PRICE_ITEM = r"[\u4e00-\u9fffa-z]{2,8}[\s:：]*\d{2,5}(?:\.\d+)?\s*(?:元|块)?"
 _PRICE_LIST = re.compile(rf"(?:{_PRICE_ITEM}[\s，,、；;/]+){{2,}}{_PRICE_ITEM}")
 # ... and only where money is spoken of: "数学 135 语文 120 英语 140" is a report card
-_PRICE_LIST_NEEDLE = re.compile(
-    r"(?=[\s\S]*(?:价|现货|售|卖|包邮|元|块|款|[¥￥]))[\s\S]*\d\d[\s，,、；;/]+[\u4e00-\u9fffa-z]"
-)
+_MONEY_CUE = re.compile(r"价|现货|售|卖|包邮|元|块|款|[¥￥]")
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
     r"|(?:\d+|[一两几千万百])(?:千|万|百)?\s*个?(?:粉|赞|关注)\s*(?:只要|仅需|\d)"
@@ -753,6 +751,8 @@ def structural_signals(
         if hit is not None:
             if code == "job_fee" and _JOB_CONTEXT.search(text) is None:
                 continue  # a fee without a job offer ("报名费多少") is no job scam
+            if pattern is _PRICE_LIST and _MONEY_CUE.search(text) is None:
+                continue  # numbers listed without money ("数学 135 语文 120") are no prices
             out.append(Signal(code, points, hit.group(0)))
     return out
 
@@ -791,7 +791,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
     ),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退|不收|不要钱|免费重|才收|再收|才付|再付|后付")),
     ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私|价|们|关注|只需|仅需")),
-    ("price", _PRICE_LIST, 3, _PRICE_LIST_NEEDLE),
+    ("price", _PRICE_LIST, 3, re.compile(r"\d\d[\s，,、；;/]+[\u4e00-\u9fffa-z]")),
     (
         "pitch",
         _VENDOR,
