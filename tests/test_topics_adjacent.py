@@ -182,3 +182,28 @@ def test_places_and_trades_are_no_outdoor_hobby() -> None:
     assert near_domains(estate) == frozenset()
     assert TopicClassifier(estate).classify("今天好热啊，空调开了一整天").label == "off"
     assert TopicClassifier(WRITING).classify("排队太长，那家火锅店去不了了").label == "off"
+
+
+def test_a_domain_a_keyword_belongs_to_borders_on_the_theme() -> None:
+    # a concert group's 演唱会 is among the shows, a collectors' 开箱 among the shopping: one
+    # word of that field alone is their talk, while plainly everyday talk stays off-topic
+    concerts = TopicClassifier(
+        ThemeSettings(
+            name="演唱会歌迷群",
+            description="一起追演唱会、交流抢票经验、分享现场视频和应援物，组织同城歌迷线下应援",
+            keywords=["演唱会", "抢票", "门票", "内场", "看台", "应援", "灯牌", "周边", "场馆"],
+        )
+    )
+    assert "celebrity" in concerts.adjacent
+    assert concerts.classify("黄牛票炒到三千了，离谱").label != "off"
+    assert concerts.classify("有没有好看的电视剧推荐").label == "off"
+    figures = TopicClassifier(
+        ThemeSettings(
+            name="手办模型收藏群",
+            description="手办、高达模型收藏交流，晒柜子、分享拼装涂装经验",
+            keywords=["手办", "模型", "高达", "粘土人", "景品", "补款", "开箱", "涂装"],
+        )
+    )
+    assert "shopping" in figures.adjacent
+    assert figures.classify("淘宝和官方旗舰店差了一百多，淘宝那家靠谱吗").label != "off"
+    assert figures.classify("双十一买了个扫地机器人，挺好用").label == "off"

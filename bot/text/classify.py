@@ -72,6 +72,8 @@ CHAR_CAP = 0.4
 VETO = 0.6
 # A domain whose affinity with the theme reaches this is the theme's own (switched off).
 SUPPRESS_AT = 1.5
+# ... and one whose affinity reaches this (a keyword belongs to it) borders on the theme.
+ADJACENT_AT = 1.0
 # A domain the theme's kind of activity takes place in (see ``near_domains``) is adjacent:
 # its words count this much of their weight.
 W_ADJACENT = 0.5
@@ -406,7 +408,11 @@ class TopicClassifier:
                     self.theme_terms[word] = (W_FAQ, "faq")
         # Where the theme's activity takes place (a ski group and the weather): its words
         # are weaker off-topic evidence, one of them alone makes no message off-topic.
-        self.adjacent = near_domains(theme) - self.suppressed
+        # A domain one of the keywords belongs to, short of being the theme's own (a concert
+        # group's 演唱会 among the shows, a collectors' 开箱 among the shopping): the theme
+        # borders on it, and its words are weaker evidence too.
+        bordering = {n for n, score in affinity.items() if ADJACENT_AT <= score < SUPPRESS_AT}
+        self.adjacent = (near_domains(theme) | bordering) - self.suppressed
         self.theme_chars = self._theme_chars(theme, self.theme_terms)
         table: dict[str, list[_Entry]] = {}
 

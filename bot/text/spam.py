@@ -72,6 +72,8 @@ REASON_LABELS: dict[str, str] = {
     "surplus": "转让自用物品",
     "recruit": "招人",
     "reported": "转述他人",
+    "stock": "长期供货/接单",
+    "meetup": "约群友见面",
 }
 
 # Signals that are hard evidence of an ad: something a reader can contact or open. Only
@@ -161,7 +163,7 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         """降三高 降血糖 降血压 降血脂 降尿酸 清理血管 软化血管 疏通血管 增强免疫力 提高免疫力
         调理身体 祖传 秘方 偏方 保健品 益生菌 酵素 鱼油 孢子粉 纳豆激酶 叶黄素 胶原蛋白肽
         护肝片 磁疗 理疗仪 排毒 养颜 抗衰老 一瓶顶 药到病除 无副作用 纯中药 中药调理 见效快
-        三天见效 软胶囊""",
+        三天见效 软胶囊 美白丸 美白针 瘦身丸 减肥药""",
     ),
     "miracle": (
         6,
@@ -196,6 +198,14 @@ SPAM_WORDS: dict[str, tuple[int, str]] = {
         不用愁 不要怕 有救了 告别 上门 保证 教你 我们机构 本机构 我们专业 专业处理 随叫随到
         都能谈 都能办 都能处理 神器 一条龙 可分期 分期付款 当天成交 当天打款 当天结算 现金结算
         现金回收 上门服务 一对一辅导""",
+    ),
+    # A seller's stance: supply that lasts, a catalogue, every branch served. A member
+    # passes on one thing once; alone these sell nothing, with an offer or a call they do.
+    "stock": (
+        3,
+        """长期有效 长期出 长期收 长期有 长期供应 长期接 长期出票 长期有货 票源 一手票源 票源充足
+        货源充足 库存充足 货源稳定 全站可代 各站都接 全国都接 全国可代 每天上新 天天上新
+        价格表 价目表""",
     ),
     # Recruiting: groups recruit members and volunteers ("跑团招募新成员，有兴趣的私信我"),
     # colleagues pass on openings. Little alone, even with a call to contact; pay by the
@@ -288,6 +298,12 @@ _PRICE_MORE = re.compile(
     # a discount offered: "下单八折", "全场七折"
     r"|(?:打|享|全场|一律|均|下单|立享|低至|限时)\s*[二三四五六七八九]\s*折"
 )
+# A price list: three or more named items each with a price ("手幅 25 灯牌 68 手环 39"). A
+# member quotes one price; a seller lists the catalogue. (A date is no item: "7 月 12 日".)
+_PRICE_ITEM = r"[\u4e00-\u9fffa-z]{2,8}[\s:：]*\d{2,5}(?:\.\d+)?\s*(?:元|块)?"
+_PRICE_LIST = re.compile(rf"(?:{_PRICE_ITEM}[\s，,、；;/]+){{2,}}{_PRICE_ITEM}")
+# ... and only where money is spoken of: "数学 135 语文 120 英语 140" is a report card
+_MONEY_CUE = re.compile(r"价|现货|售|卖|包邮|元|块|款|[¥￥]")
 _FOLLOWER = re.compile(
     r"\d+\s*元\s*\d+\s*个?(?:粉|赞|关注|播放|阅读)"
     r"|(?:\d+|[一两几千万百])(?:千|万|百)?\s*个?(?:粉|赞|关注)\s*(?:只要|仅需|\d)"
@@ -331,6 +347,9 @@ _TROUBLED = re.compile(
 _SURPLUS = re.compile(
     r"买多了|多买了|用不完|用不上|吃不完|闲置|自用|搬家转|原价转|低于原价转|二手|[九八七]成新"
     r"|用了(?:\d+|[一二两三四五六七八九十半几])\s*(?:个月|年|天|周|次)"
+    # one spare of one's own, passed on to the group: "多抢了一张，原价出给群里的姐妹"
+    r"|多抢了?|多出了?(?:一|两)张|原价出|原价转|亏点出|[去用看]不了了?|临时(?:有事|加班)|不想去了"
+    r"|群友优先|出给群里|送给?同城|拆盒展示|[拆开]盒未|盒子完好"
     r"|买大了|买小了|穿小了|穿不下|穿不了|尺码不合适|吊牌|没拆封|未拆封|只穿过|就穿过|只用过|就用过"
 )
 # A member warning the others against an offer ("有人私聊我说能代练，大家别信"): the offer
@@ -349,6 +368,8 @@ _BAIT = re.compile(
 _EARNINGS = re.compile(
     r"(?:一天|每天|日|月|一个月)(?:(?:轻松|稳|能|可|就能|随便|躺着|最少)?(?:赚|挣|收入|入)|轻松|稳)\s*"
     r"(?:\d{3,}|[一二两三四五六七八九几]{1,2}[百千万]|过万|上万)(?:元|块|\+)?(?![\u4e00-\u9fff])"
+    # a day's pay in hand: "每天 200 到手", "日结 300"
+    r"|(?:一天|每天|每日)\s*(?:\d{3,}|[一二两三四五六七八九]{1,2}[百千])\s*(?:元|块)?\s*(?:到手|起步|不是梦)"
     # a little time a day: "每天只需两小时"
     r"|每天(?:只需|只要|仅需|花)\s*(?:[一两二三\d]|半)\s*个?小时"
     # a day's or a month's pay as a rough range: "一天两三百", "一个月七八千"
@@ -393,6 +414,8 @@ _SOLICIT = re.compile(
     # the buyers addressed: "美容店老板们私聊", "宝妈们滴滴我"
     r"|(?:老板|业主|宝妈|姐妹|家长|宠友|跑友|兄弟|宝子)们?[，,：:\s]?(?:可以|请|直接)?(?:私|找我|加我|滴滴|戳我|看主页|扣1"
     r"|来电|咨询|订购|选购)"
+    # a task to claim a gift: "只需关注公众号转发朋友圈"
+    r"|(?:只需|只要|仅需)(?:关注|转发|分享|扫码|进群|拉)"
     # followers drawn to another platform: "关注我的抖音号"
     r"|关注我的?(?:抖音|快手|小红书|公众号|视频号|b站|微博|直播间)"
 )
@@ -433,6 +456,14 @@ _REPORTED = re.compile(
     r"|(?:看到|收到|遇到|碰到)[^，。,.!?？！]{0,6}(?:广告|推销|骚扰)"
 )
 REPORTED_POINTS = -6
+# A member giving their own contact to meet the group ("模型展有人去吗，我微信 xx 约着一起逛"):
+# a handle with a meeting and nothing on offer is no ad.
+_MEETUP = re.compile(
+    r"一起(?!赚|挣|发财|致富|创业|做|干|学)[\u4e00-\u9fff]|聚一下|聚聚|线下聚|约着|碰个头|见个面|面基|组队|结伴"
+)
+# ... asked of the group, not announced to strangers ("每天往返拼车，V：xx" is a service)
+_TO_THE_GROUP = re.compile(r"吗|[?？]|有人|谁|大家|群里|群友|姐妹|兄弟|咱们")
+MEETUP_POINTS = -6
 
 # Ads written in English (a language group reads them as well as Chinese ones). Whole words
 # only: not inside another word, nor glued to letters.
@@ -720,6 +751,8 @@ def structural_signals(
         if hit is not None:
             if code == "job_fee" and _JOB_CONTEXT.search(text) is None:
                 continue  # a fee without a job offer ("报名费多少") is no job scam
+            if pattern is _PRICE_LIST and _MONEY_CUE.search(text) is None:
+                continue  # numbers listed without money ("数学 135 语文 120") are no prices
             out.append(Signal(code, points, hit.group(0)))
     return out
 
@@ -757,7 +790,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int, re.Pattern[str]], ...] = (
         re.compile("逾期|负债|征信|还不上|催收|网贷|信用卡|欠款|债务|花呗|借呗"),
     ),
     ("miracle", _REFUND_PROMISE, 6, re.compile("退|不收|不要钱|免费重|才收|再收|才付|再付|后付")),
-    ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私|价|们|关注")),
+    ("cta", _SOLICIT, 5, re.compile("需要|想|有意|要|私|价|们|关注|只需|仅需")),
+    ("price", _PRICE_LIST, 3, re.compile(r"\d\d[\s，,、；;/]+[\u4e00-\u9fffa-z]")),
     (
         "pitch",
         _VENDOR,
@@ -849,6 +883,19 @@ def combine(
         # money trouble is what members talk about ("信用贷的利率比房贷高多少"); only with a
         # pitch, a call to contact or something to reach is it a loan ad
         del by_code["debt"]
+    if (
+        text
+        and "contact" in by_code
+        and OFFERS.isdisjoint(by_code)
+        and not by_code.keys() & {"price", "stock", "pitch", "shop"}
+        and SOLICITING.isdisjoint(word_hits.get("cta", ()))
+        and _SOLICIT.search(text) is None
+    ):
+        meetup = _MEETUP.search(text)
+        if meetup is not None and _TO_THE_GROUP.search(text) is not None:
+            # the call to add them is the meeting's, not a sale's
+            by_code.pop("cta", None)
+            by_code["meetup"] = Signal("meetup", MEETUP_POINTS, meetup.group(0))
     if "price" in by_code and "cta" in by_code:
         by_code["sale"] = Signal("sale", SALE_POINTS, by_code["price"].evidence)
     elif (
