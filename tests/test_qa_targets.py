@@ -83,6 +83,9 @@ MEASURED: dict[str, tuple[float, float]] = {
     # long-winded after their occasion, courtesy around them); measured before it at
     # 0.3256/0.0462
     "qa_dev_bikeshop.yaml": (0.3488, 0.0462),
+    # written in members' colloquial, regional and internet spellings (咋整, 多钱, 木有); a
+    # spelling round built on it was not merged (it cost held-out communities answers)
+    "qa_dev_laundry.yaml": (0.4545, 0.0462),
 }
 # Held-out communities written before a round of matcher work are listed here until that
 # round's final measurement: run only for its before/after figures, with no floors yet.
