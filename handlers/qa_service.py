@@ -117,6 +117,7 @@ class QaService:
     async def reload(self) -> None:
         """Rebuild the entries and the index from config and database (admin changes too)."""
         entries = self._config_entries()
+        configured = list(entries.values())
         async with self.uow() as uow:
             repo = FaqRepo(uow.session)
             rows = await repo.entries()
@@ -150,8 +151,14 @@ class QaService:
         for group in self.config.groups.values():
             keywords += group.theme.keywords
         analyzer.learn(keywords)
+        # The tokenizer learns the words of the configured FAQ only, never of entries and
+        # phrasings admins add while the bot runs: what it knows (and so how the topic
+        # classifiers built at start cut) is then the same for a process that has run for
+        # weeks and for one started a minute ago on the same config.
+        texts = [t for e in configured for t in (e.question, *e.aliases, e.answer)]
+        analyzer.learn(analyzer.discover(texts))
         docs = [FaqDoc(e.key, e.question, e.answer, e.aliases, e.scopes) for e in entries.values()]
-        self.index = FaqIndex.build(docs, analyzer, MatchParams())
+        self.index = FaqIndex.build(docs, analyzer, MatchParams(discover_words=False))
         log.info("FAQ index built: %d entries", len(self.index))
 
     def _config_entries(self) -> dict[str, Entry]:
