@@ -7,13 +7,14 @@ the matcher and its index live in QaService (handlers/qa_service.py), in memory.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot.commands import CommandCall, UsageError, command, parse_number
 from bot.context import Context
 from bot.events import Message
 from bot.router import CONTINUE, STOP, Flow, Route, is_command_text
 from bot.text.normalize import looks_like_question
-from handlers.qa_service import Entry, QaService
+from handlers.qa_service import Entry, QaService, answered_within
 from storage.repos.faq import FaqRepo, mark_answered
 
 UNSURE = "这个问题我暂时还答不上来，已经记下来了，管理员会尽快补充答案～"
@@ -47,9 +48,7 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
     key = decision.answer_key if decision is not None else None
     entry = service.entries.get(key) if key is not None else None
     if entry is not None:
-        earlier = service.answered_recently(
-            message.group_id, entry.key, message.time, settings.cooldown_minutes
-        )
+        earlier = await _earlier_answer(message, ctx, service, entry.key)
         if earlier is not None:
             when = earlier.astimezone(ctx.group.tz)
             await ctx.reply(
@@ -57,7 +56,12 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
                 f"这个问题刚在 {when:%H:%M} 回答过（「{entry.question}」），往上翻翻就能看到哦～",
             )
             return STOP
-        service.note_answered(message.group_id, entry.key, message.time)
+        service.note_answered(message.group_id, entry.key, message.message_id, message.time)
+        if settings.cooldown_minutes > 0:
+            async with ctx.uow() as uow:
+                await FaqRepo(uow.session).note_answer(
+                    message.group_id, entry.key, message.message_id, message.time
+                )
         await ctx.reply(message, entry.answer)
         return STOP
     asked = (
@@ -71,6 +75,23 @@ async def handle_question(message: Message, ctx: Context) -> Flow:
         await ctx.reply(message, UNSURE)
         return STOP
     return CONTINUE
+
+
+async def _earlier_answer(
+    message: Message, ctx: Context, service: QaService, key: str
+) -> datetime | None:
+    """An earlier answer of the entry in this group within the cooldown, as of the message's
+    own time: this process's record, or the database's after a restart."""
+    window = ctx.group.qa.cooldown_minutes
+    if window <= 0:
+        return None
+    known = service.last_answer(message.group_id, key)
+    if known is None:
+        async with ctx.uow() as uow:
+            known = await FaqRepo(uow.session).last_answer(message.group_id, key)
+        if known is not None:
+            service.note_answered(message.group_id, key, *known)
+    return answered_within(known, message.time, window, message.message_id)
 
 
 async def _log_unanswered(message: Message, ctx: Context, service: QaService) -> None:

@@ -93,7 +93,9 @@ class QaService:
         self._analyzer: Analyzer | None = None
         self._scopes: dict[str, frozenset[str]] = {}
         self._themes: dict[str, frozenset[str]] = {}
-        self._answered: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+        # (group, entry) -> (message id, time) of its latest answer; the database holds the
+        # same (qa_answered), read when this process has not answered the entry yet
+        self._answered: OrderedDict[tuple[str, str], tuple[str, datetime]] = OrderedDict()
         self._waiting: set[tuple[str, str]] = set()  # (group, question) open in the backlog
         self._decisions: dict[DecisionKey, Decision] = {}
         self._decisions_index: FaqIndex | None = None
@@ -248,16 +250,15 @@ class QaService:
 
     # --- cooldown -------------------------------------------------------------------------
 
-    def answered_recently(
-        self, group_id: str, key: str, now: datetime, window_minutes: float
-    ) -> datetime | None:
-        last = self._answered.get((group_id, key))
-        if last is None or window_minutes <= 0:
-            return None
-        return last if now - last < timedelta(minutes=window_minutes) else None
+    def last_answer(self, group_id: str, key: str) -> tuple[str, datetime] | None:
+        """(message id, time) of this process's latest answer of the entry in the group."""
+        return self._answered.get((group_id, key))
 
-    def note_answered(self, group_id: str, key: str, at: datetime) -> None:
-        self._answered[(group_id, key)] = at
+    def note_answered(self, group_id: str, key: str, message_id: str, at: datetime) -> None:
+        known = self._answered.get((group_id, key))
+        if known is not None and known[1] > at:
+            return  # a message delivered again after a later answer: keep the later one
+        self._answered[(group_id, key)] = (message_id, at)
         self._answered.move_to_end((group_id, key))
         if len(self._answered) > 100_000:
             self._answered.popitem(last=False)
@@ -288,3 +289,19 @@ def _question_key(text: str) -> str:
 
 # The same unanswered questions come again (each is checked against the backlog).
 _remembered_question_key = functools.lru_cache(maxsize=8192)(_question_key)
+
+
+def _within(
+    answered: tuple[str, datetime], now: datetime, window_minutes: float, message_id: str
+) -> datetime | None:
+    """The earlier answer's time when it counts for the cooldown of a message at `now`."""
+    by, at = answered
+    if window_minutes <= 0 or by == message_id:
+        return None
+    return at if timedelta(0) <= now - at < timedelta(minutes=window_minutes) else None
+
+
+def answered_within(
+    answered: tuple[str, datetime] | None, now: datetime, window_minutes: float, message_id: str
+) -> datetime | None:
+    return None if answered is None else _within(answered, now, window_minutes, message_id)

@@ -31,15 +31,30 @@ async def test_an_entry_admins_add_does_not_change_how_a_restarted_bot_cuts(
     assert at_start == after_add == restarted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Q&A cooldown is kept in memory only: a restarted bot answers in full again",
-)
-async def test_the_faq_cooldown_holds_across_a_restart(sqlite_db: str) -> None:
-    async with running_bot(sqlite_db, qa_config()) as bot:
+async def test_the_faq_cooldown_holds_across_a_restart(db_url: str) -> None:
+    async with running_bot(db_url, qa_config()) as bot:
         first = await bot.say("会员费多少钱？", user="bob", when=at("2026-11-21 09:00"))
         assert first and "回答过" not in first[0]
-    async with running_bot(sqlite_db, qa_config(), start=at("2026-11-21 09:01")) as bot:
+    async with running_bot(db_url, qa_config(), start=at("2026-11-21 09:01")) as bot:
         again = await bot.say("会员费多少钱？", user="carol", when=at("2026-11-21 09:05"))
     # what an uninterrupted bot says within the cooldown
     assert again and "刚在 09:00 回答过" in again[0]
+
+
+async def test_the_answered_message_delivered_again_after_a_restart_is_no_repeat(
+    db_url: str,
+) -> None:
+    async with running_bot(db_url, qa_config()) as bot:
+        first = await bot.say("会员费多少钱？", user="bob", mid="q1", when=at("2026-11-21 09:00"))
+        assert first and "回答过" not in first[0]
+    async with running_bot(db_url, qa_config(), start=at("2026-11-21 09:01")) as bot:
+        # the platform delivers the answered message again: it is the same question, not a
+        # second asker within the cooldown (its reply was sent once, under the same key)
+        again = await bot.say("会员费多少钱？", user="bob", mid="q1", when=at("2026-11-21 09:00"))
+        assert not any("回答过" in text for text in again)
+        later = await bot.say("会员费多少钱？", user="carol", mid="q2", when=at("2026-11-21 09:04"))
+        assert later and "刚在 09:00 回答过" in later[0]
+    async with running_bot(db_url, qa_config(), start=at("2026-11-21 09:30")) as bot:
+        # past the cooldown (10 minutes in this config) the entry is answered in full again
+        fresh = await bot.say("会员费多少钱？", user="dave", mid="q3", when=at("2026-11-21 09:30"))
+        assert fresh and "回答过" not in fresh[0]

@@ -22,7 +22,7 @@ from storage.models.health import HealthRun, Newcomer
 from storage.models.highlights import Highlight
 from storage.models.moderation import ModerationState, Violation, WhitelistedMember
 from storage.models.outbox import OutboxRow
-from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
+from storage.models.qa import FaqAlias, FaqEntry, QaAnswered, QaBacklog
 from storage.models.relay import RelayLine, RelayQuestion, RelaySession
 from storage.models.rewards import RewardDraw, RewardNotice, RewardNoticeClaim, RewardQuiz
 from storage.models.rituals import RitualRun
@@ -52,6 +52,7 @@ __all__ = [
     "NoticePoolClaim",
     "NoticePoolGroup",
     "OutboxRow",
+    "QaAnswered",
     "QaBacklog",
     "RelayLine",
     "RelayQuestion",

@@ -67,3 +67,16 @@ class QaBacklog(Base):
     answered_by: Mapped[str | None] = mapped_column(ID)
     answered_at: Mapped[datetime | None]
     entry_key: Mapped[str | None] = mapped_column(String(64))  # the entry it became
+
+
+class QaAnswered(Base):
+    """When an entry was last answered in a group, and by which message: the answer cooldown
+    (「这个问题刚在 09:00 回答过」) survives a restart, and the message that was answered is
+    answered again in full when it is delivered again."""
+
+    __tablename__ = "qa_answered"
+
+    group_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    entry_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[str] = mapped_column(ID)
+    answered_at: Mapped[datetime]

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage import direct
 from storage.models.base import table_of
-from storage.models.qa import FaqAlias, FaqEntry, QaBacklog
+from storage.models.qa import FaqAlias, FaqEntry, QaAnswered, QaBacklog
 from storage.repos.members import MemberRepo
 from storage.session import DbSession, scalar_or_none
 
@@ -51,6 +51,30 @@ _LOG_UNANSWERED = {
     "postgresql": _log_unanswered(postgresql_insert),
 }
 _SQLITE_LOG_UNANSWERED = direct.CompiledStatement(_LOG_UNANSWERED["sqlite"])
+
+
+def _note_answer(insert: Any) -> Any:
+    """Record an answer; a row already there moves only forward in time (a message delivered
+    again after a later answer does not move the cooldown back). One statement, so two
+    processes answering at once cannot both insert."""
+    table = table_of(QaAnswered)
+    stmt = insert(table).values(
+        group_id=bindparam("v_group_id"),
+        entry_key=bindparam("v_entry_key"),
+        message_id=bindparam("v_message_id"),
+        answered_at=bindparam("v_answered_at"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["group_id", "entry_key"],
+        set_={"message_id": stmt.excluded.message_id, "answered_at": stmt.excluded.answered_at},
+        where=stmt.excluded.answered_at >= table.c.answered_at,
+    )
+
+
+_NOTE_ANSWER = {
+    "sqlite": _note_answer(sqlite_insert),
+    "postgresql": _note_answer(postgresql_insert),
+}
 
 
 @dataclass(frozen=True)
@@ -206,6 +230,27 @@ class FaqRepo:
             self.session, _SQLITE_LOG_UNANSWERED, params, otherwise=other
         )
         return bool(inserted)
+
+    # --- answers given (the cooldown) -------------------------------------------------------
+
+    async def last_answer(self, group_id: str, entry_key: str) -> tuple[str, datetime] | None:
+        """(message id, time) of the latest answer of an entry in a group."""
+        row = await self.session.get(QaAnswered, (group_id, entry_key))
+        return (row.message_id, row.answered_at) if row is not None else None
+
+    async def note_answer(
+        self, group_id: str, entry_key: str, message_id: str, at: datetime
+    ) -> None:
+        stmt = _NOTE_ANSWER[self.session.get_bind().dialect.name]
+        await self.session.execute(
+            stmt,
+            {
+                "v_group_id": group_id,
+                "v_entry_key": entry_key,
+                "v_message_id": message_id,
+                "v_answered_at": at,
+            },
+        )
 
     async def open_backlog(self, group_id: str, limit: int = 20) -> list[BacklogItem]:
         """The most recent unanswered questions of a group, newest first."""
