@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,19 +20,6 @@ from storage.session import InlineSession, SessionSource
 from storage.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    """Units of work on a migrated database, with sessions as the bot gets them."""
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    sessions = SessionSource(engine)
-    try:
-        yield UnitOfWorkFactory(sessions)
-    finally:
-        sessions.dispose()
-        await engine.dispose()
 
 
 def _diff(connection: Connection) -> list[object]:
